@@ -1,0 +1,78 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import vitest from '@vitest/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+/**
+ * Layering (design.md): cli -> lab -> {sip, media, policy, report} -> topology -> scenario -> core.
+ * `sip` and `media` never import each other or `policy`. Each folder's rule lists what it may
+ * not reach into.
+ */
+const layer = (folder, forbidden) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((f) => ({
+          group: [`**/${f}/*`, `**/${f}/**`, `../${f}`, `../../${f}`],
+          message: `src/${folder} may not import src/${f} (see docs/architecture.md).`,
+        })),
+      },
+    ],
+  },
+});
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', '.profiles/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  ...tseslint.configs.stylisticTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['eslint.config.js', 'perf/*.js'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      curly: ['error', 'all'],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-definitions': 'off',
+      '@typescript-eslint/prefer-nullish-coalescing': 'off',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  layer('core', ['scenario', 'topology', 'policy', 'sip', 'media', 'lab', 'report', 'cli']),
+  layer('scenario', ['topology', 'policy', 'sip', 'media', 'lab', 'report', 'cli']),
+  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli']),
+  layer('policy', ['sip', 'media', 'lab', 'report', 'cli']),
+  layer('sip', ['media', 'policy', 'lab', 'report', 'cli']),
+  layer('media', ['sip', 'policy', 'lab', 'report', 'cli']),
+  layer('report', ['sip', 'media', 'lab', 'cli']),
+  layer('lab', ['cli']),
+  {
+    files: ['test/**/*.ts', 'perf/**/*.ts'],
+    plugins: { vitest },
+    rules: {
+      ...vitest.configs.recommended.rules,
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  prettier,
+);

@@ -1,0 +1,13 @@
+/** Time source, injected so that tests can drive time by hand. */
+export interface Clock {
+  /** Milliseconds since an arbitrary origin, monotonic, with sub-millisecond resolution. */
+  now(): number;
+  /** Wall-clock milliseconds since the Unix epoch (for reports only). */
+  wallNow(): number;
+}
+
+/** The real clock: `performance.now()` for intervals, `Date.now()` for reports. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+};

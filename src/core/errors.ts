@@ -1,0 +1,65 @@
+/**
+ * Stable error codes. Users and tests match on `code`, never on `instanceof` or message text.
+ * Every code here is documented in docs/errors.md (a test checks it).
+ */
+export const ErrorCodes = {
+  // Scenario (loading and validation).
+  SCENARIO_READ: 'SIM_ERR_SCENARIO_READ',
+  SCENARIO_YAML: 'SIM_ERR_SCENARIO_YAML',
+  SCENARIO_SCHEMA: 'SIM_ERR_SCENARIO_SCHEMA',
+  SCENARIO_UNKNOWN_REF: 'SIM_ERR_SCENARIO_UNKNOWN_REF',
+  SCENARIO_DUPLICATE: 'SIM_ERR_SCENARIO_DUPLICATE',
+  SCENARIO_RULE: 'SIM_ERR_SCENARIO_RULE',
+  SCENARIO_INVALID: 'SIM_ERR_SCENARIO_INVALID',
+  // Topology and policy.
+  TOPOLOGY_UNKNOWN_HOST: 'SIM_ERR_TOPOLOGY_UNKNOWN_HOST',
+  POLICY_NO_ROUTE: 'SIM_ERR_POLICY_NO_ROUTE',
+  LEDGER_UNKNOWN_RESERVATION: 'SIM_ERR_LEDGER_UNKNOWN_RESERVATION',
+  // SIP.
+  SIP_TRANSACTION_TIMEOUT: 'SIM_ERR_SIP_TRANSACTION_TIMEOUT',
+  SIP_BIND: 'SIM_ERR_SIP_BIND',
+  SIP_BAD_MESSAGE: 'SIM_ERR_SIP_BAD_MESSAGE',
+  SIP_CALL_FAILED: 'SIM_ERR_SIP_CALL_FAILED',
+  // Media.
+  MEDIA_BIND: 'SIM_ERR_MEDIA_BIND',
+  MEDIA_PORTS_EXHAUSTED: 'SIM_ERR_MEDIA_PORTS_EXHAUSTED',
+  MEDIA_UNKNOWN_SESSION: 'SIM_ERR_MEDIA_UNKNOWN_SESSION',
+  // Lab and CLI.
+  LAB_SETUP: 'SIM_ERR_LAB_SETUP',
+  LAB_EXPECTATION_FAILED: 'SIM_ERR_LAB_EXPECTATION_FAILED',
+  NET_UNSUPPORTED: 'SIM_ERR_NET_UNSUPPORTED',
+  CLI_USAGE: 'SIM_ERR_CLI_USAGE',
+  INTERNAL: 'SIM_ERR_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base of every error mediapath throws on purpose. */
+export class SimError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SimError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** A bug in mediapath itself: please report it. */
+export class InternalError extends SimError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.INTERNAL, `internal error (a bug in mediapath): ${message}`, options);
+    this.name = 'InternalError';
+  }
+}
+
+/** True when `e` is a SimError with the given code. */
+export function hasCode(e: unknown, code: ErrorCode): e is SimError {
+  return e instanceof Error && (e as Partial<SimError>).code === code;
+}
