@@ -1,0 +1,37 @@
+/** A value shown in a trace step's inputs. */
+export type TraceValue = string | number | boolean | null;
+
+/**
+ * One rule applied to a call, in order: the rule id from domain.md (`b.1#10`, `c.3#11`,
+ * `c.5#19`), what it looked at, and what it concluded.
+ */
+export interface TraceStep {
+  readonly rule: string;
+  readonly title: string;
+  readonly inputs: Readonly<Record<string, TraceValue>>;
+  /** `pass`: the rule lets the call go on; `fail`: it stops this path; `info`: no verdict. */
+  readonly verdict: 'pass' | 'fail' | 'info';
+  readonly detail: string;
+}
+
+/** Collects trace steps; a disabled trace records nothing and costs almost nothing. */
+export class Trace {
+  readonly steps: TraceStep[] = [];
+  readonly enabled: boolean;
+
+  constructor(enabled: boolean) {
+    this.enabled = enabled;
+  }
+
+  add(
+    rule: string,
+    title: string,
+    verdict: TraceStep['verdict'],
+    detail: string,
+    inputs: Record<string, TraceValue> = {},
+  ): void {
+    if (this.enabled) {
+      this.steps.push({ rule, title, inputs, verdict, detail });
+    }
+  }
+}

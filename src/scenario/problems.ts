@@ -1,0 +1,47 @@
+/** Where in the scenario file a problem is. Lines and columns are 1-based. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * One problem found in a scenario. `path` is the dot-path into the document
+ * (`network.subnets[2].maskBits`); `rule` is the domain.md rule or validation id it comes
+ * from (`d.V13`), when there is one.
+ */
+export interface Problem {
+  readonly severity: Severity;
+  readonly code: string;
+  readonly path: string;
+  readonly message: string;
+  readonly expected?: string;
+  readonly rule?: string;
+  readonly position: SourcePosition;
+}
+
+/** A path segment list, as zod and the yaml library use it. */
+export type PathSegments = readonly (string | number)[];
+
+/** `['network', 'subnets', 2, 'maskBits']` -> `network.subnets[2].maskBits` */
+export function formatPath(path: PathSegments): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') {
+      out += `[${seg}]`;
+    } else {
+      out += out === '' ? seg : `.${seg}`;
+    }
+  }
+  return out === '' ? '(document)' : out;
+}
+
+/** `file:line:col: error: path: message (expected ...)` */
+export function formatProblem(p: Problem): string {
+  const where = `${p.position.file}:${p.position.line}:${p.position.col}`;
+  const rule = p.rule ? ` [${p.rule}]` : '';
+  const expected = p.expected ? ` (expected ${p.expected})` : '';
+  return `${where}: ${p.severity}: ${p.path}: ${p.message}${expected}${rule}`;
+}

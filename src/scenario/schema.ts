@@ -1,0 +1,315 @@
+import { z } from 'zod';
+
+/**
+ * The scenario file's schema (YAML, camelCase keys). Key names follow the Skype for Business
+ * Server cmdlet parameters they model (`Set-CsTrunkConfiguration -EnableBypass` is
+ * `enableBypass`), so an administrator recognises them. Defaults are not filled here but in
+ * `normalize.ts`, so that the JSON Schema for editors shows what a user may leave out.
+ *
+ * Every object is strict: an unknown key (a typo) is an error, with a suggestion.
+ */
+
+const name = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'a name of letters, digits and _ . : -');
+
+/** A duration: a number of seconds, or a string such as `1500ms`, `2s`, `1.5m`. */
+export const durationSchema = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration such as 500ms, 2s or 1.5m')])
+  .describe('A duration: seconds as a number, or a string such as 500ms, 2s, 1.5m.');
+
+const ipv4 = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'an IPv4 address such as 172.29.77.15')
+  .refine((s) => s.split('.').every((o) => Number(o) <= 255), 'an IPv4 address with octets 0-255');
+
+const guid = z.string().describe('A bypass ID (GUID). Leave out for the auto-generated value (recommended).');
+
+const kbps = z.number().nonnegative().describe('Kilobits per second, one direction.');
+
+const bwPolicyEntry = z.strictObject({
+  modality: z.enum(['audio', 'video']),
+  limit: kbps.optional(),
+  sessionLimit: kbps.optional(),
+});
+
+/** New-CsNetworkBandwidthPolicyProfile */
+const bwPolicyProfile = z.strictObject({
+  name,
+  audioBWLimit: kbps.optional(),
+  audioBWSessionLimit: kbps.optional(),
+  videoBWLimit: kbps.optional(),
+  videoBWSessionLimit: kbps.optional(),
+  bwPolicy: z.array(bwPolicyEntry).optional().describe('Alternative list form; not with the four scalar limits.'),
+  description: z.string().optional(),
+});
+
+/** New-CsNetworkRegion */
+const region = z.strictObject({
+  name,
+  centralSite: z.string().optional().describe('Topology central site running the Bandwidth Policy Service.'),
+  audioAlternatePath: z.boolean().optional(),
+  videoAlternatePath: z.boolean().optional(),
+  bwAlternatePaths: z
+    .array(z.strictObject({ bwPolicyModality: z.enum(['audio', 'video']), alternatePath: z.boolean() }))
+    .optional(),
+  bypassId: guid.optional(),
+  bandwidthPolicyServiceDown: z
+    .boolean()
+    .optional()
+    .describe('Simulate the region Bandwidth Policy Service being down: CAC is not enforced (b.2 #19).'),
+  description: z.string().optional(),
+});
+
+/** New-CsNetworkSite */
+const site = z.strictObject({
+  name,
+  region: z.string().optional().describe('NetworkRegionID'),
+  bwPolicyProfile: z.string().optional().describe('BWPolicyProfileID: the site WAN uplink profile.'),
+  bypassId: guid.optional(),
+  description: z.string().optional(),
+});
+
+/** New-CsNetworkSubnet */
+const subnet = z.strictObject({
+  subnet: ipv4.describe('SubnetID: the first address of the range.'),
+  maskBits: z.number().int(),
+  site: z.string().optional().describe('NetworkSiteID; leave out for an unmapped subnet.'),
+  description: z.string().optional(),
+});
+
+/** New-CsNetworkRegionLink */
+const regionLink = z.strictObject({
+  name,
+  regions: z.tuple([z.string(), z.string()]).describe('NetworkRegionID1 and NetworkRegionID2'),
+  bwPolicyProfile: z.string().optional(),
+});
+
+/** New-CsNetworkInterRegionRoute */
+const regionRoute = z.strictObject({
+  name,
+  regions: z.tuple([z.string(), z.string()]),
+  links: z.array(z.string()).describe('NetworkRegionLinks, in order.'),
+});
+
+/** New-CsNetworkInterSitePolicy */
+const interSitePolicy = z.strictObject({
+  name,
+  sites: z.tuple([z.string(), z.string()]),
+  bwPolicyProfile: z.string(),
+});
+
+const network = z.strictObject({
+  regions: z.array(region).optional(),
+  sites: z.array(site).optional(),
+  subnets: z.array(subnet).optional(),
+  bwPolicyProfiles: z.array(bwPolicyProfile).optional(),
+  regionLinks: z.array(regionLink).optional(),
+  regionRoutes: z.array(regionRoute).optional(),
+  interSitePolicies: z.array(interSitePolicy).optional(),
+});
+
+/** New-CsNetworkMediaBypassConfiguration */
+const mediaBypassSettings = z.strictObject({
+  enabled: z.boolean().optional(),
+  alwaysBypass: z.boolean().optional(),
+  enableDefaultBypassId: z.boolean().optional(),
+  bypassId: guid.optional(),
+  internalBypassMode: z.enum(['Off', 'ICE', 'Any']).optional(),
+  externalBypassMode: z.enum(['Off', 'ICE', 'Any']).optional(),
+  enabledForAudioVideoConferences: z.boolean().optional(),
+});
+
+/** Set-CsNetworkConfiguration */
+const networkConfiguration = z.strictObject({
+  enableBandwidthPolicyCheck: z.boolean().optional(),
+  mediaBypassSettings: mediaBypassSettings.optional(),
+});
+
+const scope = z
+  .string()
+  .regex(/^(global|site:.+|pstnGateway:.+)$/i, 'global, site:<site> or pstnGateway:<gateway>');
+
+/** New-CsTrunkConfiguration */
+const trunkConfiguration = z.strictObject({
+  scope,
+  enableBypass: z.boolean().optional(),
+  concentratedTopology: z.boolean().optional(),
+  enableReferSupport: z.boolean().optional(),
+  enable3pccRefer: z.boolean().optional(),
+  rtcpActiveCalls: z.boolean().optional(),
+  rtcpCallsOnHold: z.boolean().optional(),
+  srtpMode: z.enum(['Required', 'Optional', 'NotSupported']).optional(),
+  maxEarlyDialogs: z.number().int().nonnegative().optional(),
+  enableRtpLatching: z.boolean().optional(),
+});
+
+/** New-CsMediaConfiguration */
+const mediaConfiguration = z.strictObject({
+  scope: z.string().regex(/^(global|site:.+)$/i, 'global or site:<site>'),
+  encryptionLevel: z.enum(['SupportEncryption', 'RequireEncryption', 'DoNotSupportEncryption']).optional(),
+});
+
+const pstnRoute = z.strictObject({
+  numberPattern: z.string().describe('A regular expression matched against the dialled number.'),
+  trunks: z.array(z.string()).min(1).describe('Gateways, in order of preference.'),
+});
+
+/** New-CsVoicePolicy (with the routes its PSTN usages reach, folded in). */
+const voicePolicy = z.strictObject({
+  name,
+  allowPstnReRouting: z.boolean().optional(),
+  enableBWPolicyOverride: z.boolean().optional(),
+  pstnUsages: z.array(z.string()).optional(),
+  routes: z.array(pstnRoute).optional(),
+});
+
+export const codecNames = ['RTAudio-WB', 'RTAudio-NB', 'SILK-WB', 'SILK-NB', 'G.722', 'Siren', 'PCMU', 'PCMA'] as const;
+const codec = z.enum(codecNames);
+
+const mediationServer = z.strictObject({
+  name,
+  clientIp: ipv4.describe('The SfB-side (client-facing) interface.'),
+  gatewayIp: ipv4.describe('The gateway-side interface.'),
+  site: z.string().optional().describe('Defaults to the site of clientIp.'),
+});
+
+const gateway = z.strictObject({
+  name,
+  kind: z.enum(['pstn-gateway', 'ip-pbx', 'sbc']),
+  ip: ipv4,
+  mediaIp: ipv4.optional().describe('Media address when different from the signalling address.'),
+  mediationServer: z.string().describe('The Mediation Server (pool) this trunk is associated with.'),
+  mediaTerminationPoint: z.boolean().optional().describe('IP-PBX only: has a media termination point.'),
+  acceptsMediaFrom: z.enum(['any', 'mediation-server']).optional(),
+  transport: z.enum(['udp', 'tcp', 'tls']).optional(),
+  offersSrtp: z.boolean().optional(),
+  codecs: z.array(codec).optional(),
+  channels: z.number().int().positive().optional().describe('Concurrent calls the gateway can carry.'),
+  numbers: z.string().optional().describe('A regular expression of the numbers (line URIs) it serves.'),
+  supportsEarlyDialogs: z.number().int().nonnegative().optional(),
+});
+
+const client = z.strictObject({
+  name,
+  ip: ipv4,
+  maskBits: z.number().int().describe("The client's own subnet mask, in bits."),
+  version: z.enum(['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019']).optional(),
+  location: z.enum(['internal', 'external']).optional(),
+  codecs: z.array(codec).optional(),
+  sipUri: z.string().optional(),
+  lineUri: z.string().optional(),
+  voicePolicy: z.string().optional(),
+  voicemail: z.boolean().optional(),
+  conferenceMcu: z.boolean().optional().describe('This endpoint is an A/V conferencing MCU.'),
+});
+
+const edge = z.strictObject({
+  name,
+  ip: ipv4.describe('The A/V Edge public address (enter it as a /32 subnet of the Edge site).'),
+  site: z.string().optional(),
+});
+
+const voicemailHost = z.strictObject({
+  name,
+  ip: ipv4,
+});
+
+const hosts = z.strictObject({
+  mediationServers: z.array(mediationServer).optional(),
+  gateways: z.array(gateway).optional(),
+  clients: z.array(client).optional(),
+  edges: z.array(edge).optional(),
+  voicemail: z.array(voicemailHost).optional(),
+});
+
+export const decisionNames = [
+  'BYPASS',
+  'RELAY',
+  'DIRECT',
+  'CAC-ADMITTED',
+  'CAC-REROUTED-INTERNET',
+  'CAC-REROUTED-PSTN',
+  'CAC-REROUTED-VOICEMAIL',
+  'REJECTED',
+] as const;
+
+const expectation = z.strictObject({
+  decision: z.enum(decisionNames).optional(),
+  path: z.string().optional().describe('Media path, such as "alice -> gw-por" or "alice -> ms-chi -> gw-chi".'),
+  reason: z.string().optional().describe('Text the one-line reason must contain.'),
+  sipStatus: z.number().int().optional().describe('Final SIP status the caller must see.'),
+  media: z.enum(['both-ways', 'one-way', 'none']).optional(),
+  maxLossPercent: z.number().nonnegative().optional(),
+});
+
+const call = z.strictObject({
+  id: name.optional(),
+  at: durationSchema,
+  from: z.string(),
+  to: z.string(),
+  trunk: z.string().optional().describe('For a call to a number: the gateway to use.'),
+  number: z.string().optional().describe('Dialled number, for PSTN calls.'),
+  duration: durationSchema.optional(),
+  codec: codec.optional(),
+  modality: z.enum(['audio', 'video']).optional(),
+  expect: expectation.optional(),
+});
+
+const impairment = z.strictObject({
+  delay: durationSchema.optional(),
+  jitter: durationSchema.optional(),
+  loss: z.number().min(0).max(100).optional().describe('Random loss, percent.'),
+  burstLoss: z
+    .strictObject({
+      pGoodToBad: z.number().min(0).max(1),
+      pBadToGood: z.number().min(0).max(1),
+      lossInBad: z.number().min(0).max(1).optional(),
+      lossInGood: z.number().min(0).max(1).optional(),
+    })
+    .optional()
+    .describe('Gilbert-Elliott burst loss.'),
+  rateKbps: z.number().positive().optional(),
+  queueMs: z.number().positive().optional(),
+});
+
+const link = z.strictObject({
+  between: z.tuple([z.string(), z.string()]).describe('Two sites, or a site and a region link name.'),
+  impairment,
+});
+
+const simulation = z.strictObject({
+  interSitePolicy: z.enum(['add', 'replace']).optional(),
+  gatewaySubnetMatch: z.enum(['containment', 'exact']).optional(),
+  zeroBandwidthLimit: z.enum(['unlimited', 'block']).optional(),
+  unmappedEndpoint: z.enum(['admit', 'refuse']).optional(),
+  missingRoute: z.enum(['refuse', 'admit']).optional(),
+  alternatePathRegions: z.enum(['every-refusing-region', 'caller-region', 'callee-region']).optional(),
+  pstnCallRefused: z.enum(['internet-then-reject', 'full-chain']).optional(),
+  codecBandwidth: z.enum(['table1', 'table2']).optional(),
+  voicePolicyOwner: z.enum(['docs', 'receiving-user']).optional(),
+  seed: z.number().int().optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    simulation: simulation.optional(),
+    network: network.optional(),
+    networkConfiguration: networkConfiguration.optional(),
+    trunkConfigurations: z.array(trunkConfiguration).optional(),
+    mediaConfigurations: z.array(mediaConfiguration).optional(),
+    voicePolicies: z.array(voicePolicy).optional(),
+    hosts,
+    links: z.array(link).optional(),
+    calls: z.array(call).optional(),
+  })
+  .describe('A mediapath scenario: network, SfB settings, hosts and a call timeline.');
+
+export type RawScenario = z.infer<typeof scenarioSchema>;
+export type RawCall = z.infer<typeof call>;
+export type RawGateway = z.infer<typeof gateway>;
+export type RawClient = z.infer<typeof client>;
+export type RawImpairment = z.infer<typeof impairment>;

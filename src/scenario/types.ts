@@ -1,0 +1,278 @@
+/**
+ * The validated, normalized, frozen scenario model. Every default of domain.md section (a) is
+ * filled in; names are resolved and checked; durations are milliseconds. Nothing downstream
+ * reads the raw YAML.
+ */
+
+export type Modality = 'audio' | 'video';
+export type CodecName = 'RTAudio-WB' | 'RTAudio-NB' | 'SILK-WB' | 'SILK-NB' | 'G.722' | 'Siren' | 'PCMU' | 'PCMA';
+export type Decision =
+  | 'BYPASS'
+  | 'RELAY'
+  | 'DIRECT'
+  | 'CAC-ADMITTED'
+  | 'CAC-REROUTED-INTERNET'
+  | 'CAC-REROUTED-PSTN'
+  | 'CAC-REROUTED-VOICEMAIL'
+  | 'REJECTED';
+
+/** Simulator settings for every ambiguity that domain.md section (h) lists. */
+export interface SimulationSettings {
+  /** A4: an inter-site policy is added to the site uplinks and region route, or replaces them. */
+  readonly interSitePolicy: 'add' | 'replace';
+  /** A3: how the gateway's IP is matched to a subnet for its bypass ID. */
+  readonly gatewaySubnetMatch: 'containment' | 'exact';
+  /** A9: what a bandwidth limit of 0 means. */
+  readonly zeroBandwidthLimit: 'unlimited' | 'block';
+  /** A12 and c.1 #2: a media endpoint in no configured subnet. */
+  readonly unmappedEndpoint: 'admit' | 'refuse';
+  /** c.2 #7: two regions with no inter-region route at run time. */
+  readonly missingRoute: 'refuse' | 'admit';
+  /** A14: which regions' AlternatePath flags govern the Internet alternate path. */
+  readonly alternatePathRegions: 'every-refusing-region' | 'caller-region' | 'callee-region';
+  /** A6 and A15: what a refused PSTN leg may do. */
+  readonly pstnCallRefused: 'internet-then-reject' | 'full-chain';
+  /** A11: which Microsoft bandwidth table sizes a stream. */
+  readonly codecBandwidth: 'table1' | 'table2';
+  /** A7: whose voice policy governs PSTN re-route and the bandwidth override. */
+  readonly voicePolicyOwner: 'docs' | 'receiving-user';
+  /** Seed for every random choice of a run (loss, jitter, SSRCs). */
+  readonly seed: number;
+}
+
+export interface BandwidthLimits {
+  /** Total concurrent kbps on the link, one direction; `null` when not given. */
+  readonly limit: number | null;
+  /** Largest single session, kbps; `null` when not given. */
+  readonly sessionLimit: number | null;
+}
+
+export interface BwPolicyProfile {
+  readonly name: string;
+  readonly audio: BandwidthLimits;
+  readonly video: BandwidthLimits;
+}
+
+export interface Region {
+  readonly name: string;
+  readonly centralSite: string | null;
+  readonly audioAlternatePath: boolean;
+  readonly videoAlternatePath: boolean;
+  readonly bypassId: string | null;
+  readonly bandwidthPolicyServiceDown: boolean;
+}
+
+export interface Site {
+  readonly name: string;
+  readonly region: string | null;
+  readonly bwPolicyProfile: string | null;
+  readonly bypassId: string | null;
+}
+
+export interface Subnet {
+  readonly subnet: string;
+  readonly maskBits: number;
+  readonly site: string | null;
+}
+
+export interface RegionLink {
+  readonly name: string;
+  readonly regions: readonly [string, string];
+  readonly bwPolicyProfile: string | null;
+}
+
+export interface RegionRoute {
+  readonly name: string;
+  readonly regions: readonly [string, string];
+  readonly links: readonly string[];
+}
+
+export interface InterSitePolicy {
+  readonly name: string;
+  readonly sites: readonly [string, string];
+  readonly bwPolicyProfile: string;
+}
+
+export interface MediaBypassSettings {
+  readonly enabled: boolean;
+  readonly alwaysBypass: boolean;
+  readonly enableDefaultBypassId: boolean;
+  /** Global bypass ID, when one was given or applies (auto-generated when needed). */
+  readonly bypassId: string | null;
+  readonly internalBypassMode: 'Off' | 'ICE' | 'Any';
+  readonly externalBypassMode: 'Off' | 'ICE' | 'Any';
+  readonly enabledForAudioVideoConferences: boolean;
+}
+
+export interface TrunkConfiguration {
+  /** `global`, `site:<name>` or `pstnGateway:<gateway>`. */
+  readonly scope: string;
+  readonly enableBypass: boolean;
+  readonly concentratedTopology: boolean;
+  readonly enableReferSupport: boolean;
+  readonly enable3pccRefer: boolean;
+  readonly rtcpActiveCalls: boolean;
+  readonly rtcpCallsOnHold: boolean;
+  readonly srtpMode: 'Required' | 'Optional' | 'NotSupported';
+  readonly maxEarlyDialogs: number;
+  readonly enableRtpLatching: boolean;
+}
+
+export type EncryptionLevel = 'SupportEncryption' | 'RequireEncryption' | 'DoNotSupportEncryption';
+
+export interface MediaConfiguration {
+  readonly scope: string;
+  readonly encryptionLevel: EncryptionLevel;
+}
+
+export interface PstnRoute {
+  readonly numberPattern: string;
+  readonly trunks: readonly string[];
+}
+
+export interface VoicePolicy {
+  readonly name: string;
+  readonly allowPstnReRouting: boolean;
+  readonly enableBWPolicyOverride: boolean;
+  readonly pstnUsages: readonly string[] | null;
+  readonly routes: readonly PstnRoute[];
+}
+
+export interface MediationServer {
+  readonly kind: 'mediation-server';
+  readonly name: string;
+  readonly clientIp: string;
+  readonly gatewayIp: string;
+  readonly site: string | null;
+}
+
+export type GatewayKind = 'pstn-gateway' | 'ip-pbx' | 'sbc';
+
+export interface Gateway {
+  readonly kind: GatewayKind;
+  readonly name: string;
+  readonly ip: string;
+  /** Media address: the signalling address unless `mediaIp` was given (A2). */
+  readonly mediaIp: string;
+  readonly mediationServer: string;
+  readonly mediaTerminationPoint: boolean;
+  readonly acceptsMediaFrom: 'any' | 'mediation-server';
+  readonly transport: 'udp' | 'tcp' | 'tls';
+  readonly offersSrtp: boolean;
+  readonly codecs: readonly CodecName[];
+  readonly channels: number | null;
+  readonly numbers: string | null;
+  readonly supportsEarlyDialogs: number;
+}
+
+export type ClientVersion = 'ocs2007r2' | 'lync2010' | 'lync2013' | 'sfb2015' | 'sfb2016' | 'sfb2019';
+
+export interface Client {
+  readonly kind: 'client';
+  readonly name: string;
+  readonly ip: string;
+  readonly maskBits: number;
+  readonly version: ClientVersion;
+  readonly location: 'internal' | 'external';
+  readonly codecs: readonly CodecName[];
+  readonly sipUri: string;
+  readonly lineUri: string | null;
+  readonly voicePolicy: string;
+  readonly voicemail: boolean;
+  readonly conferenceMcu: boolean;
+}
+
+export interface Edge {
+  readonly kind: 'edge';
+  readonly name: string;
+  readonly ip: string;
+  readonly site: string | null;
+}
+
+export interface VoicemailHost {
+  readonly kind: 'voicemail';
+  readonly name: string;
+  readonly ip: string;
+}
+
+export type Host = MediationServer | Gateway | Client | Edge | VoicemailHost;
+
+export interface CallExpectation {
+  readonly decision?: Decision;
+  readonly path?: string;
+  readonly reason?: string;
+  readonly sipStatus?: number;
+  readonly media?: 'both-ways' | 'one-way' | 'none';
+  readonly maxLossPercent?: number;
+}
+
+export type CallKind = 'outbound-pstn' | 'inbound-pstn' | 'p2p';
+
+export interface Call {
+  readonly id: string;
+  /** Index in the timeline as written (for error messages). */
+  readonly index: number;
+  readonly atMs: number;
+  readonly durationMs: number;
+  readonly kind: CallKind;
+  readonly from: string;
+  readonly to: string;
+  /** The gateway a PSTN call uses. */
+  readonly trunk: string | null;
+  readonly number: string | null;
+  readonly codec: CodecName | null;
+  readonly modality: Modality;
+  readonly expect: CallExpectation | null;
+}
+
+export interface Impairment {
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  readonly lossPercent: number;
+  readonly burstLoss: {
+    readonly pGoodToBad: number;
+    readonly pBadToGood: number;
+    readonly lossInBad: number;
+    readonly lossInGood: number;
+  } | null;
+  readonly rateKbps: number | null;
+  readonly queueMs: number;
+}
+
+export interface LinkImpairment {
+  readonly between: readonly [string, string];
+  readonly impairment: Impairment;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** The file it came from, or `<inline>`. */
+  readonly source: string;
+  readonly simulation: SimulationSettings;
+  readonly network: {
+    readonly regions: readonly Region[];
+    readonly sites: readonly Site[];
+    readonly subnets: readonly Subnet[];
+    readonly bwPolicyProfiles: readonly BwPolicyProfile[];
+    readonly regionLinks: readonly RegionLink[];
+    readonly regionRoutes: readonly RegionRoute[];
+    readonly interSitePolicies: readonly InterSitePolicy[];
+  };
+  readonly networkConfiguration: {
+    readonly enableBandwidthPolicyCheck: boolean;
+    readonly mediaBypassSettings: MediaBypassSettings;
+  };
+  readonly trunkConfigurations: readonly TrunkConfiguration[];
+  readonly mediaConfigurations: readonly MediaConfiguration[];
+  readonly voicePolicies: readonly VoicePolicy[];
+  readonly hosts: {
+    readonly mediationServers: readonly MediationServer[];
+    readonly gateways: readonly Gateway[];
+    readonly clients: readonly Client[];
+    readonly edges: readonly Edge[];
+    readonly voicemail: readonly VoicemailHost[];
+  };
+  readonly links: readonly LinkImpairment[];
+  readonly calls: readonly Call[];
+}
