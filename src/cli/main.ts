@@ -120,7 +120,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`mediapath ${command ?? ''}: ${e.message}\nTry: mediapath help ${command ?? ''}\n`);
+      io.stderr.write(
+        `mediapath ${command ?? ''}: ${e.message}\nTry: mediapath help ${command ?? ''}\n`,
+      );
       return ExitCode.USAGE;
     }
     const code = e instanceof SimError ? e.code : 'SIM_ERR_INTERNAL';
@@ -148,7 +150,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+    return { values: parsed.values, positionals: parsed.positionals };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -156,7 +158,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -185,13 +189,19 @@ export function printProblems(io: CliIO, problems: readonly Problem[], colour: b
  * Loads a scenario for a command; prints its problems. Returns null (after printing) when it
  * is invalid.
  */
-export async function loadForCommand(file: string, io: CliIO, options: { quietWarnings?: boolean } = {}): Promise<Scenario | null> {
+export async function loadForCommand(
+  file: string,
+  io: CliIO,
+  options: { quietWarnings?: boolean } = {},
+): Promise<Scenario | null> {
   const colour = useColour(io.stderr, io.env);
   const result = await loadScenarioFile(file);
   if (!result.ok) {
     printProblems(io, result.problems, colour);
     const n = result.problems.filter((p) => p.severity === 'error').length;
-    io.stderr.write(`${displayPath(file)}: invalid scenario, ${n} error${n === 1 ? '' : 's'}; nothing ran.\n`);
+    io.stderr.write(
+      `${displayPath(file)}: invalid scenario, ${n} error${n === 1 ? '' : 's'}; nothing ran.\n`,
+    );
     return null;
   }
   if (!options.quietWarnings && result.warnings.length) {
@@ -233,8 +243,10 @@ async function validateCommand(args: readonly string[], io: CliIO): Promise<numb
       const errors = problems.filter((p) => p.severity === 'error').length;
       const warnings = problems.length - errors;
       const summary = result.ok
-        ? st.green(`${file}: valid`) + (warnings ? st.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : '')
-        : st.red(`${file}: invalid, ${errors} error${errors === 1 ? '' : 's'}`) + (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '');
+        ? st.green(`${file}: valid`) +
+          (warnings ? st.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : '')
+        : st.red(`${file}: invalid, ${errors} error${errors === 1 ? '' : 's'}`) +
+          (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '');
       io.stdout.write(`${summary}\n`);
     }
   }
@@ -268,7 +280,12 @@ async function explainCommand(args: readonly string[], io: CliIO): Promise<numbe
   if (values.json) {
     io.stdout.write(`${JSON.stringify(explainJson(topo, calls), null, 2)}\n`);
   } else {
-    io.stdout.write(formatExplain(topo, calls, { trace: values.trace === true, colour: useColour(io.stdout, io.env) }));
+    io.stdout.write(
+      formatExplain(topo, calls, {
+        trace: values.trace === true,
+        colour: useColour(io.stdout, io.env),
+      }),
+    );
   }
   return calls.some((c) => c.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
 }

@@ -69,7 +69,10 @@ export interface CallDecision {
   readonly mediationServer: string | null;
   /** Codec on the caller's side and on the callee's side of the media path. */
   readonly codecs: { readonly caller: CodecName | null; readonly callee: CodecName | null };
-  readonly bypassIds: { readonly client: BypassId | null; readonly gateway: BypassId | null } | null;
+  readonly bypassIds: {
+    readonly client: BypassId | null;
+    readonly gateway: BypassId | null;
+  } | null;
   readonly legs: readonly LegCheck[];
   /** Bandwidth and channels the call holds while it lasts. */
   readonly holding: Holding;
@@ -92,19 +95,33 @@ export interface DecideOptions {
 
 /** SIP answers for refusals; one table so that the live run and the report agree. */
 export const REFUSAL_SIP = {
-  bandwidth: { status: 488, reason: 'Not Acceptable Here (insufficient bandwidth, call admission control)' },
+  bandwidth: {
+    status: 488,
+    reason: 'Not Acceptable Here (insufficient bandwidth, call admission control)',
+  },
   channels: { status: 503, reason: 'Service Unavailable (no free gateway channel)' },
   noRoute: { status: 404, reason: 'Not Found (no route)' },
 } as const;
 
-const NEWER_THAN_2007: ReadonlySet<string> = new Set(['lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019']);
+const NEWER_THAN_2007: ReadonlySet<string> = new Set([
+  'lync2010',
+  'lync2013',
+  'sfb2015',
+  'sfb2016',
+  'sfb2019',
+]);
 
 /**
  * Decides one call: the bypass check first (domain.md b.1), then CAC only if bypass was not
  * used (b.2, c.3), with the refusal chain of c.5. Pure: it reads the ledger and returns what
  * the call would hold; the caller commits it.
  */
-export function decideCall(topo: Topology, call: Call, ledger: LedgerView, options: DecideOptions = {}): CallDecision {
+export function decideCall(
+  topo: Topology,
+  call: Call,
+  ledger: LedgerView,
+  options: DecideOptions = {},
+): CallDecision {
   const ctx = new DecisionContext(topo, call, ledger, options);
   switch (call.kind) {
     case 'outbound-pstn':
@@ -122,11 +139,16 @@ class DecisionContext {
   readonly ledger: LedgerView;
   readonly options: DecideOptions;
   readonly trace: Trace;
-  readonly pending = new Map<string, number>();
+  readonly pending = new Map<string, Record<Modality, number>>();
   readonly reservations: Reservation[] = [];
   readonly channels: string[] = [];
   readonly legs: LegCheck[] = [];
   readonly warnings: string[] = [];
+  /** Defaults for the result, set as the decision learns them. */
+  trunk: string | null = null;
+  mediationServer: string | null = null;
+  codecs: CallDecision['codecs'] = { caller: null, callee: null };
+  bypassIds: CallDecision['bypassIds'] = null;
 
   constructor(topo: Topology, call: Call, ledger: LedgerView, options: DecideOptions) {
     this.topo = topo;
@@ -141,12 +163,16 @@ class DecisionContext {
   }
 
   used(link: string, modality: Modality): number {
-    return this.ledger.used(link, modality) + (this.pending.get(`${link}|${modality}`) ?? 0);
+    return this.ledger.used(link, modality) + (this.pending.get(link)?.[modality] ?? 0);
   }
 
   claim(link: string, modality: Modality, kbps: number): void {
-    const key = `${link}|${modality}`;
-    this.pending.set(key, (this.pending.get(key) ?? 0) + kbps);
+    let p = this.pending.get(link);
+    if (!p) {
+      p = { audio: 0, video: 0 };
+      this.pending.set(link, p);
+    }
+    p[modality] += kbps;
     this.reservations.push({ link, modality, kbps });
   }
 
@@ -173,12 +199,14 @@ class DecisionContext {
       bypass: fields.bypass ?? false,
       reason: fields.reason,
       mediaPath: fields.mediaPath,
-      trunk: fields.trunk ?? null,
-      mediationServer: fields.mediationServer ?? null,
-      codecs: fields.codecs ?? { caller: null, callee: null },
-      bypassIds: fields.bypassIds ?? null,
+      trunk: fields.trunk ?? this.trunk,
+      mediationServer: fields.mediationServer ?? this.mediationServer,
+      codecs: fields.codecs ?? this.codecs,
+      bypassIds: fields.bypassIds ?? this.bypassIds,
       legs: this.legs,
-      holding: keep ? { reservations: this.reservations, channels: this.channels } : { reservations: [], channels: [] },
+      holding: keep
+        ? { reservations: this.reservations, channels: this.channels }
+        : { reservations: [], channels: [] },
       sip: fields.sip ?? null,
       reroute: fields.reroute ?? null,
       warnings: this.warnings,
@@ -196,35 +224,58 @@ function decidePstn(ctx: DecisionContext): CallDecision {
   const gw = topo.gateway(call.trunk ?? '');
   const client = topo.client(outbound ? call.from : call.to);
   if (!gw || !client) {
-    trace.add('b.0#1', 'Routing picks the trunk', 'fail', `no gateway for this call`, { trunk: call.trunk });
-    return ctx.result({ decision: 'REJECTED', reason: 'no trunk for this call', mediaPath: [], sip: REFUSAL_SIP.noRoute, keepHolding: false });
+    trace.add('b.0#1', 'Routing picks the trunk', 'fail', `no gateway for this call`, {
+      trunk: call.trunk,
+    });
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: 'no trunk for this call',
+      mediaPath: [],
+      sip: REFUSAL_SIP.noRoute,
+      keepHolding: false,
+    });
   }
   const ms = topo.mediationServer(gw.mediationServer);
-  trace.add('b.0#1', 'Routing picks the trunk; the trunk picks the Mediation Server', 'info', `trunk ${gw.name} (${gw.kind}) is served by ${ms?.name ?? '(none)'}`, {
-    trunk: gw.name,
-    mediationServer: ms?.name ?? null,
-  });
+  trace.add(
+    'b.0#1',
+    'Routing picks the trunk; the trunk picks the Mediation Server',
+    'info',
+    `trunk ${gw.name} (${gw.kind}) is served by ${ms?.name ?? '(none)'}`,
+    {
+      trunk: gw.name,
+      mediationServer: ms?.name ?? null,
+    },
+  );
   if (!ms) {
-    return ctx.result({ decision: 'REJECTED', reason: `trunk ${gw.name} has no Mediation Server`, mediaPath: [], sip: REFUSAL_SIP.noRoute, keepHolding: false });
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: `trunk ${gw.name} has no Mediation Server`,
+      mediaPath: [],
+      sip: REFUSAL_SIP.noRoute,
+      keepHolding: false,
+    });
   }
-  const tc = effectiveTrunkConfig(ctx, gw, ms);
-  const common = {
-    trunk: gw.name,
-    mediationServer: ms.name,
-  };
+  ctx.trunk = gw.name;
+  ctx.mediationServer = ms.name;
 
   // Gateway channels: a full gateway answers 503 before any media decision.
   if (gw.channels !== null) {
-    const inUse = ctx.ledger.channelsInUse(gw.name) + ctx.channels.filter((c) => c === gw.name).length;
+    const inUse =
+      ctx.ledger.channelsInUse(gw.name) + ctx.channels.filter((c) => c === gw.name).length;
     const free = inUse < gw.channels;
-    trace.add('sim.channels', 'Gateway has a free channel', free ? 'pass' : 'fail', `${inUse} of ${gw.channels} channels in use on ${gw.name}`, {
-      gateway: gw.name,
-      inUse,
-      channels: gw.channels,
-    });
+    trace.add(
+      'sim.channels',
+      'Gateway has a free channel',
+      free ? 'pass' : 'fail',
+      `${inUse} of ${gw.channels} channels in use on ${gw.name}`,
+      {
+        gateway: gw.name,
+        inUse,
+        channels: gw.channels,
+      },
+    );
     if (!free) {
       return ctx.result({
-        ...common,
         decision: 'REJECTED',
         reason: `all ${gw.channels} channels of ${gw.name} are busy`,
         mediaPath: [],
@@ -235,12 +286,17 @@ function decidePstn(ctx: DecisionContext): CallDecision {
     ctx.channels.push(gw.name);
   }
 
-  const bypass = bypassCheck(ctx, client, gw, tc, outbound);
+  const bypass = memoBypassCheck(ctx, client, gw, ms, outbound);
   const path = (...hops: string[]): string[] => (outbound ? hops : [...hops].reverse());
   if (bypass.ok) {
-    trace.add('b.1#17', 'Bypass is used: no CAC reservation', 'pass', 'media flows client <-> gateway directly; the call does not count against any link', {});
+    trace.add(
+      'b.1#17',
+      'Bypass is used: no CAC reservation',
+      'pass',
+      'media flows client <-> gateway directly; the call does not count against any link',
+      {},
+    );
     return ctx.result({
-      ...common,
       decision: 'BYPASS',
       bypass: true,
       reason: `bypass IDs match (${bypass.cid?.source ?? '?'})${ctx.warnings.length ? `; ${ctx.warnings.join('; ')}` : ''}`,
@@ -254,13 +310,24 @@ function decidePstn(ctx: DecisionContext): CallDecision {
   const viaEdge = client.location === 'external' ? nearestEdge(ctx, topo.siteOfHost(ms)) : null;
   const relayPath = path(client.name, ...(viaEdge ? [viaEdge] : []), ms.name, gw.name);
   const legACandidates = legACodecs(ctx, client);
-  const legBCandidates = call.codec && isG711(call.codec) && gw.codecs.includes(call.codec) ? [call.codec] : gw.codecs.filter(isG711);
-  const relayCodecs = { caller: outbound ? (legACandidates[0] ?? null) : (legBCandidates[0] ?? null), callee: outbound ? (legBCandidates[0] ?? null) : (legACandidates[0] ?? null) };
+  const legBCandidates =
+    call.codec && isG711(call.codec) && gw.codecs.includes(call.codec)
+      ? [call.codec]
+      : gw.codecs.filter(isG711);
+  const relayCodecs = {
+    caller: outbound ? (legACandidates[0] ?? null) : (legBCandidates[0] ?? null),
+    callee: outbound ? (legBCandidates[0] ?? null) : (legACandidates[0] ?? null),
+  };
   const cac = topo.scenario.networkConfiguration.enableBandwidthPolicyCheck;
-  trace.add('b.2#18', 'CAC enabled (EnableBandwidthPolicyCheck)', cac ? 'pass' : 'info', cac ? 'CAC checks each media leg' : 'CAC is off: admit without reservation', { enableBandwidthPolicyCheck: cac });
+  trace.add(
+    'b.2#18',
+    'CAC enabled (EnableBandwidthPolicyCheck)',
+    cac ? 'pass' : 'info',
+    cac ? 'CAC checks each media leg' : 'CAC is off: admit without reservation',
+    { enableBandwidthPolicyCheck: cac },
+  );
   if (!cac) {
     return ctx.result({
-      ...common,
       decision: 'RELAY',
       reason: `${bypass.why}; Mediation Server relays media, CAC off`,
       mediaPath: relayPath,
@@ -271,30 +338,79 @@ function decidePstn(ctx: DecisionContext): CallDecision {
 
   // b.2 #20: leg A client <-> MS (SfB side), leg B MS (gateway side) <-> peer.
   const clientIp = viaEdge ? (topo.host(viaEdge) as { ip: string }).ip : client.ip;
-  const legA = checkLeg(ctx, 'A', client.name, clientIp, ms.name, ms.clientIp, legACandidates, 'audio');
+  const legA = checkLeg(
+    ctx,
+    'A',
+    client.name,
+    clientIp,
+    ms.name,
+    ms.clientIp,
+    legACandidates,
+    'audio',
+  );
   if (legA.verdict === 'refused') {
-    return refusedPstn(ctx, { outbound, client, gw, ms, legA, bypassWhy: bypass.why, common, relayCodecs, bypassIds: { client: bypass.cid, gateway: bypass.gid } });
+    return refusedPstn(ctx, {
+      outbound,
+      client,
+      gw,
+      ms,
+      legA,
+      bypassWhy: bypass.why,
+      relayCodecs,
+      bypassIds: { client: bypass.cid, gateway: bypass.gid },
+    });
   }
   const skipB = outbound && gw.kind === 'ip-pbx' && !gw.mediaTerminationPoint;
   let legB: LegCheck;
   if (skipB) {
-    legB = accountWithoutCheck(ctx, 'B', ms.name, ms.gatewayIp, gw.name, gw.mediaIp, legBCandidates);
-    trace.add('b.2#21', 'Outbound call to an IP-PBX without a media termination point', 'info', 'the far media endpoint is unknown at setup: only leg A is checked; leg B is accounted after establishment', {
-      gateway: gw.name,
-    });
+    legB = accountWithoutCheck(
+      ctx,
+      'B',
+      ms.name,
+      ms.gatewayIp,
+      gw.name,
+      gw.mediaIp,
+      legBCandidates,
+    );
+    trace.add(
+      'b.2#21',
+      'Outbound call to an IP-PBX without a media termination point',
+      'info',
+      'the far media endpoint is unknown at setup: only leg A is checked; leg B is accounted after establishment',
+      {
+        gateway: gw.name,
+      },
+    );
   } else {
     legB = checkLeg(ctx, 'B', ms.name, ms.gatewayIp, gw.name, gw.mediaIp, legBCandidates, 'audio');
   }
   if (legB.verdict === 'refused') {
-    return refusedPstn(ctx, { outbound, client, gw, ms, legA: legB, bypassWhy: bypass.why, common, relayCodecs, bypassIds: { client: bypass.cid, gateway: bypass.gid } });
+    return refusedPstn(ctx, {
+      outbound,
+      client,
+      gw,
+      ms,
+      legA: legB,
+      bypassWhy: bypass.why,
+      relayCodecs,
+      bypassIds: { client: bypass.cid, gateway: bypass.gid },
+    });
   }
-  trace.add('b.2#23', 'Every leg admitted', 'pass', `leg A ${describeLeg(legA)}; leg B ${describeLeg(legB)}`, {});
+  trace.add(
+    'b.2#23',
+    'Every leg admitted',
+    'pass',
+    `leg A ${describeLeg(legA)}; leg B ${describeLeg(legB)}`,
+    {},
+  );
   return ctx.result({
-    ...common,
     decision: 'CAC-ADMITTED',
     reason: `${bypass.why}; CAC admitted ${legSummary(legA, legB)}`,
     mediaPath: relayPath,
-    codecs: { caller: outbound ? legA.codec : legB.codec, callee: outbound ? legB.codec : legA.codec },
+    codecs: {
+      caller: outbound ? legA.codec : legB.codec,
+      callee: outbound ? legB.codec : legA.codec,
+    },
     bypassIds: { client: bypass.cid, gateway: bypass.gid },
   });
 }
@@ -307,60 +423,149 @@ interface BypassOutcome {
   readonly codec: CodecName | null;
 }
 
+/**
+ * The bypass check depends only on the scenario's static configuration and the call's
+ * parties, never on the ledger, so its outcome and trace steps are computed once per
+ * (client, gateway, direction, codec) and replayed. A live connectivity check (#16) is not
+ * static, so it is never memoized.
+ */
+function memoBypassCheck(
+  ctx: DecisionContext,
+  client: Client,
+  gw: Gateway,
+  ms: MediationServer,
+  outbound: boolean,
+): BypassOutcome {
+  if (ctx.options.directPathWorks) {
+    return bypassCheck(ctx, client, gw, effectiveTrunkConfig(ctx, gw, ms), outbound);
+  }
+  const key = `bypass|${client.name}|${gw.name}|${outbound ? 'out' : 'in'}|${ctx.call.codec ?? ''}|${ctx.trace.enabled ? 't' : ''}`;
+  let m = ctx.topo.memo.get(key) as
+    { outcome: BypassOutcome; steps: TraceStep[]; warnings: string[] } | undefined;
+  if (!m) {
+    const sub = new DecisionContext(ctx.topo, ctx.call, ctx.ledger, ctx.options);
+    const outcome = bypassCheck(sub, client, gw, effectiveTrunkConfig(sub, gw, ms), outbound);
+    m = { outcome, steps: sub.trace.steps, warnings: sub.warnings };
+    ctx.topo.memo.set(key, m);
+  }
+  for (const step of m.steps) {
+    ctx.trace.steps.push(step);
+  }
+  for (const w of m.warnings) {
+    ctx.warnings.push(w);
+  }
+  return m.outcome;
+}
+
 /** domain.md b.1 #3-#16, in order; stops at the first rule that rules bypass out. */
-function bypassCheck(ctx: DecisionContext, client: Client, gw: Gateway, tc: TrunkConfiguration, outbound: boolean): BypassOutcome {
+function bypassCheck(
+  ctx: DecisionContext,
+  client: Client,
+  gw: Gateway,
+  tc: TrunkConfiguration,
+  outbound: boolean,
+): BypassOutcome {
   const { topo, trace, call } = ctx;
   const mb = topo.scenario.networkConfiguration.mediaBypassSettings;
-  const no = (rule: string, title: string, why: string, inputs: Record<string, string | number | boolean | null>): BypassOutcome => {
+  const no = (
+    rule: string,
+    title: string,
+    why: string,
+    inputs: Record<string, string | number | boolean | null>,
+  ): BypassOutcome => {
     trace.add(rule, title, 'fail', `no bypass: ${why}`, inputs);
     return { ok: false, why: `no bypass: ${why}`, cid: null, gid: null, codec: null };
   };
-  const ok = (rule: string, title: string, detail: string, inputs: Record<string, string | number | boolean | null>): void => {
+  const ok = (
+    rule: string,
+    title: string,
+    detail: string,
+    inputs: Record<string, string | number | boolean | null>,
+  ): void => {
     trace.add(rule, title, 'pass', detail, inputs);
   };
 
   if (!mb.enabled) {
-    return no('b.1#3', 'Global media bypass', 'media bypass is not enabled globally', { enabled: false });
+    return no('b.1#3', 'Global media bypass', 'media bypass is not enabled globally', {
+      enabled: false,
+    });
   }
   ok('b.1#3', 'Global media bypass', 'enabled', { enabled: true });
   if (!tc.enableBypass) {
-    return no('b.1#4', 'Trunk EnableBypass', `trunk ${gw.name} has EnableBypass off (${tc.scope})`, { scope: tc.scope, enableBypass: false });
+    return no(
+      'b.1#4',
+      'Trunk EnableBypass',
+      `trunk ${gw.name} has EnableBypass off (${tc.scope})`,
+      { scope: tc.scope, enableBypass: false },
+    );
   }
   ok('b.1#4', 'Trunk EnableBypass', `on (${tc.scope})`, { scope: tc.scope, enableBypass: true });
-  const capable = tc.concentratedTopology && !(!tc.enableReferSupport && !tc.enable3pccRefer && (tc.rtcpActiveCalls || tc.rtcpCallsOnHold));
+  const capable =
+    tc.concentratedTopology &&
+    !(!tc.enableReferSupport && !tc.enable3pccRefer && (tc.rtcpActiveCalls || tc.rtcpCallsOnHold));
   if (!capable) {
-    return no('b.1#5', 'Trunk is bypass-capable', `trunk configuration ${tc.scope} is not bypass-capable`, {
-      concentratedTopology: tc.concentratedTopology,
-      enableReferSupport: tc.enableReferSupport,
-    });
+    return no(
+      'b.1#5',
+      'Trunk is bypass-capable',
+      `trunk configuration ${tc.scope} is not bypass-capable`,
+      {
+        concentratedTopology: tc.concentratedTopology,
+        enableReferSupport: tc.enableReferSupport,
+      },
+    );
   }
-  ok('b.1#5', 'Trunk is bypass-capable', 'centralized media processing on', { concentratedTopology: true });
+  ok('b.1#5', 'Trunk is bypass-capable', 'centralized media processing on', {
+    concentratedTopology: true,
+  });
   if (client.location === 'external') {
-    return no('b.1#6', 'Client is internal', `${client.name} is external (media through the A/V Edge)`, { location: 'external' });
+    return no(
+      'b.1#6',
+      'Client is internal',
+      `${client.name} is external (media through the A/V Edge)`,
+      { location: 'external' },
+    );
   }
   ok('b.1#6', 'Client is internal', `${client.name} is internal`, { location: 'internal' });
   if (mb.internalBypassMode === 'Off') {
-    return no('b.1#7', 'InternalBypassMode', 'InternalBypassMode is Off', { internalBypassMode: 'Off' });
+    return no('b.1#7', 'InternalBypassMode', 'InternalBypassMode is Off', {
+      internalBypassMode: 'Off',
+    });
   }
-  ok('b.1#7', 'InternalBypassMode', mb.internalBypassMode, { internalBypassMode: mb.internalBypassMode });
+  ok('b.1#7', 'InternalBypassMode', mb.internalBypassMode, {
+    internalBypassMode: mb.internalBypassMode,
+  });
   if (!NEWER_THAN_2007.has(client.version)) {
-    return no('b.1#8', 'Client is Lync 2010 or newer', `${client.name} runs ${client.version}`, { version: client.version });
+    return no('b.1#8', 'Client is Lync 2010 or newer', `${client.name} runs ${client.version}`, {
+      version: client.version,
+    });
   }
   ok('b.1#8', 'Client is Lync 2010 or newer', client.version, { version: client.version });
   if (client.conferenceMcu && !mb.enabledForAudioVideoConferences) {
-    return no('b.1#9', 'Conference MCU endpoint', 'the SfB-side endpoint is a conferencing MCU and EnabledForAudioVideoConferences is off', {
-      enabledForAudioVideoConferences: false,
-    });
+    return no(
+      'b.1#9',
+      'Conference MCU endpoint',
+      'the SfB-side endpoint is a conferencing MCU and EnabledForAudioVideoConferences is off',
+      {
+        enabledForAudioVideoConferences: false,
+      },
+    );
   }
   if (client.conferenceMcu) {
-    ok('b.1#9', 'Conference MCU endpoint', 'MCU allowed by EnabledForAudioVideoConferences', { enabledForAudioVideoConferences: true });
+    ok('b.1#9', 'Conference MCU endpoint', 'MCU allowed by EnabledForAudioVideoConferences', {
+      enabledForAudioVideoConferences: true,
+    });
   }
 
   const cid = clientBypassId(ctx, client);
   const gid = gatewayBypassId(ctx, gw);
   const decider = outbound ? 'the Mediation Server' : `the client ${client.name}`;
-  if (cid === null || gid === null || cid.id !== gid.id) {
-    const why = cid === null ? `${client.name} has no bypass ID` : gid === null ? `${gw.name} has no bypass ID` : `bypass IDs differ (${cid.source} vs ${gid.source})`;
+  if (cid?.id !== gid?.id || cid === null || gid === null) {
+    const why =
+      cid === null
+        ? `${client.name} has no bypass ID`
+        : gid === null
+          ? `${gw.name} has no bypass ID`
+          : `bypass IDs differ (${cid.source} vs ${gid.source})`;
     trace.add('b.1#12', 'Compare bypass IDs', 'fail', `${decider} compares: ${why}`, {
       decidedBy: outbound ? 'mediation-server' : 'client',
       client: cid?.id ?? null,
@@ -376,12 +581,19 @@ function bypassCheck(ctx: DecisionContext, client: Client, gw: Gateway, tc: Trun
 
   // #13: a bypassed leg carries only codecs the gateway has (G.711).
   const wanted = call.codec ? [call.codec] : client.codecs;
-  const codec = wanted.find((c) => isG711(c) && gw.codecs.includes(c) && GATEWAY_CODECS.includes(c)) ?? null;
+  const codec =
+    wanted.find((c) => isG711(c) && gw.codecs.includes(c) && GATEWAY_CODECS.includes(c)) ?? null;
   if (codec === null) {
-    trace.add('b.1#13', 'Common G.711 codec', 'fail', `no bypass: ${client.name} and ${gw.name} share no G.711 codec`, {
-      client: wanted.join(','),
-      gateway: gw.codecs.join(','),
-    });
+    trace.add(
+      'b.1#13',
+      'Common G.711 codec',
+      'fail',
+      `no bypass: ${client.name} and ${gw.name} share no G.711 codec`,
+      {
+        client: wanted.join(','),
+        gateway: gw.codecs.join(','),
+      },
+    );
     return { ok: false, why: `no bypass: no common G.711 codec`, cid, gid, codec: null };
   }
   trace.add('b.1#13', 'Common G.711 codec', 'pass', codec, { codec });
@@ -391,34 +603,65 @@ function bypassCheck(ctx: DecisionContext, client: Client, gw: Gateway, tc: Trun
   const srtp = gw.transport === 'tcp' ? 'NotSupported' : tc.srtpMode;
   const compatible = encryptionCompatible(level, srtp, gw.offersSrtp);
   if (!compatible) {
-    trace.add('b.1#14', 'Encryption compatible', 'fail', `no bypass: trunk SRTPMode ${srtp} is incompatible with ${level}`, {
-      encryptionLevel: level,
-      srtpMode: srtp,
-    });
+    trace.add(
+      'b.1#14',
+      'Encryption compatible',
+      'fail',
+      `no bypass: trunk SRTPMode ${srtp} is incompatible with ${level}`,
+      {
+        encryptionLevel: level,
+        srtpMode: srtp,
+      },
+    );
     return { ok: false, why: `no bypass: SRTPMode ${srtp} vs ${level}`, cid, gid, codec: null };
   }
-  trace.add('b.1#14', 'Encryption compatible', 'pass', `${srtp} with ${level}`, { encryptionLevel: level, srtpMode: srtp });
+  trace.add('b.1#14', 'Encryption compatible', 'pass', `${srtp} with ${level}`, {
+    encryptionLevel: level,
+    srtpMode: srtp,
+  });
 
   // #15: peer capabilities are not checked by the server; the call misbehaves instead.
   if (gw.acceptsMediaFrom === 'mediation-server') {
     const w = `${gw.name} accepts media only from the Mediation Server: bypassed media will be dropped`;
     ctx.warnings.push(w);
-    trace.add('b.1#15', 'Peer accepts media from clients', 'info', `WARNING ${w}`, { acceptsMediaFrom: 'mediation-server' });
+    trace.add('b.1#15', 'Peer accepts media from clients', 'info', `WARNING ${w}`, {
+      acceptsMediaFrom: 'mediation-server',
+    });
   } else if (!outbound && gw.supportsEarlyDialogs < 1) {
     const w = `${gw.name} cannot handle forked early dialogs: the callee's first words may be clipped`;
     ctx.warnings.push(w);
-    trace.add('b.1#15', 'Peer handles early dialogs', 'info', `WARNING ${w}`, { supportsEarlyDialogs: gw.supportsEarlyDialogs });
+    trace.add('b.1#15', 'Peer handles early dialogs', 'info', `WARNING ${w}`, {
+      supportsEarlyDialogs: gw.supportsEarlyDialogs,
+    });
   } else {
-    trace.add('b.1#15', 'Peer capabilities', 'pass', `${gw.name} accepts media from ${gw.acceptsMediaFrom}`, { acceptsMediaFrom: gw.acceptsMediaFrom });
+    trace.add(
+      'b.1#15',
+      'Peer capabilities',
+      'pass',
+      `${gw.name} accepts media from ${gw.acceptsMediaFrom}`,
+      { acceptsMediaFrom: gw.acceptsMediaFrom },
+    );
   }
 
   // #16: the match makes bypass possible; the direct path must still work.
   const works = ctx.options.directPathWorks ? ctx.options.directPathWorks(client, gw) : true;
-  trace.add('b.1#16', 'Direct path works', works ? 'pass' : 'fail', works ? 'assumed (ICE connectivity)' : 'direct connectivity check failed: fall back to relay', {
-    checked: ctx.options.directPathWorks !== undefined,
-  });
+  trace.add(
+    'b.1#16',
+    'Direct path works',
+    works ? 'pass' : 'fail',
+    works ? 'assumed (ICE connectivity)' : 'direct connectivity check failed: fall back to relay',
+    {
+      checked: ctx.options.directPathWorks !== undefined,
+    },
+  );
   if (!works) {
-    return { ok: false, why: 'no bypass: direct path to the gateway failed', cid, gid, codec: null };
+    return {
+      ok: false,
+      why: 'no bypass: direct path to the gateway failed',
+      cid,
+      gid,
+      codec: null,
+    };
   }
   return { ok: true, why: 'bypass', cid, gid, codec };
 }
@@ -429,7 +672,10 @@ function clientBypassId(ctx: DecisionContext, client: Client): BypassId | null {
   const mb = topo.scenario.networkConfiguration.mediaBypassSettings;
   if (mb.alwaysBypass) {
     const g = topo.globalBypassId();
-    trace.add('b.1#10', 'Client bypass ID', 'pass', `AlwaysBypass: the single system-wide ID`, { client: client.name, bypassId: g.id });
+    trace.add('b.1#10', 'Client bypass ID', 'pass', `AlwaysBypass: the single system-wide ID`, {
+      client: client.name,
+      bypassId: g.id,
+    });
     return g;
   }
   const sub = topo.exactSubnet(client.ip, client.maskBits);
@@ -437,12 +683,18 @@ function clientBypassId(ctx: DecisionContext, client: Client): BypassId | null {
   const site = sub ? topo.site(sub.site) : undefined;
   if (site) {
     const id = topo.siteBypassId(site);
-    trace.add('b.1#10', 'Client bypass ID', id ? 'pass' : 'fail', `own subnet ${own} is configured, site ${site.name} -> ${id?.source ?? 'no ID (site has no region)'}`, {
-      client: client.name,
-      ownSubnet: own,
-      site: site.name,
-      bypassId: id?.id ?? null,
-    });
+    trace.add(
+      'b.1#10',
+      'Client bypass ID',
+      id ? 'pass' : 'fail',
+      `own subnet ${own} is configured, site ${site.name} -> ${id?.source ?? 'no ID (site has no region)'}`,
+      {
+        client: client.name,
+        ownSubnet: own,
+        site: site.name,
+        bypassId: id?.id ?? null,
+      },
+    );
     return id;
   }
   const fallback = mb.enableDefaultBypassId ? topo.globalBypassId() : null;
@@ -462,13 +714,21 @@ function gatewayBypassId(ctx: DecisionContext, gw: Gateway): BypassId | null {
   const mb = topo.scenario.networkConfiguration.mediaBypassSettings;
   if (mb.alwaysBypass) {
     const g = topo.globalBypassId();
-    trace.add('b.1#11', 'Gateway bypass ID', 'pass', 'AlwaysBypass: the single system-wide ID', { gateway: gw.name, bypassId: g.id });
+    trace.add('b.1#11', 'Gateway bypass ID', 'pass', 'AlwaysBypass: the single system-wide ID', {
+      gateway: gw.name,
+      bypassId: g.id,
+    });
     return g;
   }
   const mode = topo.scenario.simulation.gatewaySubnetMatch;
-  const sub = mode === 'exact' ? topo.exactSubnet(gw.mediaIp, 32) : topo.containingSubnet(gw.mediaIp);
+  const sub =
+    mode === 'exact' ? topo.exactSubnet(gw.mediaIp, 32) : topo.containingSubnet(gw.mediaIp);
   const site = sub ? topo.site(sub.site) : undefined;
-  const id = site ? topo.siteBypassId(site) : mb.enableDefaultBypassId ? topo.globalBypassId() : null;
+  const id = site
+    ? topo.siteBypassId(site)
+    : mb.enableDefaultBypassId
+      ? topo.globalBypassId()
+      : null;
   trace.add(
     'b.1#11',
     'Gateway bypass ID',
@@ -486,7 +746,11 @@ function ownNet(ip: string, bits: number): string {
 }
 
 /** b.0 #2: the pstnGateway scope wins over the site scope (the Mediation Server's site), then global. */
-function effectiveTrunkConfig(ctx: DecisionContext, gw: Gateway, ms: MediationServer): TrunkConfiguration {
+function effectiveTrunkConfig(
+  ctx: DecisionContext,
+  gw: Gateway,
+  ms: MediationServer,
+): TrunkConfiguration {
   const { topo, trace } = ctx;
   const list = topo.scenario.trunkConfigurations;
   const site = topo.siteOfHost(ms);
@@ -498,9 +762,15 @@ function effectiveTrunkConfig(ctx: DecisionContext, gw: Gateway, ms: MediationSe
   if (!chosen) {
     throw new TypeError('the normalized scenario always has a global trunk configuration');
   }
-  trace.add('b.0#2', 'Effective trunk configuration', 'info', `${chosen.scope} (most specific of pstnGateway:${gw.name}, site:${site?.name ?? '?'}, global)`, {
-    scope: chosen.scope,
-  });
+  trace.add(
+    'b.0#2',
+    'Effective trunk configuration',
+    'info',
+    `${chosen.scope} (most specific of pstnGateway:${gw.name}, site:${site?.name ?? '?'}, global)`,
+    {
+      scope: chosen.scope,
+    },
+  );
   return chosen;
 }
 
@@ -516,7 +786,11 @@ function encryptionLevel(ctx: DecisionContext, client: Client): EncryptionLevel 
 }
 
 /** b.1 #14 compatibility table (INF in domain.md). */
-export function encryptionCompatible(level: EncryptionLevel, srtp: TrunkConfiguration['srtpMode'], peerOffersSrtp: boolean): boolean {
+export function encryptionCompatible(
+  level: EncryptionLevel,
+  srtp: TrunkConfiguration['srtpMode'],
+  peerOffersSrtp: boolean,
+): boolean {
   if (level === 'SupportEncryption') {
     return true;
   }
@@ -542,30 +816,69 @@ function decideP2p(ctx: DecisionContext): CallDecision {
   const a = topo.client(call.from);
   const b = topo.client(call.to);
   if (!a || !b) {
-    return ctx.result({ decision: 'REJECTED', reason: 'unknown party', mediaPath: [], sip: REFUSAL_SIP.noRoute, keepHolding: false });
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: 'unknown party',
+      mediaPath: [],
+      sip: REFUSAL_SIP.noRoute,
+      keepHolding: false,
+    });
   }
-  trace.add('b.1', 'Media bypass', 'info', 'not applicable: no Mediation Server between two clients', {});
+  trace.add(
+    'b.1',
+    'Media bypass',
+    'info',
+    'not applicable: no Mediation Server between two clients',
+    {},
+  );
   const codecs = call.codec ? [call.codec] : a.codecs.filter((c) => b.codecs.includes(c));
   if (codecs.length === 0) {
     trace.add('c.3#14', 'Common codec', 'fail', `${a.name} and ${b.name} share no codec`, {});
-    return ctx.result({ decision: 'REJECTED', reason: 'no common codec', mediaPath: [], sip: { status: 488, reason: 'Not Acceptable Here (no common codec)' }, keepHolding: false });
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: 'no common codec',
+      mediaPath: [],
+      sip: { status: 488, reason: 'Not Acceptable Here (no common codec)' },
+      keepHolding: false,
+    });
   }
   const edgeA = a.location === 'external' ? nearestEdge(ctx, topo.siteOfHost(b)) : null;
   const edgeB = b.location === 'external' ? nearestEdge(ctx, topo.siteOfHost(a)) : null;
   const hops = uniqueHops([a.name, edgeA, edgeB, b.name]);
   const cac = topo.scenario.networkConfiguration.enableBandwidthPolicyCheck;
-  trace.add('b.2#18', 'CAC enabled (EnableBandwidthPolicyCheck)', cac ? 'pass' : 'info', cac ? 'CAC checks the media path' : 'CAC is off: admit without reservation', { enableBandwidthPolicyCheck: cac });
+  trace.add(
+    'b.2#18',
+    'CAC enabled (EnableBandwidthPolicyCheck)',
+    cac ? 'pass' : 'info',
+    cac ? 'CAC checks the media path' : 'CAC is off: admit without reservation',
+    { enableBandwidthPolicyCheck: cac },
+  );
   if (!cac) {
-    return ctx.result({ decision: 'DIRECT', reason: 'client to client, CAC off', mediaPath: hops, codecs: { caller: codecs[0] ?? null, callee: codecs[0] ?? null } });
+    return ctx.result({
+      decision: 'DIRECT',
+      reason: 'client to client, CAC off',
+      mediaPath: hops,
+      codecs: { caller: codecs[0] ?? null, callee: codecs[0] ?? null },
+    });
   }
-  const ipOf = (edge: string | null, fallback: string): string => (edge ? ((topo.host(edge) as { ip: string } | undefined)?.ip ?? fallback) : fallback);
+  const ipOf = (edge: string | null, fallback: string): string =>
+    edge ? ((topo.host(edge) as { ip: string } | undefined)?.ip ?? fallback) : fallback;
   const ipA = ipOf(edgeA, a.ip);
   const ipB = ipOf(edgeB, b.ip);
   const modalities: Modality[] = call.modality === 'video' ? ['audio', 'video'] : ['audio'];
   let refused: LegCheck | null = null;
   const checked: LegCheck[] = [];
   for (const m of modalities) {
-    const leg = checkLeg(ctx, m === 'audio' ? 'p2p' : 'p2p-video', a.name, ipA, b.name, ipB, codecs, m);
+    const leg = checkLeg(
+      ctx,
+      m === 'audio' ? 'p2p' : 'p2p-video',
+      a.name,
+      ipA,
+      b.name,
+      ipB,
+      codecs,
+      m,
+    );
     checked.push(leg);
     if (leg.verdict === 'refused') {
       refused = leg;
@@ -611,37 +924,89 @@ function checkLeg(
   const sim = ctx.sim;
   const la = topo.locate(fromIp);
   const lb = topo.locate(toIp);
-  const base = { name, from: fromHost, to: toHost, fromSite: la?.site?.name ?? null, toSite: lb?.site?.name ?? null, modality };
+  const base = {
+    name,
+    from: fromHost,
+    to: toHost,
+    fromSite: la?.site?.name ?? null,
+    toSite: lb?.site?.name ?? null,
+    modality,
+  };
   const firstCodec = candidates[0] ?? null;
   const kbps0 = firstCodec ? streamKbps(modality, firstCodec, sim.codecBandwidth) : 0;
-  const rid = `leg ${name} ${fromHost}(${base.fromSite ?? '?'}) <-> ${toHost}(${base.toSite ?? '?'})`;
+  const rid = trace.enabled
+    ? `leg ${name} ${fromHost}(${base.fromSite ?? '?'}) <-> ${toHost}(${base.toSite ?? '?'})`
+    : '';
 
   if (!la?.site || !lb?.site) {
     const ip = !la?.site ? fromIp : toIp;
     const admit = sim.unmappedEndpoint === 'admit';
-    trace.add('c.1#2', 'Locate endpoints', admit ? 'pass' : 'fail', `${rid}: ${ip} is in no mapped subnet (KHI 36034); A12: ${admit ? 'admit without reservation' : 'refuse'}`, {
-      ip,
+    trace.add(
+      'c.1#2',
+      'Locate endpoints',
+      admit ? 'pass' : 'fail',
+      `${rid}: ${ip} is in no mapped subnet (KHI 36034); A12: ${admit ? 'admit without reservation' : 'refuse'}`,
+      {
+        ip,
+      },
+    );
+    const leg: LegCheck = makeLeg(base, {
+      codec: firstCodec,
+      kbps: kbps0,
+      links: [],
+      verdict: admit ? 'unchecked' : 'refused',
+      why: `${ip} unmapped`,
     });
-    const leg: LegCheck = { ...base, codec: firstCodec, kbps: kbps0, links: [], verdict: admit ? 'unchecked' : 'refused', why: `${ip} unmapped` };
     ctx.legs.push(leg);
     return leg;
   }
-  const down = [la.region, lb.region].find((r): r is Region => r?.bandwidthPolicyServiceDown === true);
+  const down = [la.region, lb.region].find(
+    (r): r is Region => r?.bandwidthPolicyServiceDown === true,
+  );
   if (down) {
-    trace.add('b.2#19', 'Bandwidth Policy Service up', 'info', `${rid}: the Bandwidth Policy Service of ${down.name} is down: CAC not enforced, admit`, { region: down.name });
-    const leg: LegCheck = { ...base, codec: firstCodec, kbps: kbps0, links: [], verdict: 'unchecked', why: `BPS of ${down.name} down` };
+    trace.add(
+      'b.2#19',
+      'Bandwidth Policy Service up',
+      'info',
+      `${rid}: the Bandwidth Policy Service of ${down.name} is down: CAC not enforced, admit`,
+      { region: down.name },
+    );
+    const leg: LegCheck = makeLeg(base, {
+      codec: firstCodec,
+      kbps: kbps0,
+      links: [],
+      verdict: 'unchecked',
+      why: `BPS of ${down.name} down`,
+    });
     ctx.legs.push(leg);
     return leg;
   }
   const path = topo.path(la.site, lb.site);
   if (!path.ok) {
     const admit = path.reason === 'no-route' && sim.missingRoute === 'admit';
-    trace.add('c.2#7', 'Path between sites', admit ? 'pass' : 'fail', `${rid}: ${path.steps.join('; ')}`, { fromSite: la.site.name, toSite: lb.site.name });
-    const leg: LegCheck = { ...base, codec: firstCodec, kbps: kbps0, links: [], verdict: admit ? 'unchecked' : 'refused', why: path.reason === 'no-route' ? 'no inter-region route' : 'site without region' };
+    trace.add(
+      'c.2#7',
+      'Path between sites',
+      admit ? 'pass' : 'fail',
+      `${rid}: ${path.steps.join('; ')}`,
+      { fromSite: la.site.name, toSite: lb.site.name },
+    );
+    const leg: LegCheck = makeLeg(base, {
+      codec: firstCodec,
+      kbps: kbps0,
+      links: [],
+      verdict: admit ? 'unchecked' : 'refused',
+      why: path.reason === 'no-route' ? 'no inter-region route' : 'site without region',
+    });
     ctx.legs.push(leg);
     return leg;
   }
-  trace.add('c.2', 'Path between sites', 'info', `${rid}: ${path.steps.join('; ')}`, { fromSite: la.site.name, toSite: lb.site.name, links: path.links.length });
+  if (trace.enabled)
+    trace.add('c.2', 'Path between sites', 'info', `${rid}: ${path.steps.join('; ')}`, {
+      fromSite: la.site.name,
+      toSite: lb.site.name,
+      links: path.links.length,
+    });
 
   // c.3 #14: the highest-priority codec whose bandwidth fits every session limit.
   const constrained = path.links.filter((l) => limitsOf(ctx, l, modality).constrained);
@@ -658,55 +1023,100 @@ function checkLeg(
   if (codec === null) {
     const first = constrained.find((l) => !fitsSession(limitsOf(ctx, l, modality).session, kbps0));
     const lim = first ? limitsOf(ctx, first, modality) : null;
-    trace.add('c.3#14', 'A codec fits the session limit', 'fail', `${rid}: no offered codec (${candidates.join(', ')}) fits the ${modality} session limit ${lim?.session ?? '?'} kbps of ${first?.id ?? '?'}`, {
-      link: first?.id ?? null,
-      sessionLimit: lim?.session ?? null,
-    });
-    const leg: LegCheck = {
-      ...base,
+    trace.add(
+      'c.3#14',
+      'A codec fits the session limit',
+      'fail',
+      `${rid}: no offered codec (${candidates.join(', ')}) fits the ${modality} session limit ${lim?.session ?? '?'} kbps of ${first?.id ?? '?'}`,
+      {
+        link: first?.id ?? null,
+        sessionLimit: lim?.session ?? null,
+      },
+    );
+    const leg: LegCheck = makeLeg(base, {
       codec: firstCodec,
       kbps: kbps0,
       links: constrained.map((l) => linkCheck(ctx, l, modality, kbps0)),
       verdict: 'refused',
       why: `session limit on ${first?.id ?? '?'}`,
-    };
+    });
     ctx.legs.push(leg);
     return leg;
   }
   if (codec !== firstCodec) {
-    trace.add('c.3#14', 'Session limit as codec governor', 'info', `${rid}: ${firstCodec ?? '?'} exceeds a session limit; ${codec} (${kbps} kbps) fits`, { codec, kbps });
+    trace.add(
+      'c.3#14',
+      'Session limit as codec governor',
+      'info',
+      `${rid}: ${firstCodec ?? '?'} exceeds a session limit; ${codec} (${kbps} kbps) fits`,
+      { codec, kbps },
+    );
   }
   const checks = constrained.map((l) => linkCheck(ctx, l, modality, kbps));
-  for (const lc of checks) {
-    trace.add('c.3#11', 'Link has room', lc.ok ? 'pass' : 'fail', `${rid}: ${lc.link} ${modality} used ${round(lc.usedKbps)} + ${round(kbps)} ${lc.ok ? '<=' : '>'} ${lc.limitKbps ?? 'unlimited'} kbps (session ${round(kbps)} <= ${lc.sessionLimitKbps ?? 'unlimited'})`, {
-      link: lc.link,
-      used: round(lc.usedKbps),
-      request: round(kbps),
-      limit: lc.limitKbps,
-      sessionLimit: lc.sessionLimitKbps,
-    });
+  for (const lc of trace.enabled ? checks : []) {
+    trace.add(
+      'c.3#11',
+      'Link has room',
+      lc.ok ? 'pass' : 'fail',
+      `${rid}: ${lc.link} ${modality} used ${round(lc.usedKbps)} + ${round(kbps)} ${lc.ok ? '<=' : '>'} ${lc.limitKbps ?? 'unlimited'} kbps (session ${round(kbps)} <= ${lc.sessionLimitKbps ?? 'unlimited'})`,
+      {
+        link: lc.link,
+        used: round(lc.usedKbps),
+        request: round(kbps),
+        limit: lc.limitKbps,
+        sessionLimit: lc.sessionLimitKbps,
+      },
+    );
   }
   const refusedAt = checks.find((c) => !c.ok);
   if (refusedAt) {
-    const leg: LegCheck = { ...base, codec, kbps, links: checks, verdict: 'refused', why: `${refusedAt.link} full (${round(refusedAt.usedKbps)} of ${refusedAt.limitKbps} kbps used)` };
+    const leg: LegCheck = makeLeg(base, {
+      codec,
+      kbps,
+      links: checks,
+      verdict: 'refused',
+      why: `${refusedAt.link} full (${round(refusedAt.usedKbps)} of ${refusedAt.limitKbps} kbps used)`,
+    });
     ctx.legs.push(leg);
     return leg;
   }
   for (const l of constrained) {
     ctx.claim(l.id, modality, kbps);
   }
-  if (constrained.length === 0) {
+  if (!trace.enabled) {
+    // Nothing to record.
+  } else if (constrained.length === 0) {
     trace.add('c.3#12', 'Admit', 'pass', `${rid}: no constrained link on the path`, {});
   } else {
-    trace.add('c.3#12', 'Admit and reserve', 'pass', `${rid}: reserve ${round(kbps)} kbps ${modality} on ${constrained.map((l) => l.id).join(', ')}`, { kbps: round(kbps) });
+    trace.add(
+      'c.3#12',
+      'Admit and reserve',
+      'pass',
+      `${rid}: reserve ${round(kbps)} kbps ${modality} on ${constrained.map((l) => l.id).join(', ')}`,
+      { kbps: round(kbps) },
+    );
   }
-  const leg: LegCheck = { ...base, codec, kbps, links: checks, verdict: 'admitted', why: constrained.length ? 'fits' : 'unconstrained path' };
+  const leg: LegCheck = makeLeg(base, {
+    codec,
+    kbps,
+    links: checks,
+    verdict: 'admitted',
+    why: constrained.length ? 'fits' : 'unconstrained path',
+  });
   ctx.legs.push(leg);
   return leg;
 }
 
 /** b.2 #21: leg B of an outbound call to a PBX without MTP is accounted, not checked. */
-function accountWithoutCheck(ctx: DecisionContext, name: string, fromHost: string, fromIp: string, toHost: string, toIp: string, candidates: readonly CodecName[]): LegCheck {
+function accountWithoutCheck(
+  ctx: DecisionContext,
+  name: string,
+  fromHost: string,
+  fromIp: string,
+  toHost: string,
+  toIp: string,
+  candidates: readonly CodecName[],
+): LegCheck {
   const { topo } = ctx;
   const la = topo.locate(fromIp);
   const lb = topo.locate(toIp);
@@ -740,8 +1150,20 @@ interface Limits {
   readonly session: number | null;
 }
 
+/** Limits per link object; links belong to one topology, so the A9 setting is fixed per key. */
+const limitsCache = new WeakMap<PathLink, { audio: Limits; video: Limits }>();
+
 /** A link's limits for a modality, with A9 (what 0 means) applied. */
 function limitsOf(ctx: DecisionContext, link: PathLink, modality: Modality): Limits {
+  let cached = limitsCache.get(link);
+  if (!cached) {
+    cached = { audio: computeLimits(ctx, link, 'audio'), video: computeLimits(ctx, link, 'video') };
+    limitsCache.set(link, cached);
+  }
+  return cached[modality];
+}
+
+function computeLimits(ctx: DecisionContext, link: PathLink, modality: Modality): Limits {
   const l = link.profile?.[modality];
   if (!l || (l.limit === null && l.sessionLimit === null)) {
     return { constrained: false, total: null, session: null };
@@ -752,15 +1174,56 @@ function limitsOf(ctx: DecisionContext, link: PathLink, modality: Modality): Lim
   return { constrained: total !== null || session !== null, total, session };
 }
 
+/** Builds a LegCheck with one fixed shape (object spread is slow on this path). */
+function makeLeg(
+  base: {
+    name: string;
+    from: string;
+    to: string;
+    fromSite: string | null;
+    toSite: string | null;
+    modality: Modality;
+  },
+  rest: Pick<LegCheck, 'codec' | 'kbps' | 'links' | 'verdict' | 'why'>,
+): LegCheck {
+  return {
+    name: base.name,
+    from: base.from,
+    to: base.to,
+    fromSite: base.fromSite,
+    toSite: base.toSite,
+    modality: base.modality,
+    codec: rest.codec,
+    kbps: rest.kbps,
+    links: rest.links,
+    verdict: rest.verdict,
+    why: rest.why,
+  };
+}
+
 function fitsSession(session: number | null, kbps: number): boolean {
   return session === null || kbps <= session + 1e-9;
 }
 
-function linkCheck(ctx: DecisionContext, link: PathLink, modality: Modality, kbps: number): LinkCheck {
+function linkCheck(
+  ctx: DecisionContext,
+  link: PathLink,
+  modality: Modality,
+  kbps: number,
+): LinkCheck {
   const lim = limitsOf(ctx, link, modality);
   const used = ctx.used(link.id, modality);
-  const ok = fitsSession(lim.session, kbps) && (lim.total === null || used + kbps <= lim.total + 1e-9);
-  return { link: link.id, modality, usedKbps: used, requestKbps: kbps, limitKbps: lim.total, sessionLimitKbps: lim.session, ok };
+  const ok =
+    fitsSession(lim.session, kbps) && (lim.total === null || used + kbps <= lim.total + 1e-9);
+  return {
+    link: link.id,
+    modality,
+    usedKbps: used,
+    requestKbps: kbps,
+    limitKbps: lim.total,
+    sessionLimitKbps: lim.session,
+    ok,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -773,7 +1236,6 @@ interface RefusedPstn {
   ms: MediationServer;
   legA: LegCheck;
   bypassWhy: string;
-  common: { trunk: string; mediationServer: string };
   relayCodecs: { caller: CodecName | null; callee: CodecName | null };
   bypassIds: CallDecision['bypassIds'];
 }
@@ -781,29 +1243,66 @@ interface RefusedPstn {
 function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
   const { trace } = ctx;
   const leg = r.legA;
-  const base = { ...r.common, codecs: r.relayCodecs, bypassIds: r.bypassIds };
+  ctx.codecs = r.relayCodecs;
+  ctx.bypassIds = r.bypassIds;
   // #17: override only for an incoming call to a user (inbound PSTN).
   if (!r.outbound) {
     const policy = voicePolicyOf(ctx, r.client);
     if (policy.enableBWPolicyOverride) {
-      trace.add('c.5#17', 'Bandwidth policy override', 'pass', `incoming call to ${r.client.name}, whose voice policy ${policy.name} overrides the bandwidth policy: admit, still accounted`, {
-        voicePolicy: policy.name,
-      });
+      trace.add(
+        'c.5#17',
+        'Bandwidth policy override',
+        'pass',
+        `incoming call to ${r.client.name}, whose voice policy ${policy.name} overrides the bandwidth policy: admit, still accounted`,
+        {
+          voicePolicy: policy.name,
+        },
+      );
       claimRefused(ctx, leg);
-      return ctx.result({ ...base, decision: 'CAC-ADMITTED', reason: `${r.bypassWhy}; leg ${leg.name} refused (${leg.why}) but ${r.client.name}'s voice policy overrides bandwidth policy`, mediaPath: pstnPath(r, null), reroute: { via: 'override' } });
+      return ctx.result({
+        decision: 'CAC-ADMITTED',
+        reason: `${r.bypassWhy}; leg ${leg.name} refused (${leg.why}) but ${r.client.name}'s voice policy overrides bandwidth policy`,
+        mediaPath: pstnPath(r, null),
+        reroute: { via: 'override' },
+      });
     }
-    trace.add('c.5#17', 'Bandwidth policy override', 'fail', `voice policy ${policy.name} of ${r.client.name} has EnableBWPolicyOverride off`, { voicePolicy: policy.name });
+    trace.add(
+      'c.5#17',
+      'Bandwidth policy override',
+      'fail',
+      `voice policy ${policy.name} of ${r.client.name} has EnableBWPolicyOverride off`,
+      { voicePolicy: policy.name },
+    );
   } else {
-    trace.add('c.5#17', 'Bandwidth policy override', 'fail', 'never applies to a user\'s outgoing calls', {});
+    trace.add(
+      'c.5#17',
+      'Bandwidth policy override',
+      'fail',
+      "never applies to a user's outgoing calls",
+      {},
+    );
   }
   // #18: Internet alternate path, for the client <-> MS leg (gateways do not use the Edge).
   if (leg.name === 'A') {
-    const alt = alternatePath(ctx, leg, r.client.name, r.ms.name, 'audio', [...(leg.codec ? [leg.codec] : [])]);
+    const alt = alternatePath(ctx, leg, r.client.name, r.ms.name, 'audio', [
+      ...(leg.codec ? [leg.codec] : []),
+    ]);
     if (alt) {
-      return ctx.result({ ...base, decision: 'CAC-REROUTED-INTERNET', reason: `${r.bypassWhy}; leg A refused (${leg.why}); media over the Internet through ${alt.join(' and ')}`, mediaPath: pstnPath(r, alt), reroute: { via: 'internet', edges: alt } });
+      return ctx.result({
+        decision: 'CAC-REROUTED-INTERNET',
+        reason: `${r.bypassWhy}; leg A refused (${leg.why}); media over the Internet through ${alt.join(' and ')}`,
+        mediaPath: pstnPath(r, alt),
+        reroute: { via: 'internet', edges: alt },
+      });
     }
   } else {
-    trace.add('c.5#18', 'Internet alternate path', 'fail', 'leg B (Mediation Server <-> gateway peer) cannot take the Edge path', {});
+    trace.add(
+      'c.5#18',
+      'Internet alternate path',
+      'fail',
+      'leg B (Mediation Server <-> gateway peer) cannot take the Edge path',
+      {},
+    );
   }
   if (ctx.sim.pstnCallRefused === 'full-chain') {
     if (r.outbound && !ctx.options.nested) {
@@ -815,14 +1314,38 @@ function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
     if (!r.outbound) {
       const vm = voicemailFor(ctx, r.client);
       if (vm) {
-        return ctx.result({ ...base, decision: 'CAC-REROUTED-VOICEMAIL', reason: `leg ${leg.name} refused (${leg.why}); to ${r.client.name}'s voice mail`, mediaPath: [r.gw.name, r.ms.name, vm], reroute: { via: 'voicemail', host: vm }, keepHolding: true });
+        return ctx.result({
+          decision: 'CAC-REROUTED-VOICEMAIL',
+          reason: `leg ${leg.name} refused (${leg.why}); to ${r.client.name}'s voice mail`,
+          mediaPath: [r.gw.name, r.ms.name, vm],
+          reroute: { via: 'voicemail', host: vm },
+          keepHolding: true,
+        });
       }
     }
   } else {
-    trace.add('c.5', 'Refused PSTN call (A6/A15)', 'info', 'pstnCallRefused: internet-then-reject: no PSTN re-route or voice mail for a PSTN leg', {});
+    trace.add(
+      'c.5',
+      'Refused PSTN call (A6/A15)',
+      'info',
+      'pstnCallRefused: internet-then-reject: no PSTN re-route or voice mail for a PSTN leg',
+      {},
+    );
   }
-  trace.add('c.5#21', 'Reject', 'fail', `call blocked: ${leg.why}; the user is told the reason is CAC`, {});
-  return ctx.result({ ...base, decision: 'REJECTED', reason: `${r.bypassWhy}; leg ${leg.name} refused: ${leg.why}`, mediaPath: [], sip: REFUSAL_SIP.bandwidth, keepHolding: false });
+  trace.add(
+    'c.5#21',
+    'Reject',
+    'fail',
+    `call blocked: ${leg.why}; the user is told the reason is CAC`,
+    {},
+  );
+  return ctx.result({
+    decision: 'REJECTED',
+    reason: `${r.bypassWhy}; leg ${leg.name} refused: ${leg.why}`,
+    mediaPath: [],
+    sip: REFUSAL_SIP.bandwidth,
+    keepHolding: false,
+  });
 }
 
 function pstnPath(r: RefusedPstn, edges: readonly string[] | null): string[] {
@@ -834,15 +1357,45 @@ function pstnPath(r: RefusedPstn, edges: readonly string[] | null): string[] {
 function pstnRerouteOutbound(ctx: DecisionContext, r: RefusedPstn): CallDecision | null {
   const policy = voicePolicyOf(ctx, r.client);
   const number = ctx.call.number ?? '';
-  const trunks = policy.routes.filter((rt) => safeMatch(rt.numberPattern, number)).flatMap((rt) => rt.trunks).filter((t) => t !== r.gw.name);
+  const trunks = policy.routes
+    .filter((rt) => safeMatch(rt.numberPattern, number))
+    .flatMap((rt) => rt.trunks)
+    .filter((t) => t !== r.gw.name);
   for (const t of trunks) {
-    const nested = decideCall(ctx.topo, { ...ctx.call, trunk: t, to: t, id: `${ctx.call.id}/reroute` }, ctx.ledger, { ...ctx.options, nested: true });
+    const nested = decideCall(
+      ctx.topo,
+      { ...ctx.call, trunk: t, to: t, id: `${ctx.call.id}/reroute` },
+      ctx.ledger,
+      { ...ctx.options, nested: true },
+    );
     if (nested.decision !== 'REJECTED') {
-      ctx.trace.add('c.5#19', 'PSTN re-route', 'pass', `out through ${t} instead: ${nested.decision}`, { trunk: t });
-      return { ...nested, callId: ctx.call.id, to: ctx.call.to, decision: 'CAC-REROUTED-PSTN', reason: `leg ${r.legA.name} via ${r.gw.name} refused; re-routed through ${t} (${nested.decision})`, reroute: { via: 'pstn', trunks: [t] }, trace: [...ctx.trace.steps, ...nested.trace] };
+      ctx.trace.add(
+        'c.5#19',
+        'PSTN re-route',
+        'pass',
+        `out through ${t} instead: ${nested.decision}`,
+        { trunk: t },
+      );
+      return {
+        ...nested,
+        callId: ctx.call.id,
+        to: ctx.call.to,
+        decision: 'CAC-REROUTED-PSTN',
+        reason: `leg ${r.legA.name} via ${r.gw.name} refused; re-routed through ${t} (${nested.decision})`,
+        reroute: { via: 'pstn', trunks: [t] },
+        trace: [...ctx.trace.steps, ...nested.trace],
+      };
     }
   }
-  ctx.trace.add('c.5#19', 'PSTN re-route', 'fail', trunks.length ? `no other trunk admitted the call (${trunks.join(', ')})` : 'no other trunk routes this number', {});
+  ctx.trace.add(
+    'c.5#19',
+    'PSTN re-route',
+    'fail',
+    trunks.length
+      ? `no other trunk admitted the call (${trunks.join(', ')})`
+      : 'no other trunk routes this number',
+    {},
+  );
   return null;
 }
 
@@ -867,13 +1420,31 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
   // #17: incoming call to a user with the override (the callee's policy, A7).
   const calleePolicy = voicePolicyOf(ctx, r.callee);
   if (calleePolicy.enableBWPolicyOverride) {
-    trace.add('c.5#17', 'Bandwidth policy override', 'pass', `${r.callee.name}'s voice policy ${calleePolicy.name} overrides the bandwidth policy for incoming calls: admit, still accounted`, {
-      voicePolicy: calleePolicy.name,
-    });
+    trace.add(
+      'c.5#17',
+      'Bandwidth policy override',
+      'pass',
+      `${r.callee.name}'s voice policy ${calleePolicy.name} overrides the bandwidth policy for incoming calls: admit, still accounted`,
+      {
+        voicePolicy: calleePolicy.name,
+      },
+    );
     claimRefused(ctx, leg);
-    return ctx.result({ decision: 'CAC-ADMITTED', reason: `refused (${leg.why}) but ${r.callee.name}'s voice policy overrides bandwidth policy`, mediaPath: [r.caller.name, r.callee.name], codecs: { caller: leg.codec, callee: leg.codec }, reroute: { via: 'override' } });
+    return ctx.result({
+      decision: 'CAC-ADMITTED',
+      reason: `refused (${leg.why}) but ${r.callee.name}'s voice policy overrides bandwidth policy`,
+      mediaPath: [r.caller.name, r.callee.name],
+      codecs: { caller: leg.codec, callee: leg.codec },
+      reroute: { via: 'override' },
+    });
   }
-  trace.add('c.5#17', 'Bandwidth policy override', 'fail', `${r.callee.name}'s voice policy ${calleePolicy.name} has EnableBWPolicyOverride off`, { voicePolicy: calleePolicy.name });
+  trace.add(
+    'c.5#17',
+    'Bandwidth policy override',
+    'fail',
+    `${r.callee.name}'s voice policy ${calleePolicy.name} has EnableBWPolicyOverride off`,
+    { voicePolicy: calleePolicy.name },
+  );
   // Drop what earlier modalities of this call claimed: the alternatives re-check from scratch.
   ctx.pending.clear();
   ctx.reservations.length = 0;
@@ -889,8 +1460,20 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
     });
   }
   if (video) {
-    trace.add('c.5#22', 'Video gets only the Internet path', 'fail', 'video sessions are not re-routed to PSTN or voice mail', {});
-    return ctx.result({ decision: 'REJECTED', reason: `video refused: ${leg.why}`, mediaPath: [], sip: REFUSAL_SIP.bandwidth, keepHolding: false });
+    trace.add(
+      'c.5#22',
+      'Video gets only the Internet path',
+      'fail',
+      'video sessions are not re-routed to PSTN or voice mail',
+      {},
+    );
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: `video refused: ${leg.why}`,
+      mediaPath: [],
+      sip: REFUSAL_SIP.bandwidth,
+      keepHolding: false,
+    });
   }
   // #19: PSTN re-route to the callee's line URI.
   if (!ctx.options.nested) {
@@ -905,10 +1488,28 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
     ctx.pending.clear();
     ctx.reservations.length = 0;
     ctx.channels.length = 0;
-    return ctx.result({ decision: 'CAC-REROUTED-VOICEMAIL', reason: `WAN refused (${leg.why}); to ${r.callee.name}'s voice mail`, mediaPath: [r.caller.name, vm], codecs: { caller: leg.codec, callee: leg.codec }, reroute: { via: 'voicemail', host: vm } });
+    return ctx.result({
+      decision: 'CAC-REROUTED-VOICEMAIL',
+      reason: `WAN refused (${leg.why}); to ${r.callee.name}'s voice mail`,
+      mediaPath: [r.caller.name, vm],
+      codecs: { caller: leg.codec, callee: leg.codec },
+      reroute: { via: 'voicemail', host: vm },
+    });
   }
-  trace.add('c.5#21', 'Reject', 'fail', `call blocked: ${leg.why}; the user is told the reason is CAC`, {});
-  return ctx.result({ decision: 'REJECTED', reason: `WAN refused (${leg.why}); no alternate path, re-route or voice mail`, mediaPath: [], sip: REFUSAL_SIP.bandwidth, keepHolding: false });
+  trace.add(
+    'c.5#21',
+    'Reject',
+    'fail',
+    `call blocked: ${leg.why}; the user is told the reason is CAC`,
+    {},
+  );
+  return ctx.result({
+    decision: 'REJECTED',
+    reason: `WAN refused (${leg.why}); no alternate path, re-route or voice mail`,
+    mediaPath: [],
+    sip: REFUSAL_SIP.bandwidth,
+    keepHolding: false,
+  });
 }
 
 /** Regions whose links refused the leg, for A14. */
@@ -919,7 +1520,10 @@ function refusingRegions(ctx: DecisionContext, leg: LegCheck): string[] {
     if (l.ok) {
       continue;
     }
-    const [kind, name] = [l.link.slice(0, l.link.indexOf(':')), l.link.slice(l.link.indexOf(':') + 1)];
+    const [kind, name] = [
+      l.link.slice(0, l.link.indexOf(':')),
+      l.link.slice(l.link.indexOf(':') + 1),
+    ];
     if (kind === 'site') {
       const r = topo.site(name)?.region;
       if (r) {
@@ -950,7 +1554,15 @@ function refusingRegions(ctx: DecisionContext, leg: LegCheck): string[] {
 }
 
 function alternatePathAll(ctx: DecisionContext, leg: LegCheck, r: P2pRefusal): string[] | null {
-  return alternatePath(ctx, leg, r.caller.name, r.callee.name, leg.modality, r.codecs, r.modalities);
+  return alternatePath(
+    ctx,
+    leg,
+    r.caller.name,
+    r.callee.name,
+    leg.modality,
+    r.codecs,
+    r.modalities,
+  );
 }
 
 /**
@@ -969,14 +1581,29 @@ function alternatePath(
   const { topo, trace } = ctx;
   const mode = ctx.sim.alternatePathRegions;
   const regionNames =
-    mode === 'caller-region' ? [topo.site(leg.fromSite)?.region ?? null] : mode === 'callee-region' ? [topo.site(leg.toSite)?.region ?? null] : refusingRegions(ctx, leg);
-  const regions = regionNames.map((n) => topo.region(n)).filter((x): x is Region => x !== undefined);
-  const flag = (r: Region): boolean => modalities.every((m) => (m === 'audio' ? r.audioAlternatePath : r.videoAlternatePath));
+    mode === 'caller-region'
+      ? [topo.site(leg.fromSite)?.region ?? null]
+      : mode === 'callee-region'
+        ? [topo.site(leg.toSite)?.region ?? null]
+        : refusingRegions(ctx, leg);
+  const regions = regionNames
+    .map((n) => topo.region(n))
+    .filter((x): x is Region => x !== undefined);
+  const flag = (r: Region): boolean =>
+    modalities.every((m) => (m === 'audio' ? r.audioAlternatePath : r.videoAlternatePath));
   const blocked = regions.find((r) => !flag(r));
   if (blocked || regions.length === 0) {
-    trace.add('c.5#18', 'Internet alternate path', 'fail', blocked ? `region ${blocked.name} does not allow the alternate path (A14: ${mode})` : 'no region to allow it', {
-      region: blocked?.name ?? null,
-    });
+    trace.add(
+      'c.5#18',
+      'Internet alternate path',
+      'fail',
+      blocked
+        ? `region ${blocked.name} does not allow the alternate path (A14: ${mode})`
+        : 'no region to allow it',
+      {
+        region: blocked?.name ?? null,
+      },
+    );
     return null;
   }
   if (topo.edges.length === 0) {
@@ -994,19 +1621,61 @@ function alternatePath(
   const hostA = topo.host(fromHost);
   const hostB = topo.host(toHost);
   const ipOf = (h: typeof hostA, side: 'client' | 'gateway'): string =>
-    !h ? '0.0.0.0' : h.kind === 'mediation-server' ? (side === 'client' ? h.clientIp : h.gatewayIp) : h.kind === 'pstn-gateway' || h.kind === 'ip-pbx' || h.kind === 'sbc' ? h.mediaIp : h.ip;
-  const edgeIp = (name: string): string => (topo.host(name) as { ip: string } | undefined)?.ip ?? '0.0.0.0';
+    !h
+      ? '0.0.0.0'
+      : h.kind === 'mediation-server'
+        ? side === 'client'
+          ? h.clientIp
+          : h.gatewayIp
+        : h.kind === 'pstn-gateway' || h.kind === 'ip-pbx' || h.kind === 'sbc'
+          ? h.mediaIp
+          : h.ip;
+  const edgeIp = (name: string): string =>
+    (topo.host(name) as { ip: string } | undefined)?.ip ?? '0.0.0.0';
   for (const m of modalities) {
-    const sub1 = checkLeg(ctx, `alt-${m}-1`, fromHost, ipOf(hostA, 'client'), edgeA, edgeIp(edgeA), codecs, m);
-    const sub2 = sub1.verdict === 'refused' ? sub1 : checkLeg(ctx, `alt-${m}-2`, toHost, ipOf(hostB, 'client'), edgeB, edgeIp(edgeB), codecs, m);
+    const sub1 = checkLeg(
+      ctx,
+      `alt-${m}-1`,
+      fromHost,
+      ipOf(hostA, 'client'),
+      edgeA,
+      edgeIp(edgeA),
+      codecs,
+      m,
+    );
+    const sub2 =
+      sub1.verdict === 'refused'
+        ? sub1
+        : checkLeg(
+            ctx,
+            `alt-${m}-2`,
+            toHost,
+            ipOf(hostB, 'client'),
+            edgeB,
+            edgeIp(edgeB),
+            codecs,
+            m,
+          );
     if (sub1.verdict === 'refused' || sub2.verdict === 'refused') {
       const bad = sub1.verdict === 'refused' ? sub1 : sub2;
-      trace.add('c.5#18', 'Internet alternate path', 'fail', `sub-path ${bad.from} <-> ${bad.to} refused (${bad.why})`, {});
+      trace.add(
+        'c.5#18',
+        'Internet alternate path',
+        'fail',
+        `sub-path ${bad.from} <-> ${bad.to} refused (${bad.why})`,
+        {},
+      );
       return null;
     }
   }
   const edges = edgeA === edgeB ? [edgeA] : [edgeA, edgeB];
-  trace.add('c.5#18', 'Internet alternate path', 'pass', `through ${edges.join(' and ')}; not recorded as a re-route`, { edges: edges.join(',') });
+  trace.add(
+    'c.5#18',
+    'Internet alternate path',
+    'pass',
+    `through ${edges.join(' and ')}; not recorded as a re-route`,
+    { edges: edges.join(',') },
+  );
   return edges;
 }
 
@@ -1029,7 +1698,13 @@ function pstnReroute(ctx: DecisionContext, r: P2pRefusal): CallDecision | null {
   const owner = ctx.sim.voicePolicyOwner === 'docs' ? r.caller : r.callee;
   const policy = voicePolicyOf(ctx, owner);
   if (!policy.allowPstnReRouting) {
-    trace.add('c.5#19', 'PSTN re-route', 'fail', `${owner.name}'s voice policy ${policy.name} has AllowPSTNReRouting off (A7: ${ctx.sim.voicePolicyOwner})`, { voicePolicy: policy.name });
+    trace.add(
+      'c.5#19',
+      'PSTN re-route',
+      'fail',
+      `${owner.name}'s voice policy ${policy.name} has AllowPSTNReRouting off (A7: ${ctx.sim.voicePolicyOwner})`,
+      { voicePolicy: policy.name },
+    );
     return null;
   }
   if (r.callee.lineUri === null) {
@@ -1037,38 +1712,92 @@ function pstnReroute(ctx: DecisionContext, r: P2pRefusal): CallDecision | null {
     return null;
   }
   const number = r.callee.lineUri.replace(/^tel:/i, '').replace(/;.*$/, '');
-  const trunks = policy.routes.filter((rt) => safeMatch(rt.numberPattern, number)).flatMap((rt) => rt.trunks);
+  const trunks = policy.routes
+    .filter((rt) => safeMatch(rt.numberPattern, number))
+    .flatMap((rt) => rt.trunks);
   if (trunks.length === 0) {
-    trace.add('c.5#19', 'PSTN re-route', 'fail', `no route of ${policy.name} matches ${number}`, { number });
+    trace.add('c.5#19', 'PSTN re-route', 'fail', `no route of ${policy.name} matches ${number}`, {
+      number,
+    });
     return null;
   }
-  const inbound = topo.scenario.hosts.gateways.find((g) => g.numbers !== null && safeMatch(g.numbers, number));
+  const inbound = topo.scenario.hosts.gateways.find(
+    (g) => g.numbers !== null && safeMatch(g.numbers, number),
+  );
   if (!inbound) {
-    trace.add('c.5#19', 'PSTN re-route', 'fail', `no gateway serves ${number} towards ${r.callee.name}`, { number });
+    trace.add(
+      'c.5#19',
+      'PSTN re-route',
+      'fail',
+      `no gateway serves ${number} towards ${r.callee.name}`,
+      { number },
+    );
     return null;
   }
   const nestedOpts: DecideOptions = { ...ctx.options, nested: true };
   for (const t of trunks) {
-    const out = decideCall(topo, { ...ctx.call, kind: 'outbound-pstn', to: t, trunk: t, number, codec: null, id: `${ctx.call.id}/pstn-out` }, ctx.ledger, nestedOpts);
+    const out = decideCall(
+      topo,
+      {
+        ...ctx.call,
+        kind: 'outbound-pstn',
+        to: t,
+        trunk: t,
+        number,
+        codec: null,
+        id: `${ctx.call.id}/pstn-out`,
+      },
+      ctx.ledger,
+      nestedOpts,
+    );
     if (out.decision === 'REJECTED') {
       trace.add('c.5#19', 'PSTN re-route', 'fail', `out through ${t}: ${out.reason}`, { trunk: t });
       continue;
     }
     // The inbound side sees the outbound side's holdings, so that shared links count twice.
     const view: LedgerView = {
-      used: (link, m) => ctx.ledger.used(link, m) + out.holding.reservations.filter((x) => x.link === link && x.modality === m).reduce((s, x) => s + x.kbps, 0),
-      channelsInUse: (g) => ctx.ledger.channelsInUse(g) + out.holding.channels.filter((c) => c === g).length,
+      used: (link, m) =>
+        ctx.ledger.used(link, m) +
+        out.holding.reservations
+          .filter((x) => x.link === link && x.modality === m)
+          .reduce((s, x) => s + x.kbps, 0),
+      channelsInUse: (g) =>
+        ctx.ledger.channelsInUse(g) + out.holding.channels.filter((c) => c === g).length,
     };
-    const inn = decideCall(topo, { ...ctx.call, kind: 'inbound-pstn', from: inbound.name, trunk: inbound.name, codec: null, id: `${ctx.call.id}/pstn-in` }, view, nestedOpts);
+    const inn = decideCall(
+      topo,
+      {
+        ...ctx.call,
+        kind: 'inbound-pstn',
+        from: inbound.name,
+        trunk: inbound.name,
+        codec: null,
+        id: `${ctx.call.id}/pstn-in`,
+      },
+      view,
+      nestedOpts,
+    );
     if (inn.decision === 'REJECTED') {
-      trace.add('c.5#19', 'PSTN re-route', 'fail', `in through ${inbound.name}: ${inn.reason}`, { trunk: inbound.name });
+      trace.add('c.5#19', 'PSTN re-route', 'fail', `in through ${inbound.name}: ${inn.reason}`, {
+        trunk: inbound.name,
+      });
       continue;
     }
-    trace.add('c.5#19', 'PSTN re-route', 'pass', `${r.caller.name} -> ${t} (${out.decision}) -> PSTN -> ${inbound.name} (${inn.decision}) -> ${r.callee.name}`, {
-      outTrunk: t,
-      inTrunk: inbound.name,
-    });
-    const steps = [...trace.steps, ...out.trace.map((s) => ({ ...s, title: `[PSTN out] ${s.title}` })), ...inn.trace.map((s) => ({ ...s, title: `[PSTN in] ${s.title}` }))];
+    trace.add(
+      'c.5#19',
+      'PSTN re-route',
+      'pass',
+      `${r.caller.name} -> ${t} (${out.decision}) -> PSTN -> ${inbound.name} (${inn.decision}) -> ${r.callee.name}`,
+      {
+        outTrunk: t,
+        inTrunk: inbound.name,
+      },
+    );
+    const steps = [
+      ...trace.steps,
+      ...out.trace.map((s) => ({ ...s, title: `[PSTN out] ${s.title}` })),
+      ...inn.trace.map((s) => ({ ...s, title: `[PSTN in] ${s.title}` })),
+    ];
     return {
       callId: ctx.call.id,
       kind: ctx.call.kind,
@@ -1100,16 +1829,29 @@ function voicemailFor(ctx: DecisionContext, callee: Client): string | null {
   const { topo, trace } = ctx;
   const host = topo.voicemailHosts[0];
   if (!callee.voicemail || !host) {
-    trace.add('c.5#20', 'Voice mail', 'fail', !callee.voicemail ? `${callee.name} has no voice mail` : 'no voice mail host in the scenario', {});
+    trace.add(
+      'c.5#20',
+      'Voice mail',
+      'fail',
+      !callee.voicemail ? `${callee.name} has no voice mail` : 'no voice mail host in the scenario',
+      {},
+    );
     return null;
   }
-  trace.add('c.5#20', 'Voice mail', 'pass', `to ${callee.name}'s voice mail on ${host.name}; deposits are never denied for bandwidth (c.3#16)`, { host: host.name });
+  trace.add(
+    'c.5#20',
+    'Voice mail',
+    'pass',
+    `to ${callee.name}'s voice mail on ${host.name}; deposits are never denied for bandwidth (c.3#16)`,
+    { host: host.name },
+  );
   return host.name;
 }
 
 function voicePolicyOf(ctx: DecisionContext, client: Client): VoicePolicy {
   const list = ctx.topo.scenario.voicePolicies;
-  const p = list.find((v) => v.name === client.voicePolicy) ?? list.find((v) => v.name === 'global');
+  const p =
+    list.find((v) => v.name === client.voicePolicy) ?? list.find((v) => v.name === 'global');
   if (!p) {
     throw new TypeError('the normalized scenario always has a global voice policy');
   }

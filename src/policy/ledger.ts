@@ -27,12 +27,13 @@ export interface LedgerView {
  * zero (tested as invariants).
  */
 export class Ledger implements LedgerView {
-  readonly #used = new Map<string, number>();
+  /** Link id -> kbps in use per modality (link ids are interned strings: cheap to hash). */
+  readonly #used = new Map<string, Record<Modality, number>>();
   readonly #channels = new Map<string, number>();
   readonly #holdings = new Map<string, Holding>();
 
   used(link: string, modality: Modality): number {
-    return this.#used.get(`${link}|${modality}`) ?? 0;
+    return this.#used.get(link)?.[modality] ?? 0;
   }
 
   channelsInUse(gateway: string): number {
@@ -46,7 +47,8 @@ export class Ledger implements LedgerView {
 
   /**
    * Records what a call holds. A call id may hold once.
-   * @throws {SimError} SIM_ERR_INTERNAL-free: a duplicate id is a TypeError (a caller bug).
+   * @throws {TypeError} when the call already holds a reservation (a caller bug).
+   * @throws {RangeError} for a negative or non-finite amount.
    */
   reserve(callId: string, holding: Holding): void {
     if (this.#holdings.has(callId)) {
@@ -54,13 +56,19 @@ export class Ledger implements LedgerView {
     }
     for (const r of holding.reservations) {
       if (!(r.kbps >= 0) || !Number.isFinite(r.kbps)) {
-        throw new RangeError(`reservation of ${r.kbps} kbps on ${r.link} is not a finite non-negative number`);
+        throw new RangeError(
+          `reservation of ${r.kbps} kbps on ${r.link} is not a finite non-negative number`,
+        );
       }
     }
     this.#holdings.set(callId, holding);
     for (const r of holding.reservations) {
-      const key = `${r.link}|${r.modality}`;
-      this.#used.set(key, (this.#used.get(key) ?? 0) + r.kbps);
+      let u = this.#used.get(r.link);
+      if (!u) {
+        u = { audio: 0, video: 0 };
+        this.#used.set(r.link, u);
+      }
+      u[r.modality] += r.kbps;
     }
     for (const g of holding.channels) {
       this.#channels.set(g, (this.#channels.get(g) ?? 0) + 1);
@@ -74,17 +82,22 @@ export class Ledger implements LedgerView {
   release(callId: string): Holding {
     const holding = this.#holdings.get(callId);
     if (!holding) {
-      throw new SimError(ErrorCodes.LEDGER_UNKNOWN_RESERVATION, `call ${callId} holds no reservation`);
+      throw new SimError(
+        ErrorCodes.LEDGER_UNKNOWN_RESERVATION,
+        `call ${callId} holds no reservation`,
+      );
     }
     this.#holdings.delete(callId);
     for (const r of holding.reservations) {
-      const key = `${r.link}|${r.modality}`;
-      const left = (this.#used.get(key) ?? 0) - r.kbps;
+      const u = this.#used.get(r.link);
+      if (!u) {
+        continue;
+      }
       // Floating-point sums of 44.8 kbps do not cancel exactly: snap residue to zero.
-      if (left <= 1e-9) {
-        this.#used.delete(key);
-      } else {
-        this.#used.set(key, left);
+      const left = u[r.modality] - r.kbps;
+      u[r.modality] = left <= 1e-9 ? 0 : left;
+      if (u.audio === 0 && u.video === 0) {
+        this.#used.delete(r.link);
       }
     }
     for (const g of holding.channels) {
@@ -105,12 +118,15 @@ export class Ledger implements LedgerView {
 
   /** Usage per link and modality, sorted, for reports. */
   snapshot(): { link: string; modality: Modality; kbps: number }[] {
-    return [...this.#used.entries()]
-      .map(([key, kbps]) => {
-        const i = key.lastIndexOf('|');
-        return { link: key.slice(0, i), modality: key.slice(i + 1) as Modality, kbps: Math.round(kbps * 10) / 10 };
-      })
-      .sort((a, b) => a.link.localeCompare(b.link) || a.modality.localeCompare(b.modality));
+    const out: { link: string; modality: Modality; kbps: number }[] = [];
+    for (const [link, u] of this.#used) {
+      for (const modality of ['audio', 'video'] as const) {
+        if (u[modality] > 0) {
+          out.push({ link, modality, kbps: Math.round(u[modality] * 10) / 10 });
+        }
+      }
+    }
+    return out.sort((a, b) => a.link.localeCompare(b.link) || a.modality.localeCompare(b.modality));
   }
 
   /** Channels in use per gateway, for reports. */

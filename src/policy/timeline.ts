@@ -25,32 +25,110 @@ export interface TimelineResult {
  * A call ending at the instant another starts is released first. Ties in start time keep the
  * order of the file.
  */
-export function runTimeline(topo: Topology, options: DecideOptions = {}): TimelineResult {
+export function runTimeline(
+  topo: Topology,
+  options: DecideOptions & {
+    /** Record the ledger after each call (for reports). Default true. */
+    snapshots?: boolean;
+    /** Keep every entry in the result (default true); off, a BPS-like run keeps nothing. */
+    retain?: boolean;
+    onEntry?: (entry: TimelineEntry) => void;
+  } = {},
+): TimelineResult {
   const ledger = new Ledger();
+  const snapshots = options.snapshots ?? true;
+  const retain = options.retain ?? true;
   const calls = [...topo.scenario.calls].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
-  const ends: { at: number; id: string }[] = [];
+  const ends = new EndQueue();
   const entries: TimelineEntry[] = [];
   for (const call of calls) {
     const released: string[] = [];
-    ends.sort((a, b) => a.at - b.at);
-    while (ends.length > 0 && (ends[0]?.at ?? Infinity) <= call.atMs) {
-      const e = ends.shift();
-      if (e && ledger.holds(e.id)) {
-        ledger.release(e.id);
-        released.push(e.id);
-      }
+    for (let e = ends.popUntil(call.atMs); e !== undefined; e = ends.popUntil(call.atMs)) {
+      ledger.release(e.id);
+      released.push(e.id);
     }
     const decision = decideCall(topo, call, ledger, options);
     if (decision.holding.reservations.length > 0 || decision.holding.channels.length > 0) {
       ledger.reserve(call.id, decision.holding);
-      ends.push({ at: call.atMs + call.durationMs, id: call.id });
+      ends.push({ at: call.atMs + call.durationMs, seq: call.index, id: call.id });
     }
-    entries.push({ call, decision, releasedBefore: released, ledgerAfter: ledger.snapshot(), channelsAfter: ledger.channelSnapshot() });
+    const entry: TimelineEntry = {
+      call,
+      decision,
+      releasedBefore: released,
+      ledgerAfter: snapshots ? ledger.snapshot() : [],
+      channelsAfter: snapshots ? ledger.channelSnapshot() : [],
+    };
+    options.onEntry?.(entry);
+    if (retain) {
+      entries.push(entry);
+    }
   }
-  for (const e of ends) {
-    if (ledger.holds(e.id)) {
-      ledger.release(e.id);
-    }
+  for (let e = ends.popUntil(Infinity); e !== undefined; e = ends.popUntil(Infinity)) {
+    ledger.release(e.id);
   }
   return { entries, ledgerAtEnd: ledger.snapshot() };
+}
+
+interface CallEnd {
+  readonly at: number;
+  readonly seq: number;
+  readonly id: string;
+}
+
+/** A binary min-heap of call ends, by time then timeline order. */
+class EndQueue {
+  readonly #heap: CallEnd[] = [];
+
+  push(e: CallEnd): void {
+    const h = this.#heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(e, h[parent]!)) {
+        break;
+      }
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = e;
+  }
+
+  /** Removes and returns the earliest end at or before `t`, if any. */
+  popUntil(t: number): CallEnd | undefined {
+    const h = this.#heap;
+    const top = h[0];
+    if (top === undefined || top.at > t) {
+      return undefined;
+    }
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        let best = last;
+        if (l < h.length && before(h[l]!, best)) {
+          m = l;
+          best = h[l]!;
+        }
+        if (r < h.length && before(h[r]!, best)) {
+          m = r;
+        }
+        if (m === i) {
+          break;
+        }
+        h[i] = h[m]!;
+        i = m;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+function before(a: CallEnd, b: CallEnd): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }

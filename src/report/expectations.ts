@@ -31,7 +31,10 @@ function normalizePath(s: string): string {
 }
 
 /** Checks every field of an expectation that the outcome can answer. */
-export function checkExpectation(expect: CallExpectation | null, outcome: CallOutcome): ExpectationFailure[] {
+export function checkExpectation(
+  expect: CallExpectation | null,
+  outcome: CallOutcome,
+): ExpectationFailure[] {
   if (!expect) {
     return [];
   }
@@ -46,17 +49,40 @@ export function checkExpectation(expect: CallExpectation | null, outcome: CallOu
       failures.push({ field: 'path', expected: want, actual: got });
     }
   }
-  if (expect.reason !== undefined && !outcome.reason.toLowerCase().includes(expect.reason.toLowerCase())) {
-    failures.push({ field: 'reason', expected: `contains "${expect.reason}"`, actual: outcome.reason });
+  if (
+    expect.reason !== undefined &&
+    !outcome.reason.toLowerCase().includes(expect.reason.toLowerCase())
+  ) {
+    failures.push({
+      field: 'reason',
+      expected: `contains "${expect.reason}"`,
+      actual: outcome.reason,
+    });
   }
-  if (expect.sipStatus !== undefined && outcome.sipStatus !== undefined && expect.sipStatus !== outcome.sipStatus) {
-    failures.push({ field: 'sipStatus', expected: String(expect.sipStatus), actual: String(outcome.sipStatus) });
+  if (
+    expect.sipStatus !== undefined &&
+    outcome.sipStatus !== undefined &&
+    expect.sipStatus !== outcome.sipStatus
+  ) {
+    failures.push({
+      field: 'sipStatus',
+      expected: String(expect.sipStatus),
+      actual: String(outcome.sipStatus),
+    });
   }
   if (expect.media !== undefined && outcome.media !== undefined && expect.media !== outcome.media) {
     failures.push({ field: 'media', expected: expect.media, actual: outcome.media });
   }
-  if (expect.maxLossPercent !== undefined && outcome.lossPercent !== undefined && outcome.lossPercent > expect.maxLossPercent) {
-    failures.push({ field: 'maxLossPercent', expected: `<= ${expect.maxLossPercent}%`, actual: `${outcome.lossPercent.toFixed(2)}%` });
+  if (
+    expect.maxLossPercent !== undefined &&
+    outcome.lossPercent !== undefined &&
+    outcome.lossPercent > expect.maxLossPercent
+  ) {
+    failures.push({
+      field: 'maxLossPercent',
+      expected: `<= ${expect.maxLossPercent}%`,
+      actual: `${outcome.lossPercent.toFixed(2)}%`,
+    });
   }
   return failures;
 }

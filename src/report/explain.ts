@@ -23,7 +23,11 @@ export function explainCalls(result: TimelineResult): ExplainedCall[] {
   }));
 }
 
-const KIND_LABEL = { 'outbound-pstn': 'outbound PSTN', 'inbound-pstn': 'inbound PSTN', p2p: 'client to client' } as const;
+const KIND_LABEL = {
+  'outbound-pstn': 'outbound PSTN',
+  'inbound-pstn': 'inbound PSTN',
+  p2p: 'client to client',
+} as const;
 
 /** The human-readable explain report. */
 export function formatExplain(
@@ -41,12 +45,16 @@ export function formatExplain(
     const { call, decision } = c.entry;
     lines.push(
       `${st.bold(`#${i + 1}`)} ${st.dim(`t=${(call.atMs / 1000).toFixed(1)}s`)} ${st.bold(call.id)}  ${call.from} -> ${call.to}` +
-        st.dim(` (${KIND_LABEL[call.kind]}${call.trunk && call.kind !== 'p2p' ? ` via ${call.trunk}` : ''}, ${(call.durationMs / 1000).toFixed(0)}s${call.modality === 'video' ? ', video' : ''})`),
+        st.dim(
+          ` (${KIND_LABEL[call.kind]}${call.trunk && call.kind !== 'p2p' ? ` via ${call.trunk}` : ''}, ${(call.durationMs / 1000).toFixed(0)}s${call.modality === 'video' ? ', video' : ''})`,
+        ),
     );
     if (c.entry.releasedBefore.length) {
       lines.push(`   ${st.dim('released')} ${st.dim(c.entry.releasedBefore.join(', '))}`);
     }
-    lines.push(`   ${label('decision')}${decisionColour(st, decision.decision)}${decision.sip ? st.red(`  SIP ${decision.sip.status} ${decision.sip.reason}`) : ''}`);
+    lines.push(
+      `   ${label('decision')}${decisionColour(st, decision.decision)}${decision.sip ? st.red(`  SIP ${decision.sip.status} ${decision.sip.reason}`) : ''}`,
+    );
     lines.push(`   ${label('path')}${formatHostPath(decision.mediaPath)}${codecText(decision)}`);
     lines.push(`   ${label('reason')}${decision.reason}`);
     for (const w of decision.warnings) {
@@ -55,7 +63,9 @@ export function formatExplain(
     lines.push(`   ${label('reserves')}${reservesText(decision)}`);
     lines.push(`   ${label('ledger')}${ledgerText(topo, c.entry)}`);
     if (call.expect) {
-      lines.push(`   ${label('expect')}${c.failures.length === 0 ? st.green('ok') : st.red(c.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; '))}`);
+      lines.push(
+        `   ${label('expect')}${c.failures.length === 0 ? st.green('ok') : st.red(c.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; '))}`,
+      );
     }
     if (options.trace) {
       lines.push(`   ${st.dim('trace')}`);
@@ -73,7 +83,11 @@ export function formatExplain(
   }
   lines.push(
     `${calls.length} calls: ${[...counts.entries()].map(([d, n]) => `${n} ${decisionColour(st, d)}`).join(', ')}. ` +
-      (withExpect === 0 ? 'No expectations.' : failed === 0 ? st.green(`All ${withExpect} expectations met.`) : st.red(`${failed} of ${withExpect} expectations failed.`)),
+      (withExpect === 0
+        ? 'No expectations.'
+        : failed === 0
+          ? st.green(`All ${withExpect} expectations met.`)
+          : st.red(`${failed} of ${withExpect} expectations failed.`)),
   );
   return lines.join('\n') + '\n';
 }
@@ -85,7 +99,11 @@ function label(s: string): string {
 function describeSettings(s: Scenario): string {
   const nc = s.networkConfiguration;
   const mb = nc.mediaBypassSettings;
-  const bypass = !mb.enabled ? 'bypass off' : mb.alwaysBypass ? 'bypass: always' : `bypass: sites and regions${mb.enableDefaultBypassId ? ' + default ID' : ''}`;
+  const bypass = !mb.enabled
+    ? 'bypass off'
+    : mb.alwaysBypass
+      ? 'bypass: always'
+      : `bypass: sites and regions${mb.enableDefaultBypassId ? ' + default ID' : ''}`;
   return `${s.calls.length} calls; ${bypass}; CAC ${nc.enableBandwidthPolicyCheck ? 'on' : 'off'}; codec table ${s.simulation.codecBandwidth}; inter-site policy ${s.simulation.interSitePolicy}`;
 }
 
@@ -94,7 +112,9 @@ function codecText(d: CallDecision): string {
   if (!caller && !callee) {
     return '';
   }
-  return caller === callee || !callee ? `  (codec ${caller ?? callee ?? ''})` : `  (codecs ${caller ?? '?'} | ${callee})`;
+  return caller === callee || !callee
+    ? `  (codec ${caller ?? callee ?? ''})`
+    : `  (codecs ${caller ?? '?'} | ${callee})`;
 }
 
 function reservesText(d: CallDecision): string {
@@ -116,7 +136,12 @@ function ledgerText(topo: Topology, e: TimelineEntry): string {
 }
 
 function traceLine(st: Styler, step: TraceStep): string {
-  const v = step.verdict === 'pass' ? st.green('pass') : step.verdict === 'fail' ? st.red('FAIL') : st.dim('info');
+  const v =
+    step.verdict === 'pass'
+      ? st.green('pass')
+      : step.verdict === 'fail'
+        ? st.red('FAIL')
+        : st.dim('info');
   return `${step.rule.padEnd(14)}${v}  ${step.title}: ${step.detail}`;
 }
 
@@ -127,7 +152,11 @@ function round(n: number): number {
 /** The machine-readable explain report. */
 export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): unknown {
   return {
-    scenario: { name: topo.scenario.name, source: topo.scenario.source, simulation: topo.scenario.simulation },
+    scenario: {
+      name: topo.scenario.name,
+      source: topo.scenario.source,
+      simulation: topo.scenario.simulation,
+    },
     calls: calls.map((c) => ({
       id: c.entry.call.id,
       at: c.entry.call.atMs / 1000,

@@ -19,7 +19,14 @@ export function styler(colour: boolean): Styler {
     const id = (s: string): string => s;
     return { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id };
   }
-  return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
 }
 
 /** Visible length of a string that may hold ANSI escapes. */

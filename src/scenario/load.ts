@@ -167,7 +167,10 @@ function knownKeysAt(path: readonly (string | number)[]): string[] {
 
 function unwrap(node: unknown): unknown {
   let n = node as { def?: { type?: string; innerType?: unknown } } | undefined;
-  while (n?.def && (n.def.type === 'optional' || n.def.type === 'nullable' || n.def.type === 'default')) {
+  while (
+    n?.def &&
+    (n.def.type === 'optional' || n.def.type === 'nullable' || n.def.type === 'default')
+  ) {
     n = n.def.innerType as typeof n;
   }
   return n;
@@ -184,7 +187,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
       best = c;
     }
   }
-  return best !== undefined && bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestDist <= Math.max(2, Math.floor(word.length / 3))
+    ? best
+    : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -262,7 +267,9 @@ function dedupe(problems: Problem[]): Problem[] {
 }
 
 function sortProblems(problems: Problem[]): Problem[] {
-  return [...problems].sort((a, b) => a.position.line - b.position.line || a.position.col - b.position.col);
+  return [...problems].sort(
+    (a, b) => a.position.line - b.position.line || a.position.col - b.position.col,
+  );
 }
 
 /** Freezes an object graph so that no stage can change the validated model. */

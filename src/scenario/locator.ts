@@ -1,4 +1,13 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 import type { PathSegments, SourcePosition } from './problems.js';
 
 /**
@@ -36,7 +45,9 @@ export class Locator {
         break;
       }
       if (isMap(node)) {
-        const pair = node.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p: Pair) => isScalar(p.key) && String(p.key.value) === String(seg),
+        );
         if (!pair) {
           break;
         }

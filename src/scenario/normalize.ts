@@ -55,7 +55,11 @@ export function normalize(input: unknown, source: string): Scenario {
       ['every-refusing-region', 'caller-region', 'callee-region'],
       'every-refusing-region',
     ),
-    pstnCallRefused: pick(sim.pstnCallRefused, ['internet-then-reject', 'full-chain'], 'internet-then-reject'),
+    pstnCallRefused: pick(
+      sim.pstnCallRefused,
+      ['internet-then-reject', 'full-chain'],
+      'internet-then-reject',
+    ),
     codecBandwidth: pick(sim.codecBandwidth, ['table1', 'table2'], 'table1'),
     voicePolicyOwner: pick(sim.voicePolicyOwner, ['docs', 'receiving-user'], 'docs'),
     seed: num(sim.seed, 1),
@@ -90,7 +94,11 @@ export function normalize(input: unknown, source: string): Scenario {
 
   const subnets: Subnet[] = arr(net.subnets).map((s) => {
     const o = obj(s);
-    return { subnet: str(o.subnet, '0.0.0.0'), maskBits: num(o.maskBits, 32), site: strOrNull(o.site) };
+    return {
+      subnet: str(o.subnet, '0.0.0.0'),
+      maskBits: num(o.maskBits, 32),
+      site: strOrNull(o.site),
+    };
   });
 
   const bwPolicyProfiles: BwPolicyProfile[] = arr(net.bwPolicyProfiles).map((p) => {
@@ -109,15 +117,27 @@ export function normalize(input: unknown, source: string): Scenario {
 
   const regionLinks: RegionLink[] = arr(net.regionLinks).map((l) => {
     const o = obj(l);
-    return { name: str(o.name, ''), regions: pair(o.regions), bwPolicyProfile: strOrNull(o.bwPolicyProfile) };
+    return {
+      name: str(o.name, ''),
+      regions: pair(o.regions),
+      bwPolicyProfile: strOrNull(o.bwPolicyProfile),
+    };
   });
   const regionRoutes: RegionRoute[] = arr(net.regionRoutes).map((r) => {
     const o = obj(r);
-    return { name: str(o.name, ''), regions: pair(o.regions), links: arr(o.links).map((x) => str(x, '')) };
+    return {
+      name: str(o.name, ''),
+      regions: pair(o.regions),
+      links: arr(o.links).map((x) => str(x, '')),
+    };
   });
   const interSitePolicies: InterSitePolicy[] = arr(net.interSitePolicies).map((p) => {
     const o = obj(p);
-    return { name: str(o.name, ''), sites: pair(o.sites), bwPolicyProfile: str(o.bwPolicyProfile, '') };
+    return {
+      name: str(o.name, ''),
+      sites: pair(o.sites),
+      bwPolicyProfile: str(o.bwPolicyProfile, ''),
+    };
   });
 
   const trunkConfigurations: TrunkConfiguration[] = arr(root.trunkConfigurations).map((t) => {
@@ -157,7 +177,10 @@ export function normalize(input: unknown, source: string): Scenario {
       pstnUsages: o.pstnUsages === undefined ? null : arr(o.pstnUsages).map((x) => str(x, '')),
       routes: arr(o.routes).map((r) => {
         const ro = obj(r);
-        return { numberPattern: str(ro.numberPattern, '.*'), trunks: arr(ro.trunks).map((x) => str(x, '')) };
+        return {
+          numberPattern: str(ro.numberPattern, '.*'),
+          trunks: arr(ro.trunks).map((x) => str(x, '')),
+        };
       }),
     };
   });
@@ -211,7 +234,11 @@ export function normalize(input: unknown, source: string): Scenario {
       name: n,
       ip: str(o.ip, '0.0.0.0'),
       maskBits: num(o.maskBits, 24),
-      version: pick(o.version, ['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019'], 'sfb2015'),
+      version: pick(
+        o.version,
+        ['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019'],
+        'sfb2015',
+      ),
       location: pick(o.location, ['internal', 'external'], 'internal'),
       codecs: codecs(o.codecs, ['RTAudio-WB', 'RTAudio-NB', 'SILK-WB', 'PCMU', 'PCMA']),
       sipUri: str(o.sipUri, `sip:${n}@litware.example`),
@@ -224,7 +251,12 @@ export function normalize(input: unknown, source: string): Scenario {
 
   const edges: Edge[] = arr(hosts.edges).map((e) => {
     const o = obj(e);
-    return { kind: 'edge', name: str(o.name, ''), ip: str(o.ip, '0.0.0.0'), site: strOrNull(o.site) };
+    return {
+      kind: 'edge',
+      name: str(o.name, ''),
+      ip: str(o.ip, '0.0.0.0'),
+      site: strOrNull(o.site),
+    };
   });
   const voicemail: VoicemailHost[] = arr(hosts.voicemail).map((v) => {
     const o = obj(v);
@@ -239,7 +271,10 @@ export function normalize(input: unknown, source: string): Scenario {
     const to = str(o.to, '');
     const trunk = strOrNull(o.trunk);
     let kind: CallKind = 'p2p';
-    if (clientNames.has(from) && (gatewayNames.has(to) || (trunk !== null && !clientNames.has(to)))) {
+    if (
+      clientNames.has(from) &&
+      (gatewayNames.has(to) || (trunk !== null && !clientNames.has(to)))
+    ) {
       kind = 'outbound-pstn';
     } else if (gatewayNames.has(from)) {
       kind = 'inbound-pstn';
@@ -247,7 +282,9 @@ export function normalize(input: unknown, source: string): Scenario {
     const e = o.expect === undefined ? null : obj(o.expect);
     const expect: CallExpectation | null = e
       ? {
-          ...(typeof e.decision === 'string' ? { decision: e.decision as CallExpectation['decision'] & string } : {}),
+          ...(typeof e.decision === 'string'
+            ? { decision: e.decision as CallExpectation['decision'] & string }
+            : {}),
           ...(typeof e.path === 'string' ? { path: e.path } : {}),
           ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
           ...(typeof e.sipStatus === 'number' ? { sipStatus: e.sipStatus } : {}),
@@ -263,7 +300,12 @@ export function normalize(input: unknown, source: string): Scenario {
       kind,
       from,
       to,
-      trunk: kind === 'outbound-pstn' ? (trunk ?? (gatewayNames.has(to) ? to : null)) : kind === 'inbound-pstn' ? from : trunk,
+      trunk:
+        kind === 'outbound-pstn'
+          ? (trunk ?? (gatewayNames.has(to) ? to : null))
+          : kind === 'inbound-pstn'
+            ? from
+            : trunk,
       number: strOrNull(o.number),
       codec: typeof o.codec === 'string' ? (o.codec as CodecName) : null,
       modality: pick(o.modality, ['audio', 'video'], 'audio'),
@@ -281,7 +323,15 @@ export function normalize(input: unknown, source: string): Scenario {
     description: str(root.description, ''),
     source,
     simulation,
-    network: { regions, sites, subnets, bwPolicyProfiles, regionLinks, regionRoutes, interSitePolicies },
+    network: {
+      regions,
+      sites,
+      subnets,
+      bwPolicyProfiles,
+      regionLinks,
+      regionRoutes,
+      interSitePolicies,
+    },
     networkConfiguration: {
       enableBandwidthPolicyCheck: bool(nc.enableBandwidthPolicyCheck, false),
       mediaBypassSettings: {
@@ -290,7 +340,10 @@ export function normalize(input: unknown, source: string): Scenario {
         enableDefaultBypassId,
         bypassId: strOrNull(mbs.bypassId),
         // a.2: InternalBypassMode is forced to Any when bypass is enabled.
-        internalBypassMode: enabled && mbs.internalBypassMode === undefined ? 'Any' : pick(mbs.internalBypassMode, ['Off', 'ICE', 'Any'], 'Off'),
+        internalBypassMode:
+          enabled && mbs.internalBypassMode === undefined
+            ? 'Any'
+            : pick(mbs.internalBypassMode, ['Off', 'ICE', 'Any'], 'Off'),
         externalBypassMode: pick(mbs.externalBypassMode, ['Off', 'ICE', 'Any'], 'Off'),
         enabledForAudioVideoConferences: bool(mbs.enabledForAudioVideoConferences, false),
       },
@@ -307,7 +360,11 @@ export function normalize(input: unknown, source: string): Scenario {
 }
 
 /** a.6: a profile with only a session limit has total 0; with only a total, the documented session default. */
-function limits(limit: unknown, sessionLimit: unknown, modality: 'audio' | 'video'): BandwidthLimits {
+function limits(
+  limit: unknown,
+  sessionLimit: unknown,
+  modality: 'audio' | 'video',
+): BandwidthLimits {
   const hasLimit = typeof limit === 'number';
   const hasSession = typeof sessionLimit === 'number';
   if (!hasLimit && !hasSession) {
@@ -388,7 +445,9 @@ export function durationMs(value: unknown, fallback: number): number {
 }
 
 function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : {};
 }
 function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];

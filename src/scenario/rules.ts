@@ -23,10 +23,20 @@ const GUID = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
  */
 export function checkRules(s: Scenario, present: (path: PathSegments) => boolean): RuleProblem[] {
   const out: RuleProblem[] = [];
-  const err = (path: PathSegments, code: string, message: string, extra: Partial<RuleProblem> = {}): void => {
+  const err = (
+    path: PathSegments,
+    code: string,
+    message: string,
+    extra: Partial<RuleProblem> = {},
+  ): void => {
     out.push({ severity: 'error', code, path, message, ...extra });
   };
-  const warn = (path: PathSegments, code: string, message: string, extra: Partial<RuleProblem> = {}): void => {
+  const warn = (
+    path: PathSegments,
+    code: string,
+    message: string,
+    extra: Partial<RuleProblem> = {},
+  ): void => {
     out.push({ severity: 'warning', code, path, message, ...extra });
   };
   const n = s.network;
@@ -36,7 +46,12 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   // Names: unique within their kind; every host shares one namespace.
   const regionNames = uniqueNames(n.regions, ['network', 'regions'], 'region', out);
   const siteNames = uniqueNames(n.sites, ['network', 'sites'], 'site', out);
-  const profileNames = uniqueNames(n.bwPolicyProfiles, ['network', 'bwPolicyProfiles'], 'bandwidth policy profile', out);
+  const profileNames = uniqueNames(
+    n.bwPolicyProfiles,
+    ['network', 'bwPolicyProfiles'],
+    'bandwidth policy profile',
+    out,
+  );
   const linkNames = uniqueNames(n.regionLinks, ['network', 'regionLinks'], 'region link', out);
   uniqueNames(n.regionRoutes, ['network', 'regionRoutes'], 'region route', out);
   uniqueNames(n.interSitePolicies, ['network', 'interSitePolicies'], 'inter-site policy', out);
@@ -60,17 +75,27 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   for (const [key, list] of hostLists) {
     list.forEach((host, i) => {
       if (hostNames.has(host.name)) {
-        err(['hosts', key, i, 'name'], 'SIM_ERR_SCENARIO_DUPLICATE', `host name "${host.name}" is used twice`, {
-          expected: 'a host name unique across all host kinds',
-        });
+        err(
+          ['hosts', key, i, 'name'],
+          'SIM_ERR_SCENARIO_DUPLICATE',
+          `host name "${host.name}" is used twice`,
+          {
+            expected: 'a host name unique across all host kinds',
+          },
+        );
       }
       hostNames.add(host.name);
       const ips = host.kind === 'mediation-server' ? [host.clientIp, host.gatewayIp] : [host.ip];
       for (const [j, ip] of ips.entries()) {
         const other = hostIps.get(ip);
-        const field = host.kind === 'mediation-server' ? (j === 0 ? 'clientIp' : 'gatewayIp') : 'ip';
+        const field =
+          host.kind === 'mediation-server' ? (j === 0 ? 'clientIp' : 'gatewayIp') : 'ip';
         if (other !== undefined && other !== host.name) {
-          err(['hosts', key, i, field], 'SIM_ERR_SCENARIO_DUPLICATE', `address ${ip} is already used by host "${other}"`);
+          err(
+            ['hosts', key, i, field],
+            'SIM_ERR_SCENARIO_DUPLICATE',
+            `address ${ip} is already used by host "${other}"`,
+          );
         }
         hostIps.set(ip, host.name);
       }
@@ -99,24 +124,46 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   n.regions.forEach((r, i) => {
     const path = ['network', 'regions', i];
     if (r.bypassId !== null && !GUID.test(r.bypassId)) {
-      err([...path, 'bypassId'], 'SIM_ERR_SCENARIO_RULE', `bypassId "${r.bypassId}" is not a GUID`, {
-        expected: 'a GUID such as 8c8d9e5f-0a1b-4c2d-9e3f-112233445566',
-        rule: 'd.V9',
-      });
+      err(
+        [...path, 'bypassId'],
+        'SIM_ERR_SCENARIO_RULE',
+        `bypassId "${r.bypassId}" is not a GUID`,
+        {
+          expected: 'a GUID such as 8c8d9e5f-0a1b-4c2d-9e3f-112233445566',
+          rule: 'd.V9',
+        },
+      );
     }
-    if (present([...path, 'bwAlternatePaths']) && (present([...path, 'audioAlternatePath']) || present([...path, 'videoAlternatePath']))) {
-      err([...path, 'bwAlternatePaths'], 'SIM_ERR_SCENARIO_RULE', 'bwAlternatePaths cannot be combined with audioAlternatePath/videoAlternatePath', {
-        rule: 'd.V16',
-      });
+    if (
+      present([...path, 'bwAlternatePaths']) &&
+      (present([...path, 'audioAlternatePath']) || present([...path, 'videoAlternatePath']))
+    ) {
+      err(
+        [...path, 'bwAlternatePaths'],
+        'SIM_ERR_SCENARIO_RULE',
+        'bwAlternatePaths cannot be combined with audioAlternatePath/videoAlternatePath',
+        {
+          rule: 'd.V16',
+        },
+      );
     }
     if (cac && r.centralSite === null) {
-      err(path, 'SIM_ERR_SCENARIO_RULE', `region "${r.name}" has no centralSite, which CAC needs (the Bandwidth Policy Service runs there)`, {
-        expected: 'centralSite: <site>',
-        rule: 'd.V18',
-      });
+      err(
+        path,
+        'SIM_ERR_SCENARIO_RULE',
+        `region "${r.name}" has no centralSite, which CAC needs (the Bandwidth Policy Service runs there)`,
+        {
+          expected: 'centralSite: <site>',
+          rule: 'd.V18',
+        },
+      );
     }
     if (r.centralSite !== null && !siteNames.has(r.centralSite)) {
-      warn([...path, 'centralSite'], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `central site "${r.centralSite}" is not a network site of the scenario`);
+      warn(
+        [...path, 'centralSite'],
+        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        `central site "${r.centralSite}" is not a network site of the scenario`,
+      );
     }
   });
 
@@ -124,17 +171,35 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   n.sites.forEach((site, i) => {
     const path = ['network', 'sites', i];
     ref([...path, 'region'], site.region, regionNames, 'region', 'd.V17');
-    ref([...path, 'bwPolicyProfile'], site.bwPolicyProfile, profileNames, 'bandwidth policy profile');
+    ref(
+      [...path, 'bwPolicyProfile'],
+      site.bwPolicyProfile,
+      profileNames,
+      'bandwidth policy profile',
+    );
     if (site.region === null && (site.bwPolicyProfile !== null || site.bypassId !== null)) {
-      err(path, 'SIM_ERR_SCENARIO_RULE', `site "${site.name}" has a ${site.bwPolicyProfile !== null ? 'bwPolicyProfile' : 'bypassId'} but no region`, {
+      err(
+        path,
+        'SIM_ERR_SCENARIO_RULE',
+        `site "${site.name}" has a ${site.bwPolicyProfile !== null ? 'bwPolicyProfile' : 'bypassId'} but no region`,
+        {
+          expected: 'region: <region>',
+          rule: 'd.V8',
+        },
+      );
+    } else if (site.region === null && cac) {
+      err(path, 'SIM_ERR_SCENARIO_RULE', `site "${site.name}" has no region, which CAC needs`, {
         expected: 'region: <region>',
         rule: 'd.V8',
       });
-    } else if (site.region === null && cac) {
-      err(path, 'SIM_ERR_SCENARIO_RULE', `site "${site.name}" has no region, which CAC needs`, { expected: 'region: <region>', rule: 'd.V8' });
     }
     if (site.bypassId !== null && !GUID.test(site.bypassId)) {
-      err([...path, 'bypassId'], 'SIM_ERR_SCENARIO_RULE', `bypassId "${site.bypassId}" is not a GUID`, { expected: 'a GUID', rule: 'd.V9' });
+      err(
+        [...path, 'bypassId'],
+        'SIM_ERR_SCENARIO_RULE',
+        `bypassId "${site.bypassId}" is not a GUID`,
+        { expected: 'a GUID', rule: 'd.V9' },
+      );
     }
   });
 
@@ -144,7 +209,12 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     const path = ['network', 'subnets', i];
     ref([...path, 'site'], sub.site, siteNames, 'site');
     if (sub.maskBits < 1 || sub.maskBits > 32) {
-      err([...path, 'maskBits'], 'SIM_ERR_SCENARIO_RULE', `maskBits ${sub.maskBits} is out of range`, { expected: '1 to 32', rule: 'd.V10' });
+      err(
+        [...path, 'maskBits'],
+        'SIM_ERR_SCENARIO_RULE',
+        `maskBits ${sub.maskBits} is out of range`,
+        { expected: '1 to 32', rule: 'd.V10' },
+      );
       return;
     }
     const ip = parseIpv4(sub.subnet);
@@ -153,18 +223,28 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     }
     const first = networkOf(ip, sub.maskBits);
     if (first !== ip) {
-      err([...path, 'subnet'], 'SIM_ERR_SCENARIO_RULE', `${sub.subnet}/${sub.maskBits} is not the first address of its range`, {
-        expected: `${formatIpv4(first)} (the range's first address)`,
-        rule: 'd.V10',
-      });
+      err(
+        [...path, 'subnet'],
+        'SIM_ERR_SCENARIO_RULE',
+        `${sub.subnet}/${sub.maskBits} is not the first address of its range`,
+        {
+          expected: `${formatIpv4(first)} (the range's first address)`,
+          rule: 'd.V10',
+        },
+      );
     }
     for (const other of parsed) {
       if (rangesOverlap(first, sub.maskBits, other.net, other.bits)) {
         const o = n.subnets[other.i];
-        err([...path, 'subnet'], 'SIM_ERR_SCENARIO_RULE', `${sub.subnet}/${sub.maskBits} overlaps ${o?.subnet}/${o?.maskBits} (network.subnets[${other.i}])`, {
-          expected: 'subnets that do not overlap',
-          rule: 'd.V10',
-        });
+        err(
+          [...path, 'subnet'],
+          'SIM_ERR_SCENARIO_RULE',
+          `${sub.subnet}/${sub.maskBits} overlaps ${o?.subnet}/${o?.maskBits} (network.subnets[${other.i}])`,
+          {
+            expected: 'subnets that do not overlap',
+            rule: 'd.V10',
+          },
+        );
       }
     }
     parsed.push({ net: first, bits: sub.maskBits, i });
@@ -173,27 +253,51 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   // Bandwidth policy profiles: session minimums, list form exclusive.
   n.bwPolicyProfiles.forEach((p, i) => {
     const path = ['network', 'bwPolicyProfiles', i];
-    const scalars = ['audioBWLimit', 'audioBWSessionLimit', 'videoBWLimit', 'videoBWSessionLimit'].filter((k) => present([...path, k]));
+    const scalars = [
+      'audioBWLimit',
+      'audioBWSessionLimit',
+      'videoBWLimit',
+      'videoBWSessionLimit',
+    ].filter((k) => present([...path, k]));
     if (present([...path, 'bwPolicy']) && scalars.length > 0) {
-      err([...path, 'bwPolicy'], 'SIM_ERR_SCENARIO_RULE', `bwPolicy cannot be combined with ${scalars.join(', ')}`, { rule: 'd.V12' });
+      err(
+        [...path, 'bwPolicy'],
+        'SIM_ERR_SCENARIO_RULE',
+        `bwPolicy cannot be combined with ${scalars.join(', ')}`,
+        { rule: 'd.V12' },
+      );
     }
     const listForm = present([...path, 'bwPolicy']);
     if (p.audio.sessionLimit !== null && p.audio.sessionLimit < 40) {
-      err(listForm ? [...path, 'bwPolicy'] : [...path, 'audioBWSessionLimit'], 'SIM_ERR_SCENARIO_RULE', `audio session limit ${p.audio.sessionLimit} kbps is below the minimum`, {
-        expected: 'at least 40 kbps',
-        rule: 'd.V12',
-      });
+      err(
+        listForm ? [...path, 'bwPolicy'] : [...path, 'audioBWSessionLimit'],
+        'SIM_ERR_SCENARIO_RULE',
+        `audio session limit ${p.audio.sessionLimit} kbps is below the minimum`,
+        {
+          expected: 'at least 40 kbps',
+          rule: 'd.V12',
+        },
+      );
     }
     if (p.video.sessionLimit !== null && p.video.sessionLimit < 100) {
-      err(listForm ? [...path, 'bwPolicy'] : [...path, 'videoBWSessionLimit'], 'SIM_ERR_SCENARIO_RULE', `video session limit ${p.video.sessionLimit} kbps is below the minimum`, {
-        expected: 'at least 100 kbps',
-        rule: 'd.V12',
-      });
+      err(
+        listForm ? [...path, 'bwPolicy'] : [...path, 'videoBWSessionLimit'],
+        'SIM_ERR_SCENARIO_RULE',
+        `video session limit ${p.video.sessionLimit} kbps is below the minimum`,
+        {
+          expected: 'at least 100 kbps',
+          rule: 'd.V12',
+        },
+      );
     }
     for (const m of ['audio', 'video'] as const) {
       const l = p[m];
       if (l.limit !== null && l.sessionLimit !== null && l.limit > 0 && l.sessionLimit > l.limit) {
-        warn(path, 'SIM_ERR_SCENARIO_RULE', `${m} session limit ${l.sessionLimit} exceeds the total ${l.limit}: no session would fit beyond the total`);
+        warn(
+          path,
+          'SIM_ERR_SCENARIO_RULE',
+          `${m} session limit ${l.sessionLimit} exceeds the total ${l.limit}: no session would fit beyond the total`,
+        );
       }
     }
   });
@@ -205,7 +309,11 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     ref([...path, 'regions', 1], l.regions[1], regionNames, 'region');
     ref([...path, 'bwPolicyProfile'], l.bwPolicyProfile, profileNames, 'bandwidth policy profile');
     if (l.regions[0] === l.regions[1]) {
-      err([...path, 'regions'], 'SIM_ERR_SCENARIO_RULE', 'a region link must join two different regions');
+      err(
+        [...path, 'regions'],
+        'SIM_ERR_SCENARIO_RULE',
+        'a region link must join two different regions',
+      );
     }
   });
   const routePairs = new Map<string, number>();
@@ -217,15 +325,25 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       ref([...path, 'links', j], l, linkNames, 'region link');
     });
     if (r.regions[0] === r.regions[1]) {
-      err([...path, 'regions'], 'SIM_ERR_SCENARIO_RULE', 'a route must join two different regions', { rule: 'd.V6' });
+      err(
+        [...path, 'regions'],
+        'SIM_ERR_SCENARIO_RULE',
+        'a route must join two different regions',
+        { rule: 'd.V6' },
+      );
       return;
     }
     const key = pairKey(r.regions[0], r.regions[1]);
     const prev = routePairs.get(key);
     if (prev !== undefined) {
-      err([...path, 'regions'], 'SIM_ERR_SCENARIO_DUPLICATE', `regions ${r.regions[0]} and ${r.regions[1]} already have a route (network.regionRoutes[${prev}])`, {
-        rule: 'd.V6',
-      });
+      err(
+        [...path, 'regions'],
+        'SIM_ERR_SCENARIO_DUPLICATE',
+        `regions ${r.regions[0]} and ${r.regions[1]} already have a route (network.regionRoutes[${prev}])`,
+        {
+          rule: 'd.V6',
+        },
+      );
     }
     routePairs.set(key, i);
     // The links must chain from one region to the other.
@@ -240,9 +358,14 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       } else if (link.regions[1] === at) {
         at = link.regions[0];
       } else {
-        err([...path, 'links', j], 'SIM_ERR_SCENARIO_RULE', `link "${lname}" does not continue the route from region ${at}`, {
-          expected: `a link touching ${at}`,
-        });
+        err(
+          [...path, 'links', j],
+          'SIM_ERR_SCENARIO_RULE',
+          `link "${lname}" does not continue the route from region ${at}`,
+          {
+            expected: `a link touching ${at}`,
+          },
+        );
         break;
       }
     }
@@ -254,10 +377,15 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         const ra = regs[a] ?? '';
         const rb = regs[b] ?? '';
         if (!routePairs.has(pairKey(ra, rb))) {
-          err(['network', 'regionRoutes'], 'SIM_ERR_SCENARIO_RULE', `no inter-region route between ${ra} and ${rb}; CAC needs one for every pair of regions`, {
-            expected: `a route with regions: [${ra}, ${rb}]`,
-            rule: 'd.V5',
-          });
+          err(
+            ['network', 'regionRoutes'],
+            'SIM_ERR_SCENARIO_RULE',
+            `no inter-region route between ${ra} and ${rb}; CAC needs one for every pair of regions`,
+            {
+              expected: `a route with regions: [${ra}, ${rb}]`,
+              rule: 'd.V5',
+            },
+          );
         }
       }
     }
@@ -271,9 +399,14 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     const key = pairKey(p.sites[0], p.sites[1]);
     const prev = sitePairs.get(key);
     if (prev !== undefined) {
-      err([...path, 'sites'], 'SIM_ERR_SCENARIO_DUPLICATE', `sites ${p.sites[0]} and ${p.sites[1]} already have a policy (network.interSitePolicies[${prev}])`, {
-        rule: 'd.V7',
-      });
+      err(
+        [...path, 'sites'],
+        'SIM_ERR_SCENARIO_DUPLICATE',
+        `sites ${p.sites[0]} and ${p.sites[1]} already have a policy (network.interSitePolicies[${prev}])`,
+        {
+          rule: 'd.V7',
+        },
+      );
     }
     sitePairs.set(key, i);
   });
@@ -281,19 +414,39 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   // Global bypass and CAC exclusivity.
   const mbPath = ['networkConfiguration', 'mediaBypassSettings'];
   if (mb.alwaysBypass && cac) {
-    err([...mbPath, 'alwaysBypass'], 'SIM_ERR_SCENARIO_RULE', 'alwaysBypass cannot be used while CAC is enabled (enableBandwidthPolicyCheck: true)', {
-      expected: 'alwaysBypass: false (site and region mode) with CAC',
-      rule: 'd.V1',
-    });
+    err(
+      [...mbPath, 'alwaysBypass'],
+      'SIM_ERR_SCENARIO_RULE',
+      'alwaysBypass cannot be used while CAC is enabled (enableBandwidthPolicyCheck: true)',
+      {
+        expected: 'alwaysBypass: false (site and region mode) with CAC',
+        rule: 'd.V1',
+      },
+    );
   }
   if (mb.alwaysBypass && !mb.enabled) {
-    warn([...mbPath, 'alwaysBypass'], 'SIM_ERR_SCENARIO_RULE', 'alwaysBypass has no effect while media bypass is not enabled', { rule: 'd.V2' });
+    warn(
+      [...mbPath, 'alwaysBypass'],
+      'SIM_ERR_SCENARIO_RULE',
+      'alwaysBypass has no effect while media bypass is not enabled',
+      { rule: 'd.V2' },
+    );
   }
   if (mb.enableDefaultBypassId && cac) {
-    warn([...mbPath, 'enableDefaultBypassId'], 'SIM_ERR_SCENARIO_RULE', 'enableDefaultBypassId with CAC on is not recommended', { rule: 'd.V3' });
+    warn(
+      [...mbPath, 'enableDefaultBypassId'],
+      'SIM_ERR_SCENARIO_RULE',
+      'enableDefaultBypassId with CAC on is not recommended',
+      { rule: 'd.V3' },
+    );
   }
   if (mb.bypassId !== null && !GUID.test(mb.bypassId)) {
-    err([...mbPath, 'bypassId'], 'SIM_ERR_SCENARIO_RULE', `bypassId "${mb.bypassId}" is not a GUID`, { expected: 'a GUID', rule: 'd.V9' });
+    err(
+      [...mbPath, 'bypassId'],
+      'SIM_ERR_SCENARIO_RULE',
+      `bypassId "${mb.bypassId}" is not a GUID`,
+      { expected: 'a GUID', rule: 'd.V9' },
+    );
   }
 
   // Trunk configurations.
@@ -306,24 +459,49 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     scopeRef([...path, 'scope'], t.scope, siteNames, gatewayNames, err);
     const prev = scopes.get(t.scope.toLowerCase());
     if (prev !== undefined) {
-      err([...path, 'scope'], 'SIM_ERR_SCENARIO_DUPLICATE', `scope ${t.scope} already has a trunk configuration (trunkConfigurations[${prev}])`, { rule: 'd.V20' });
+      err(
+        [...path, 'scope'],
+        'SIM_ERR_SCENARIO_DUPLICATE',
+        `scope ${t.scope} already has a trunk configuration (trunkConfigurations[${prev}])`,
+        { rule: 'd.V20' },
+      );
     }
     scopes.set(t.scope.toLowerCase(), i);
     if (t.enableBypass && !t.concentratedTopology) {
-      err([...path, 'concentratedTopology'], 'SIM_ERR_SCENARIO_RULE', 'enableBypass needs concentratedTopology (centralized media processing) on', {
-        expected: 'concentratedTopology: true, or enableBypass: false',
-        rule: 'd.V13',
-      });
+      err(
+        [...path, 'concentratedTopology'],
+        'SIM_ERR_SCENARIO_RULE',
+        'enableBypass needs concentratedTopology (centralized media processing) on',
+        {
+          expected: 'concentratedTopology: true, or enableBypass: false',
+          rule: 'd.V13',
+        },
+      );
     }
-    if (t.enableBypass && !t.enableReferSupport && !t.enable3pccRefer && (t.rtcpActiveCalls || t.rtcpCallsOnHold)) {
-      err([...path, 'enableReferSupport'], 'SIM_ERR_SCENARIO_RULE', 'enableBypass with enableReferSupport off needs rtcpActiveCalls and rtcpCallsOnHold off (or enable3pccRefer)', {
-        rule: 'd.V14',
-      });
+    if (
+      t.enableBypass &&
+      !t.enableReferSupport &&
+      !t.enable3pccRefer &&
+      (t.rtcpActiveCalls || t.rtcpCallsOnHold)
+    ) {
+      err(
+        [...path, 'enableReferSupport'],
+        'SIM_ERR_SCENARIO_RULE',
+        'enableBypass with enableReferSupport off needs rtcpActiveCalls and rtcpCallsOnHold off (or enable3pccRefer)',
+        {
+          rule: 'd.V14',
+        },
+      );
     }
     if (t.scope.startsWith('pstnGateway:') && present([...path, 'srtpMode'])) {
       const g = h.gateways.find((x) => `pstnGateway:${x.name}` === t.scope);
       if (g?.transport === 'tcp' && t.srtpMode !== 'NotSupported') {
-        warn([...path, 'srtpMode'], 'SIM_ERR_SCENARIO_RULE', `srtpMode ${t.srtpMode} is forced to NotSupported on a TCP trunk`, { rule: 'd.V15' });
+        warn(
+          [...path, 'srtpMode'],
+          'SIM_ERR_SCENARIO_RULE',
+          `srtpMode ${t.srtpMode} is forced to NotSupported on a TCP trunk`,
+          { rule: 'd.V15' },
+        );
       }
     }
   });
@@ -339,9 +517,14 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       return;
     }
     if (v.pstnUsages !== null && v.pstnUsages.length === 0) {
-      warn(['voicePolicies', i, 'pstnUsages'], 'SIM_ERR_SCENARIO_RULE', `voice policy "${v.name}" has no PSTN usages: its users cannot place outbound PSTN calls`, {
-        rule: 'd.V21',
-      });
+      warn(
+        ['voicePolicies', i, 'pstnUsages'],
+        'SIM_ERR_SCENARIO_RULE',
+        `voice policy "${v.name}" has no PSTN usages: its users cannot place outbound PSTN calls`,
+        {
+          rule: 'd.V21',
+        },
+      );
     }
     v.routes.forEach((r, j) => {
       regexOk(['voicePolicies', i, 'routes', j, 'numberPattern'], r.numberPattern, err);
@@ -357,7 +540,13 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     let best: { site: string | null; bits: number } | null = null;
     for (const sub of n.subnets) {
       const net = parseIpv4(sub.subnet);
-      if (ip >= 0 && net >= 0 && sub.maskBits >= 1 && sub.maskBits <= 32 && ((ip & maskOf(sub.maskBits)) >>> 0) === net) {
+      if (
+        ip >= 0 &&
+        net >= 0 &&
+        sub.maskBits >= 1 &&
+        sub.maskBits <= 32 &&
+        (ip & maskOf(sub.maskBits)) >>> 0 === net
+      ) {
         if (!best || sub.maskBits > best.bits) {
           best = { site: sub.site, bits: sub.maskBits };
         }
@@ -367,8 +556,13 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   };
   const unmapped = (path: PathSegments, ip: string, who: string): string | null => {
     const sub = subnetOf(ip);
-    if (!sub || sub.site === null) {
-      warn(path, 'SIM_ERR_SCENARIO_RULE', `${who} address ${ip} is in no subnet mapped to a site: CAC cannot locate it (KHI 36034)`, { rule: 'd.V11' });
+    if (sub?.site == null) {
+      warn(
+        path,
+        'SIM_ERR_SCENARIO_RULE',
+        `${who} address ${ip} is in no subnet mapped to a site: CAC cannot locate it (KHI 36034)`,
+        { rule: 'd.V11' },
+      );
       return null;
     }
     return sub.site;
@@ -377,9 +571,17 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     const path = ['hosts', 'mediationServers', i];
     ref([...path, 'site'], m.site, siteNames, 'site');
     const a = unmapped([...path, 'clientIp'], m.clientIp, `Mediation Server ${m.name}`);
-    const b = m.gatewayIp === m.clientIp ? a : unmapped([...path, 'gatewayIp'], m.gatewayIp, `Mediation Server ${m.name}`);
+    const b =
+      m.gatewayIp === m.clientIp
+        ? a
+        : unmapped([...path, 'gatewayIp'], m.gatewayIp, `Mediation Server ${m.name}`);
     if (cac && a !== null && b !== null && a !== b) {
-      warn(path, 'SIM_ERR_SCENARIO_RULE', `both interfaces of ${m.name} must be mapped to the same site (${a} vs ${b})`, { rule: 'b.2#20' });
+      warn(
+        path,
+        'SIM_ERR_SCENARIO_RULE',
+        `both interfaces of ${m.name} must be mapped to the same site (${a} vs ${b})`,
+        { rule: 'b.2#20' },
+      );
     }
   });
   h.gateways.forEach((g, i) => {
@@ -390,17 +592,33 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       regexOk([...path, 'numbers'], g.numbers, err);
     }
     if (g.kind !== 'ip-pbx' && present([...path, 'mediaTerminationPoint'])) {
-      warn([...path, 'mediaTerminationPoint'], 'SIM_ERR_SCENARIO_RULE', 'mediaTerminationPoint only applies to an ip-pbx');
+      warn(
+        [...path, 'mediaTerminationPoint'],
+        'SIM_ERR_SCENARIO_RULE',
+        'mediaTerminationPoint only applies to an ip-pbx',
+      );
     }
     if (g.codecs.length === 0) {
-      err([...path, 'codecs'], 'SIM_ERR_SCENARIO_RULE', 'a gateway needs at least one codec', { expected: 'PCMU or PCMA' });
+      err([...path, 'codecs'], 'SIM_ERR_SCENARIO_RULE', 'a gateway needs at least one codec', {
+        expected: 'PCMU or PCMA',
+      });
     }
   });
   h.clients.forEach((c, i) => {
     const path = ['hosts', 'clients', i];
-    ref([...path, 'voicePolicy'], present([...path, 'voicePolicy']) ? c.voicePolicy : null, policyNames, 'voice policy');
+    ref(
+      [...path, 'voicePolicy'],
+      present([...path, 'voicePolicy']) ? c.voicePolicy : null,
+      policyNames,
+      'voice policy',
+    );
     if (c.maskBits < 1 || c.maskBits > 32) {
-      err([...path, 'maskBits'], 'SIM_ERR_SCENARIO_RULE', `maskBits ${c.maskBits} is out of range`, { expected: '1 to 32' });
+      err(
+        [...path, 'maskBits'],
+        'SIM_ERR_SCENARIO_RULE',
+        `maskBits ${c.maskBits} is out of range`,
+        { expected: '1 to 32' },
+      );
     }
     if (c.location === 'internal') {
       unmapped([...path, 'ip'], c.ip, `client ${c.name}`);
@@ -413,9 +631,16 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     const path = ['hosts', 'edges', i];
     ref([...path, 'site'], e.site, siteNames, 'site');
     const ip = parseIpv4(e.ip);
-    const exact = n.subnets.some((sub) => sub.maskBits === 32 && parseIpv4(sub.subnet) === ip && sub.site !== null);
+    const exact = n.subnets.some(
+      (sub) => sub.maskBits === 32 && parseIpv4(sub.subnet) === ip && sub.site !== null,
+    );
     if (!exact) {
-      warn([...path, 'ip'], 'SIM_ERR_SCENARIO_RULE', `the A/V Edge public address ${e.ip} should be a /32 subnet mapped to the Edge's site`, { rule: 'a.5' });
+      warn(
+        [...path, 'ip'],
+        'SIM_ERR_SCENARIO_RULE',
+        `the A/V Edge public address ${e.ip} should be a /32 subnet mapped to the Edge's site`,
+        { rule: 'a.5' },
+      );
     }
   });
 
@@ -424,7 +649,11 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     for (const j of [0, 1] as const) {
       const x = l.between[j];
       if (!siteNames.has(x) && !linkNames.has(x) && !regionNames.has(x)) {
-        err(['links', i, 'between', j], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown site, region or region link "${x}"`);
+        err(
+          ['links', i, 'between', j],
+          'SIM_ERR_SCENARIO_UNKNOWN_REF',
+          `unknown site, region or region link "${x}"`,
+        );
       }
     }
   });
@@ -435,7 +664,11 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     const path = ['calls', i];
     const prev = callIds.get(c.id);
     if (prev !== undefined) {
-      err([...path, 'id'], 'SIM_ERR_SCENARIO_DUPLICATE', `call id "${c.id}" is used twice (calls[${prev}])`);
+      err(
+        [...path, 'id'],
+        'SIM_ERR_SCENARIO_DUPLICATE',
+        `call id "${c.id}" is used twice (calls[${prev}])`,
+      );
     }
     callIds.set(c.id, i);
     const fromOk = clientNames.has(c.from) || gatewayNames.has(c.from);
@@ -445,13 +678,28 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       });
     }
     if (gatewayNames.has(c.from) && !clientNames.has(c.to)) {
-      err([...path, 'to'], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `an inbound call from gateway ${c.from} must go to a client, not "${c.to}"`, {
-        expected: `one of ${listOf(clientNames)}`,
-      });
-    } else if (clientNames.has(c.from) && !clientNames.has(c.to) && !gatewayNames.has(c.to) && c.trunk === null) {
-      err([...path, 'to'], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown callee "${c.to}" (for a number, give trunk:)`, {
-        expected: `a client or gateway: ${listOf(new Set([...clientNames, ...gatewayNames]))}`,
-      });
+      err(
+        [...path, 'to'],
+        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        `an inbound call from gateway ${c.from} must go to a client, not "${c.to}"`,
+        {
+          expected: `one of ${listOf(clientNames)}`,
+        },
+      );
+    } else if (
+      clientNames.has(c.from) &&
+      !clientNames.has(c.to) &&
+      !gatewayNames.has(c.to) &&
+      c.trunk === null
+    ) {
+      err(
+        [...path, 'to'],
+        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        `unknown callee "${c.to}" (for a number, give trunk:)`,
+        {
+          expected: `a client or gateway: ${listOf(new Set([...clientNames, ...gatewayNames]))}`,
+        },
+      );
     }
     ref([...path, 'trunk'], present([...path, 'trunk']) ? c.trunk : null, gatewayNames, 'gateway');
     if (c.from === c.to) {
@@ -461,14 +709,23 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       err([...path, 'duration'], 'SIM_ERR_SCENARIO_RULE', 'a call needs a duration above zero');
     }
     if (c.modality === 'video' && c.kind !== 'p2p') {
-      err([...path, 'modality'], 'SIM_ERR_SCENARIO_RULE', 'video is modelled for client-to-client calls only');
+      err(
+        [...path, 'modality'],
+        'SIM_ERR_SCENARIO_RULE',
+        'video is modelled for client-to-client calls only',
+      );
     }
     if (c.expect?.path !== undefined) {
       for (const hop of c.expect.path.split('->').map((x) => x.trim())) {
         if (!hostNames.has(hop) && hop !== 'pstn' && hop !== 'none') {
-          err([...path, 'expect', 'path'], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown host "${hop}" in the expected path`, {
-            expected: 'host names joined by ->',
-          });
+          err(
+            [...path, 'expect', 'path'],
+            'SIM_ERR_SCENARIO_UNKNOWN_REF',
+            `unknown host "${hop}" in the expected path`,
+            {
+              expected: 'host names joined by ->',
+            },
+          );
         }
       }
     }
@@ -508,7 +765,9 @@ function scopeRef(
   err: (path: PathSegments, code: string, message: string, extra?: Partial<RuleProblem>) => void,
 ): void {
   if (scope.startsWith('site:') && !sites.has(scope.slice(5))) {
-    err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown site "${scope.slice(5)}" in scope`, { expected: `site:<one of ${listOf(sites)}>` });
+    err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown site "${scope.slice(5)}" in scope`, {
+      expected: `site:<one of ${listOf(sites)}>`,
+    });
   }
   if (scope.startsWith('pstnGateway:') && !gateways.has(scope.slice(12))) {
     err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown gateway "${scope.slice(12)}" in scope`, {

@@ -16,7 +16,10 @@ const name = z
 
 /** A duration: a number of seconds, or a string such as `1500ms`, `2s`, `1.5m`. */
 export const durationSchema = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration such as 500ms, 2s or 1.5m')])
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration such as 500ms, 2s or 1.5m'),
+  ])
   .describe('A duration: seconds as a number, or a string such as 500ms, 2s, 1.5m.');
 
 const ipv4 = z
@@ -24,7 +27,9 @@ const ipv4 = z
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'an IPv4 address such as 172.29.77.15')
   .refine((s) => s.split('.').every((o) => Number(o) <= 255), 'an IPv4 address with octets 0-255');
 
-const guid = z.string().describe('A bypass ID (GUID). Leave out for the auto-generated value (recommended).');
+const guid = z
+  .string()
+  .describe('A bypass ID (GUID). Leave out for the auto-generated value (recommended).');
 
 const kbps = z.number().nonnegative().describe('Kilobits per second, one direction.');
 
@@ -41,24 +46,34 @@ const bwPolicyProfile = z.strictObject({
   audioBWSessionLimit: kbps.optional(),
   videoBWLimit: kbps.optional(),
   videoBWSessionLimit: kbps.optional(),
-  bwPolicy: z.array(bwPolicyEntry).optional().describe('Alternative list form; not with the four scalar limits.'),
+  bwPolicy: z
+    .array(bwPolicyEntry)
+    .optional()
+    .describe('Alternative list form; not with the four scalar limits.'),
   description: z.string().optional(),
 });
 
 /** New-CsNetworkRegion */
 const region = z.strictObject({
   name,
-  centralSite: z.string().optional().describe('Topology central site running the Bandwidth Policy Service.'),
+  centralSite: z
+    .string()
+    .optional()
+    .describe('Topology central site running the Bandwidth Policy Service.'),
   audioAlternatePath: z.boolean().optional(),
   videoAlternatePath: z.boolean().optional(),
   bwAlternatePaths: z
-    .array(z.strictObject({ bwPolicyModality: z.enum(['audio', 'video']), alternatePath: z.boolean() }))
+    .array(
+      z.strictObject({ bwPolicyModality: z.enum(['audio', 'video']), alternatePath: z.boolean() }),
+    )
     .optional(),
   bypassId: guid.optional(),
   bandwidthPolicyServiceDown: z
     .boolean()
     .optional()
-    .describe('Simulate the region Bandwidth Policy Service being down: CAC is not enforced (b.2 #19).'),
+    .describe(
+      'Simulate the region Bandwidth Policy Service being down: CAC is not enforced (b.2 #19).',
+    ),
   description: z.string().optional(),
 });
 
@@ -66,7 +81,10 @@ const region = z.strictObject({
 const site = z.strictObject({
   name,
   region: z.string().optional().describe('NetworkRegionID'),
-  bwPolicyProfile: z.string().optional().describe('BWPolicyProfileID: the site WAN uplink profile.'),
+  bwPolicyProfile: z
+    .string()
+    .optional()
+    .describe('BWPolicyProfileID: the site WAN uplink profile.'),
   bypassId: guid.optional(),
   description: z.string().optional(),
 });
@@ -148,7 +166,9 @@ const trunkConfiguration = z.strictObject({
 /** New-CsMediaConfiguration */
 const mediaConfiguration = z.strictObject({
   scope: z.string().regex(/^(global|site:.+)$/i, 'global or site:<site>'),
-  encryptionLevel: z.enum(['SupportEncryption', 'RequireEncryption', 'DoNotSupportEncryption']).optional(),
+  encryptionLevel: z
+    .enum(['SupportEncryption', 'RequireEncryption', 'DoNotSupportEncryption'])
+    .optional(),
 });
 
 const pstnRoute = z.strictObject({
@@ -165,7 +185,16 @@ const voicePolicy = z.strictObject({
   routes: z.array(pstnRoute).optional(),
 });
 
-export const codecNames = ['RTAudio-WB', 'RTAudio-NB', 'SILK-WB', 'SILK-NB', 'G.722', 'Siren', 'PCMU', 'PCMA'] as const;
+export const codecNames = [
+  'RTAudio-WB',
+  'RTAudio-NB',
+  'SILK-WB',
+  'SILK-NB',
+  'G.722',
+  'Siren',
+  'PCMU',
+  'PCMA',
+] as const;
 const codec = z.enum(codecNames);
 
 const mediationServer = z.strictObject({
@@ -180,14 +209,27 @@ const gateway = z.strictObject({
   kind: z.enum(['pstn-gateway', 'ip-pbx', 'sbc']),
   ip: ipv4,
   mediaIp: ipv4.optional().describe('Media address when different from the signalling address.'),
-  mediationServer: z.string().describe('The Mediation Server (pool) this trunk is associated with.'),
-  mediaTerminationPoint: z.boolean().optional().describe('IP-PBX only: has a media termination point.'),
+  mediationServer: z
+    .string()
+    .describe('The Mediation Server (pool) this trunk is associated with.'),
+  mediaTerminationPoint: z
+    .boolean()
+    .optional()
+    .describe('IP-PBX only: has a media termination point.'),
   acceptsMediaFrom: z.enum(['any', 'mediation-server']).optional(),
   transport: z.enum(['udp', 'tcp', 'tls']).optional(),
   offersSrtp: z.boolean().optional(),
   codecs: z.array(codec).optional(),
-  channels: z.number().int().positive().optional().describe('Concurrent calls the gateway can carry.'),
-  numbers: z.string().optional().describe('A regular expression of the numbers (line URIs) it serves.'),
+  channels: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Concurrent calls the gateway can carry.'),
+  numbers: z
+    .string()
+    .optional()
+    .describe('A regular expression of the numbers (line URIs) it serves.'),
   supportsEarlyDialogs: z.number().int().nonnegative().optional(),
 });
 
@@ -195,7 +237,9 @@ const client = z.strictObject({
   name,
   ip: ipv4,
   maskBits: z.number().int().describe("The client's own subnet mask, in bits."),
-  version: z.enum(['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019']).optional(),
+  version: z
+    .enum(['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019'])
+    .optional(),
   location: z.enum(['internal', 'external']).optional(),
   codecs: z.array(codec).optional(),
   sipUri: z.string().optional(),
@@ -237,7 +281,10 @@ export const decisionNames = [
 
 const expectation = z.strictObject({
   decision: z.enum(decisionNames).optional(),
-  path: z.string().optional().describe('Media path, such as "alice -> gw-por" or "alice -> ms-chi -> gw-chi".'),
+  path: z
+    .string()
+    .optional()
+    .describe('Media path, such as "alice -> gw-por" or "alice -> ms-chi -> gw-chi".'),
   reason: z.string().optional().describe('Text the one-line reason must contain.'),
   sipStatus: z.number().int().optional().describe('Final SIP status the caller must see.'),
   media: z.enum(['both-ways', 'one-way', 'none']).optional(),
@@ -275,7 +322,9 @@ const impairment = z.strictObject({
 });
 
 const link = z.strictObject({
-  between: z.tuple([z.string(), z.string()]).describe('Two sites, or a site and a region link name.'),
+  between: z
+    .tuple([z.string(), z.string()])
+    .describe('Two sites, or a site and a region link name.'),
   impairment,
 });
 
@@ -285,7 +334,9 @@ const simulation = z.strictObject({
   zeroBandwidthLimit: z.enum(['unlimited', 'block']).optional(),
   unmappedEndpoint: z.enum(['admit', 'refuse']).optional(),
   missingRoute: z.enum(['refuse', 'admit']).optional(),
-  alternatePathRegions: z.enum(['every-refusing-region', 'caller-region', 'callee-region']).optional(),
+  alternatePathRegions: z
+    .enum(['every-refusing-region', 'caller-region', 'callee-region'])
+    .optional(),
   pstnCallRefused: z.enum(['internet-then-reject', 'full-chain']).optional(),
   codecBandwidth: z.enum(['table1', 'table2']).optional(),
   voicePolicyOwner: z.enum(['docs', 'receiving-user']).optional(),

@@ -5,7 +5,8 @@
  */
 
 export type Modality = 'audio' | 'video';
-export type CodecName = 'RTAudio-WB' | 'RTAudio-NB' | 'SILK-WB' | 'SILK-NB' | 'G.722' | 'Siren' | 'PCMU' | 'PCMA';
+export type CodecName =
+  'RTAudio-WB' | 'RTAudio-NB' | 'SILK-WB' | 'SILK-NB' | 'G.722' | 'Siren' | 'PCMU' | 'PCMA';
 export type Decision =
   | 'BYPASS'
   | 'RELAY'
@@ -165,7 +166,8 @@ export interface Gateway {
   readonly supportsEarlyDialogs: number;
 }
 
-export type ClientVersion = 'ocs2007r2' | 'lync2010' | 'lync2013' | 'sfb2015' | 'sfb2016' | 'sfb2019';
+export type ClientVersion =
+  'ocs2007r2' | 'lync2010' | 'lync2013' | 'sfb2015' | 'sfb2016' | 'sfb2019';
 
 export interface Client {
   readonly kind: 'client';

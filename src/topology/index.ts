@@ -1,1 +1,7 @@
-export { Topology, type Location, type BypassId, type PathLink, type SitePath } from './topology.js';
+export {
+  Topology,
+  type Location,
+  type BypassId,
+  type PathLink,
+  type SitePath,
+} from './topology.js';

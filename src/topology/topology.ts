@@ -40,7 +40,11 @@ export interface PathLink {
 /** The path between two sites (domain.md c.2), or why there is none. */
 export type SitePath =
   | { readonly ok: true; readonly links: readonly PathLink[]; readonly steps: readonly string[] }
-  | { readonly ok: false; readonly reason: 'no-route' | 'no-region'; readonly steps: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly reason: 'no-route' | 'no-region';
+      readonly steps: readonly string[];
+    };
 
 /**
  * The network of a scenario as pure lookups: subnets (exact and longest-prefix), sites,
@@ -58,8 +62,12 @@ export class Topology {
   readonly #routes = new Map<string, readonly string[]>();
   readonly #interSite = new Map<string, { name: string; profile: string }>();
   readonly #regionLinks = new Map<string, { profile: string | null }>();
-  readonly #pathCache = new Map<string, SitePath>();
+  readonly #pathCache = new Map<Site, Map<Site, SitePath>>();
   readonly #autoIds = new Map<string, string>();
+  readonly #locateCache = new Map<string, Location | null>();
+  readonly #ipCache = new Map<string, number>();
+  /** Memo for callers' pure per-scenario results (the static part of a decision). */
+  readonly memo = new Map<string, unknown>();
 
   constructor(scenario: Scenario) {
     this.scenario = scenario;
@@ -80,7 +88,10 @@ export class Topology {
       this.#routes.set(pairKey(r.regions[0], r.regions[1]), r.links);
     }
     for (const p of n.interSitePolicies) {
-      this.#interSite.set(pairKey(p.sites[0], p.sites[1]), { name: p.name, profile: p.bwPolicyProfile });
+      this.#interSite.set(pairKey(p.sites[0], p.sites[1]), {
+        name: p.name,
+        profile: p.bwPolicyProfile,
+      });
     }
     const lengths = new Map<number, Map<number, Subnet>>();
     for (const sub of n.subnets) {
@@ -96,10 +107,20 @@ export class Topology {
       m.set(net, sub);
     }
     for (const bits of [...lengths.keys()].sort((a, b) => b - a)) {
-      this.#byLength.push({ bits, mask: maskOf(bits), nets: lengths.get(bits) ?? new Map() });
+      this.#byLength.push({
+        bits,
+        mask: maskOf(bits),
+        nets: lengths.get(bits) ?? new Map<number, Subnet>(),
+      });
     }
     const h = scenario.hosts;
-    for (const host of [...h.mediationServers, ...h.gateways, ...h.clients, ...h.edges, ...h.voicemail]) {
+    for (const host of [
+      ...h.mediationServers,
+      ...h.gateways,
+      ...h.clients,
+      ...h.edges,
+      ...h.voicemail,
+    ]) {
       this.#hosts.set(host.name, host);
     }
   }
@@ -114,7 +135,9 @@ export class Topology {
   }
   gateway(name: string): Gateway | undefined {
     const h = this.#hosts.get(name);
-    return h !== undefined && (h.kind === 'pstn-gateway' || h.kind === 'ip-pbx' || h.kind === 'sbc') ? h : undefined;
+    return h !== undefined && (h.kind === 'pstn-gateway' || h.kind === 'ip-pbx' || h.kind === 'sbc')
+      ? h
+      : undefined;
   }
   mediationServer(name: string): MediationServer | undefined {
     const h = this.#hosts.get(name);
@@ -141,7 +164,7 @@ export class Topology {
    * containment match for the client's bypass lookup).
    */
   exactSubnet(ip: string, maskBits: number): Subnet | undefined {
-    const addr = parseIpv4(ip);
+    const addr = this.#ip(ip);
     if (addr < 0) {
       return undefined;
     }
@@ -151,7 +174,7 @@ export class Topology {
 
   /** The longest configured prefix containing `ip` (domain.md c.1 #1). */
   containingSubnet(ip: string): Subnet | undefined {
-    const addr = parseIpv4(ip);
+    const addr = this.#ip(ip);
     if (addr < 0) {
       return undefined;
     }
@@ -164,14 +187,27 @@ export class Topology {
     return undefined;
   }
 
+  #ip(text: string): number {
+    let v = this.#ipCache.get(text);
+    if (v === undefined) {
+      v = parseIpv4(text);
+      this.#ipCache.set(text, v);
+    }
+    return v;
+  }
+
   /** Locates an address by longest-prefix match, as CAC does. */
   locate(ip: string): Location | null {
-    const subnet = this.containingSubnet(ip);
-    if (!subnet) {
-      return null;
+    let loc = this.#locateCache.get(ip);
+    if (loc === undefined) {
+      const subnet = this.containingSubnet(ip);
+      const site = subnet ? (this.site(subnet.site) ?? null) : null;
+      loc = subnet
+        ? { subnet, site, region: site ? (this.region(site.region) ?? null) : null }
+        : null;
+      this.#locateCache.set(ip, loc);
     }
-    const site = this.site(subnet.site) ?? null;
-    return { subnet, site, region: site ? (this.region(site.region) ?? null) : null };
+    return loc;
   }
 
   /** The site of a host: its declared site, else the site of its (client-facing) address. */
@@ -179,7 +215,12 @@ export class Topology {
     if ((host.kind === 'mediation-server' || host.kind === 'edge') && host.site !== null) {
       return this.site(host.site) ?? null;
     }
-    const ip = host.kind === 'mediation-server' ? host.clientIp : host.kind === 'pstn-gateway' || host.kind === 'ip-pbx' || host.kind === 'sbc' ? host.mediaIp : host.ip;
+    const ip =
+      host.kind === 'mediation-server'
+        ? host.clientIp
+        : host.kind === 'pstn-gateway' || host.kind === 'ip-pbx' || host.kind === 'sbc'
+          ? host.mediaIp
+          : host.ip;
     return this.locate(ip)?.site ?? null;
   }
 
@@ -187,7 +228,9 @@ export class Topology {
   autoBypassId(owner: string): string {
     let id = this.#autoIds.get(owner);
     if (id === undefined) {
-      const hex = createHash('sha1').update(`mediapath-bypass-id:${this.scenario.name}:${owner}`).digest('hex');
+      const hex = createHash('sha1')
+        .update(`mediapath-bypass-id:${this.scenario.name}:${owner}`)
+        .digest('hex');
       id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
       this.#autoIds.set(owner, id);
     }
@@ -215,12 +258,18 @@ export class Topology {
       return null;
     }
     if (site.bwPolicyProfile !== null) {
-      return { id: this.autoBypassId(`site:${site.name}`), source: `site ${site.name} (auto, constrained uplink)` };
+      return {
+        id: this.autoBypassId(`site:${site.name}`),
+        source: `site ${site.name} (auto, constrained uplink)`,
+      };
     }
     if (region.bypassId !== null) {
       return { id: region.bypassId, source: `region ${region.name} (configured)` };
     }
-    return { id: this.autoBypassId(`region:${region.name}`), source: `region ${region.name} (auto)` };
+    return {
+      id: this.autoBypassId(`region:${region.name}`),
+      source: `region ${region.name} (auto)`,
+    };
   }
 
   /** The profile of a ledger link id (`site:X`, `region-link:Y`, `inter-site:Z`), for reports. */
@@ -243,11 +292,15 @@ export class Topology {
    * inter-site policy (#8), combined per the A4 setting. Cached per site pair.
    */
   path(a: Site, b: Site): SitePath {
-    const key = `${a.name}\u0000${b.name}`;
-    let p = this.#pathCache.get(key);
+    let row = this.#pathCache.get(a);
+    if (!row) {
+      row = new Map();
+      this.#pathCache.set(a, row);
+    }
+    let p = row.get(b);
     if (!p) {
       p = this.#computePath(a, b);
-      this.#pathCache.set(key, p);
+      row.set(b, p);
     }
     return p;
   }
@@ -255,12 +308,21 @@ export class Topology {
   #computePath(a: Site, b: Site): SitePath {
     const steps: string[] = [];
     if (a.name === b.name) {
-      return { ok: true, links: [], steps: [`c.2#5 same site ${a.name}: LAN, no constrained link`] };
+      return {
+        ok: true,
+        links: [],
+        steps: [`c.2#5 same site ${a.name}: LAN, no constrained link`],
+      };
     }
     const links: PathLink[] = [];
     const uplink = (s: Site): void => {
       if (s.bwPolicyProfile !== null) {
-        links.push({ id: `site:${s.name}`, kind: 'site-uplink', name: s.name, profile: this.profile(s.bwPolicyProfile) });
+        links.push({
+          id: `site:${s.name}`,
+          kind: 'site-uplink',
+          name: s.name,
+          profile: this.profile(s.bwPolicyProfile),
+        });
         steps.push(`c.2#6 ${s.name} uplink (profile ${s.bwPolicyProfile})`);
       } else {
         steps.push(`c.2#6 ${s.name} uplink unconstrained`);
@@ -273,17 +335,30 @@ export class Topology {
       const ra = a.region;
       const rb = b.region;
       if (ra === null || rb === null) {
-        return { ok: false, reason: 'no-region', steps: [...steps, `c.2#7 ${ra === null ? a.name : b.name} has no region`] };
+        return {
+          ok: false,
+          reason: 'no-region',
+          steps: [...steps, `c.2#7 ${ra === null ? a.name : b.name} has no region`],
+        };
       }
       if (ra !== rb) {
         const route = this.#routes.get(pairKey(ra, rb));
         if (!route) {
-          return { ok: false, reason: 'no-route', steps: [...steps, `c.2#7 no route between regions ${ra} and ${rb}`] };
+          return {
+            ok: false,
+            reason: 'no-route',
+            steps: [...steps, `c.2#7 no route between regions ${ra} and ${rb}`],
+          };
         }
         steps.push(`c.2#7 route ${ra}<->${rb}: ${route.join(', ') || '(no links)'}`);
         for (const name of route) {
           const l = this.#regionLinks.get(name);
-          links.push({ id: `region-link:${name}`, kind: 'region-link', name, profile: this.profile(l?.profile ?? null) });
+          links.push({
+            id: `region-link:${name}`,
+            kind: 'region-link',
+            name,
+            profile: this.profile(l?.profile ?? null),
+          });
         }
       } else {
         steps.push(`c.2#7 same region ${ra}`);
@@ -291,8 +366,15 @@ export class Topology {
       uplink(b);
     }
     if (isp) {
-      links.push({ id: `inter-site:${isp.name}`, kind: 'inter-site', name: isp.name, profile: this.profile(isp.profile) });
-      steps.push(`c.2#8 inter-site policy ${isp.name} (A4: ${replace ? 'replaces' : 'added to'} the uplinks and route)`);
+      links.push({
+        id: `inter-site:${isp.name}`,
+        kind: 'inter-site',
+        name: isp.name,
+        profile: this.profile(isp.profile),
+      });
+      steps.push(
+        `c.2#8 inter-site policy ${isp.name} (A4: ${replace ? 'replaces' : 'added to'} the uplinks and route)`,
+      );
     }
     return { ok: true, links, steps };
   }
