@@ -6,3 +6,15 @@ export {
   type ExpectationFailure,
 } from './expectations.js';
 export { styler, pad, visibleLength, decisionColour, type Styler } from './style.js';
+export {
+  followMedia,
+  observeCall,
+  MIN_PACKETS_FOR_PATH,
+  type CallMedia,
+  type DirectionPath,
+  type Divergence,
+  type HostDrop,
+  type MediaDirection,
+  type ObservedCall,
+  type ReceivedStream,
+} from './observed.js';
