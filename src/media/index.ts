@@ -1,0 +1,23 @@
+/**
+ * Media: RTP/RTCP header readers, the packet classifier, per-stream statistics, the
+ * Mediation Server's RTP relay and the media endpoints of emulated clients and gateways.
+ * Nothing here knows about SIP or policy; `lab` wires them together.
+ */
+export * from './rtp-header.js';
+export * from './classifier.js';
+export * from './stats.js';
+export { PortPool } from './port-pool.js';
+export { CoarseTicker, type Tickable } from './ticker.js';
+export {
+  RelayEngine,
+  type AllocateRequest,
+  type LegName,
+  type RelayCounters,
+  type RelayEngineOptions,
+  type RelayEvents,
+  type RelayLegStats,
+  type RelaySessionInfo,
+  type RelaySessionStats,
+  type SessionCloseReason,
+  type TransportAddress,
+} from './relay-engine.js';
