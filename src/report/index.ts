@@ -18,3 +18,12 @@ export {
   type ObservedCall,
   type ReceivedStream,
 } from './observed.js';
+export {
+  buildRunResults,
+  formatRunTable,
+  runJson,
+  type CallEndState,
+  type RunCallInput,
+  type RunCallResult,
+  type SipLogEntry,
+} from './run.js';

@@ -1,0 +1,187 @@
+import type { CallDecision } from '../policy/index.js';
+import type { Call } from '../scenario/index.js';
+import { checkExpectation, type ExpectationFailure } from './expectations.js';
+import { observeCall, type CallMedia, type ObservedCall } from './observed.js';
+import { decisionColour, pad, styler, visibleLength } from './style.js';
+
+/** One SIP message as a host sent or received it. */
+export interface SipLogEntry {
+  /** Milliseconds since the run started. */
+  readonly t: number;
+  readonly host: string;
+  readonly dir: 'in' | 'out';
+  readonly peer: string;
+  /** `INVITE sip:...` or `200 OK`. */
+  readonly summary: string;
+  readonly callId: string;
+  readonly text?: string;
+}
+
+/** How a call ended, from the caller's side. */
+export type CallEndState = 'completed' | 'refused' | 'failed' | 'cancelled' | 'timeout';
+
+/** Everything the lab learnt about one call. */
+export interface RunCallInput {
+  readonly call: Call;
+  readonly decision: CallDecision;
+  /** Final status the caller received (200 for an answered call). */
+  readonly finalStatus: number | null;
+  readonly finalReason: string | null;
+  readonly state: CallEndState;
+  readonly media: CallMedia;
+  readonly sip: readonly SipLogEntry[];
+  /** Packets each media endpoint of the call sent. */
+  readonly sent: Readonly<Record<string, number>>;
+}
+
+/** A call of the run report: input, observation and expectation check. */
+export interface RunCallResult extends RunCallInput {
+  readonly observed: ObservedCall;
+  readonly failures: readonly ExpectationFailure[];
+}
+
+/** Joins the lab's input with the observed path and the expectations. */
+export function buildRunResults(
+  inputs: readonly RunCallInput[],
+  isMediationServer: (host: string) => boolean,
+): RunCallResult[] {
+  return inputs.map((input) => {
+    const observed = observeCall(input.decision, input.media, isMediationServer);
+    const failures = checkExpectation(input.call.expect, {
+      decision: input.decision.decision,
+      path: observed.forward.complete ? observed.forward.hops : [],
+      reason: `${input.decision.reason} ${observed.divergences.map((d) => d.detail).join(' ')}`,
+      ...(input.finalStatus !== null ? { sipStatus: input.finalStatus } : {}),
+      media: observed.media,
+      lossPercent: observed.lossPercent,
+    });
+    return { ...input, observed, failures };
+  });
+}
+
+/** The run table: one row per call, then the divergences and expectation failures. */
+export function formatRunTable(
+  results: readonly RunCallResult[],
+  options: { colour: boolean; title: string },
+): string {
+  const st = styler(options.colour);
+  const rows: string[][] = [
+    [
+      '#',
+      'call',
+      'from',
+      'to',
+      'trunk',
+      'decision',
+      'observed path',
+      'pkts ->',
+      'pkts <-',
+      'loss',
+      'jitter',
+      'reason',
+    ],
+  ];
+  for (const [i, r] of results.entries()) {
+    const o = r.observed;
+    const fwd = o.forward.complete ? o.forward.last?.packets : undefined;
+    const bwd = o.backward.complete ? o.backward.last?.packets : undefined;
+    const jitter = Math.max(o.forward.last?.jitterMs ?? 0, o.backward.last?.jitterMs ?? 0);
+    const path =
+      o.media === 'none'
+        ? r.decision.decision === 'REJECTED'
+          ? `none (SIP ${r.finalStatus ?? '?'})`
+          : 'none'
+        : o.forward.complete
+          ? o.forward.hops.join(' -> ')
+          : `${o.backward.hops.join(' -> ')} (one way)`;
+    const flag = o.divergences.length > 0 || r.failures.length > 0;
+    rows.push([
+      String(i + 1),
+      r.call.id,
+      r.call.from,
+      r.call.to,
+      r.decision.trunk ?? '-',
+      decisionColour(st, r.decision.decision),
+      flag ? st.yellow(path) : path,
+      fwd === undefined ? '-' : String(fwd),
+      bwd === undefined ? '-' : String(bwd),
+      o.media === 'none' ? '-' : `${o.lossPercent.toFixed(1)}%`,
+      o.media === 'none' ? '-' : `${jitter.toFixed(1)}ms`,
+      oneLine(r),
+    ]);
+  }
+  const widths =
+    rows[0]?.map((_, c) => Math.max(...rows.map((row) => visibleLength(row[c] ?? '')))) ?? [];
+  const lines = [st.bold(options.title), ''];
+  for (const [i, row] of rows.entries()) {
+    const cells = row.map((cell, c) => (c === row.length - 1 ? cell : pad(cell, widths[c] ?? 0)));
+    lines.push(i === 0 ? st.dim(cells.join('  ')) : cells.join('  '));
+  }
+  const notes: string[] = [];
+  for (const r of results) {
+    for (const d of r.observed.divergences) {
+      notes.push(`${st.yellow('!')} ${r.call.id}: ${d.kind}: ${d.detail}`);
+    }
+    for (const f of r.failures) {
+      notes.push(`${st.red('x')} ${r.call.id}: expected ${f.field} ${f.expected}, got ${f.actual}`);
+    }
+  }
+  if (notes.length) {
+    lines.push('', ...notes);
+  }
+  const withExpect = results.filter((r) => r.call.expect).length;
+  const failed = results.filter((r) => r.failures.length > 0).length;
+  lines.push(
+    '',
+    withExpect === 0
+      ? `${results.length} calls. No expectations.`
+      : failed === 0
+        ? st.green(`${results.length} calls. All ${withExpect} expectations met.`)
+        : st.red(`${results.length} calls. ${failed} of ${withExpect} expectations failed.`),
+  );
+  return lines.join('\n') + '\n';
+}
+
+function oneLine(r: RunCallResult): string {
+  const d = r.observed.divergences[0];
+  if (d) {
+    return `${d.kind}: ${d.detail}`;
+  }
+  if (r.decision.decision === 'REJECTED') {
+    return `${r.finalStatus ?? '?'} ${r.finalReason ?? ''}: ${r.decision.reason}`.trim();
+  }
+  return r.decision.reason;
+}
+
+/** The machine-readable run report. */
+export function runJson(meta: Record<string, unknown>, results: readonly RunCallResult[]): unknown {
+  return {
+    ...meta,
+    calls: results.map((r) => ({
+      id: r.call.id,
+      at: r.call.atMs / 1000,
+      from: r.call.from,
+      to: r.call.to,
+      kind: r.call.kind,
+      decision: r.decision.decision,
+      reason: r.decision.reason,
+      predictedPath: r.decision.mediaPath,
+      observedPath: { forward: r.observed.forward, backward: r.observed.backward },
+      media: r.observed.media,
+      lossPercent: r.observed.lossPercent,
+      divergences: r.observed.divergences,
+      state: r.state,
+      finalStatus: r.finalStatus,
+      finalReason: r.finalReason,
+      received: r.media.received,
+      drops: r.media.drops,
+      sent: r.sent,
+      reservations: r.decision.holding.reservations,
+      expect: r.call.expect,
+      expectationFailures: r.failures,
+      trace: r.decision.trace,
+      sip: r.sip,
+    })),
+    expectationsFailed: results.filter((r) => r.failures.length > 0).length,
+  };
+}
