@@ -1,4 +1,4 @@
-import { formatIpv4, maskOf, networkOf, parseIpv4, rangesOverlap } from '../core/index.js';
+import { ErrorCodes, formatIpv4, maskOf, networkOf, parseIpv4, rangesOverlap } from '../core/index.js';
 import type { PathSegments, Severity } from './problems.js';
 import type { Scenario } from './types.js';
 
@@ -77,7 +77,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       if (hostNames.has(host.name)) {
         err(
           ['hosts', key, i, 'name'],
-          'SIM_ERR_SCENARIO_DUPLICATE',
+          ErrorCodes.SCENARIO_DUPLICATE,
           `host name "${host.name}" is used twice`,
           {
             expected: 'a host name unique across all host kinds',
@@ -93,7 +93,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         if (other !== undefined && other !== host.name) {
           err(
             ['hosts', key, i, field],
-            'SIM_ERR_SCENARIO_DUPLICATE',
+            ErrorCodes.SCENARIO_DUPLICATE,
             `address ${ip} is already used by host "${other}"`,
           );
         }
@@ -113,7 +113,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     rule?: string,
   ): void => {
     if (value !== null && !known.has(value)) {
-      err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown ${what} "${value}"`, {
+      err(path, ErrorCodes.SCENARIO_UNKNOWN_REF, `unknown ${what} "${value}"`, {
         expected: known.size ? `one of ${listOf(known)}` : `a ${what} defined in the scenario`,
         ...(rule ? { rule } : {}),
       });
@@ -126,7 +126,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (r.bypassId !== null && !GUID.test(r.bypassId)) {
       err(
         [...path, 'bypassId'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `bypassId "${r.bypassId}" is not a GUID`,
         {
           expected: 'a GUID such as 8c8d9e5f-0a1b-4c2d-9e3f-112233445566',
@@ -140,7 +140,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     ) {
       err(
         [...path, 'bwAlternatePaths'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'bwAlternatePaths cannot be combined with audioAlternatePath/videoAlternatePath',
         {
           rule: 'd.V16',
@@ -150,18 +150,18 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (cac && r.centralSite === null) {
       err(
         path,
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `region "${r.name}" has no centralSite, which CAC needs (the Bandwidth Policy Service runs there)`,
         {
           expected: 'centralSite: <site>',
-          rule: 'd.V18',
+          rule: 'a.3',
         },
       );
     }
     if (r.centralSite !== null && !siteNames.has(r.centralSite)) {
       warn(
         [...path, 'centralSite'],
-        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        ErrorCodes.SCENARIO_UNKNOWN_REF,
         `central site "${r.centralSite}" is not a network site of the scenario`,
       );
     }
@@ -180,7 +180,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (site.region === null && (site.bwPolicyProfile !== null || site.bypassId !== null)) {
       err(
         path,
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `site "${site.name}" has a ${site.bwPolicyProfile !== null ? 'bwPolicyProfile' : 'bypassId'} but no region`,
         {
           expected: 'region: <region>',
@@ -188,7 +188,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         },
       );
     } else if (site.region === null && cac) {
-      err(path, 'SIM_ERR_SCENARIO_RULE', `site "${site.name}" has no region, which CAC needs`, {
+      err(path, ErrorCodes.SCENARIO_RULE, `site "${site.name}" has no region, which CAC needs`, {
         expected: 'region: <region>',
         rule: 'd.V8',
       });
@@ -196,7 +196,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (site.bypassId !== null && !GUID.test(site.bypassId)) {
       err(
         [...path, 'bypassId'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `bypassId "${site.bypassId}" is not a GUID`,
         { expected: 'a GUID', rule: 'd.V9' },
       );
@@ -211,7 +211,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (sub.maskBits < 1 || sub.maskBits > 32) {
       err(
         [...path, 'maskBits'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `maskBits ${sub.maskBits} is out of range`,
         { expected: '1 to 32', rule: 'd.V10' },
       );
@@ -225,7 +225,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (first !== ip) {
       err(
         [...path, 'subnet'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `${sub.subnet}/${sub.maskBits} is not the first address of its range`,
         {
           expected: `${formatIpv4(first)} (the range's first address)`,
@@ -238,7 +238,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         const o = n.subnets[other.i];
         err(
           [...path, 'subnet'],
-          'SIM_ERR_SCENARIO_RULE',
+          ErrorCodes.SCENARIO_RULE,
           `${sub.subnet}/${sub.maskBits} overlaps ${o?.subnet}/${o?.maskBits} (network.subnets[${other.i}])`,
           {
             expected: 'subnets that do not overlap',
@@ -262,7 +262,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (present([...path, 'bwPolicy']) && scalars.length > 0) {
       err(
         [...path, 'bwPolicy'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `bwPolicy cannot be combined with ${scalars.join(', ')}`,
         { rule: 'd.V12' },
       );
@@ -271,7 +271,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (p.audio.sessionLimit !== null && p.audio.sessionLimit < 40) {
       err(
         listForm ? [...path, 'bwPolicy'] : [...path, 'audioBWSessionLimit'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `audio session limit ${p.audio.sessionLimit} kbps is below the minimum`,
         {
           expected: 'at least 40 kbps',
@@ -282,7 +282,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (p.video.sessionLimit !== null && p.video.sessionLimit < 100) {
       err(
         listForm ? [...path, 'bwPolicy'] : [...path, 'videoBWSessionLimit'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `video session limit ${p.video.sessionLimit} kbps is below the minimum`,
         {
           expected: 'at least 100 kbps',
@@ -295,7 +295,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       if (l.limit !== null && l.sessionLimit !== null && l.limit > 0 && l.sessionLimit > l.limit) {
         warn(
           path,
-          'SIM_ERR_SCENARIO_RULE',
+          ErrorCodes.SCENARIO_RULE,
           `${m} session limit ${l.sessionLimit} exceeds the total ${l.limit}: no session would fit beyond the total`,
         );
       }
@@ -311,7 +311,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (l.regions[0] === l.regions[1]) {
       err(
         [...path, 'regions'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'a region link must join two different regions',
       );
     }
@@ -327,7 +327,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (r.regions[0] === r.regions[1]) {
       err(
         [...path, 'regions'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'a route must join two different regions',
         { rule: 'd.V6' },
       );
@@ -338,7 +338,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (prev !== undefined) {
       err(
         [...path, 'regions'],
-        'SIM_ERR_SCENARIO_DUPLICATE',
+        ErrorCodes.SCENARIO_DUPLICATE,
         `regions ${r.regions[0]} and ${r.regions[1]} already have a route (network.regionRoutes[${prev}])`,
         {
           rule: 'd.V6',
@@ -360,7 +360,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       } else {
         err(
           [...path, 'links', j],
-          'SIM_ERR_SCENARIO_RULE',
+          ErrorCodes.SCENARIO_RULE,
           `link "${lname}" does not continue the route from region ${at}`,
           {
             expected: `a link touching ${at}`,
@@ -379,7 +379,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         if (!routePairs.has(pairKey(ra, rb))) {
           err(
             ['network', 'regionRoutes'],
-            'SIM_ERR_SCENARIO_RULE',
+            ErrorCodes.SCENARIO_RULE,
             `no inter-region route between ${ra} and ${rb}; CAC needs one for every pair of regions`,
             {
               expected: `a route with regions: [${ra}, ${rb}]`,
@@ -401,7 +401,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (prev !== undefined) {
       err(
         [...path, 'sites'],
-        'SIM_ERR_SCENARIO_DUPLICATE',
+        ErrorCodes.SCENARIO_DUPLICATE,
         `sites ${p.sites[0]} and ${p.sites[1]} already have a policy (network.interSitePolicies[${prev}])`,
         {
           rule: 'd.V7',
@@ -416,7 +416,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   if (mb.alwaysBypass && cac) {
     err(
       [...mbPath, 'alwaysBypass'],
-      'SIM_ERR_SCENARIO_RULE',
+      ErrorCodes.SCENARIO_RULE,
       'alwaysBypass cannot be used while CAC is enabled (enableBandwidthPolicyCheck: true)',
       {
         expected: 'alwaysBypass: false (site and region mode) with CAC',
@@ -427,7 +427,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   if (mb.alwaysBypass && !mb.enabled) {
     warn(
       [...mbPath, 'alwaysBypass'],
-      'SIM_ERR_SCENARIO_RULE',
+      ErrorCodes.SCENARIO_RULE,
       'alwaysBypass has no effect while media bypass is not enabled',
       { rule: 'd.V2' },
     );
@@ -435,7 +435,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   if (mb.enableDefaultBypassId && cac) {
     warn(
       [...mbPath, 'enableDefaultBypassId'],
-      'SIM_ERR_SCENARIO_RULE',
+      ErrorCodes.SCENARIO_RULE,
       'enableDefaultBypassId with CAC on is not recommended',
       { rule: 'd.V3' },
     );
@@ -443,7 +443,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   if (mb.bypassId !== null && !GUID.test(mb.bypassId)) {
     err(
       [...mbPath, 'bypassId'],
-      'SIM_ERR_SCENARIO_RULE',
+      ErrorCodes.SCENARIO_RULE,
       `bypassId "${mb.bypassId}" is not a GUID`,
       { expected: 'a GUID', rule: 'd.V9' },
     );
@@ -461,7 +461,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (prev !== undefined) {
       err(
         [...path, 'scope'],
-        'SIM_ERR_SCENARIO_DUPLICATE',
+        ErrorCodes.SCENARIO_DUPLICATE,
         `scope ${t.scope} already has a trunk configuration (trunkConfigurations[${prev}])`,
         { rule: 'd.V20' },
       );
@@ -470,7 +470,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (t.enableBypass && !t.concentratedTopology) {
       err(
         [...path, 'concentratedTopology'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'enableBypass needs concentratedTopology (centralized media processing) on',
         {
           expected: 'concentratedTopology: true, or enableBypass: false',
@@ -486,7 +486,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     ) {
       err(
         [...path, 'enableReferSupport'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'enableBypass with enableReferSupport off needs rtcpActiveCalls and rtcpCallsOnHold off (or enable3pccRefer)',
         {
           rule: 'd.V14',
@@ -498,7 +498,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       if (g?.transport === 'tcp' && t.srtpMode !== 'NotSupported') {
         warn(
           [...path, 'srtpMode'],
-          'SIM_ERR_SCENARIO_RULE',
+          ErrorCodes.SCENARIO_RULE,
           `srtpMode ${t.srtpMode} is forced to NotSupported on a TCP trunk`,
           { rule: 'd.V15' },
         );
@@ -519,7 +519,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (v.pstnUsages !== null && v.pstnUsages.length === 0) {
       warn(
         ['voicePolicies', i, 'pstnUsages'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `voice policy "${v.name}" has no PSTN usages: its users cannot place outbound PSTN calls`,
         {
           rule: 'd.V21',
@@ -559,7 +559,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (sub?.site == null) {
       warn(
         path,
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `${who} address ${ip} is in no subnet mapped to a site: CAC cannot locate it (KHI 36034)`,
         { rule: 'd.V11' },
       );
@@ -578,7 +578,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (cac && a !== null && b !== null && a !== b) {
       warn(
         path,
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `both interfaces of ${m.name} must be mapped to the same site (${a} vs ${b})`,
         { rule: 'b.2#20' },
       );
@@ -587,19 +587,19 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   h.gateways.forEach((g, i) => {
     const path = ['hosts', 'gateways', i];
     ref([...path, 'mediationServer'], g.mediationServer, msNames, 'Mediation Server', 'b.0#1');
-    unmapped([...path, 'ip'], g.mediaIp, `gateway ${g.name}`);
+    unmapped([...path, present([...path, 'mediaIp']) ? 'mediaIp' : 'ip'], g.mediaIp, `gateway ${g.name}`);
     if (g.numbers !== null) {
       regexOk([...path, 'numbers'], g.numbers, err);
     }
     if (g.kind !== 'ip-pbx' && present([...path, 'mediaTerminationPoint'])) {
       warn(
         [...path, 'mediaTerminationPoint'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'mediaTerminationPoint only applies to an ip-pbx',
       );
     }
     if (g.codecs.length === 0) {
-      err([...path, 'codecs'], 'SIM_ERR_SCENARIO_RULE', 'a gateway needs at least one codec', {
+      err([...path, 'codecs'], ErrorCodes.SCENARIO_RULE, 'a gateway needs at least one codec', {
         expected: 'PCMU or PCMA',
       });
     }
@@ -615,7 +615,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (c.maskBits < 1 || c.maskBits > 32) {
       err(
         [...path, 'maskBits'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `maskBits ${c.maskBits} is out of range`,
         { expected: '1 to 32' },
       );
@@ -624,7 +624,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       unmapped([...path, 'ip'], c.ip, `client ${c.name}`);
     }
     if (c.codecs.length === 0) {
-      err([...path, 'codecs'], 'SIM_ERR_SCENARIO_RULE', 'a client needs at least one codec');
+      err([...path, 'codecs'], ErrorCodes.SCENARIO_RULE, 'a client needs at least one codec');
     }
   });
   h.edges.forEach((e, i) => {
@@ -637,7 +637,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (!exact) {
       warn(
         [...path, 'ip'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         `the A/V Edge public address ${e.ip} should be a /32 subnet mapped to the Edge's site`,
         { rule: 'a.5' },
       );
@@ -651,7 +651,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
       if (!siteNames.has(x) && !linkNames.has(x) && !regionNames.has(x)) {
         err(
           ['links', i, 'between', j],
-          'SIM_ERR_SCENARIO_UNKNOWN_REF',
+          ErrorCodes.SCENARIO_UNKNOWN_REF,
           `unknown site, region or region link "${x}"`,
         );
       }
@@ -666,21 +666,21 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     if (prev !== undefined) {
       err(
         [...path, 'id'],
-        'SIM_ERR_SCENARIO_DUPLICATE',
+        ErrorCodes.SCENARIO_DUPLICATE,
         `call id "${c.id}" is used twice (calls[${prev}])`,
       );
     }
     callIds.set(c.id, i);
     const fromOk = clientNames.has(c.from) || gatewayNames.has(c.from);
     if (!fromOk) {
-      err([...path, 'from'], 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown caller "${c.from}"`, {
+      err([...path, 'from'], ErrorCodes.SCENARIO_UNKNOWN_REF, `unknown caller "${c.from}"`, {
         expected: `a client or gateway: ${listOf(new Set([...clientNames, ...gatewayNames]))}`,
       });
     }
     if (gatewayNames.has(c.from) && !clientNames.has(c.to)) {
       err(
         [...path, 'to'],
-        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        ErrorCodes.SCENARIO_UNKNOWN_REF,
         `an inbound call from gateway ${c.from} must go to a client, not "${c.to}"`,
         {
           expected: `one of ${listOf(clientNames)}`,
@@ -694,7 +694,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     ) {
       err(
         [...path, 'to'],
-        'SIM_ERR_SCENARIO_UNKNOWN_REF',
+        ErrorCodes.SCENARIO_UNKNOWN_REF,
         `unknown callee "${c.to}" (for a number, give trunk:)`,
         {
           expected: `a client or gateway: ${listOf(new Set([...clientNames, ...gatewayNames]))}`,
@@ -703,15 +703,15 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
     }
     ref([...path, 'trunk'], present([...path, 'trunk']) ? c.trunk : null, gatewayNames, 'gateway');
     if (c.from === c.to) {
-      err([...path, 'to'], 'SIM_ERR_SCENARIO_RULE', 'a call cannot go to its own caller');
+      err([...path, 'to'], ErrorCodes.SCENARIO_RULE, 'a call cannot go to its own caller');
     }
     if (c.durationMs <= 0) {
-      err([...path, 'duration'], 'SIM_ERR_SCENARIO_RULE', 'a call needs a duration above zero');
+      err([...path, 'duration'], ErrorCodes.SCENARIO_RULE, 'a call needs a duration above zero');
     }
     if (c.modality === 'video' && c.kind !== 'p2p') {
       err(
         [...path, 'modality'],
-        'SIM_ERR_SCENARIO_RULE',
+        ErrorCodes.SCENARIO_RULE,
         'video is modelled for client-to-client calls only',
       );
     }
@@ -720,7 +720,7 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
         if (!hostNames.has(hop) && hop !== 'pstn' && hop !== 'none') {
           err(
             [...path, 'expect', 'path'],
-            'SIM_ERR_SCENARIO_UNKNOWN_REF',
+            ErrorCodes.SCENARIO_UNKNOWN_REF,
             `unknown host "${hop}" in the expected path`,
             {
               expected: 'host names joined by ->',
@@ -746,7 +746,7 @@ function uniqueNames(
     if (prev !== undefined) {
       out.push({
         severity: 'error',
-        code: 'SIM_ERR_SCENARIO_DUPLICATE',
+        code: ErrorCodes.SCENARIO_DUPLICATE,
         path: [...path, i, 'name'],
         message: `${what} "${item.name}" is defined twice (first at ${path.join('.')}[${prev}])`,
       });
@@ -765,12 +765,12 @@ function scopeRef(
   err: (path: PathSegments, code: string, message: string, extra?: Partial<RuleProblem>) => void,
 ): void {
   if (scope.startsWith('site:') && !sites.has(scope.slice(5))) {
-    err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown site "${scope.slice(5)}" in scope`, {
+    err(path, ErrorCodes.SCENARIO_UNKNOWN_REF, `unknown site "${scope.slice(5)}" in scope`, {
       expected: `site:<one of ${listOf(sites)}>`,
     });
   }
   if (scope.startsWith('pstnGateway:') && !gateways.has(scope.slice(12))) {
-    err(path, 'SIM_ERR_SCENARIO_UNKNOWN_REF', `unknown gateway "${scope.slice(12)}" in scope`, {
+    err(path, ErrorCodes.SCENARIO_UNKNOWN_REF, `unknown gateway "${scope.slice(12)}" in scope`, {
       expected: `pstnGateway:<one of ${listOf(gateways)}>`,
     });
   }
@@ -784,7 +784,7 @@ function regexOk(
   try {
     new RegExp(pattern);
   } catch {
-    err(path, 'SIM_ERR_SCENARIO_RULE', `"${pattern}" is not a valid regular expression`);
+    err(path, ErrorCodes.SCENARIO_RULE, `"${pattern}" is not a valid regular expression`);
   }
 }
 
