@@ -1,0 +1,30 @@
+/**
+ * The SIP layer: a UDP stack with RFC 3261 transactions over the `sip` package's parser, SDP
+ * helpers, a user agent and a generic back-to-back user agent. It knows nothing of policy or
+ * media; `src/lab` joins them.
+ */
+export * from './message.js';
+export {
+  decodeDatagram,
+  encodeMessage,
+  parseSipUri,
+  parseAddress,
+  parseVia,
+  type DecodedDatagram,
+  type DecodeOptions,
+  type SipUri,
+  type ParsedAddress,
+} from './wire.js';
+export { DEFAULT_TIMERS, type SipTimers, type ResponseHandler } from './transaction.js';
+export {
+  SipStack,
+  remoteOfUri,
+  type SipStackOptions,
+  type SipObserver,
+  type IncomingRequest,
+  type SipStackStats,
+  type ClientRequestHandle,
+} from './stack.js';
+export * from './sdp.js';
+export { Dialog, dialogKey } from './dialog.js';
+export * from './user-agent.js';

@@ -1,0 +1,237 @@
+/**
+ * SDP offers and answers for one audio stream (RFC 4566, RFC 3264), built and parsed with
+ * `sdp-transform`.
+ */
+import * as sdpTransform from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { ErrorCodes, SimError } from '../core/index.js';
+
+/**
+ * The media-level attribute that carries a client's or gateway's bypass ID
+ * (`a=x-bypassid:<id>` on the audio m-line). Its use is observed in deployments, not
+ * documented by the vendor; keep the name in this one constant.
+ */
+export const BYPASS_ID_ATTRIBUTE = 'x-bypassid';
+
+interface CodecInfo {
+  readonly payload: number;
+  readonly rate: number;
+  readonly channels?: number;
+  readonly fmtp?: string;
+}
+
+/** Codecs known by name. Static payload types come from RFC 3551; the others are dynamic. */
+const KNOWN_CODECS: Readonly<Record<string, CodecInfo>> = {
+  PCMU: { payload: 0, rate: 8000 },
+  PCMA: { payload: 8, rate: 8000 },
+  G722: { payload: 9, rate: 8000 },
+  G729: { payload: 18, rate: 8000 },
+  OPUS: { payload: 111, rate: 48000, channels: 2 },
+  SILK: { payload: 103, rate: 16000 },
+  'TELEPHONE-EVENT': { payload: 101, rate: 8000, fmtp: '0-16' },
+};
+
+/** Options of {@link buildOffer} and {@link buildAnswer}. */
+export interface SdpMediaOptions {
+  /** The IPv4 address media is received on (c= line). */
+  readonly address: string;
+  /** The RTP port (m= line). */
+  readonly port: number;
+  /** The RTCP port (a=rtcp, RFC 3605); RTP port + 1 by default. */
+  readonly rtcpPort?: number;
+  /** Codec names in preference order; PCMU and PCMA by default. */
+  readonly codecs?: readonly string[];
+  /** The bypass ID to advertise, if any. */
+  readonly bypassId?: string;
+  /** The o= user name; `mediapath` by default. */
+  readonly username?: string;
+  /** The o= session id; derived from the clock by default. */
+  readonly sessionId?: number;
+}
+
+/** Where a description says it receives audio. */
+export interface MediaAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly rtcpPort: number | undefined;
+}
+
+function codecInfo(name: string, index: number): CodecInfo & { name: string } {
+  const upper = name.toUpperCase();
+  const known = KNOWN_CODECS[upper];
+  return {
+    name: upper === 'OPUS' ? 'opus' : upper === 'TELEPHONE-EVENT' ? 'telephone-event' : upper,
+    ...(known ?? { payload: 96 + index, rate: 8000 }),
+  };
+}
+
+function build(
+  options: SdpMediaOptions,
+  rtp: { payload: number; codec: string; rate: number; encoding?: number; fmtp?: string }[],
+): string {
+  const media: MediaDescription = {
+    type: 'audio',
+    port: options.port,
+    protocol: 'RTP/AVP',
+    payloads: rtp.map((r) => r.payload).join(' '),
+    rtp: rtp.map((r) => ({
+      payload: r.payload,
+      codec: r.codec,
+      rate: r.rate,
+      ...(r.encoding === undefined ? {} : { encoding: r.encoding }),
+    })),
+    fmtp: rtp
+      .filter((r) => r.fmtp !== undefined)
+      .map((r) => ({ payload: r.payload, config: r.fmtp! })),
+    connection: { version: 4, ip: options.address },
+    rtcp: {
+      port: options.rtcpPort ?? options.port + 1,
+      netType: 'IN',
+      ipVer: 4,
+      address: options.address,
+    },
+    direction: 'sendrecv',
+  };
+  if (options.bypassId !== undefined) {
+    media.invalid = [{ value: `${BYPASS_ID_ATTRIBUTE}:${options.bypassId}` }];
+  }
+  const sessionId = options.sessionId ?? Math.floor(Date.now() / 1000);
+  const session: SessionDescription = {
+    version: 0,
+    origin: {
+      username: options.username ?? 'mediapath',
+      sessionId,
+      sessionVersion: 1,
+      netType: 'IN',
+      ipVer: 4,
+      address: options.address,
+    },
+    name: '-',
+    timing: { start: 0, stop: 0 },
+    connection: { version: 4, ip: options.address },
+    media: [media],
+  };
+  return sdpTransform.write(session);
+}
+
+/** Builds an audio offer with the given address, port, codecs, RTCP port and bypass ID. */
+export function buildOffer(options: SdpMediaOptions): string {
+  const codecs = options.codecs ?? ['PCMU', 'PCMA'];
+  return build(
+    options,
+    codecs.map((name, i) => {
+      const c = codecInfo(name, i);
+      return {
+        payload: c.payload,
+        codec: c.name,
+        rate: c.rate,
+        ...(c.channels === undefined ? {} : { encoding: c.channels }),
+        ...(c.fmtp === undefined ? {} : { fmtp: c.fmtp }),
+      };
+    }),
+  );
+}
+
+function parse(sdp: string): SessionDescription | undefined {
+  try {
+    const parsed = sdpTransform.parse(sdp);
+    return Array.isArray(parsed.media) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function audioOf(session: SessionDescription | undefined): MediaDescription | undefined {
+  return session?.media.find((m) => m.type === 'audio' && m.port !== 0);
+}
+
+/**
+ * Builds an answer to `offerSdp` (RFC 3264 section 6.1): the first codec of the offer (in
+ * the offer's order) that `options.codecs` also lists, keeping the offer's payload type,
+ * plus telephone-event when both sides have it.
+ * @throws {SimError} `SIM_ERR_SIP_BAD_MESSAGE` when the offer has no audio stream or no
+ * common codec (`details.reason` is `no-audio` or `no-common-codec`); answer 488 then.
+ */
+export function buildAnswer(offerSdp: string, options: SdpMediaOptions): string {
+  const audio = audioOf(parse(offerSdp));
+  if (!audio) {
+    throw new SimError(ErrorCodes.SIP_BAD_MESSAGE, 'SDP offer has no audio stream', {
+      details: { reason: 'no-audio' },
+    });
+  }
+  const ours = new Set((options.codecs ?? ['PCMU', 'PCMA']).map((c) => c.toUpperCase()));
+  const offered = payloadOrder(audio);
+  const voice = offered.find(
+    (r) => r.codec.toUpperCase() !== 'TELEPHONE-EVENT' && ours.has(r.codec.toUpperCase()),
+  );
+  if (!voice) {
+    throw new SimError(ErrorCodes.SIP_BAD_MESSAGE, 'no codec in common with the SDP offer', {
+      details: { reason: 'no-common-codec', offered: offered.map((r) => r.codec) },
+    });
+  }
+  const chosen = [voice];
+  const dtmf = offered.find((r) => r.codec.toUpperCase() === 'TELEPHONE-EVENT');
+  if (dtmf && ours.has('TELEPHONE-EVENT')) {
+    chosen.push(dtmf);
+  }
+  return build(
+    options,
+    chosen.map((r) => {
+      const fmtp = audio.fmtp.find((f) => f.payload === r.payload)?.config;
+      return { ...r, ...(fmtp === undefined ? {} : { fmtp }) };
+    }),
+  );
+}
+
+/** The audio payloads in m-line order, with static payload types named (RFC 3551). */
+function payloadOrder(
+  audio: MediaDescription,
+): { payload: number; codec: string; rate: number; encoding?: number }[] {
+  const order = String(audio.payloads ?? '')
+    .split(/\s+/)
+    .filter((p) => p.length > 0)
+    .map(Number);
+  return order.map((payload) => {
+    const rtp = audio.rtp.find((r) => r.payload === payload);
+    if (rtp) {
+      return {
+        payload,
+        codec: rtp.codec,
+        rate: rtp.rate ?? 8000,
+        ...(rtp.encoding === undefined ? {} : { encoding: rtp.encoding }),
+      };
+    }
+    const named = Object.entries(KNOWN_CODECS).find(
+      ([, c]) => c.payload === payload && payload < 96,
+    );
+    return { payload, codec: named?.[0] ?? `PT${payload}`, rate: named?.[1].rate ?? 8000 };
+  });
+}
+
+/**
+ * The address and ports the description's audio stream is received on: the media-level c=
+ * overrides the session-level one (RFC 4566 section 5.7). `undefined` when there is none.
+ */
+export function mediaAddressOf(sdp: string): MediaAddress | undefined {
+  const session = parse(sdp);
+  const audio = audioOf(session);
+  const address = audio?.connection?.ip ?? session?.connection?.ip;
+  if (!audio || address === undefined) {
+    return undefined;
+  }
+  return { address, port: audio.port, rtcpPort: audio.rtcp?.port };
+}
+
+/** The bypass ID on the audio m-line, or `undefined`. */
+export function bypassIdOf(sdp: string): string | undefined {
+  const audio = audioOf(parse(sdp));
+  const prefix = `${BYPASS_ID_ATTRIBUTE}:`;
+  const attr = audio?.invalid?.find((a) => a.value.startsWith(prefix));
+  return attr?.value.slice(prefix.length).trim();
+}
+
+/** The audio codec names in the order of the m-line (e.g. `['PCMU', 'PCMA']`). */
+export function codecsOf(sdp: string): string[] {
+  const audio = audioOf(parse(sdp));
+  return audio ? payloadOrder(audio).map((r) => r.codec) : [];
+}

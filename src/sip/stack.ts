@@ -1,0 +1,505 @@
+/**
+ * A SIP stack for one host address: a UDP socket, message framing and validation, and the
+ * RFC 3261 transaction layer. Messages are parsed and serialized with the `sip` package.
+ *
+ * Why this does not run `sip.create()` itself: the package's UDP transport binds
+ * `options.port || 5060` (port 0 is impossible and the bound port is never reported), keeps
+ * its socket out of reach (no `error` listener can be added and sends have no callback, so
+ * an ICMP-driven send error crashes the process), treats any request whose Request-URI host
+ * equals the stack's own address as a flow-token URI (a request to another port on the same
+ * IP gets a local 404), draws branches from `Math.random()` in module-local code, and hard
+ * codes its timers (the non-INVITE retransmit interval doubles past T2). None of these can be
+ * reached from outside the module, so the stack owns the socket and the transactions and
+ * uses the package for what it does well: parsing and serializing messages.
+ */
+import dgram from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import { ErrorCodes, SimError, type Logger } from '../core/index.js';
+import {
+  buildResponse,
+  newBranch,
+  type SipMessage,
+  type SipRemote,
+  type SipRequest,
+  type SipResponse,
+} from './message.js';
+import {
+  ClientTransaction,
+  DEFAULT_TIMERS,
+  ServerTransaction,
+  clientKey,
+  serverKey,
+  type ResponseHandler,
+  type SipTimers,
+  type TransactionHost,
+} from './transaction.js';
+import { decodeDatagram, encodeMessage, parseSipUri } from './wire.js';
+
+/** Observes every message the stack sends or receives (for the run's SIP message log). */
+export type SipObserver = (
+  dir: 'in' | 'out',
+  message: SipMessage | undefined,
+  remote: SipRemote,
+  raw: string,
+) => void;
+
+/** Options of {@link SipStack.bind}. */
+export interface SipStackOptions {
+  /** The IPv4 address to bind, e.g. `127.0.0.12`. */
+  readonly address: string;
+  /** The UDP port; 0 (the default) lets the OS choose. */
+  readonly port?: number;
+  /** The parent logger; the stack logs through a `{ mod: 'sip.stack' }` child. */
+  readonly logger: Logger;
+  /** Timer base values; tests may scale them. */
+  readonly timers?: Partial<SipTimers>;
+  /** Option tags accepted in Require (RFC 3261 section 8.2.2.3); others get 420. */
+  readonly supported?: readonly string[];
+  /** Receives every message sent or received. */
+  readonly observer?: SipObserver;
+}
+
+/** A request received by the stack, with the means to answer it. */
+export interface IncomingRequest {
+  readonly message: SipRequest;
+  readonly remote: SipRemote;
+  /**
+   * Sends a response through the server transaction. For an ACK (which has no transaction)
+   * this does nothing.
+   */
+  respond(response: SipResponse): void;
+  /** Called when a CANCEL matches this INVITE (the stack has already answered it with 200). */
+  onCancel: ((cancel: SipRequest) => void) | undefined;
+  /** Called when a non-2xx final response to this INVITE was never acknowledged. */
+  onAckTimeout: ((this: void) => void) | undefined;
+}
+
+/** Counters of the stack's traffic. */
+export interface SipStackStats {
+  received: number;
+  sent: number;
+  /** Malformed requests answered with an error status before reaching a transaction. */
+  rejected: number;
+  /** Datagrams dropped: malformed responses, stray responses, unanswerable requests. */
+  dropped: number;
+  retransmissions: number;
+  sendErrors: number;
+}
+
+/** Handle of a request sent by {@link SipStack.send}. */
+export interface ClientRequestHandle {
+  /** The request as sent, with the Via the stack added. */
+  readonly request: SipRequest;
+  /** Where it was sent. */
+  readonly remote: SipRemote;
+}
+
+/**
+ * Resolves the next hop of a request without DNS: the Request-URI host must be an IPv4
+ * literal; the port defaults to 5060 (RFC 3263 section 4.2 without SRV).
+ */
+export function remoteOfUri(uri: string): SipRemote | undefined {
+  const parsed = parseSipUri(uri);
+  if (!parsed || !isIPv4(parsed.host)) {
+    return undefined;
+  }
+  return { address: parsed.host, port: parsed.port ?? 5060 };
+}
+
+/** A SIP stack bound to one UDP address. Create it with {@link SipStack.bind}. */
+export class SipStack {
+  readonly #socket: dgram.Socket;
+  readonly #log: Logger;
+  readonly #timers: SipTimers;
+  readonly #supported: readonly string[];
+  readonly #clients = new Map<string, ClientTransaction>();
+  readonly #servers = new Map<string, ServerTransaction>();
+  readonly #host: TransactionHost;
+  readonly #address: string;
+  readonly #port: number;
+  readonly #stats: SipStackStats = {
+    received: 0,
+    sent: 0,
+    rejected: 0,
+    dropped: 0,
+    retransmissions: 0,
+    sendErrors: 0,
+  };
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** The request delegate. Requests arriving while it is unset are answered 503. */
+  onRequest: ((request: IncomingRequest) => void) | undefined;
+  /** Receives every message sent or received. */
+  observer: SipObserver | undefined;
+
+  private constructor(socket: dgram.Socket, options: SipStackOptions, log: Logger) {
+    this.#socket = socket;
+    this.#log = log;
+    this.#timers = Object.freeze({ ...DEFAULT_TIMERS, ...options.timers });
+    this.#supported = options.supported ?? [];
+    this.observer = options.observer;
+    const info = socket.address();
+    this.#address = info.address;
+    this.#port = info.port;
+    this.#host = {
+      timers: this.#timers,
+      transmit: (message, remote, onError) => this.#transmit(message, remote, onError),
+      terminated: (key, side) => {
+        (side === 'client' ? this.#clients : this.#servers).delete(key);
+      },
+      retransmitted: () => {
+        this.#stats.retransmissions++;
+      },
+    };
+    socket.on('message', (data, rinfo) => this.#onDatagram(data, rinfo));
+  }
+
+  /**
+   * Binds a stack to `options.address` and `options.port` (0 by default).
+   * @throws {SimError} `SIM_ERR_SIP_BIND` when the address is not IPv4 or cannot be bound.
+   */
+  static async bind(options: SipStackOptions): Promise<SipStack> {
+    if (!isIPv4(options.address)) {
+      throw new SimError(ErrorCodes.SIP_BIND, `not an IPv4 address: ${options.address}`);
+    }
+    const log = options.logger.child({ mod: 'sip.stack' });
+    const socket = dgram.createSocket({ type: 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        socket.close();
+        reject(
+          new SimError(
+            ErrorCodes.SIP_BIND,
+            `cannot bind SIP to ${options.address}:${options.port ?? 0}: ${error.message}`,
+            { cause: error },
+          ),
+        );
+      };
+      socket.once('error', onError);
+      socket.bind(options.port ?? 0, options.address, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    // The socket must never emit 'error' without a listener: that would crash the process.
+    socket.on('error', (error) => {
+      log.error({ err: error }, 'SIP socket error');
+    });
+    const stack = new SipStack(socket, options, log.child({ port: socket.address().port }));
+    stack.#log.debug({ address: stack.address, port: stack.port }, 'SIP stack bound');
+    return stack;
+  }
+
+  /** The bound IPv4 address. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** The bound UDP port. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** `address:port`, for Via and Contact. */
+  get hostport(): string {
+    return `${this.#address}:${this.#port}`;
+  }
+
+  /** The timer values in use. */
+  get timers(): SipTimers {
+    return this.#timers;
+  }
+
+  /** Traffic counters (a live object: read, do not change). */
+  get stats(): Readonly<SipStackStats> {
+    return this.#stats;
+  }
+
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Number of live client and server transactions. */
+  get transactionCount(): number {
+    return this.#clients.size + this.#servers.size;
+  }
+
+  /**
+   * Sends a request in a new client transaction (RFC 3261 section 17.1). A Via with a new
+   * crypto-random branch is added unless the request already has one (a CANCEL reuses the
+   * INVITE's, section 9.1). The next hop is `target`, else the Request-URI's IPv4 host and
+   * port. Failures reach `onResponse` as a synthesized 408 (timeout) or 503 (no route,
+   * transport error, stack closed); this method does not throw.
+   */
+  send(request: SipRequest, onResponse: ResponseHandler, target?: SipRemote): ClientRequestHandle {
+    this.#prepare(request);
+    const remote = target ?? remoteOfUri(request.uri);
+    if (this.#closed || remote === undefined) {
+      const why = this.#closed ? 'SIP stack closed' : `no IPv4 route to ${request.uri}`;
+      this.#log.debug({ method: request.method, uri: request.uri }, why);
+      const synthesized = buildResponse(request, 503, 'Service Unavailable');
+      queueMicrotask(() => onResponse(synthesized));
+      return { request, remote: remote ?? { address: '0.0.0.0', port: 0 } };
+    }
+    if (request.method === 'ACK') {
+      this.#transmit(request, remote);
+      return { request, remote };
+    }
+    const tx = new ClientTransaction(this.#host, request, remote, (response) =>
+      this.#guard('response handler', () => onResponse(response)),
+    );
+    this.#clients.set(tx.key, tx);
+    tx.start();
+    return { request, remote };
+  }
+
+  /**
+   * Sends an ACK for a 2xx statelessly (RFC 3261 section 13.2.2.4: it is end-to-end and has
+   * no transaction). A Via with a new branch is added when missing.
+   */
+  sendAck(ack: SipRequest, target?: SipRemote): void {
+    this.#prepare(ack);
+    const remote = target ?? remoteOfUri(ack.uri);
+    if (this.#closed || remote === undefined) {
+      this.#log.debug({ uri: ack.uri }, 'ACK not sent: stack closed or no route');
+      return;
+    }
+    this.#transmit(ack, remote);
+  }
+
+  /**
+   * Sends a response outside any transaction (used for retransmissions of a 2xx whose
+   * server transaction has ended).
+   */
+  sendResponse(response: SipResponse, remote: SipRemote): void {
+    if (!this.#closed) {
+      this.#transmit(response, remote);
+    }
+  }
+
+  #prepare(request: SipRequest): void {
+    if (request.headers.via.length === 0) {
+      // RFC 3261 section 8.1.1.7 and RFC 3581: our sent-by, a fresh branch, and rport.
+      request.headers.via.unshift({
+        version: '2.0',
+        protocol: 'UDP',
+        host: this.#address,
+        port: this.#port,
+        params: { branch: newBranch(), rport: null },
+      });
+    }
+    if (request.headers['max-forwards'] === undefined) {
+      request.headers['max-forwards'] = '70';
+    }
+  }
+
+  #transmit(message: SipMessage, remote: SipRemote, onError?: (error: Error) => void): void {
+    if (this.#closed) {
+      return;
+    }
+    let data: Buffer;
+    try {
+      data = encodeMessage(message);
+    } catch (e) {
+      this.#log.error({ err: e }, 'cannot serialize SIP message');
+      onError?.(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    this.#stats.sent++;
+    this.#observe('out', message, remote, data);
+    this.#socket.send(data, remote.port, remote.address, (error) => {
+      if (error) {
+        this.#stats.sendErrors++;
+        this.#log.warn({ err: error, remote }, 'SIP send failed');
+        if (onError) {
+          this.#guard('send error handler', () => onError(error));
+        }
+      }
+    });
+  }
+
+  #observe(
+    dir: 'in' | 'out',
+    message: SipMessage | undefined,
+    remote: SipRemote,
+    data: Buffer,
+  ): void {
+    const observer = this.observer;
+    if (observer) {
+      this.#guard('observer', () => observer(dir, message, remote, data.toString('latin1')));
+    }
+  }
+
+  #guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#log.error({ err: e }, `SIP ${what} threw`);
+    }
+  }
+
+  #onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    const remote: SipRemote = { address: rinfo.address, port: rinfo.port };
+    this.#stats.received++;
+    this.#guard('datagram handler', () => {
+      const decoded = decodeDatagram(data, { supported: this.#supported });
+      switch (decoded.kind) {
+        case 'drop':
+          this.#stats.dropped++;
+          this.#observe('in', undefined, remote, data);
+          this.#log.debug({ remote, detail: decoded.detail }, 'SIP datagram dropped');
+          return;
+        case 'reject': {
+          this.#stats.rejected++;
+          this.#observe('in', undefined, remote, data);
+          this.#log.debug(
+            { remote, status: decoded.status, detail: decoded.detail },
+            'SIP request rejected',
+          );
+          if (decoded.response !== undefined) {
+            const out = Buffer.from(decoded.response, 'latin1');
+            this.#stats.sent++;
+            this.#observe('out', undefined, remote, out);
+            this.#socket.send(out, remote.port, remote.address, (error) => {
+              if (error) {
+                this.#stats.sendErrors++;
+                this.#log.warn({ err: error, remote }, 'SIP send failed');
+              }
+            });
+          }
+          return;
+        }
+        case 'response':
+          this.#observe('in', decoded.message, remote, data);
+          this.#onResponse(decoded.message);
+          return;
+        case 'request':
+          this.#observe('in', decoded.message, remote, data);
+          this.#onRequest(decoded.message, remote);
+          return;
+      }
+    });
+  }
+
+  #onResponse(response: SipResponse): void {
+    const tx = this.#clients.get(clientKey(response));
+    if (!tx) {
+      // RFC 3261 section 18.1.2: a response matching no transaction is discarded.
+      this.#stats.dropped++;
+      this.#log.debug(
+        { status: response.status, callId: response.headers['call-id'] },
+        'stray response dropped',
+      );
+      return;
+    }
+    tx.receive(response);
+  }
+
+  #onRequest(request: SipRequest, remote: SipRemote): void {
+    // RFC 3581 section 4: answer to the source address and port (symmetric response); on
+    // loopback the Via sent-by of foreign messages names hosts we must not try to reach.
+    const via = request.headers.via[0];
+    if (via) {
+      via.params.received = remote.address;
+      if ('rport' in via.params) {
+        via.params.rport = String(remote.port);
+      }
+    }
+    const existing = this.#servers.get(serverKey(request));
+    if (existing) {
+      existing.receive(request);
+      return;
+    }
+    if (request.method === 'ACK') {
+      // RFC 3261 section 17.2.3: an ACK matching no transaction belongs to a 2xx; the TU
+      // gets it.
+      this.#deliver({
+        message: request,
+        remote,
+        respond: () => undefined,
+        onCancel: undefined,
+        onAckTimeout: undefined,
+      });
+      return;
+    }
+    const tx = new ServerTransaction(this.#host, request, remote);
+    this.#servers.set(tx.key, tx);
+    if (request.method === 'INVITE') {
+      // RFC 3261 section 17.2.1: 100 Trying at once (we never know the TU will answer
+      // within 200 ms).
+      tx.respond(buildResponse(request, 100, 'Trying'));
+    }
+    if (request.method === 'CANCEL') {
+      this.#onCancel(request, tx);
+      return;
+    }
+    const incoming: IncomingRequest = {
+      message: request,
+      remote,
+      respond: (response) => tx.respond(response),
+      onCancel: undefined,
+      onAckTimeout: undefined,
+    };
+    tx.onCancel = (cancel) => incoming.onCancel?.(cancel);
+    tx.onAckTimeout = () => incoming.onAckTimeout?.();
+    this.#deliver(incoming);
+  }
+
+  /** RFC 3261 section 9.2: CANCEL is answered here; the INVITE's TU decides on 487. */
+  #onCancel(cancel: SipRequest, tx: ServerTransaction): void {
+    const invite = this.#servers.get(serverKey(cancel, 'INVITE'));
+    if (!invite) {
+      tx.respond(buildResponse(cancel, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    tx.respond(buildResponse(cancel, 200, 'OK'));
+    if (!invite.isFinal) {
+      this.#guard('CANCEL handler', () => invite.onCancel?.(cancel));
+    }
+  }
+
+  #deliver(incoming: IncomingRequest): void {
+    const handler = this.onRequest;
+    if (!handler) {
+      if (incoming.message.method !== 'ACK') {
+        incoming.respond(buildResponse(incoming.message, 503, 'Service Unavailable'));
+      }
+      return;
+    }
+    try {
+      handler(incoming);
+    } catch (e) {
+      this.#log.error({ err: e, method: incoming.message.method }, 'SIP request handler threw');
+      if (incoming.message.method !== 'ACK') {
+        incoming.respond(buildResponse(incoming.message, 500, 'Server Internal Error'));
+      }
+    }
+  }
+
+  /**
+   * Ends every transaction (clearing its timers) and closes the socket. Idempotent; the
+   * returned promise settles once the socket is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closing) {
+      return this.#closing;
+    }
+    this.#closed = true;
+    for (const tx of [...this.#clients.values(), ...this.#servers.values()]) {
+      tx.terminate();
+    }
+    this.#clients.clear();
+    this.#servers.clear();
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.#socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    this.#log.debug('SIP stack closed');
+    return this.#closing;
+  }
+}
