@@ -21,3 +21,4 @@ export {
   type SessionCloseReason,
   type TransportAddress,
 } from './relay-engine.js';
+export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
