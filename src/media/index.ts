@@ -22,3 +22,15 @@ export {
   type TransportAddress,
 } from './relay-engine.js';
 export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
+export {
+  G711_PAYLOAD_BYTES,
+  MediaEndpoint,
+  PTIME_MS,
+  sharedEndpointTicker,
+  type EndpointEvents,
+  type EndpointReport,
+  type G711PayloadType,
+  type LatencyReport,
+  type MediaEndpointOptions,
+  type SourceReport,
+} from './endpoint.js';

@@ -202,7 +202,9 @@ export function startModuleWorker(name: string, baseUrl: string, workerData: unk
   const target = new URL(`./${name}.ts`, baseUrl).href;
   // The ESM build of tsx's API: `require.resolve` finds the CommonJS one next to it.
   const tsxApi = pathToFileURL(
-    createRequire(baseUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs'),
+    createRequire(baseUrl)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
   ).href;
   const bootstrap =
     `import(${JSON.stringify(tsxApi)})` +
