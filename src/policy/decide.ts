@@ -348,17 +348,22 @@ function decidePstn(ctx: DecisionContext): CallDecision {
     legACandidates,
     'audio',
   );
+  const refusal = (leg: LegCheck): RefusedPstn => ({
+    outbound,
+    client,
+    gw,
+    ms,
+    leg,
+    bypassWhy: bypass.why,
+    relayCodecs,
+    bypassIds: { client: bypass.cid, gateway: bypass.gid },
+  });
+  let rescueA: LegRescue | null = null;
   if (legA.verdict === 'refused') {
-    return refusedPstn(ctx, {
-      outbound,
-      client,
-      gw,
-      ms,
-      legA,
-      bypassWhy: bypass.why,
-      relayCodecs,
-      bypassIds: { client: bypass.cid, gateway: bypass.gid },
-    });
+    rescueA = rescuePstnLeg(ctx, refusal(legA));
+    if (!rescueA) {
+      return failPstn(ctx, refusal(legA));
+    }
   }
   const skipB = outbound && gw.kind === 'ip-pbx' && !gw.mediaTerminationPoint;
   let legB: LegCheck;
@@ -384,34 +389,53 @@ function decidePstn(ctx: DecisionContext): CallDecision {
   } else {
     legB = checkLeg(ctx, 'B', ms.name, ms.gatewayIp, gw.name, gw.mediaIp, legBCandidates, 'audio');
   }
+  let rescueB: LegRescue | null = null;
   if (legB.verdict === 'refused') {
-    return refusedPstn(ctx, {
-      outbound,
-      client,
-      gw,
-      ms,
-      legA: legB,
-      bypassWhy: bypass.why,
-      relayCodecs,
-      bypassIds: { client: bypass.cid, gateway: bypass.gid },
-    });
+    rescueB = rescuePstnLeg(ctx, refusal(legB));
+    if (!rescueB) {
+      return failPstn(ctx, refusal(legB));
+    }
   }
   trace.add(
     'b.2#23',
     'Every leg admitted',
     'pass',
-    `leg A ${describeLeg(legA)}; leg B ${describeLeg(legB)}`,
+    `leg A ${rescueA ? `${rescueA.via}` : describeLeg(legA)}; leg B ${rescueB ? rescueB.via : describeLeg(legB)}`,
     {},
   );
+  const codecs = {
+    caller: outbound ? legA.codec : legB.codec,
+    callee: outbound ? legB.codec : legA.codec,
+  };
+  const bypassIds = { client: bypass.cid, gateway: bypass.gid };
+  if (rescueA?.via === 'internet') {
+    const edges = rescueA.edges;
+    return ctx.result({
+      decision: 'CAC-REROUTED-INTERNET',
+      reason: `${bypass.why}; leg A refused (${legA.why}); media over the Internet through ${edges.join(' and ')}; leg B ${describeLeg(legB)}`,
+      mediaPath: path(client.name, ...edges, ms.name, gw.name),
+      codecs,
+      bypassIds,
+      reroute: { via: 'internet', edges },
+    });
+  }
+  if (rescueA || rescueB) {
+    const refused = rescueA ? legA : legB;
+    return ctx.result({
+      decision: 'CAC-ADMITTED',
+      reason: `${bypass.why}; leg ${refused.name} refused (${refused.why}) but ${client.name}'s voice policy overrides bandwidth policy`,
+      mediaPath: relayPath,
+      codecs,
+      bypassIds,
+      reroute: { via: 'override' },
+    });
+  }
   return ctx.result({
     decision: 'CAC-ADMITTED',
     reason: `${bypass.why}; CAC admitted ${legSummary(legA, legB)}`,
     mediaPath: relayPath,
-    codecs: {
-      caller: outbound ? legA.codec : legB.codec,
-      callee: outbound ? legB.codec : legA.codec,
-    },
-    bypassIds: { client: bypass.cid, gateway: bypass.gid },
+    codecs,
+    bypassIds,
   });
 }
 
@@ -1234,17 +1258,24 @@ interface RefusedPstn {
   client: Client;
   gw: Gateway;
   ms: MediationServer;
-  legA: LegCheck;
+  /** The refused leg. */
+  leg: LegCheck;
   bypassWhy: string;
   relayCodecs: { caller: CodecName | null; callee: CodecName | null };
   bypassIds: CallDecision['bypassIds'];
 }
 
-function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
+/** How a refused PSTN leg may still be carried: the callee's override, or the Edge path. */
+type LegRescue =
+  { readonly via: 'override' } | { readonly via: 'internet'; readonly edges: string[] };
+
+/**
+ * c.5 #17 and #18 for one refused leg of a PSTN call. On success the call goes on to its
+ * other leg; on failure the caller applies the rest of the chain (`failPstn`).
+ */
+function rescuePstnLeg(ctx: DecisionContext, r: RefusedPstn): LegRescue | null {
   const { trace } = ctx;
-  const leg = r.legA;
-  ctx.codecs = r.relayCodecs;
-  ctx.bypassIds = r.bypassIds;
+  const leg = r.leg;
   // #17: override only for an incoming call to a user (inbound PSTN).
   if (!r.outbound) {
     const policy = voicePolicyOf(ctx, r.client);
@@ -1253,18 +1284,11 @@ function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
         'c.5#17',
         'Bandwidth policy override',
         'pass',
-        `incoming call to ${r.client.name}, whose voice policy ${policy.name} overrides the bandwidth policy: admit, still accounted`,
-        {
-          voicePolicy: policy.name,
-        },
+        `incoming call to ${r.client.name}, whose voice policy ${policy.name} overrides the bandwidth policy: leg ${leg.name} admitted, still accounted`,
+        { voicePolicy: policy.name, leg: leg.name },
       );
       claimRefused(ctx, leg);
-      return ctx.result({
-        decision: 'CAC-ADMITTED',
-        reason: `${r.bypassWhy}; leg ${leg.name} refused (${leg.why}) but ${r.client.name}'s voice policy overrides bandwidth policy`,
-        mediaPath: pstnPath(r, null),
-        reroute: { via: 'override' },
-      });
+      return { via: 'override' };
     }
     trace.add(
       'c.5#17',
@@ -1287,23 +1311,24 @@ function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
     const alt = alternatePath(ctx, leg, r.client.name, r.ms.name, 'audio', [
       ...(leg.codec ? [leg.codec] : []),
     ]);
-    if (alt) {
-      return ctx.result({
-        decision: 'CAC-REROUTED-INTERNET',
-        reason: `${r.bypassWhy}; leg A refused (${leg.why}); media over the Internet through ${alt.join(' and ')}`,
-        mediaPath: pstnPath(r, alt),
-        reroute: { via: 'internet', edges: alt },
-      });
-    }
-  } else {
-    trace.add(
-      'c.5#18',
-      'Internet alternate path',
-      'fail',
-      'leg B (Mediation Server <-> gateway peer) cannot take the Edge path',
-      {},
-    );
+    return alt ? { via: 'internet', edges: alt } : null;
   }
+  trace.add(
+    'c.5#18',
+    'Internet alternate path',
+    'fail',
+    'leg B (Mediation Server <-> gateway peer) cannot take the Edge path',
+    {},
+  );
+  return null;
+}
+
+/** The rest of the chain for a refused PSTN leg (A6/A15): re-route, voice mail, or reject. */
+function failPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
+  const { trace } = ctx;
+  const leg = r.leg;
+  ctx.codecs = r.relayCodecs;
+  ctx.bypassIds = r.bypassIds;
   if (ctx.sim.pstnCallRefused === 'full-chain') {
     if (r.outbound && !ctx.options.nested) {
       const rr = pstnRerouteOutbound(ctx, r);
@@ -1314,12 +1339,15 @@ function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
     if (!r.outbound) {
       const vm = voicemailFor(ctx, r.client);
       if (vm) {
+        // c.3 #16: voice-mail deposits are never denied for bandwidth and hold none; the call
+        // still occupies its gateway channel.
+        ctx.pending.clear();
+        ctx.reservations.length = 0;
         return ctx.result({
           decision: 'CAC-REROUTED-VOICEMAIL',
           reason: `leg ${leg.name} refused (${leg.why}); to ${r.client.name}'s voice mail`,
           mediaPath: [r.gw.name, r.ms.name, vm],
           reroute: { via: 'voicemail', host: vm },
-          keepHolding: true,
         });
       }
     }
@@ -1346,11 +1374,6 @@ function refusedPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
     sip: REFUSAL_SIP.bandwidth,
     keepHolding: false,
   });
-}
-
-function pstnPath(r: RefusedPstn, edges: readonly string[] | null): string[] {
-  const hops = [r.client.name, ...(edges ?? []), r.ms.name, r.gw.name];
-  return r.outbound ? hops : hops.reverse();
 }
 
 /** For full-chain: another trunk of the caller's routes for the same number. */
@@ -1381,7 +1404,7 @@ function pstnRerouteOutbound(ctx: DecisionContext, r: RefusedPstn): CallDecision
         callId: ctx.call.id,
         to: ctx.call.to,
         decision: 'CAC-REROUTED-PSTN',
-        reason: `leg ${r.legA.name} via ${r.gw.name} refused; re-routed through ${t} (${nested.decision})`,
+        reason: `leg ${r.leg.name} via ${r.gw.name} refused; re-routed through ${t} (${nested.decision})`,
         reroute: { via: 'pstn', trunks: [t] },
         trace: [...ctx.trace.steps, ...nested.trace],
       };
@@ -1712,11 +1735,13 @@ function pstnReroute(ctx: DecisionContext, r: P2pRefusal): CallDecision | null {
     return null;
   }
   const number = r.callee.lineUri.replace(/^tel:/i, '').replace(/;.*$/, '');
-  const trunks = policy.routes
+  // The flag follows A7; the routes (PSTN usages) are always the caller's (c.5 #19).
+  const callerPolicy = voicePolicyOf(ctx, r.caller);
+  const trunks = callerPolicy.routes
     .filter((rt) => safeMatch(rt.numberPattern, number))
     .flatMap((rt) => rt.trunks);
   if (trunks.length === 0) {
-    trace.add('c.5#19', 'PSTN re-route', 'fail', `no route of ${policy.name} matches ${number}`, {
+    trace.add('c.5#19', 'PSTN re-route', 'fail', `no route of ${callerPolicy.name} matches ${number}`, {
       number,
     });
     return null;
@@ -1879,4 +1904,37 @@ function legSummary(a: LegCheck, b: LegCheck): string {
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+const NO_LEDGER: LedgerView = { used: () => 0, channelsInUse: () => 0 };
+
+function probeContext(topo: Topology): DecisionContext {
+  const call: Call = {
+    id: 'probe',
+    index: -1,
+    atMs: 0,
+    durationMs: 0,
+    kind: 'p2p',
+    from: '',
+    to: '',
+    trunk: null,
+    number: null,
+    codec: null,
+    modality: 'audio',
+    expect: null,
+  };
+  return new DecisionContext(topo, call, NO_LEDGER, { trace: false });
+}
+
+/**
+ * The bypass ID a client is provisioned with at sign-in (b.1 #10, a.2 client-side view): what
+ * a live client compares with the gateway's ID on an inbound call (b.1 #12).
+ */
+export function provisionedBypassId(topo: Topology, client: Client): BypassId | null {
+  return clientBypassId(probeContext(topo), client);
+}
+
+/** The bypass ID of a gateway peer (b.1 #11), as the Mediation Server offers it. */
+export function gatewayBypassIdOf(topo: Topology, gateway: Gateway): BypassId | null {
+  return gatewayBypassId(probeContext(topo), gateway);
 }

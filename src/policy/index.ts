@@ -1,5 +1,7 @@
 export {
   decideCall,
+  provisionedBypassId,
+  gatewayBypassIdOf,
   encryptionCompatible,
   REFUSAL_SIP,
   type CallDecision,
