@@ -28,3 +28,4 @@ export {
 export * from './sdp.js';
 export { Dialog, dialogKey } from './dialog.js';
 export * from './user-agent.js';
+export * from './b2bua.js';

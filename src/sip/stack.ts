@@ -127,6 +127,8 @@ export class SipStack {
   };
   #closed = false;
   #closing: Promise<void> | undefined;
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
 
   /** The request delegate. Requests arriving while it is unset are answered 503. */
   onRequest: ((request: IncomingRequest) => void) | undefined;
@@ -309,7 +311,9 @@ export class SipStack {
     }
     this.#stats.sent++;
     this.#observe('out', message, remote, data);
+    this.#inFlight++;
     this.#socket.send(data, remote.port, remote.address, (error) => {
+      this.#sent();
       if (error) {
         this.#stats.sendErrors++;
         this.#log.warn({ err: error, remote }, 'SIP send failed');
@@ -329,6 +333,13 @@ export class SipStack {
     const observer = this.observer;
     if (observer) {
       this.#guard('observer', () => observer(dir, message, remote, data.toString('latin1')));
+    }
+  }
+
+  #sent(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) {
+      this.#drained?.();
     }
   }
 
@@ -362,7 +373,9 @@ export class SipStack {
             const out = Buffer.from(decoded.response, 'latin1');
             this.#stats.sent++;
             this.#observe('out', undefined, remote, out);
+            this.#inFlight++;
             this.#socket.send(out, remote.port, remote.address, (error) => {
+              this.#sent();
               if (error) {
                 this.#stats.sendErrors++;
                 this.#log.warn({ err: error, remote }, 'SIP send failed');
@@ -492,13 +505,29 @@ export class SipStack {
     }
     this.#clients.clear();
     this.#servers.clear();
-    this.#closing = new Promise<void>((resolve) => {
-      try {
-        this.#socket.close(() => resolve());
-      } catch {
+    // Let datagrams already handed to the socket leave (a final 503 or BYE sent while
+    // closing), waiting at most 200 ms.
+    const drained = new Promise<void>((resolve) => {
+      if (this.#inFlight === 0) {
         resolve();
+        return;
       }
+      const timer = setTimeout(resolve, 200);
+      this.#drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
+    this.#closing = drained.then(
+      () =>
+        new Promise<void>((resolve) => {
+          try {
+            this.#socket.close(() => resolve());
+          } catch {
+            resolve();
+          }
+        }),
+    );
     this.#log.debug('SIP stack closed');
     return this.#closing;
   }

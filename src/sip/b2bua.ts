@@ -1,0 +1,351 @@
+/**
+ * A generic back-to-back user agent over two user agents, one per listener (the Mediation
+ * Server has a client-facing and a gateway-facing one). An INVITE on either side becomes an
+ * outgoing INVITE on the other; what to call and which SDP to offer and to answer is decided
+ * by a delegate, so the B2BUA itself holds no policy and touches no media.
+ *
+ * ```
+ *  caller          side A (UAS)     B2BUA      side B (UAC)         callee
+ *    |--- INVITE ---->|-- route() --> delegate                        |
+ *    |                |                    |----- INVITE (offer) ---->|
+ *    |<--- 180 -------|<------------------ relay provisional ---------|
+ *    |                |   answer(sdp) <-- delegate <---- 200 (answer) |
+ *    |<-- 200 (SDP) --|                    |------- ACK ------------->|
+ *    |--- ACK ------->|                                                |
+ *    |--- BYE ------->|------------------- BYE ---------------------->|
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../core/index.js';
+import { headerText, type SipRemote } from './message.js';
+import type { SipObserver } from './stack.js';
+import type { SipTimers } from './transaction.js';
+import {
+  UserAgent,
+  type CallEndCause,
+  type IncomingCall,
+  type OutgoingCall,
+} from './user-agent.js';
+
+/** The two listeners of the B2BUA. */
+export type B2buaSide = 'client' | 'gateway';
+
+/** The INVITE that reached the B2BUA, as shown to the delegate. */
+export interface B2buaIncoming {
+  /** The B2BUA's id for this call (stable across both legs). */
+  readonly id: string;
+  /** The listener the INVITE arrived on; the outgoing leg leaves from the other one. */
+  readonly side: B2buaSide;
+  /** The incoming call: `from`, `to`, `requestUri`, `offerSdp`, `remote`, `request`. */
+  readonly call: IncomingCall;
+}
+
+/** Where and how to place the outgoing leg. */
+export interface B2buaRoute {
+  /** Request-URI of the outgoing INVITE (an IPv4 SIP URI unless `targetAddress` is set). */
+  readonly target: string;
+  /** The SDP offer for the outgoing leg. */
+  readonly offerSdp: string;
+  /** From URI of the outgoing leg; the outgoing UA's own URI by default. */
+  readonly from?: string;
+  /** From display name of the outgoing leg. */
+  readonly fromName?: string;
+  /** To URI of the outgoing leg; `target` by default. */
+  readonly to?: string;
+  /** Explicit next hop; the target's host and port by default. */
+  readonly targetAddress?: SipRemote;
+  /** Extra headers for the outgoing INVITE. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A refusal to route: the caller gets this final status. */
+export interface B2buaReject {
+  readonly reject: number;
+  readonly reason?: string;
+}
+
+/** Why a B2BUA call ended. */
+export type B2buaEndCause =
+  | 'caller-bye'
+  | 'callee-bye'
+  | 'cancelled'
+  | 'route-rejected'
+  | 'callee-rejected'
+  | 'too-many-hops'
+  | 'no-ack'
+  | 'failed'
+  | 'closed';
+
+/** The record of a finished call. */
+export interface B2buaCallRecord {
+  readonly id: string;
+  readonly side: B2buaSide;
+  readonly cause: B2buaEndCause;
+  /** The final status the caller got when the call was not answered. */
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+  readonly inboundCallId: string;
+  readonly outboundCallId: string | undefined;
+  /** Whether the call was answered on both legs. */
+  readonly answered: boolean;
+}
+
+/** Decisions the B2BUA leaves to its owner. */
+export interface B2buaDelegate {
+  /** Decides the outgoing leg for a new INVITE, or refuses it. */
+  route(incoming: B2buaIncoming): Promise<B2buaRoute | B2buaReject>;
+  /**
+   * Receives the callee's SDP answer and returns the SDP to answer the caller with (the
+   * callee's own for bypass, the relay's address for relayed media).
+   */
+  answer(answerSdp: string, incoming: B2buaIncoming): Promise<string> | string;
+  /** Told when a call ends, with its cause. */
+  ended?(record: B2buaCallRecord): void;
+}
+
+/** Events of the B2BUA. */
+export type B2buaEvents = {
+  'call-ended': [record: B2buaCallRecord];
+};
+
+/** Options of {@link B2bua.create}. */
+export interface B2buaCreateOptions {
+  /** The client-facing listener's address (and port, 0 by default). */
+  readonly client: { readonly address: string; readonly port?: number };
+  /** The gateway-facing listener's address (and port, 0 by default). */
+  readonly gateway: { readonly address: string; readonly port?: number };
+  readonly delegate: B2buaDelegate;
+  readonly logger: Logger;
+  readonly timers?: Partial<SipTimers>;
+  readonly observer?: SipObserver;
+  /** The user part of both listeners' URIs; `mediation` by default. */
+  readonly user?: string;
+}
+
+/** One call through the B2BUA. */
+class B2buaCall {
+  readonly incoming: B2buaIncoming;
+  outbound: OutgoingCall | undefined;
+  answered = false;
+  done = false;
+  cancelled = false;
+
+  constructor(incoming: B2buaIncoming) {
+    this.incoming = incoming;
+  }
+}
+
+let callCounter = 0;
+
+/** A back-to-back user agent over a client-facing and a gateway-facing user agent. */
+export class B2bua extends EventEmitter<B2buaEvents> {
+  readonly #uas: Readonly<Record<B2buaSide, UserAgent>>;
+  readonly #delegate: B2buaDelegate;
+  readonly #log: Logger;
+  readonly #calls = new Set<B2buaCall>();
+  #closed = false;
+
+  /** Builds a B2BUA over two existing user agents (it takes over their `onInvite`). */
+  constructor(
+    uas: { client: UserAgent; gateway: UserAgent },
+    delegate: B2buaDelegate,
+    logger: Logger,
+  ) {
+    super();
+    this.#uas = { client: uas.client, gateway: uas.gateway };
+    this.#delegate = delegate;
+    this.#log = logger.child({ mod: 'sip.b2bua' });
+    uas.client.onInvite = (call) => this.#onInvite('client', call);
+    uas.gateway.onInvite = (call) => this.#onInvite('gateway', call);
+  }
+
+  /**
+   * Binds both listeners and creates the B2BUA.
+   * @throws {SimError} `SIM_ERR_SIP_BIND` when a listener cannot be bound.
+   */
+  static async create(options: B2buaCreateOptions): Promise<B2bua> {
+    const common = {
+      logger: options.logger,
+      user: options.user ?? 'mediation',
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
+    };
+    const client = await UserAgent.create({ ...common, ...options.client });
+    let gateway: UserAgent;
+    try {
+      gateway = await UserAgent.create({ ...common, ...options.gateway });
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+    return new B2bua({ client, gateway }, options.delegate, options.logger);
+  }
+
+  /** The user agent of a listener. */
+  ua(side: B2buaSide): UserAgent {
+    return this.#uas[side];
+  }
+
+  /** Calls in progress. */
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  #other(side: B2buaSide): B2buaSide {
+    return side === 'client' ? 'gateway' : 'client';
+  }
+
+  #onInvite(side: B2buaSide, call: IncomingCall): void {
+    const id = `b2b-${++callCounter}`;
+    const incoming: B2buaIncoming = { id, side, call };
+    const c = new B2buaCall(incoming);
+    const log = this.#log.child({ callId: call.callId, b2b: id });
+    // RFC 3261 section 16.3 step 3 applies to what we relay: a request that may not travel
+    // further gets 483 and no outgoing leg.
+    const mf = headerText(call.request, 'max-forwards');
+    const maxForwards = mf === undefined ? 70 : Math.min(Number(mf), 255);
+    if (maxForwards <= 0) {
+      call.reject(483, 'Too Many Hops');
+      this.#end(c, 'too-many-hops', 483, 'Too Many Hops');
+      return;
+    }
+    this.#calls.add(c);
+    call.on('cancelled', () => {
+      c.cancelled = true;
+      if (c.outbound) {
+        c.outbound.cancel();
+      } else {
+        this.#end(c, 'cancelled', 487, 'Request Terminated');
+      }
+    });
+    call.on('ended', (cause: CallEndCause) => {
+      void c.outbound?.bye();
+      this.#end(
+        c,
+        cause === 'no-ack' ? 'no-ack' : cause === 'closed' ? 'closed' : 'caller-bye',
+        undefined,
+        undefined,
+      );
+    });
+    this.#delegate.route(incoming).then(
+      (route) => this.#place(c, route, maxForwards - 1, log),
+      (e: unknown) => {
+        log.error({ err: e }, 'B2BUA route delegate failed');
+        call.reject(500, 'Server Internal Error');
+        this.#end(c, 'failed', 500, 'Server Internal Error');
+      },
+    );
+  }
+
+  #place(c: B2buaCall, route: B2buaRoute | B2buaReject, maxForwards: number, log: Logger): void {
+    const call = c.incoming.call;
+    if (c.done || c.cancelled || this.#closed) {
+      return;
+    }
+    if ('reject' in route) {
+      log.debug({ status: route.reject }, 'route refused');
+      call.reject(route.reject, route.reason);
+      this.#end(c, 'route-rejected', route.reject, route.reason);
+      return;
+    }
+    const ua = this.#uas[this.#other(c.incoming.side)];
+    const outbound = ua.invite(
+      route.target,
+      route.offerSdp,
+      {
+        provisional: (info) => call.ring(info.status, info.reason),
+        answered: (sdp) => this.#answered(c, sdp, log),
+        failed: (status, reason) => {
+          if (c.cancelled) {
+            this.#end(c, 'cancelled', 487, 'Request Terminated');
+            return;
+          }
+          call.reject(status, reason);
+          this.#end(c, 'callee-rejected', status, reason);
+        },
+        ended: (cause) => {
+          if (cause === 'remote-bye') {
+            void call.bye();
+            this.#end(c, 'callee-bye', undefined, undefined);
+          }
+        },
+      },
+      {
+        maxForwards,
+        ...(route.from === undefined ? {} : { from: route.from }),
+        ...(route.fromName === undefined ? {} : { fromName: route.fromName }),
+        ...(route.to === undefined ? {} : { to: route.to }),
+        ...(route.headers === undefined ? {} : { headers: route.headers }),
+      },
+      route.targetAddress,
+    );
+    c.outbound = outbound;
+  }
+
+  #answered(c: B2buaCall, sdp: string, log: Logger): void {
+    const call = c.incoming.call;
+    if (c.done || c.cancelled || call.state !== 'ringing') {
+      // The caller went away while the callee answered: end the far leg.
+      void c.outbound?.bye();
+      this.#end(c, 'cancelled', 487, 'Request Terminated');
+      return;
+    }
+    Promise.resolve()
+      .then(() => this.#delegate.answer(sdp, c.incoming))
+      .then(
+        (answer) => {
+          if (call.state !== 'ringing') {
+            void c.outbound?.bye();
+            return;
+          }
+          c.answered = true;
+          call.answer(answer);
+        },
+        (e: unknown) => {
+          log.error({ err: e }, 'B2BUA answer delegate failed');
+          call.reject(500, 'Server Internal Error');
+          void c.outbound?.bye();
+          this.#end(c, 'failed', 500, 'Server Internal Error');
+        },
+      );
+  }
+
+  #end(
+    c: B2buaCall,
+    cause: B2buaEndCause,
+    status: number | undefined,
+    reason: string | undefined,
+  ): void {
+    if (c.done) {
+      return;
+    }
+    c.done = true;
+    this.#calls.delete(c);
+    const record: B2buaCallRecord = {
+      id: c.incoming.id,
+      side: c.incoming.side,
+      cause,
+      status,
+      reason,
+      inboundCallId: c.incoming.call.callId,
+      outboundCallId: c.outbound?.callId,
+      answered: c.answered,
+    };
+    this.#log.debug({ ...record }, 'B2BUA call ended');
+    try {
+      this.#delegate.ended?.(record);
+    } catch (e) {
+      this.#log.error({ err: e }, 'B2BUA ended delegate threw');
+    }
+    this.emit('call-ended', record);
+  }
+
+  /** Ends every call (BYE or 503) and closes both listeners. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const c of [...this.#calls]) {
+      this.#end(c, 'closed', undefined, undefined);
+    }
+    await Promise.all([this.#uas.client.close(), this.#uas.gateway.close()]);
+  }
+}

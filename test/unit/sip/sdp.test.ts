@@ -1,0 +1,121 @@
+/**
+ * SDP offers and answers, compared as parsed objects.
+ */
+import { parse } from 'sdp-transform';
+import { describe, expect, it } from 'vitest';
+import {
+  BYPASS_ID_ATTRIBUTE,
+  buildAnswer,
+  buildOffer,
+  bypassIdOf,
+  codecsOf,
+  mediaAddressOf,
+} from '../../../src/sip/index.js';
+
+describe('buildOffer', () => {
+  it('describes one audio stream with address, port, PCMU/PCMA, RTCP and the bypass ID', () => {
+    const sdp = buildOffer({ address: '192.0.2.10', port: 40000, bypassId: 'b-1', sessionId: 7 });
+    const parsed = parse(sdp);
+    expect(parsed.connection).toEqual({ version: 4, ip: '192.0.2.10' });
+    expect(parsed.origin).toMatchObject({ sessionId: 7, address: '192.0.2.10' });
+    expect(parsed.media).toHaveLength(1);
+    const audio = parsed.media[0]!;
+    expect(audio).toMatchObject({
+      type: 'audio',
+      port: 40000,
+      protocol: 'RTP/AVP',
+      payloads: '0 8',
+    });
+    expect(audio.rtp).toEqual([
+      { payload: 0, codec: 'PCMU', rate: 8000 },
+      { payload: 8, codec: 'PCMA', rate: 8000 },
+    ]);
+    expect(audio.rtcp).toEqual({ port: 40001, netType: 'IN', ipVer: 4, address: '192.0.2.10' });
+    expect(audio.invalid).toEqual([{ value: `${BYPASS_ID_ATTRIBUTE}:b-1` }]);
+    expect(BYPASS_ID_ATTRIBUTE).toBe('x-bypassid');
+  });
+
+  it('names other codecs and telephone-event, and leaves out the bypass ID when not given', () => {
+    const sdp = buildOffer({
+      address: '192.0.2.10',
+      port: 40002,
+      rtcpPort: 40100,
+      codecs: ['G722', 'opus', 'telephone-event'],
+    });
+    const audio = parse(sdp).media[0]!;
+    expect(audio.rtp).toEqual([
+      { payload: 9, codec: 'G722', rate: 8000 },
+      { payload: 111, codec: 'opus', rate: 48000, encoding: 2 },
+      { payload: 101, codec: 'telephone-event', rate: 8000 },
+    ]);
+    expect(audio.fmtp).toEqual([{ payload: 101, config: '0-16' }]);
+    expect(audio.rtcp?.port).toBe(40100);
+    expect(audio.invalid).toBeUndefined();
+    expect(bypassIdOf(sdp)).toBeUndefined();
+  });
+});
+
+describe('buildAnswer', () => {
+  it('picks the first codec of the offer that the answerer supports, keeping its payload type', () => {
+    const offer = buildOffer({
+      address: '192.0.2.10',
+      port: 40000,
+      codecs: ['G722', 'PCMA', 'PCMU', 'telephone-event'],
+    });
+    const answer = buildAnswer(offer, {
+      address: '203.0.113.30',
+      port: 42000,
+      codecs: ['PCMU', 'PCMA', 'telephone-event'],
+    });
+    const audio = parse(answer).media[0]!;
+    expect(audio.rtp).toEqual([
+      { payload: 8, codec: 'PCMA', rate: 8000 },
+      { payload: 101, codec: 'telephone-event', rate: 8000 },
+    ]);
+    expect(mediaAddressOf(answer)).toEqual({
+      address: '203.0.113.30',
+      port: 42000,
+      rtcpPort: 42001,
+    });
+    expect(codecsOf(answer)).toEqual(['PCMA', 'telephone-event']);
+  });
+
+  it('names static payload types that the offer lists without rtpmap (RFC 3551)', () => {
+    const offer =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 18 0\r\n';
+    expect(codecsOf(offer)).toEqual(['G729', 'PCMU']);
+    const answer = buildAnswer(offer, { address: '192.0.2.2', port: 6000 });
+    expect(codecsOf(answer)).toEqual(['PCMU']);
+  });
+
+  it('refuses an offer without a common codec or without audio, with a stable code', () => {
+    const offer = buildOffer({ address: '192.0.2.10', port: 40000, codecs: ['G722'] });
+    expect(() => buildAnswer(offer, { address: '192.0.2.2', port: 6000 })).toThrow(
+      expect.objectContaining({
+        code: 'SIM_ERR_SIP_BAD_MESSAGE',
+        details: { reason: 'no-common-codec', offered: ['G722'] },
+      }),
+    );
+    expect(() => buildAnswer('not sdp', { address: '192.0.2.2', port: 6000 })).toThrow(
+      expect.objectContaining({ details: { reason: 'no-audio' } }),
+    );
+  });
+});
+
+describe('readers', () => {
+  it('mediaAddressOf prefers the media-level c= over the session-level one', () => {
+    const sdp =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n' +
+      'm=video 7000 RTP/AVP 96\r\nm=audio 5000 RTP/AVP 0\r\nc=IN IP4 192.0.2.99\r\na=x-bypassid:gw-7\r\n';
+    expect(mediaAddressOf(sdp)).toEqual({ address: '192.0.2.99', port: 5000, rtcpPort: undefined });
+    expect(bypassIdOf(sdp)).toBe('gw-7');
+  });
+
+  it('returns nothing for an SDP without audio', () => {
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=video 7000 RTP/AVP 96\r\n';
+    expect(mediaAddressOf(sdp)).toBeUndefined();
+    expect(bypassIdOf(sdp)).toBeUndefined();
+    expect(codecsOf(sdp)).toEqual([]);
+    expect(mediaAddressOf('')).toBeUndefined();
+  });
+});
