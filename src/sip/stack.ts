@@ -420,7 +420,7 @@ export class SipStack {
         via.params.rport = String(remote.port);
       }
     }
-    const existing = this.#servers.get(serverKey(request));
+    const existing = this.#servers.get(serverKey(request, remote));
     if (existing) {
       existing.receive(request);
       return;
@@ -462,7 +462,7 @@ export class SipStack {
 
   /** RFC 3261 section 9.2: CANCEL is answered here; the INVITE's TU decides on 487. */
   #onCancel(cancel: SipRequest, tx: ServerTransaction): void {
-    const invite = this.#servers.get(serverKey(cancel, 'INVITE'));
+    const invite = this.#servers.get(serverKey(cancel, tx.remote, 'INVITE'));
     if (!invite) {
       tx.respond(buildResponse(cancel, 481, 'Call/Transaction Does Not Exist'));
       return;

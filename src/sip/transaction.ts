@@ -38,18 +38,22 @@ export function clientKey(message: SipMessage): string {
 /**
  * Server transaction key. RFC 3261 section 17.2.3: branch, sent-by and method (ACK matches
  * INVITE) when the branch carries the magic cookie; otherwise the RFC 2543 fallback of
- * Call-ID, CSeq number, From tag and top Via.
+ * Call-ID, CSeq number, From tag and top Via. The source transport address is part of the
+ * key as well: a retransmission comes from where the original came from, and unrelated
+ * requests that reuse a branch value (the RFC 4475 corpus does) stay separate transactions
+ * instead of being answered as retransmissions towards another peer.
  */
-export function serverKey(request: SipRequest, method = request.method): string {
+export function serverKey(request: SipRequest, remote: SipRemote, method = request.method): string {
   const via = request.headers.via[0];
   const m = method === 'ACK' ? 'INVITE' : method;
   const branch = via?.params.branch ?? '';
   const sentBy = `${via?.host ?? ''}:${via?.port ?? 5060}`;
+  const source = `${remote.address}:${remote.port}`;
   if (branch.startsWith(BRANCH_COOKIE) && branch.length > BRANCH_COOKIE.length) {
-    return `${branch}|${sentBy}|${m}`;
+    return `${branch}|${sentBy}|${m}|${source}`;
   }
   const fromTag = request.headers.from.params.tag ?? '';
-  return `2543|${request.headers['call-id']}|${request.headers.cseq.seq}|${fromTag}|${sentBy}|${m}`;
+  return `2543|${request.headers['call-id']}|${request.headers.cseq.seq}|${fromTag}|${sentBy}|${m}|${source}`;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -308,7 +312,7 @@ export class ServerTransaction extends Base {
   onAckTimeout: (() => void) | undefined;
 
   constructor(host: TransactionHost, request: SipRequest, remote: SipRemote) {
-    super(host, serverKey(request));
+    super(host, serverKey(request, remote));
     this.request = request;
     this.remote = remote;
     this.#invite = request.method === 'INVITE';
