@@ -103,6 +103,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case '--help':
       case 'help': {
         const topic = rest[0];
+        if (topic === 'run') {
+          io.stdout.write((await import('./run-command.js')).RUN_HELP);
+          return ExitCode.OK;
+        }
         io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : USAGE);
         return command === undefined ? ExitCode.USAGE : ExitCode.OK;
       }
@@ -112,6 +116,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return ExitCode.OK;
       case 'validate':
         return await validateCommand(rest, io);
+      case 'run':
+        return await (await import('./run-command.js')).runCommand(rest, io);
       case 'explain':
         return await explainCommand(rest, io);
       default:

@@ -159,9 +159,14 @@ export function observeCall(
     });
   } else if (direction === 'one-way') {
     const dead = forward.complete ? backward : forward;
+    const from = dead.hops[0] ?? '?';
+    const last = dead.hops[dead.hops.length - 1] ?? '?';
     divergences.push({
       kind: 'one-way-media',
-      detail: `${dead === forward ? 'caller -> callee' : 'callee -> caller'} media stopped at ${dead.hops[dead.hops.length - 1] ?? '?'}`,
+      detail:
+        dead.hops.length === 1
+          ? `${dead === forward ? 'caller -> callee' : 'callee -> caller'} media from ${from} was accepted by no host`
+          : `${dead === forward ? 'caller -> callee' : 'callee -> caller'} media stopped at ${last}`,
     });
   }
   if (decision.bypass) {

@@ -99,7 +99,9 @@ describe('observeCall', () => {
     );
     expect(o.media).toBe('one-way');
     expect(o.divergences.map((d) => d.kind)).toEqual(['one-way-media', 'dropped']);
-    expect(o.divergences[0]?.detail).toContain('caller -> callee media stopped at alice');
+    expect(o.divergences[0]?.detail).toContain(
+      'caller -> callee media from alice was accepted by no host',
+    );
   });
 
   it('flags no media on an admitted call, and media on a refused one', () => {

@@ -1,0 +1,1045 @@
+import type { Logger } from '../core/index.js';
+import { createRelay, type Relay, type RelaySessionStats } from '../media/index.js';
+import {
+  gatewayBypassIdOf,
+  provisionedBypassId,
+  REFUSAL_SIP,
+  type CallDecision,
+} from '../policy/index.js';
+import type {
+  CallEndState,
+  HostDrop,
+  ReceivedStream,
+  RunCallInput,
+  SipLogEntry,
+} from '../report/index.js';
+import type { Call, Client, Gateway, MediationServer, Scenario } from '../scenario/index.js';
+import {
+  buildAnswer,
+  buildOffer,
+  bypassIdOf,
+  codecsOf,
+  headerText,
+  mediaAddressOf,
+  UserAgent,
+  type IncomingCall,
+  type OutgoingCall,
+  type SipMessage,
+} from '../sip/index.js';
+import { Topology } from '../topology/index.js';
+import { assignLoopback, type Addressing } from './addressing.js';
+import type { MediaFactory, MediaSession } from './media-session.js';
+import { PolicyService } from './policy-service.js';
+
+/** The header that tells every host which scenario call a SIP dialog belongs to. */
+export const CALL_HEADER = 'x-mediapath-call';
+
+export interface LabOptions {
+  readonly logger: Logger;
+  readonly media: MediaFactory;
+  /** Called about twice a second with the run's progress. */
+  readonly onProgress?: (p: LabProgress) => void;
+  /** Aborts the run (Ctrl-C): every call is torn down and every socket closed. */
+  readonly signal?: AbortSignal;
+  /** How long after the last call's planned end the run waits for stragglers. */
+  readonly graceMs?: number;
+}
+
+export interface LabProgress {
+  readonly elapsedMs: number;
+  readonly plannedMs: number;
+  readonly total: number;
+  readonly started: number;
+  readonly ended: number;
+}
+
+export interface LabResult {
+  readonly calls: readonly RunCallInput[];
+  readonly addressing: Addressing;
+  readonly durationMs: number;
+  readonly aborted: boolean;
+}
+
+/** Per-call bookkeeping while the run goes on. */
+class CallRecord {
+  readonly call: Call;
+  decision: CallDecision | null = null;
+  finalStatus: number | null = null;
+  finalReason: string | null = null;
+  state: CallEndState | null = null;
+  readonly sessions: MediaSession[] = [];
+  readonly relayStats: {
+    host: string;
+    stats: RelaySessionStats;
+    resolve: (a: string) => string | null;
+  }[] = [];
+  readonly sip: SipLogEntry[] = [];
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+
+  constructor(call: Call) {
+    this.call = call;
+    this.done = new Promise((r) => {
+      this.#resolve = r;
+    });
+  }
+
+  finish(state: CallEndState, status: number | null, reason: string | null): void {
+    if (this.state !== null) {
+      return;
+    }
+    this.state = state;
+    this.finalStatus = status;
+    this.finalReason = reason;
+    this.#resolve();
+  }
+}
+
+const PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8 };
+
+/**
+ * Runs a scenario live on loopback: every host is a real SIP endpoint on its own 127.x
+ * address, every call a real SIP dialog with real RTP for its duration. Returns what each call
+ * did, for the report. Cleans up every socket and timer, also on abort or failure.
+ */
+export async function runLab(scenario: Scenario, options: LabOptions): Promise<LabResult> {
+  const lab = new Lab(scenario, options);
+  try {
+    return await lab.run();
+  } finally {
+    await lab.close();
+  }
+}
+
+class Lab {
+  readonly #s: Scenario;
+  readonly #o: LabOptions;
+  readonly #log: Logger;
+  readonly #topo: Topology;
+  readonly #addr: Addressing;
+  readonly #policy: PolicyService;
+  readonly #uas = new Map<string, UserAgent>();
+  readonly #msGatewaySide = new Map<string, UserAgent>();
+  readonly #records = new Map<string, CallRecord>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #sipCallToScenario = new Map<string, string>();
+  /** Client-facing address of each relay session, for the answer to the client. */
+  readonly #relayLegA = new Map<string, { address: string; port: number }>();
+  #relay: Relay | null = null;
+  #t0 = 0;
+  #closed = false;
+
+  constructor(s: Scenario, o: LabOptions) {
+    this.#s = s;
+    this.#o = o;
+    this.#log = o.logger.child({ mod: 'lab' });
+    this.#topo = new Topology(s);
+    this.#addr = assignLoopback(s);
+    this.#policy = new PolicyService(this.#topo);
+  }
+
+  async run(): Promise<LabResult> {
+    await this.#bindHosts();
+    this.#t0 = performance.now();
+    const calls = [...this.#s.calls].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
+    const plannedMs = Math.max(0, ...calls.map((c) => c.atMs + c.durationMs));
+    for (const call of calls) {
+      const rec = new CallRecord(call);
+      this.#records.set(call.id, rec);
+      this.#later(call.atMs, () => {
+        this.#startCall(rec);
+      });
+    }
+    let aborted = false;
+    const progress = setInterval(() => {
+      this.#o.onProgress?.({
+        elapsedMs: performance.now() - this.#t0,
+        plannedMs,
+        total: calls.length,
+        started: [...this.#records.values()].filter((r) => r.decision !== null || r.state !== null)
+          .length,
+        ended: [...this.#records.values()].filter((r) => r.state !== null).length,
+      });
+    }, 500);
+    try {
+      const all = Promise.all([...this.#records.values()].map((r) => r.done));
+      const deadline = new Promise<'timeout'>((resolve) => {
+        this.#later(plannedMs + (this.#o.graceMs ?? 10_000), () => {
+          resolve('timeout');
+        });
+      });
+      const abort = new Promise<'abort'>((resolve) => {
+        if (this.#o.signal?.aborted) {
+          resolve('abort');
+        }
+        this.#o.signal?.addEventListener('abort', () => {
+          resolve('abort');
+        });
+      });
+      const outcome = await Promise.race([all.then(() => 'done' as const), deadline, abort]);
+      aborted = outcome === 'abort';
+      for (const r of this.#records.values()) {
+        if (r.state === null) {
+          r.finish(
+            aborted ? 'cancelled' : 'timeout',
+            r.finalStatus,
+            aborted ? 'run interrupted' : 'no final outcome before the run ended',
+          );
+        }
+      }
+    } finally {
+      clearInterval(progress);
+    }
+    // Let the last BYEs and RTCP settle, then read every media session.
+    await delay(150);
+    const inputs: RunCallInput[] = [];
+    for (const rec of this.#records.values()) {
+      inputs.push(this.#collect(rec));
+    }
+    return {
+      calls: inputs,
+      addressing: this.#addr,
+      durationMs: performance.now() - this.#t0,
+      aborted,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    for (const t of this.#timers) {
+      clearTimeout(t);
+    }
+    this.#timers.clear();
+    const closing: Promise<unknown>[] = [];
+    for (const rec of this.#records.values()) {
+      for (const m of rec.sessions) {
+        closing.push(m.close().catch(() => undefined));
+      }
+    }
+    for (const ua of [...this.#uas.values(), ...this.#msGatewaySide.values()]) {
+      closing.push(ua.close().catch(() => undefined));
+    }
+    if (this.#relay) {
+      closing.push(this.#relay.shutdown().catch(() => undefined));
+    }
+    closing.push(this.#o.media.close().catch(() => undefined));
+    await Promise.all(closing);
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      if (!this.#closed) {
+        fn();
+      }
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  #elapsed(): number {
+    return Math.round(performance.now() - this.#t0);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Hosts.
+
+  async #bindHosts(): Promise<void> {
+    const h = this.#s.hosts;
+    this.#relay = await createRelay({ workers: 0, inactivityTimeoutMs: 0 }, this.#log);
+    const observe =
+      (host: string) =>
+      (
+        dir: 'in' | 'out',
+        message: SipMessage | undefined,
+        remote: { address: string; port: number },
+        raw: string,
+      ) => {
+        this.#logSip(host, dir, message, remote, raw);
+      };
+    const bind = async (host: string, address: string): Promise<UserAgent> => {
+      const ua = await UserAgent.create({
+        address,
+        port: 0,
+        logger: this.#log.child({ host }),
+        observer: observe(host),
+        user: host,
+      });
+      return ua;
+    };
+    for (const m of h.mediationServers) {
+      const client = await bind(m.name, this.#addr.addressOf(m.name));
+      const gateway = await bind(m.name, this.#addr.gatewaySideOf(m.name));
+      client.onInvite = (inc) => {
+        this.#msOutbound(m, inc, gateway);
+      };
+      gateway.onInvite = (inc) => {
+        this.#msInbound(m, inc, client);
+      };
+      this.#uas.set(m.name, client);
+      this.#msGatewaySide.set(m.name, gateway);
+    }
+    for (const g of h.gateways) {
+      const ua = await bind(g.name, this.#addr.addressOf(g.name));
+      ua.onInvite = (inc) => {
+        void this.#answerAt(g.name, inc, this.#gatewayAccepts(g));
+      };
+      this.#uas.set(g.name, ua);
+    }
+    for (const c of h.clients) {
+      const ua = await bind(c.name, this.#addr.addressOf(c.name));
+      ua.onInvite = (inc) => {
+        this.#clientIncoming(c, inc);
+      };
+      this.#uas.set(c.name, ua);
+    }
+    for (const v of h.voicemail) {
+      const ua = await bind(v.name, this.#addr.addressOf(v.name));
+      ua.onInvite = (inc) => {
+        void this.#answerAt(v.name, inc, null);
+      };
+      this.#uas.set(v.name, ua);
+    }
+  }
+
+  #uri(host: string, user: string, side: 'client' | 'gateway' = 'client'): string {
+    const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
+    if (!ua) {
+      throw new TypeError(`host ${host} has no SIP listener`);
+    }
+    return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
+  }
+
+  /** An SBC that accepts media only from the Mediation Server drops everything else. */
+  #gatewayAccepts(g: Gateway): ((address: string) => boolean) | null {
+    if (g.acceptsMediaFrom !== 'mediation-server') {
+      return null;
+    }
+    const ms = this.#addr.gatewaySideOf(g.mediationServer);
+    return (address) => address === ms;
+  }
+
+  #logSip(
+    host: string,
+    dir: 'in' | 'out',
+    message: SipMessage | undefined,
+    remote: { address: string; port: number },
+    raw: string,
+  ): void {
+    const sipCallId = message ? headerText(message, 'call-id') : undefined;
+    const tag = message ? headerText(message, CALL_HEADER) : undefined;
+    if (sipCallId && tag) {
+      this.#sipCallToScenario.set(sipCallId, tag);
+    }
+    const scenarioId = tag ?? (sipCallId ? this.#sipCallToScenario.get(sipCallId) : undefined);
+    const rec = scenarioId ? this.#records.get(scenarioId) : undefined;
+    if (!rec) {
+      return;
+    }
+    const firstLine = raw.slice(0, raw.includes('\r\n') ? raw.indexOf('\r\n') : raw.length);
+    rec.sip.push({
+      t: this.#elapsed(),
+      host,
+      dir,
+      peer: this.#addr.hostOf(remote.address) ?? `${remote.address}:${remote.port}`,
+      summary: firstLine.startsWith('SIP/2.0 ')
+        ? firstLine.slice(8)
+        : firstLine.replace(/ SIP\/2\.0$/, ''),
+      callId: sipCallId ?? '',
+      text: raw,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Calls.
+
+  #startCall(rec: CallRecord): void {
+    const call = rec.call;
+    try {
+      if (call.kind === 'outbound-pstn') {
+        void this.#clientCallsOut(rec);
+      } else if (call.kind === 'inbound-pstn') {
+        void this.#gatewayCallsIn(rec);
+      } else {
+        void this.#clientCallsClient(rec);
+      }
+    } catch (e) {
+      this.#log.error({ err: e, call: call.id }, 'call failed to start');
+      rec.finish('failed', null, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  #codec(call: Call): string {
+    return call.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+  }
+
+  async #openMedia(
+    rec: CallRecord,
+    host: string,
+    acceptFrom: ((a: string) => boolean) | null,
+  ): Promise<MediaSession> {
+    const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
+      payloadType: PT[this.#codec(rec.call)] ?? 0,
+      ...(acceptFrom
+        ? { acceptFrom, dropReason: 'accepts media only from the Mediation Server' }
+        : {}),
+    });
+    rec.sessions.push(m);
+    return m;
+  }
+
+  /** The caller's side of a call: places the INVITE, hangs up after the duration. */
+  #place(
+    rec: CallRecord,
+    caller: string,
+    uri: string,
+    media: MediaSession,
+    sdp: string,
+    extra: Record<string, string> = {},
+    onAnswer?: (answer: string) => Promise<TransportAddress | null>,
+  ): OutgoingCall {
+    const ua = this.#uas.get(caller);
+    if (!ua) {
+      throw new TypeError(`no SIP listener for ${caller}`);
+    }
+    const call = ua.invite(
+      uri,
+      sdp,
+      {
+        answered: (answer) => {
+          void (onAnswer ? onAnswer(answer) : Promise.resolve(null)).then((fixed) => {
+            const where = fixed ?? mediaAddressOf(answer);
+            if (where) {
+              media.setRemote(where.address, where.port);
+            }
+            media.start();
+          });
+          this.#later(rec.call.durationMs, () => {
+            media.stop();
+            void call.bye().finally(() => {
+              rec.finish('completed', 200, 'OK');
+            });
+          });
+        },
+        failed: (status, reason) => {
+          media.stop();
+          rec.finish(
+            status === 487 ? 'cancelled' : REFUSED.has(status) ? 'refused' : 'failed',
+            status,
+            reason,
+          );
+        },
+        ended: () => {
+          media.stop();
+          rec.finish('completed', 200, 'OK');
+        },
+      },
+      { headers: { [CALL_HEADER]: rec.call.id, ...extra } },
+    );
+    return call;
+  }
+
+  async #clientCallsOut(rec: CallRecord): Promise<void> {
+    const call = rec.call;
+    const client = this.#topo.client(call.from);
+    const gw = this.#topo.gateway(call.trunk ?? '');
+    if (!client || !gw) {
+      rec.finish('failed', null, 'unknown caller or trunk');
+      return;
+    }
+    const media = await this.#openMedia(rec, client.name, null);
+    const bypassId = provisionedBypassId(this.#topo, client)?.id;
+    const sdp = buildOffer({
+      address: media.address,
+      port: media.port,
+      rtcpPort: media.port,
+      codecs: [this.#codec(call)],
+      ...(bypassId ? { bypassId } : {}),
+    });
+    this.#place(
+      rec,
+      client.name,
+      this.#uri(gw.mediationServer, (call.number ?? gw.name).replace(/^\+/, '')),
+      media,
+      sdp,
+      { 'x-mediapath-trunk': gw.name },
+    );
+  }
+
+  async #gatewayCallsIn(rec: CallRecord): Promise<void> {
+    const call = rec.call;
+    const gw = this.#topo.gateway(call.from);
+    if (!gw) {
+      rec.finish('failed', null, 'unknown gateway');
+      return;
+    }
+    const media = await this.#openMedia(rec, gw.name, this.#gatewayAccepts(gw));
+    const sdp = buildOffer({
+      address: media.address,
+      port: media.port,
+      rtcpPort: media.port,
+      codecs: [this.#codec(call)],
+    });
+    this.#place(rec, gw.name, this.#uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
+  }
+
+  async #clientCallsClient(rec: CallRecord): Promise<void> {
+    const call = rec.call;
+    // The caller asks the Bandwidth Policy Service before placing the call (the callee's side
+    // enforces the same answer: the terminating entity holds the reservation).
+    const decision = this.#policy.decide(call);
+    rec.decision = decision;
+    const media = await this.#openMedia(rec, call.from, null);
+    const target =
+      decision.decision === 'CAC-REROUTED-VOICEMAIL' && decision.reroute?.via === 'voicemail'
+        ? decision.reroute.host
+        : call.to;
+    // Media through A/V Edge relays (an external party, or the Internet alternate path): the
+    // caller offers the Edge's far address, as a relayed ICE candidate would.
+    const edges = hopsBetween(decision.mediaPath, call.from, call.to).filter((h) =>
+      this.#isEdge(h),
+    );
+    if (edges.length > 0) {
+      const chain = await this.#edgeChain(rec, edges);
+      await chain.setClientPeer({ address: media.address, port: media.port });
+      const sdp = buildOffer({
+        address: chain.farFacing.address,
+        port: chain.farFacing.port,
+        rtcpPort: chain.farFacing.port,
+        codecs: [this.#codec(call)],
+      });
+      this.#place(rec, call.from, this.#uri(target, call.to), media, sdp, {}, async (answer) => {
+        const callee = mediaAddressOf(answer);
+        if (callee) {
+          await chain.setFarPeer(callee);
+        }
+        return chain.clientFacing;
+      });
+      return;
+    }
+    const sdp = buildOffer({
+      address: media.address,
+      port: media.port,
+      rtcpPort: media.port,
+      codecs: [this.#codec(call)],
+    });
+    this.#place(rec, call.from, this.#uri(target, call.to), media, sdp);
+  }
+
+  /** A client answers: an inbound PSTN call from its Mediation Server, or a client-to-client call. */
+  #clientIncoming(client: Client, inc: IncomingCall): void {
+    const id = headerText(inc.request, CALL_HEADER);
+    const rec = id ? this.#records.get(id) : undefined;
+    if (!rec) {
+      inc.reject(404, 'Unknown call');
+      return;
+    }
+    if (rec.call.kind === 'p2p') {
+      const d = this.#policy.decisionOf(rec.call.id);
+      if (d?.decision === 'REJECTED') {
+        inc.reject(
+          d.sip?.status ?? REFUSAL_SIP.bandwidth.status,
+          d.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
+        );
+        return;
+      }
+    }
+    void (async () => {
+      const media = await this.#openMedia(rec, client.name, null);
+      // b.1 #12 inbound: the client compares its own bypass ID with the gateway's that the
+      // Mediation Server offered; on a match it takes the gateway's address, else the relay.
+      const offeredId = bypassIdOf(inc.offerSdp);
+      const mine = provisionedBypassId(this.#topo, client)?.id;
+      const direct = mediaAddressOf(inc.offerSdp);
+      const relay = relayCandidateOf(inc.offerSdp);
+      const bypass = offeredId !== undefined && offeredId === mine;
+      const target = bypass || !relay ? direct : relay;
+      const answer = buildAnswer(inc.offerSdp, {
+        address: media.address,
+        port: media.port,
+        rtcpPort: media.port,
+        codecs: codecsOf(inc.offerSdp).filter((c) => c === 'PCMU' || c === 'PCMA'),
+        ...(bypass && mine ? { bypassId: mine } : {}),
+      });
+      if (target) {
+        media.setRemote(target.address, target.port);
+      }
+      inc.once('acked', () => {
+        media.start();
+      });
+      inc.once('ended', () => {
+        media.stop();
+      });
+      inc.once('cancelled', () => {
+        media.stop();
+      });
+      inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
+    })().catch((e: unknown) => {
+      this.#log.error({ err: e }, 'client failed to answer');
+      inc.reject(500, 'Server Internal Error');
+    });
+  }
+
+  /** A gateway or voice mail server answers and sends media to where the offer says. */
+  async #answerAt(
+    host: string,
+    inc: IncomingCall,
+    acceptFrom: ((a: string) => boolean) | null,
+  ): Promise<void> {
+    const id = headerText(inc.request, CALL_HEADER);
+    const rec = id ? this.#records.get(id) : undefined;
+    if (!rec) {
+      inc.reject(404, 'Unknown call');
+      return;
+    }
+    const media = await this.#openMedia(rec, host, acceptFrom);
+    const where = mediaAddressOf(inc.offerSdp);
+    if (where) {
+      media.setRemote(where.address, where.port);
+    }
+    inc.ring();
+    inc.once('acked', () => {
+      media.start();
+    });
+    inc.once('ended', () => {
+      media.stop();
+    });
+    inc.once('cancelled', () => {
+      media.stop();
+    });
+    inc.answer(
+      buildAnswer(inc.offerSdp, {
+        address: media.address,
+        port: media.port,
+        rtcpPort: media.port,
+        codecs: ['PCMU', 'PCMA'],
+      }),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The Mediation Server: a B2BUA that consults policy and the relay.
+
+  #msOutbound(ms: MediationServer, inc: IncomingCall, gatewaySide: UserAgent): void {
+    const id = headerText(inc.request, CALL_HEADER);
+    const rec = id ? this.#records.get(id) : undefined;
+    if (!rec) {
+      inc.reject(404, 'Unknown call');
+      return;
+    }
+    const decision = this.#policy.decide(rec.call);
+    rec.decision = decision;
+    if (decision.decision === 'REJECTED') {
+      inc.reject(decision.sip?.status ?? 488, decision.sip?.reason ?? 'Not Acceptable Here');
+      return;
+    }
+    const gw = this.#topo.gateway(rec.call.trunk ?? '');
+    if (!gw) {
+      inc.reject(404, 'No route');
+      this.#policy.release(rec.call.id);
+      return;
+    }
+    void (async () => {
+      const clientMedia = mediaAddressOf(inc.offerSdp);
+      let offer: string;
+      let session: string | null = null;
+      if (decision.bypass && clientMedia) {
+        // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
+        offer = buildOffer({
+          address: clientMedia.address,
+          port: clientMedia.port,
+          rtcpPort: clientMedia.port,
+          codecs: g711Of(inc.offerSdp),
+          ...(bypassIdOf(inc.offerSdp) ? { bypassId: bypassIdOf(inc.offerSdp) ?? '' } : {}),
+        });
+      } else {
+        const relay = this.#relay;
+        if (!relay || !clientMedia) {
+          throw new TypeError('relay not ready');
+        }
+        const s = await relay.allocate({
+          legA: { bindAddress: this.#addr.addressOf(ms.name) },
+          legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
+        });
+        session = s.id;
+        this.#trackRelay(rec, ms.name, s.id);
+        const edges = hopsBetween(decision.mediaPath, rec.call.from, ms.name).filter((h) =>
+          this.#isEdge(h),
+        );
+        if (edges.length > 0) {
+          const chain = await this.#edgeChain(rec, edges);
+          await chain.setClientPeer(clientMedia);
+          await chain.setFarPeer(s.legA);
+          await relay.setPeer(s.id, 'A', chain.farFacing);
+          this.#relayLegA.set(s.id, chain.clientFacing);
+        } else {
+          await relay.setPeer(s.id, 'A', clientMedia);
+          this.#relayLegA.set(s.id, { address: s.legA.address, port: s.legA.port });
+        }
+        offer = buildOffer({
+          address: s.legB.address,
+          port: s.legB.port,
+          rtcpPort: s.legB.port,
+          codecs: g711Of(inc.offerSdp),
+        });
+      }
+      this.#bridge(
+        rec,
+        inc,
+        gatewaySide,
+        this.#uri(gw.name, rec.call.number?.replace(/^\+/, '') ?? gw.name),
+        offer,
+        async (answer) => {
+          if (session === null) {
+            return answer;
+          }
+          const gwMedia = mediaAddressOf(answer);
+          if (gwMedia) {
+            await this.#relay?.setPeer(session, 'B', gwMedia);
+          }
+          const a = this.#relayLegA.get(session);
+          return buildAnswer(inc.offerSdp, {
+            address: a?.address ?? '',
+            port: a?.port ?? 0,
+            rtcpPort: a?.port ?? 0,
+            codecs: g711Of(answer),
+          });
+        },
+      );
+    })().catch((e: unknown) => {
+      this.#log.error({ err: e }, 'Mediation Server failed on an outbound call');
+      inc.reject(500, 'Server Internal Error');
+      this.#policy.release(rec.call.id);
+    });
+  }
+
+  #msInbound(ms: MediationServer, inc: IncomingCall, clientSide: UserAgent): void {
+    const id = headerText(inc.request, CALL_HEADER);
+    const rec = id ? this.#records.get(id) : undefined;
+    if (!rec) {
+      inc.reject(404, 'Unknown call');
+      return;
+    }
+    const decision = this.#policy.decide(rec.call);
+    rec.decision = decision;
+    if (decision.decision === 'REJECTED') {
+      inc.reject(decision.sip?.status ?? 488, decision.sip?.reason ?? 'Not Acceptable Here');
+      return;
+    }
+    const gw = this.#topo.gateway(rec.call.from);
+    const client = this.#topo.client(rec.call.to);
+    const relay = this.#relay;
+    const gwMedia = mediaAddressOf(inc.offerSdp);
+    if (!gw || !client || !relay || !gwMedia) {
+      inc.reject(404, 'No route');
+      this.#policy.release(rec.call.id);
+      return;
+    }
+    void (async () => {
+      // b.5 #37: the client is offered the gateway's address and bypass ID, and the Mediation
+      // Server's own relay as a candidate; the client decides.
+      const s = await relay.allocate({
+        legA: { bindAddress: this.#addr.addressOf(ms.name) },
+        legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
+      });
+      await relay.setPeer(s.id, 'B', gwMedia);
+      const edges = hopsBetween(decision.mediaPath, ms.name, client.name).filter((h) =>
+        this.#isEdge(h),
+      );
+      const chain = edges.length > 0 ? await this.#edgeChain(rec, edges) : null;
+      if (chain) {
+        await chain.setFarPeer(s.legA);
+      }
+      const candidate = chain ? chain.clientFacing : s.legA;
+      const gid = decision.bypassIds?.gateway ?? gatewayBypassIdOf(this.#topo, gw);
+      const offerBypass =
+        decision.bypassIds?.gateway != null &&
+        (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
+      const offer = withRelayCandidate(
+        buildOffer({
+          address: gwMedia.address,
+          port: gwMedia.port,
+          rtcpPort: gwMedia.port,
+          codecs: g711Of(inc.offerSdp),
+          ...(offerBypass && gid ? { bypassId: gid.id } : {}),
+        }),
+        candidate,
+      );
+      this.#bridge(
+        rec,
+        inc,
+        clientSide,
+        this.#uri(client.name, client.name),
+        offer,
+        async (answer) => {
+          const clientMedia = mediaAddressOf(answer);
+          const chose = bypassIdOf(answer) !== undefined;
+          if (chose && clientMedia) {
+            await relay.close(s.id);
+            return buildAnswer(inc.offerSdp, {
+              address: clientMedia.address,
+              port: clientMedia.port,
+              rtcpPort: clientMedia.port,
+              codecs: g711Of(answer),
+            });
+          }
+          if (clientMedia && chain) {
+            await chain.setClientPeer(clientMedia);
+            await relay.setPeer(s.id, 'A', chain.farFacing);
+          } else if (clientMedia) {
+            await relay.setPeer(s.id, 'A', clientMedia);
+          }
+          this.#trackRelay(rec, ms.name, s.id);
+          return buildAnswer(inc.offerSdp, {
+            address: s.legB.address,
+            port: s.legB.port,
+            rtcpPort: s.legB.port,
+            codecs: g711Of(answer),
+          });
+        },
+      );
+    })().catch((e: unknown) => {
+      this.#log.error({ err: e }, 'Mediation Server failed on an inbound call');
+      inc.reject(500, 'Server Internal Error');
+      this.#policy.release(rec.call.id);
+    });
+  }
+
+  #isEdge(host: string): boolean {
+    return this.#s.hosts.edges.some((e) => e.name === host);
+  }
+
+  /**
+   * Relay sessions on A/V Edge hosts, chained: the first faces the client side, the last the
+   * far side (a Mediation Server, or the other client). Each is read for the report like the
+   * Mediation Server's own relay.
+   */
+  async #edgeChain(rec: CallRecord, edges: readonly string[]): Promise<EdgeChain> {
+    const relay = this.#relay;
+    if (!relay) {
+      throw new TypeError('relay not ready');
+    }
+    const sessions = [];
+    for (const edge of edges) {
+      const at = this.#addr.addressOf(edge);
+      const s = await relay.allocate({ legA: { bindAddress: at }, legB: { bindAddress: at } });
+      this.#trackRelay(rec, edge, s.id);
+      sessions.push(s);
+    }
+    for (let i = 0; i + 1 < sessions.length; i++) {
+      const here = sessions[i];
+      const next = sessions[i + 1];
+      if (here && next) {
+        await relay.setPeer(here.id, 'B', next.legA);
+        await relay.setPeer(next.id, 'A', here.legB);
+      }
+    }
+    const first = sessions[0];
+    const last = sessions[sessions.length - 1];
+    if (!first || !last) {
+      throw new TypeError('an Edge chain needs at least one Edge');
+    }
+    return {
+      clientFacing: first.legA,
+      farFacing: last.legB,
+      setClientPeer: (peer) => relay.setPeer(first.id, 'A', peer),
+      setFarPeer: (peer) => relay.setPeer(last.id, 'B', peer),
+    };
+  }
+
+  /** Reads a relay session's figures just before it closes. */
+  #trackRelay(rec: CallRecord, host: string, sessionId: string): void {
+    const relay = this.#relay;
+    if (!relay) {
+      return;
+    }
+    const read = async (): Promise<void> => {
+      try {
+        const stats = await relay.stats(sessionId);
+        rec.relayStats.push({ host, stats, resolve: (a) => this.#addr.hostOf(a) });
+        await relay.close(sessionId);
+      } catch (e) {
+        this.#log.debug({ err: e, sessionId }, 'relay session already gone');
+      }
+    };
+    void rec.done.then(() => delay(100)).then(read);
+  }
+
+  /**
+   * Bridges the incoming leg to a new outgoing leg: provisionals, the answer (rewritten by
+   * `onAnswer`), failures, CANCEL and BYE in both directions; releases the call's bandwidth
+   * when it ends.
+   */
+  #bridge(
+    rec: CallRecord,
+    inc: IncomingCall,
+    side: UserAgent,
+    uri: string,
+    offer: string,
+    onAnswer: (answer: string) => Promise<string>,
+  ): void {
+    let ended = false;
+    const release = (): void => {
+      if (!ended) {
+        ended = true;
+        this.#policy.release(rec.call.id);
+      }
+    };
+    const out = side.invite(
+      uri,
+      offer,
+      {
+        provisional: (p) => {
+          if (p.status > 100 && inc.state === 'ringing') {
+            inc.ring(p.status, p.reason);
+          }
+        },
+        answered: (answer) => {
+          void onAnswer(answer)
+            .then((sdp) => {
+              inc.answer(sdp);
+            })
+            .catch((e: unknown) => {
+              this.#log.error({ err: e }, 'answer rewrite failed');
+              void out.bye();
+              inc.reject(500, 'Server Internal Error');
+              release();
+            });
+        },
+        failed: (status, reason) => {
+          if (inc.state === 'ringing') {
+            inc.reject(status, reason);
+          }
+          release();
+        },
+        ended: () => {
+          if (inc.state !== 'terminated') {
+            void inc.bye();
+          }
+          release();
+        },
+      },
+      { headers: { [CALL_HEADER]: rec.call.id } },
+    );
+    inc.once('cancelled', () => {
+      out.cancel();
+      release();
+    });
+    inc.once('ended', () => {
+      if (out.state !== 'terminated') {
+        void out.bye();
+      }
+      release();
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Collecting.
+
+  #collect(rec: CallRecord): RunCallInput {
+    const received: ReceivedStream[] = [];
+    const drops: HostDrop[] = [];
+    const sent: Record<string, number> = {};
+    for (const m of rec.sessions) {
+      const snap = m.snapshot();
+      for (const r of snap.received) {
+        received.push(r);
+      }
+      for (const d of snap.drops) {
+        drops.push(d);
+      }
+      sent[m.host] = (sent[m.host] ?? 0) + snap.sent;
+    }
+    for (const { host, stats, resolve } of rec.relayStats) {
+      for (const leg of [stats.legA, stats.legB]) {
+        if (leg.peer) {
+          received.push({
+            receiver: host,
+            source: resolve(leg.peer.address),
+            sourceAddress: `${leg.peer.address}:${leg.peer.port}`,
+            packets: leg.rtpPackets,
+            bytes: leg.bytes,
+            lost: leg.stream?.lost ?? 0,
+            jitterMs: leg.stream?.jitterMs ?? 0,
+            latencyP50Ms: null,
+            latencyP99Ms: null,
+          });
+        }
+        const dropped = Object.values(leg.dropped).reduce((a: number, b) => a + (b ?? 0), 0);
+        if (dropped > 0) {
+          drops.push({
+            host,
+            source: null,
+            packets: dropped,
+            reason: Object.keys(leg.dropped).join(', '),
+          });
+        }
+      }
+    }
+    const decision = rec.decision ?? this.#policy.decide(rec.call);
+    return {
+      call: rec.call,
+      decision,
+      finalStatus: rec.finalStatus,
+      finalReason: rec.finalReason,
+      state: rec.state ?? 'failed',
+      media: { received, drops },
+      sip: rec.sip,
+      sent,
+    };
+  }
+}
+
+const REFUSED = new Set([403, 404, 480, 486, 488, 503, 603]);
+
+interface TransportAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Media relays on Edge hosts between a client side and a far side. */
+interface EdgeChain {
+  readonly clientFacing: TransportAddress;
+  readonly farFacing: TransportAddress;
+  setClientPeer(peer: TransportAddress): Promise<void>;
+  setFarPeer(peer: TransportAddress): Promise<void>;
+}
+
+/** The hops strictly between two hosts of a path, in either order. */
+function hopsBetween(path: readonly string[], a: string, b: string): string[] {
+  const i = path.indexOf(a);
+  const j = path.indexOf(b);
+  if (i < 0 || j < 0) {
+    return [];
+  }
+  return i < j ? path.slice(i + 1, j) : path.slice(j + 1, i).reverse();
+}
+
+function g711Of(sdp: string): string[] {
+  const list = codecsOf(sdp).filter((c) => c === 'PCMU' || c === 'PCMA');
+  return list.length ? list : ['PCMU'];
+}
+
+/** The Mediation Server's own relay address, as an ICE relay candidate (b.5 #37). */
+function withRelayCandidate(sdp: string, relay: { address: string; port: number }): string {
+  return sdp.replace(
+    /(m=audio [^\r\n]*\r\n(?:[^\r\n]*\r\n)*)/,
+    `$1a=candidate:1 1 UDP 1 ${relay.address} ${relay.port} typ relay\r\n`,
+  );
+}
+
+function relayCandidateOf(sdp: string): { address: string; port: number } | undefined {
+  const m = /a=candidate:\S+ 1 UDP \d+ (\d+\.\d+\.\d+\.\d+) (\d+) typ relay/i.exec(sdp);
+  return m ? { address: m[1] ?? '', port: Number(m[2]) } : undefined;
+}
+
+/** The client's answer names the relay candidate it chose (RFC 5245 remote-candidates). */
+function withRemoteCandidate(sdp: string, relay: { address: string; port: number }): string {
+  return `${sdp.replace(/\r\n$/, '')}\r\na=remote-candidates:1 ${relay.address} ${relay.port}\r\n`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,42 @@
+import type { HostDrop, ReceivedStream } from '../report/index.js';
+
+/** What one media session of one host saw during a call. */
+export interface MediaSnapshot {
+  readonly received: readonly ReceivedStream[];
+  readonly drops: readonly HostDrop[];
+  readonly sent: number;
+}
+
+/**
+ * The media end of one call on one host (a client, a gateway, a voice mail server): it sends
+ * G.711 every 20 ms to the remote address the signalling gave it, and records what it receives
+ * per source.
+ */
+export interface MediaSession {
+  readonly host: string;
+  readonly address: string;
+  readonly port: number;
+  /** Where to send; media starts flowing on `start()`. */
+  setRemote(address: string, port: number): void;
+  start(): void;
+  stop(): void;
+  snapshot(): MediaSnapshot;
+  close(): Promise<void>;
+}
+
+export interface MediaSessionOptions {
+  /** RTP payload type: 0 for PCMU, 8 for PCMA. */
+  readonly payloadType: number;
+  /**
+   * Sources this host accepts media from. Packets from any other source are counted as
+   * dropped with `dropReason` (an SBC that accepts media only from the Mediation Server).
+   */
+  readonly acceptFrom?: (address: string) => boolean;
+  readonly dropReason?: string;
+}
+
+/** Opens media sessions; the lab owns one for the whole run. */
+export interface MediaFactory {
+  open(host: string, bindAddress: string, options: MediaSessionOptions): Promise<MediaSession>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,51 @@
+import { decideCall, Ledger, type CallDecision, type DecideOptions } from '../policy/index.js';
+import type { Call } from '../scenario/index.js';
+import type { Topology } from '../topology/index.js';
+
+/**
+ * The run's Bandwidth Policy Service: one ledger for the whole run, asked by the host that
+ * decides a call (the Mediation Server for PSTN calls, the caller for client-to-client calls).
+ * A call is decided once; later questions about it get the same answer.
+ */
+export class PolicyService {
+  readonly #topo: Topology;
+  readonly #ledger = new Ledger();
+  readonly #decisions = new Map<string, CallDecision>();
+  readonly #options: DecideOptions;
+
+  constructor(topo: Topology, options: DecideOptions = {}) {
+    this.#topo = topo;
+    this.#options = options;
+  }
+
+  /** Decides the call now (against the ledger as it is) and reserves what it holds. */
+  decide(call: Call): CallDecision {
+    const known = this.#decisions.get(call.id);
+    if (known) {
+      return known;
+    }
+    const d = decideCall(this.#topo, call, this.#ledger, { trace: true, ...this.#options });
+    if (d.holding.reservations.length > 0 || d.holding.channels.length > 0) {
+      this.#ledger.reserve(call.id, d.holding);
+    }
+    this.#decisions.set(call.id, d);
+    return d;
+  }
+
+  /** The decision already made for a call, if any. */
+  decisionOf(callId: string): CallDecision | undefined {
+    return this.#decisions.get(callId);
+  }
+
+  /** Releases what the call holds (at BYE, or when it fails after admission). */
+  release(callId: string): void {
+    if (this.#ledger.holds(callId)) {
+      this.#ledger.release(callId);
+    }
+  }
+
+  /** Usage per link, for the report. */
+  snapshot(): ReturnType<Ledger['snapshot']> {
+    return this.#ledger.snapshot();
+  }
+}
