@@ -34,3 +34,28 @@ export {
   type MediaEndpointOptions,
   type SourceReport,
 } from './endpoint.js';
+export {
+  hasTaskset,
+  LoadGenerator,
+  PACKETS_PER_SECOND,
+  pinCurrentProcess,
+  spawnLoadGenerator,
+  type GeneratorAddresses,
+  type GeneratorPrepare,
+  type GeneratorProgress,
+  type GeneratorResult,
+  type GeneratorRun,
+  type LoadGeneratorProcess,
+  type SpawnGeneratorOptions,
+} from './load-generator.js';
+export {
+  findMaxHeld,
+  relayAllocator,
+  runLoadLevel,
+  type CallAllocator,
+  type HoldCriteria,
+  type LoadLevelOptions,
+  type LoadLevelResult,
+  type RampOptions,
+  type RampResult,
+} from './load-run.js';
