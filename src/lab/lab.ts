@@ -21,7 +21,9 @@ import {
   codecsOf,
   headerText,
   mediaAddressOf,
+  B2bua,
   UserAgent,
+  type B2buaDelegate,
   type IncomingCall,
   type OutgoingCall,
   type SipMessage,
@@ -121,10 +123,9 @@ class Lab {
   readonly #uas = new Map<string, UserAgent>();
   readonly #msGatewaySide = new Map<string, UserAgent>();
   readonly #records = new Map<string, CallRecord>();
+  readonly #b2buas: B2bua[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #sipCallToScenario = new Map<string, string>();
-  /** Client-facing address of each relay session, for the answer to the client. */
-  readonly #relayLegA = new Map<string, { address: string; port: number }>();
   #relay: Relay | null = null;
   #t0 = 0;
   #closed = false;
@@ -219,6 +220,9 @@ class Lab {
         closing.push(m.close().catch(() => undefined));
       }
     }
+    for (const b of this.#b2buas) {
+      closing.push(b.close().catch(() => undefined));
+    }
     for (const ua of [...this.#uas.values(), ...this.#msGatewaySide.values()]) {
       closing.push(ua.close().catch(() => undefined));
     }
@@ -272,12 +276,14 @@ class Lab {
     for (const m of h.mediationServers) {
       const client = await bind(m.name, this.#addr.addressOf(m.name));
       const gateway = await bind(m.name, this.#addr.gatewaySideOf(m.name));
-      client.onInvite = (inc) => {
-        this.#msOutbound(m, inc, gateway);
-      };
-      gateway.onInvite = (inc) => {
-        this.#msInbound(m, inc, client);
-      };
+      // The B2BUA takes over both listeners; the lab is its delegate (policy and relay).
+      this.#b2buas.push(
+        new B2bua(
+          { client, gateway },
+          this.#mediationDelegate(m),
+          this.#log.child({ host: m.name }),
+        ),
+      );
       this.#uas.set(m.name, client);
       this.#msGatewaySide.set(m.name, gateway);
     }
@@ -622,189 +628,219 @@ class Lab {
   // -------------------------------------------------------------------------------------
   // The Mediation Server: a B2BUA that consults policy and the relay.
 
-  #msOutbound(ms: MediationServer, inc: IncomingCall, gatewaySide: UserAgent): void {
-    const id = headerText(inc.request, CALL_HEADER);
-    const rec = id ? this.#records.get(id) : undefined;
-    if (!rec) {
-      inc.reject(404, 'Unknown call');
-      return;
-    }
-    const decision = this.#policy.decide(rec.call);
-    rec.decision = decision;
-    if (decision.decision === 'REJECTED') {
-      inc.reject(decision.sip?.status ?? 488, decision.sip?.reason ?? 'Not Acceptable Here');
-      return;
-    }
+  /**
+   * The Mediation Server's side of the B2BUA: for each INVITE, ask policy; on bypass offer the
+   * far side the near side's media address (b.5 #36, #37), otherwise allocate a relay session
+   * and offer its ports; rewrite the answer the same way.
+   */
+  #mediationDelegate(ms: MediationServer): B2buaDelegate {
+    const answers = new Map<string, (answer: string) => Promise<string>>();
+    return {
+      route: async (incoming) => {
+        const id = headerText(incoming.call.request, CALL_HEADER);
+        const rec = id ? this.#records.get(id) : undefined;
+        if (!rec) {
+          return { reject: 404, reason: 'Unknown call' };
+        }
+        const decision = this.#policy.decide(rec.call);
+        rec.decision = decision;
+        if (decision.decision === 'REJECTED') {
+          return {
+            reject: decision.sip?.status ?? REFUSAL_SIP.bandwidth.status,
+            reason: decision.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
+          };
+        }
+        try {
+          const planned =
+            incoming.side === 'client'
+              ? await this.#routeOutbound(ms, rec, decision, incoming.call)
+              : await this.#routeInbound(ms, rec, decision, incoming.call);
+          if ('reject' in planned) {
+            this.#policy.release(rec.call.id);
+            return planned;
+          }
+          answers.set(incoming.id, planned.answer);
+          return {
+            target: planned.target,
+            offerSdp: planned.offer,
+            headers: { [CALL_HEADER]: rec.call.id },
+          };
+        } catch (e) {
+          this.#log.error(
+            { err: e, call: rec.call.id },
+            'Mediation Server could not route the call',
+          );
+          this.#policy.release(rec.call.id);
+          return { reject: 500, reason: 'Server Internal Error' };
+        }
+      },
+      answer: (answerSdp, incoming) => {
+        const rewrite = answers.get(incoming.id);
+        return rewrite ? rewrite(answerSdp) : answerSdp;
+      },
+      ended: (record) => {
+        answers.delete(record.id);
+        const sipCallId = record.inboundCallId;
+        const scenarioId = this.#sipCallToScenario.get(sipCallId);
+        if (scenarioId) {
+          this.#policy.release(scenarioId);
+        }
+      },
+    };
+  }
+
+  /** Client -> Mediation Server -> gateway. The Mediation Server decides bypass (b.1 #12). */
+  async #routeOutbound(
+    ms: MediationServer,
+    rec: CallRecord,
+    decision: CallDecision,
+    inc: IncomingCall,
+  ): Promise<PlannedLeg> {
     const gw = this.#topo.gateway(rec.call.trunk ?? '');
-    if (!gw) {
-      inc.reject(404, 'No route');
-      this.#policy.release(rec.call.id);
-      return;
+    const clientMedia = mediaAddressOf(inc.offerSdp);
+    if (!gw || !clientMedia) {
+      return { reject: 404, reason: 'No route' };
     }
-    void (async () => {
-      const clientMedia = mediaAddressOf(inc.offerSdp);
-      let offer: string;
-      let session: string | null = null;
-      if (decision.bypass && clientMedia) {
-        // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
-        offer = buildOffer({
+    const target = this.#uri(gw.name, rec.call.number?.replace(/^\+/, '') ?? gw.name);
+    const codecs = g711Of(inc.offerSdp);
+    if (decision.bypass) {
+      // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
+      const id = bypassIdOf(inc.offerSdp);
+      return {
+        target,
+        offer: buildOffer({
           address: clientMedia.address,
           port: clientMedia.port,
           rtcpPort: clientMedia.port,
-          codecs: g711Of(inc.offerSdp),
-          ...(bypassIdOf(inc.offerSdp) ? { bypassId: bypassIdOf(inc.offerSdp) ?? '' } : {}),
-        });
-      } else {
-        const relay = this.#relay;
-        if (!relay || !clientMedia) {
-          throw new TypeError('relay not ready');
+          codecs,
+          ...(id ? { bypassId: id } : {}),
+        }),
+        answer: (answer) => Promise.resolve(answer),
+      };
+    }
+    const relay = this.#requireRelay();
+    const s = await relay.allocate({
+      legA: { bindAddress: this.#addr.addressOf(ms.name) },
+      legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
+    });
+    this.#trackRelay(rec, ms.name, s.id);
+    let clientFacing: TransportAddress = s.legA;
+    const edges = hopsBetween(decision.mediaPath, rec.call.from, ms.name).filter((h) =>
+      this.#isEdge(h),
+    );
+    if (edges.length > 0) {
+      const chain = await this.#edgeChain(rec, edges);
+      await chain.setClientPeer(clientMedia);
+      await chain.setFarPeer(s.legA);
+      await relay.setPeer(s.id, 'A', chain.farFacing);
+      clientFacing = chain.clientFacing;
+    } else {
+      await relay.setPeer(s.id, 'A', clientMedia);
+    }
+    return {
+      target,
+      offer: buildOffer({
+        address: s.legB.address,
+        port: s.legB.port,
+        rtcpPort: s.legB.port,
+        codecs,
+      }),
+      answer: async (answer) => {
+        const gwMedia = mediaAddressOf(answer);
+        if (gwMedia) {
+          await relay.setPeer(s.id, 'B', gwMedia);
         }
-        const s = await relay.allocate({
-          legA: { bindAddress: this.#addr.addressOf(ms.name) },
-          legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
+        return buildAnswer(inc.offerSdp, {
+          address: clientFacing.address,
+          port: clientFacing.port,
+          rtcpPort: clientFacing.port,
+          codecs: g711Of(answer),
         });
-        session = s.id;
-        this.#trackRelay(rec, ms.name, s.id);
-        const edges = hopsBetween(decision.mediaPath, rec.call.from, ms.name).filter((h) =>
-          this.#isEdge(h),
-        );
-        if (edges.length > 0) {
-          const chain = await this.#edgeChain(rec, edges);
+      },
+    };
+  }
+
+  /**
+   * Gateway -> Mediation Server -> client. The client is offered the gateway's address and
+   * bypass ID and the Mediation Server's relay as a candidate, and decides (b.1 #12, b.5 #37).
+   */
+  async #routeInbound(
+    ms: MediationServer,
+    rec: CallRecord,
+    decision: CallDecision,
+    inc: IncomingCall,
+  ): Promise<PlannedLeg> {
+    const gw = this.#topo.gateway(rec.call.from);
+    const client = this.#topo.client(rec.call.to);
+    const gwMedia = mediaAddressOf(inc.offerSdp);
+    if (!gw || !client || !gwMedia) {
+      return { reject: 404, reason: 'No route' };
+    }
+    const relay = this.#requireRelay();
+    const s = await relay.allocate({
+      legA: { bindAddress: this.#addr.addressOf(ms.name) },
+      legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
+    });
+    await relay.setPeer(s.id, 'B', gwMedia);
+    const edges = hopsBetween(decision.mediaPath, ms.name, client.name).filter((h) =>
+      this.#isEdge(h),
+    );
+    const chain = edges.length > 0 ? await this.#edgeChain(rec, edges) : null;
+    if (chain) {
+      await chain.setFarPeer(s.legA);
+    }
+    const candidate = chain ? chain.clientFacing : s.legA;
+    const gid = decision.bypassIds?.gateway ?? gatewayBypassIdOf(this.#topo, gw);
+    const offerBypass =
+      decision.bypassIds?.gateway != null &&
+      (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
+    const offer = withRelayCandidate(
+      buildOffer({
+        address: gwMedia.address,
+        port: gwMedia.port,
+        rtcpPort: gwMedia.port,
+        codecs: g711Of(inc.offerSdp),
+        ...(offerBypass && gid ? { bypassId: gid.id } : {}),
+      }),
+      candidate,
+    );
+    return {
+      target: this.#uri(client.name, client.name),
+      offer,
+      answer: async (answer) => {
+        const clientMedia = mediaAddressOf(answer);
+        if (bypassIdOf(answer) !== undefined && clientMedia) {
+          // The client chose the gateway's address: no relay on this call.
+          await relay.close(s.id);
+          return buildAnswer(inc.offerSdp, {
+            address: clientMedia.address,
+            port: clientMedia.port,
+            rtcpPort: clientMedia.port,
+            codecs: g711Of(answer),
+          });
+        }
+        if (clientMedia && chain) {
           await chain.setClientPeer(clientMedia);
-          await chain.setFarPeer(s.legA);
           await relay.setPeer(s.id, 'A', chain.farFacing);
-          this.#relayLegA.set(s.id, chain.clientFacing);
-        } else {
+        } else if (clientMedia) {
           await relay.setPeer(s.id, 'A', clientMedia);
-          this.#relayLegA.set(s.id, { address: s.legA.address, port: s.legA.port });
         }
-        offer = buildOffer({
+        this.#trackRelay(rec, ms.name, s.id);
+        return buildAnswer(inc.offerSdp, {
           address: s.legB.address,
           port: s.legB.port,
           rtcpPort: s.legB.port,
-          codecs: g711Of(inc.offerSdp),
+          codecs: g711Of(answer),
         });
-      }
-      this.#bridge(
-        rec,
-        inc,
-        gatewaySide,
-        this.#uri(gw.name, rec.call.number?.replace(/^\+/, '') ?? gw.name),
-        offer,
-        async (answer) => {
-          if (session === null) {
-            return answer;
-          }
-          const gwMedia = mediaAddressOf(answer);
-          if (gwMedia) {
-            await this.#relay?.setPeer(session, 'B', gwMedia);
-          }
-          const a = this.#relayLegA.get(session);
-          return buildAnswer(inc.offerSdp, {
-            address: a?.address ?? '',
-            port: a?.port ?? 0,
-            rtcpPort: a?.port ?? 0,
-            codecs: g711Of(answer),
-          });
-        },
-      );
-    })().catch((e: unknown) => {
-      this.#log.error({ err: e }, 'Mediation Server failed on an outbound call');
-      inc.reject(500, 'Server Internal Error');
-      this.#policy.release(rec.call.id);
-    });
+      },
+    };
   }
 
-  #msInbound(ms: MediationServer, inc: IncomingCall, clientSide: UserAgent): void {
-    const id = headerText(inc.request, CALL_HEADER);
-    const rec = id ? this.#records.get(id) : undefined;
-    if (!rec) {
-      inc.reject(404, 'Unknown call');
-      return;
+  #requireRelay(): Relay {
+    if (!this.#relay) {
+      throw new TypeError('relay not ready');
     }
-    const decision = this.#policy.decide(rec.call);
-    rec.decision = decision;
-    if (decision.decision === 'REJECTED') {
-      inc.reject(decision.sip?.status ?? 488, decision.sip?.reason ?? 'Not Acceptable Here');
-      return;
-    }
-    const gw = this.#topo.gateway(rec.call.from);
-    const client = this.#topo.client(rec.call.to);
-    const relay = this.#relay;
-    const gwMedia = mediaAddressOf(inc.offerSdp);
-    if (!gw || !client || !relay || !gwMedia) {
-      inc.reject(404, 'No route');
-      this.#policy.release(rec.call.id);
-      return;
-    }
-    void (async () => {
-      // b.5 #37: the client is offered the gateway's address and bypass ID, and the Mediation
-      // Server's own relay as a candidate; the client decides.
-      const s = await relay.allocate({
-        legA: { bindAddress: this.#addr.addressOf(ms.name) },
-        legB: { bindAddress: this.#addr.gatewaySideOf(ms.name) },
-      });
-      await relay.setPeer(s.id, 'B', gwMedia);
-      const edges = hopsBetween(decision.mediaPath, ms.name, client.name).filter((h) =>
-        this.#isEdge(h),
-      );
-      const chain = edges.length > 0 ? await this.#edgeChain(rec, edges) : null;
-      if (chain) {
-        await chain.setFarPeer(s.legA);
-      }
-      const candidate = chain ? chain.clientFacing : s.legA;
-      const gid = decision.bypassIds?.gateway ?? gatewayBypassIdOf(this.#topo, gw);
-      const offerBypass =
-        decision.bypassIds?.gateway != null &&
-        (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
-      const offer = withRelayCandidate(
-        buildOffer({
-          address: gwMedia.address,
-          port: gwMedia.port,
-          rtcpPort: gwMedia.port,
-          codecs: g711Of(inc.offerSdp),
-          ...(offerBypass && gid ? { bypassId: gid.id } : {}),
-        }),
-        candidate,
-      );
-      this.#bridge(
-        rec,
-        inc,
-        clientSide,
-        this.#uri(client.name, client.name),
-        offer,
-        async (answer) => {
-          const clientMedia = mediaAddressOf(answer);
-          const chose = bypassIdOf(answer) !== undefined;
-          if (chose && clientMedia) {
-            await relay.close(s.id);
-            return buildAnswer(inc.offerSdp, {
-              address: clientMedia.address,
-              port: clientMedia.port,
-              rtcpPort: clientMedia.port,
-              codecs: g711Of(answer),
-            });
-          }
-          if (clientMedia && chain) {
-            await chain.setClientPeer(clientMedia);
-            await relay.setPeer(s.id, 'A', chain.farFacing);
-          } else if (clientMedia) {
-            await relay.setPeer(s.id, 'A', clientMedia);
-          }
-          this.#trackRelay(rec, ms.name, s.id);
-          return buildAnswer(inc.offerSdp, {
-            address: s.legB.address,
-            port: s.legB.port,
-            rtcpPort: s.legB.port,
-            codecs: g711Of(answer),
-          });
-        },
-      );
-    })().catch((e: unknown) => {
-      this.#log.error({ err: e }, 'Mediation Server failed on an inbound call');
-      inc.reject(500, 'Server Internal Error');
-      this.#policy.release(rec.call.id);
-    });
+    return this.#relay;
   }
 
   #isEdge(host: string): boolean {
@@ -867,74 +903,6 @@ class Lab {
     void rec.done.then(() => delay(100)).then(read);
   }
 
-  /**
-   * Bridges the incoming leg to a new outgoing leg: provisionals, the answer (rewritten by
-   * `onAnswer`), failures, CANCEL and BYE in both directions; releases the call's bandwidth
-   * when it ends.
-   */
-  #bridge(
-    rec: CallRecord,
-    inc: IncomingCall,
-    side: UserAgent,
-    uri: string,
-    offer: string,
-    onAnswer: (answer: string) => Promise<string>,
-  ): void {
-    let ended = false;
-    const release = (): void => {
-      if (!ended) {
-        ended = true;
-        this.#policy.release(rec.call.id);
-      }
-    };
-    const out = side.invite(
-      uri,
-      offer,
-      {
-        provisional: (p) => {
-          if (p.status > 100 && inc.state === 'ringing') {
-            inc.ring(p.status, p.reason);
-          }
-        },
-        answered: (answer) => {
-          void onAnswer(answer)
-            .then((sdp) => {
-              inc.answer(sdp);
-            })
-            .catch((e: unknown) => {
-              this.#log.error({ err: e }, 'answer rewrite failed');
-              void out.bye();
-              inc.reject(500, 'Server Internal Error');
-              release();
-            });
-        },
-        failed: (status, reason) => {
-          if (inc.state === 'ringing') {
-            inc.reject(status, reason);
-          }
-          release();
-        },
-        ended: () => {
-          if (inc.state !== 'terminated') {
-            void inc.bye();
-          }
-          release();
-        },
-      },
-      { headers: { [CALL_HEADER]: rec.call.id } },
-    );
-    inc.once('cancelled', () => {
-      out.cancel();
-      release();
-    });
-    inc.once('ended', () => {
-      if (out.state !== 'terminated') {
-        void out.bye();
-      }
-      release();
-    });
-  }
-
   // -------------------------------------------------------------------------------------
   // Collecting.
 
@@ -993,6 +961,15 @@ class Lab {
 }
 
 const REFUSED = new Set([403, 404, 480, 486, 488, 503, 603]);
+
+/** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
+type PlannedLeg =
+  | {
+      readonly target: string;
+      readonly offer: string;
+      readonly answer: (answer: string) => Promise<string>;
+    }
+  | { readonly reject: number; readonly reason: string };
 
 interface TransportAddress {
   readonly address: string;
