@@ -135,8 +135,6 @@ class B2buaCall {
   }
 }
 
-let callCounter = 0;
-
 /** A back-to-back user agent over a client-facing and a gateway-facing user agent. */
 export class B2bua extends EventEmitter<B2buaEvents> {
   readonly #uas: Readonly<Record<B2buaSide, UserAgent>>;
@@ -144,6 +142,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   readonly #log: Logger;
   readonly #calls = new Set<B2buaCall>();
   #closed = false;
+  #counter = 0;
 
   /** Builds a B2BUA over two existing user agents (it takes over their `onInvite`). */
   constructor(
@@ -196,7 +195,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   }
 
   #onInvite(side: B2buaSide, call: IncomingCall): void {
-    const id = `b2b-${++callCounter}`;
+    const id = `b2b-${++this.#counter}`;
     const incoming: B2buaIncoming = { id, side, call };
     const c = new B2buaCall(incoming);
     const log = this.#log.child({ callId: call.callId, b2b: id });

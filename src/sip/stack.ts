@@ -3,14 +3,15 @@
  * RFC 3261 transaction layer. Messages are parsed and serialized with the `sip` package.
  *
  * Why this does not run `sip.create()` itself: the package's UDP transport binds
- * `options.port || 5060` (port 0 is impossible and the bound port is never reported), keeps
- * its socket out of reach (no `error` listener can be added and sends have no callback, so
- * an ICMP-driven send error crashes the process), treats any request whose Request-URI host
- * equals the stack's own address as a flow-token URI (a request to another port on the same
- * IP gets a local 404), draws branches from `Math.random()` in module-local code, and hard
- * codes its timers (the non-INVITE retransmit interval doubles past T2). None of these can be
- * reached from outside the module, so the stack owns the socket and the transactions and
- * uses the package for what it does well: parsing and serializing messages.
+ * `options.port || 5060` (port 0 is impossible and the bound port is never reported) and
+ * keeps its socket out of reach: there is no 'error' listener (a port in use crashes the
+ * process asynchronously) and sends have no callback (send errors vanish). It treats any
+ * request whose Request-URI host equals the stack's own address as a flow-token URI, so a
+ * request to another port on the same IP gets a local 404. It draws branches from
+ * `Math.random()` in module-local code, and it hard codes its timers (the non-INVITE
+ * retransmit interval doubles past T2). None of these can be reached from outside the
+ * module, so the stack owns the socket and the transactions and uses the package for what
+ * it does well: parsing and serializing messages.
  */
 import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';

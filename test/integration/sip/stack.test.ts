@@ -4,6 +4,7 @@
  * (c) no socket error handler, (d) the non-INVITE retransmit interval not capped at T2, plus
  * malformed input.
  */
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import * as sip from 'sip';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -178,13 +179,45 @@ describe('defect b: transaction ids under load', () => {
 });
 
 describe('defect c: socket errors', () => {
+  it('sip 0.0.6 crashes the process when its socket emits an error (no error listener)', async () => {
+    // A child process, so that the crash is observed rather than suffered. The package binds
+    // without an 'error' listener, so a port in use ends the process asynchronously, where
+    // the caller of create() cannot catch it. (Send errors do not crash it: Node drops
+    // synchronous send errors when no callback is given, so they vanish silently instead.)
+    const busy = closer.add(await RawPeer.bind('127.0.0.1'));
+    const script = `
+      const sip = require('sip');
+      sip.create({ address: '127.0.0.1', port: ${busy.port}, tcp: false }, () => {});
+      setTimeout(() => process.stdout.write('survived'), 700);`;
+    const child = spawnSync(process.execPath, ['-e', script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(child.stdout).not.toContain('survived');
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toMatch(/EADDRINUSE/);
+  });
+
+  it('our stack turns the same bind failure into a rejected promise and the process goes on', async () => {
+    const { logger } = captureLogger();
+    const busy = closer.add(await RawPeer.bind('127.0.0.1'));
+    await expect(
+      SipStack.bind({ address: '127.0.0.1', port: busy.port, logger }),
+    ).rejects.toMatchObject({
+      code: 'SIM_ERR_SIP_BIND',
+    });
+    const ok = closer.add(await SipStack.bind({ address: '127.0.0.1', logger }));
+    expect(ok.port).toBeGreaterThan(0);
+  });
+
   it('a send error is logged, reported as 503, and the stack keeps working', async () => {
     const captured = captureLogger();
     const a = closer.add(await SipStack.bind({ address: '127.0.0.1', logger: captured.logger }));
     const b = closer.add(await SipStack.bind({ address: '127.0.0.1', logger: captured.logger }));
     answerAll(b);
     // A broadcast destination without SO_BROADCAST fails in sendto() with EACCES. sip 0.0.6
-    // sends without a callback and has no 'error' listener, so this would crash the process.
+    // sends without a callback, so there the error is lost and the request just times out.
     const rq = options(a, b);
     const rs = await new Promise<SipResponse>((resolve) =>
       a.send(rq, resolve, { address: '255.255.255.255', port: 5060 }),
