@@ -29,12 +29,14 @@ import {
   type SipMessage,
 } from '../sip/index.js';
 import { Topology } from '../topology/index.js';
-import { assignLoopback, type Addressing } from './addressing.js';
+import { assignLoopback, PSTN_HOST, type Addressing } from './addressing.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import { PolicyService } from './policy-service.js';
 
 /** The header that tells every host which scenario call a SIP dialog belongs to. */
 export const CALL_HEADER = 'x-mediapath-call';
+/** Marks the legs of a call re-routed through the PSTN (c.5 #19). */
+export const PSTN_LEG_HEADER = 'x-mediapath-pstn';
 
 export interface LabOptions {
   readonly logger: Logger;
@@ -124,6 +126,8 @@ class Lab {
   readonly #msGatewaySide = new Map<string, UserAgent>();
   readonly #records = new Map<string, CallRecord>();
   readonly #b2buas: B2bua[] = [];
+  /** Each gateway's PSTN-side listener (and the PSTN's second listener). */
+  readonly #pstnSides = new Map<string, UserAgent>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #sipCallToScenario = new Map<string, string>();
   #relay: Relay | null = null;
@@ -223,7 +227,11 @@ class Lab {
     for (const b of this.#b2buas) {
       closing.push(b.close().catch(() => undefined));
     }
-    for (const ua of [...this.#uas.values(), ...this.#msGatewaySide.values()]) {
+    for (const ua of [
+      ...this.#uas.values(),
+      ...this.#msGatewaySide.values(),
+      ...this.#pstnSides.values(),
+    ]) {
       closing.push(ua.close().catch(() => undefined));
     }
     if (this.#relay) {
@@ -288,11 +296,41 @@ class Lab {
       this.#msGatewaySide.set(m.name, gateway);
     }
     for (const g of h.gateways) {
+      // A gateway has an IP side (SIP to its Mediation Server) and a PSTN side; a call that
+      // goes out to the PSTN is bridged from one to the other, with the media relayed through
+      // the gateway (c.5 #19).
       const ua = await bind(g.name, this.#addr.addressOf(g.name));
+      const pstnSide = await bind(g.name, this.#addr.addressOf(g.name));
+      this.#b2buas.push(
+        new B2bua(
+          { client: ua, gateway: pstnSide },
+          this.#bridgeDelegate(g.name),
+          this.#log.child({ host: g.name }),
+        ),
+      );
+      const toPstn = ua.onInvite;
       ua.onInvite = (inc) => {
-        void this.#answerAt(g.name, inc, this.#gatewayAccepts(g));
+        if (headerText(inc.request, PSTN_LEG_HEADER) !== undefined && toPstn) {
+          toPstn(inc);
+        } else {
+          void this.#answerAt(g.name, inc, this.#gatewayAccepts(g));
+        }
       };
       this.#uas.set(g.name, ua);
+      this.#pstnSides.set(g.name, pstnSide);
+    }
+    {
+      const a = await bind(PSTN_HOST, this.#addr.addressOf(PSTN_HOST));
+      const b = await bind(PSTN_HOST, this.#addr.addressOf(PSTN_HOST));
+      this.#b2buas.push(
+        new B2bua(
+          { client: a, gateway: b },
+          this.#bridgeDelegate(PSTN_HOST),
+          this.#log.child({ host: PSTN_HOST }),
+        ),
+      );
+      this.#uas.set(PSTN_HOST, a);
+      this.#pstnSides.set(PSTN_HOST, b);
     }
     for (const c of h.clients) {
       const ua = await bind(c.name, this.#addr.addressOf(c.name));
@@ -498,6 +536,33 @@ class Lab {
     const decision = this.#policy.decide(call);
     rec.decision = decision;
     const media = await this.#openMedia(rec, call.from, null);
+    if (decision.decision === 'CAC-REROUTED-PSTN' && decision.trunk !== null) {
+      // c.5 #19: the caller fails over to the PSTN: out through the re-route trunk to the
+      // callee's line URI.
+      const gw = this.#topo.gateway(decision.trunk);
+      const caller = this.#topo.client(call.from);
+      const number =
+        this.#topo
+          .client(call.to)
+          ?.lineUri?.replace(/^tel:\+?/i, '')
+          .replace(/;.*$/, '') ?? call.to;
+      if (!gw || !caller) {
+        rec.finish('failed', null, 'no re-route trunk');
+        return;
+      }
+      const bypassId = provisionedBypassId(this.#topo, caller)?.id;
+      const sdp = buildOffer({
+        address: media.address,
+        port: media.port,
+        rtcpPort: media.port,
+        codecs: [this.#codec(call)],
+        ...(bypassId ? { bypassId } : {}),
+      });
+      this.#place(rec, call.from, this.#uri(gw.mediationServer, number), media, sdp, {
+        [PSTN_LEG_HEADER]: 'out',
+      });
+      return;
+    }
     const target =
       decision.decision === 'CAC-REROUTED-VOICEMAIL' && decision.reroute?.via === 'voicemail'
         ? decision.reroute.host
@@ -663,7 +728,7 @@ class Lab {
           return {
             target: planned.target,
             offerSdp: planned.offer,
-            headers: { [CALL_HEADER]: rec.call.id },
+            headers: { [CALL_HEADER]: rec.call.id, ...planned.headers },
           };
         } catch (e) {
           this.#log.error(
@@ -696,18 +761,25 @@ class Lab {
     decision: CallDecision,
     inc: IncomingCall,
   ): Promise<PlannedLeg> {
-    const gw = this.#topo.gateway(rec.call.trunk ?? '');
+    const rerouted = decision.reroute?.via === 'pstn';
+    const gw = this.#topo.gateway(rerouted ? (decision.trunk ?? '') : (rec.call.trunk ?? ''));
     const clientMedia = mediaAddressOf(inc.offerSdp);
     if (!gw || !clientMedia) {
       return { reject: 404, reason: 'No route' };
     }
     const target = this.#uri(gw.name, rec.call.number?.replace(/^\+/, '') ?? gw.name);
     const codecs = g711Of(inc.offerSdp);
-    if (decision.bypass) {
+    // A re-routed call is bypassed on its way out when no Mediation Server is on that part.
+    const bypass = rerouted
+      ? !pstnPart(decision.mediaPath, 'out').includes(ms.name)
+      : decision.bypass;
+    const headers = rerouted ? { [PSTN_LEG_HEADER]: 'out' } : {};
+    if (bypass) {
       // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
       const id = bypassIdOf(inc.offerSdp);
       return {
         target,
+        headers,
         offer: buildOffer({
           address: clientMedia.address,
           port: clientMedia.port,
@@ -739,6 +811,7 @@ class Lab {
     }
     return {
       target,
+      headers,
       offer: buildOffer({
         address: s.legB.address,
         port: s.legB.port,
@@ -770,7 +843,12 @@ class Lab {
     decision: CallDecision,
     inc: IncomingCall,
   ): Promise<PlannedLeg> {
-    const gw = this.#topo.gateway(rec.call.from);
+    const rerouted = decision.reroute?.via === 'pstn';
+    const gw = this.#topo.gateway(
+      rerouted && decision.reroute?.via === 'pstn'
+        ? (decision.reroute.trunks[1] ?? '')
+        : rec.call.from,
+    );
     const client = this.#topo.client(rec.call.to);
     const gwMedia = mediaAddressOf(inc.offerSdp);
     if (!gw || !client || !gwMedia) {
@@ -791,9 +869,12 @@ class Lab {
     }
     const candidate = chain ? chain.clientFacing : s.legA;
     const gid = decision.bypassIds?.gateway ?? gatewayBypassIdOf(this.#topo, gw);
-    const offerBypass =
-      decision.bypassIds?.gateway != null &&
-      (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
+    // Offer the gateway's bypass ID when bypass passed every rule but the ID comparison, which
+    // is the client's to make; for a re-routed call, when its inbound part is bypassed.
+    const offerBypass = rerouted
+      ? !pstnPart(decision.mediaPath, 'in').includes(ms.name)
+      : decision.bypassIds?.gateway != null &&
+        (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
     const offer = withRelayCandidate(
       buildOffer({
         address: gwMedia.address,
@@ -834,6 +915,85 @@ class Lab {
         });
       },
     };
+  }
+
+  /**
+   * A gateway or the PSTN passing a re-routed call on (c.5 #19): the next hop is the PSTN, the
+   * gateway serving the callee's number, or that gateway's Mediation Server; media is relayed
+   * through this host so that the path is visible hop by hop.
+   */
+  #bridgeDelegate(host: string): B2buaDelegate {
+    const answers = new Map<string, (answer: string) => Promise<string>>();
+    return {
+      route: async (incoming) => {
+        const id = headerText(incoming.call.request, CALL_HEADER);
+        const rec = id ? this.#records.get(id) : undefined;
+        const d = rec?.decision;
+        const media = mediaAddressOf(incoming.call.offerSdp);
+        if (!rec || d?.reroute?.via !== 'pstn' || !media) {
+          return { reject: 404, reason: 'Not Found' };
+        }
+        const inbound = this.#topo.gateway(d.reroute.trunks[1] ?? '');
+        if (!inbound) {
+          return { reject: 404, reason: 'No gateway serves the number' };
+        }
+        let target: string;
+        let leg: string;
+        if (host === PSTN_HOST) {
+          target = this.#pstnUri(inbound.name, rec.call.to);
+          leg = 'pstn';
+        } else if (incoming.side === 'client') {
+          target = this.#pstnUri(PSTN_HOST, rec.call.to);
+          leg = 'pstn';
+        } else {
+          target = this.#uri(inbound.mediationServer, rec.call.to, 'gateway');
+          leg = 'in';
+        }
+        const relay = this.#requireRelay();
+        const at = this.#addr.addressOf(host);
+        const s = await relay.allocate({ legA: { bindAddress: at }, legB: { bindAddress: at } });
+        await relay.setPeer(s.id, 'A', media);
+        this.#trackRelay(rec, host, s.id);
+        answers.set(incoming.id, async (answer) => {
+          const far = mediaAddressOf(answer);
+          if (far) {
+            await relay.setPeer(s.id, 'B', far);
+          }
+          return buildAnswer(incoming.call.offerSdp, {
+            address: s.legA.address,
+            port: s.legA.port,
+            rtcpPort: s.legA.port,
+            codecs: g711Of(answer),
+          });
+        });
+        return {
+          target,
+          offerSdp: buildOffer({
+            address: s.legB.address,
+            port: s.legB.port,
+            rtcpPort: s.legB.port,
+            codecs: g711Of(incoming.call.offerSdp),
+          }),
+          headers: { [CALL_HEADER]: rec.call.id, [PSTN_LEG_HEADER]: leg },
+        };
+      },
+      answer: (answerSdp, incoming) => {
+        const rewrite = answers.get(incoming.id);
+        return rewrite ? rewrite(answerSdp) : answerSdp;
+      },
+      ended: (record) => {
+        answers.delete(record.id);
+      },
+    };
+  }
+
+  /** The PSTN-side listener of a gateway, or the PSTN's own. */
+  #pstnUri(host: string, user: string): string {
+    const ua = host === PSTN_HOST ? this.#uas.get(PSTN_HOST) : this.#pstnSides.get(host);
+    if (!ua) {
+      throw new TypeError(`host ${host} has no PSTN-side listener`);
+    }
+    return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
   }
 
   #requireRelay(): Relay {
@@ -968,6 +1128,7 @@ type PlannedLeg =
       readonly target: string;
       readonly offer: string;
       readonly answer: (answer: string) => Promise<string>;
+      readonly headers?: Readonly<Record<string, string>>;
     }
   | { readonly reject: number; readonly reason: string };
 
@@ -982,6 +1143,15 @@ interface EdgeChain {
   readonly farFacing: TransportAddress;
   setClientPeer(peer: TransportAddress): Promise<void>;
   setFarPeer(peer: TransportAddress): Promise<void>;
+}
+
+/** The part of a re-routed call's path before (`out`) or after (`in`) the PSTN. */
+function pstnPart(path: readonly string[], part: 'out' | 'in'): readonly string[] {
+  const i = path.indexOf(PSTN_HOST);
+  if (i < 0) {
+    return path;
+  }
+  return part === 'out' ? path.slice(0, i) : path.slice(i + 1);
 }
 
 /** The hops strictly between two hosts of a path, in either order. */
