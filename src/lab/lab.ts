@@ -47,6 +47,14 @@ export interface LabOptions {
   readonly signal?: AbortSignal;
   /** How long after the last call's planned end the run waits for stragglers. */
   readonly graceMs?: number;
+  /**
+   * Gateway peers the lab does not emulate: a real SIP peer (SIPp, a PBX) listens at this
+   * address, which must be the host's loopback address (`assignLoopback`). The lab routes to
+   * it and does not place its calls: the peer calls in by itself.
+   */
+  readonly externalHosts?: ReadonlyMap<string, { readonly address: string; readonly port: number }>;
+  /** Called once every host is bound, before the first call: where each SIP listener is. */
+  readonly onReady?: (sip: (host: string, side?: 'client' | 'gateway') => { address: string; port: number }) => void | Promise<void>;
 }
 
 export interface LabProgress {
@@ -126,6 +134,8 @@ class Lab {
   readonly #msGatewaySide = new Map<string, UserAgent>();
   readonly #records = new Map<string, CallRecord>();
   readonly #b2buas: B2bua[] = [];
+  /** B2BUA call id -> record, to report calls whose caller is an external peer. */
+  readonly #external = new Map<string, CallRecord>();
   /** Each gateway's PSTN-side listener (and the PSTN's second listener). */
   readonly #pstnSides = new Map<string, UserAgent>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -144,14 +154,22 @@ class Lab {
   }
 
   async run(): Promise<LabResult> {
-    await this.#bindHosts();
-    this.#t0 = performance.now();
     const calls = [...this.#s.calls].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
     const plannedMs = Math.max(0, ...calls.map((c) => c.atMs + c.durationMs));
     for (const call of calls) {
-      const rec = new CallRecord(call);
-      this.#records.set(call.id, rec);
-      this.#later(call.atMs, () => {
+      this.#records.set(call.id, new CallRecord(call));
+    }
+    await this.#bindHosts();
+    await this.#o.onReady?.((host, side = 'client') => {
+      const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
+      if (!ua) {
+        throw new TypeError(`host ${host} has no SIP listener`);
+      }
+      return { address: ua.stack.address, port: ua.stack.port };
+    });
+    this.#t0 = performance.now();
+    for (const rec of this.#records.values()) {
+      this.#later(rec.call.atMs, () => {
         this.#startCall(rec);
       });
     }
@@ -296,6 +314,9 @@ class Lab {
       this.#msGatewaySide.set(m.name, gateway);
     }
     for (const g of h.gateways) {
+      if (this.#o.externalHosts?.has(g.name)) {
+        continue;
+      }
       // A gateway has an IP side (SIP to its Mediation Server) and a PSTN side; a call that
       // goes out to the PSTN is bridged from one to the other, with the media relayed through
       // the gateway (c.5 #19).
@@ -349,6 +370,10 @@ class Lab {
   }
 
   #uri(host: string, user: string, side: 'client' | 'gateway' = 'client'): string {
+    const external = this.#o.externalHosts?.get(host);
+    if (external) {
+      return `sip:${user}@${external.address}:${external.port}`;
+    }
     const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
     if (!ua) {
       throw new TypeError(`host ${host} has no SIP listener`);
@@ -517,6 +542,10 @@ class Lab {
     const gw = this.#topo.gateway(call.from);
     if (!gw) {
       rec.finish('failed', null, 'unknown gateway');
+      return;
+    }
+    if (this.#o.externalHosts?.has(gw.name)) {
+      // A real peer places this call itself; the Mediation Server recognises it on arrival.
       return;
     }
     const media = await this.#openMedia(rec, gw.name, this.#gatewayAccepts(gw));
@@ -702,11 +731,11 @@ class Lab {
     const answers = new Map<string, (answer: string) => Promise<string>>();
     return {
       route: async (incoming) => {
-        const id = headerText(incoming.call.request, CALL_HEADER);
-        const rec = id ? this.#records.get(id) : undefined;
+        const rec = this.#recordOf(incoming.call);
         if (!rec) {
           return { reject: 404, reason: 'Unknown call' };
         }
+        this.#external.set(incoming.id, rec);
         const decision = this.#policy.decide(rec.call);
         rec.decision = decision;
         if (decision.decision === 'REJECTED') {
@@ -749,6 +778,16 @@ class Lab {
         const scenarioId = this.#sipCallToScenario.get(sipCallId);
         if (scenarioId) {
           this.#policy.release(scenarioId);
+        }
+        // A call placed by an external peer ends here: nobody else sees its final outcome.
+        const rec = this.#external.get(record.id);
+        this.#external.delete(record.id);
+        if (rec && this.#o.externalHosts?.has(rec.call.from)) {
+          if (record.answered) {
+            rec.finish('completed', 200, 'OK');
+          } else {
+            rec.finish(record.cause === 'cancelled' ? 'cancelled' : 'refused', record.status ?? null, record.reason ?? null);
+          }
         }
       },
     };
@@ -994,6 +1033,30 @@ class Lab {
       throw new TypeError(`host ${host} has no PSTN-side listener`);
     }
     return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
+  }
+
+  /**
+   * The scenario call an INVITE belongs to: by the lab's header, or, for a call from an
+   * external peer (which sends no such header), the first call not yet decided from that
+   * peer's host to the Request-URI's user.
+   */
+  #recordOf(call: IncomingCall): CallRecord | undefined {
+    const id = headerText(call.request, CALL_HEADER);
+    if (id) {
+      return this.#records.get(id);
+    }
+    const from = this.#addr.hostOf(call.remote.address);
+    if (!from || !this.#o.externalHosts?.has(from)) {
+      return undefined;
+    }
+    const user = /^sips?:([^@;]+)@/i.exec(call.requestUri)?.[1];
+    for (const rec of this.#records.values()) {
+      if (rec.call.from === from && rec.decision === null && rec.state === null && (user === undefined || rec.call.to === user)) {
+        this.#sipCallToScenario.set(call.callId, rec.call.id);
+        return rec;
+      }
+    }
+    return undefined;
   }
 
   #requireRelay(): Relay {

@@ -14,6 +14,10 @@ afterEach(async () => {
   await closer.closeAll();
 });
 
+if (process.env.CI === 'true' && !sippAvailable()) {
+  throw new Error('CI needs sipp (Debian package sip-tester; .ci/run installs it)');
+}
+
 describe.runIf(sippAvailable())('SIPp interoperability', () => {
   it('SIPp as UAS answers a call placed through the B2BUA, and receives the SDP we chose', async () => {
     const { logger } = captureLogger('warn');
