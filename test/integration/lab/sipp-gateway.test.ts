@@ -7,13 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignLoopback, endpointMedia, runLab, type LabResult } from '../../../src/lab/index.js';
 import { loadScenarioFile, type Scenario } from '../../../src/scenario/index.js';
-import {
-  freeUdpPort,
-  SIPP_SCENARIOS,
-  sippAvailable,
-  startSipp,
-  type SippRun,
-} from '../../support/sip-sipp.js';
+import { SIPP_SCENARIOS, sippAvailable, startSipp, type SippRun } from '../../support/sip-sipp.js';
 
 /**
  * SIPp plays the branch PSTN gateway of a live run: as the UAS that answers the calls the
