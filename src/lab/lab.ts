@@ -54,7 +54,9 @@ export interface LabOptions {
    */
   readonly externalHosts?: ReadonlyMap<string, { readonly address: string; readonly port: number }>;
   /** Called once every host is bound, before the first call: where each SIP listener is. */
-  readonly onReady?: (sip: (host: string, side?: 'client' | 'gateway') => { address: string; port: number }) => void | Promise<void>;
+  readonly onReady?: (
+    sip: (host: string, side?: 'client' | 'gateway') => { address: string; port: number },
+  ) => void | Promise<void>;
 }
 
 export interface LabProgress {
@@ -786,7 +788,11 @@ class Lab {
           if (record.answered) {
             rec.finish('completed', 200, 'OK');
           } else {
-            rec.finish(record.cause === 'cancelled' ? 'cancelled' : 'refused', record.status ?? null, record.reason ?? null);
+            rec.finish(
+              record.cause === 'cancelled' ? 'cancelled' : 'refused',
+              record.status ?? null,
+              record.reason ?? null,
+            );
           }
         }
       },
@@ -1051,7 +1057,12 @@ class Lab {
     }
     const user = /^sips?:([^@;]+)@/i.exec(call.requestUri)?.[1];
     for (const rec of this.#records.values()) {
-      if (rec.call.from === from && rec.decision === null && rec.state === null && (user === undefined || rec.call.to === user)) {
+      if (
+        rec.call.from === from &&
+        rec.decision === null &&
+        rec.state === null &&
+        (user === undefined || rec.call.to === user)
+      ) {
         this.#sipCallToScenario.set(call.callId, rec.call.id);
         return rec;
       }

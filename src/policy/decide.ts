@@ -1741,9 +1741,15 @@ function pstnReroute(ctx: DecisionContext, r: P2pRefusal): CallDecision | null {
     .filter((rt) => safeMatch(rt.numberPattern, number))
     .flatMap((rt) => rt.trunks);
   if (trunks.length === 0) {
-    trace.add('c.5#19', 'PSTN re-route', 'fail', `no route of ${callerPolicy.name} matches ${number}`, {
-      number,
-    });
+    trace.add(
+      'c.5#19',
+      'PSTN re-route',
+      'fail',
+      `no route of ${callerPolicy.name} matches ${number}`,
+      {
+        number,
+      },
+    );
     return null;
   }
   const inbound = topo.scenario.hosts.gateways.find(

@@ -1,4 +1,11 @@
-import { ErrorCodes, formatIpv4, maskOf, networkOf, parseIpv4, rangesOverlap } from '../core/index.js';
+import {
+  ErrorCodes,
+  formatIpv4,
+  maskOf,
+  networkOf,
+  parseIpv4,
+  rangesOverlap,
+} from '../core/index.js';
 import type { PathSegments, Severity } from './problems.js';
 import type { Scenario } from './types.js';
 
@@ -587,7 +594,11 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   h.gateways.forEach((g, i) => {
     const path = ['hosts', 'gateways', i];
     ref([...path, 'mediationServer'], g.mediationServer, msNames, 'Mediation Server', 'b.0#1');
-    unmapped([...path, present([...path, 'mediaIp']) ? 'mediaIp' : 'ip'], g.mediaIp, `gateway ${g.name}`);
+    unmapped(
+      [...path, present([...path, 'mediaIp']) ? 'mediaIp' : 'ip'],
+      g.mediaIp,
+      `gateway ${g.name}`,
+    );
     if (g.numbers !== null) {
       regexOk([...path, 'numbers'], g.numbers, err);
     }
