@@ -212,6 +212,7 @@ function formatLevel(r: LoadLevelResult): string {
     `  relay CPU    ${(r.relayCpu * 100).toFixed(1)} % of one core`,
     `  memory       RSS ${(r.relayRssBytes / MiB).toFixed(1)} MiB, ${(r.setupBytesPerCall / 1024).toFixed(1)} KiB per call (RSS growth at setup)`,
     `  generator    ${(r.generator.cpu * 100).toFixed(1)} % CPU, schedule lag up to ${fmtMs(r.generator.maxLagMs)} ms`,
+    `  other CPU    ${r.otherCpu === null ? '-' : `${(r.otherCpu * 100).toFixed(0)} % of a core used by other processes and the kernel during the run`}`,
     `  held         ${r.held ? 'yes' : 'no'} (loss < 0.1 %, p99 < 20 ms, every call carried)`,
   ];
   return lines.join('\n');

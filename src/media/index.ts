@@ -49,6 +49,7 @@ export {
   type SpawnGeneratorOptions,
 } from './load-generator.js';
 export {
+  directAllocator,
   findMaxHeld,
   relayAllocator,
   runLoadLevel,

@@ -1,0 +1,206 @@
+/**
+ * Relay throughput, CPU and added latency, side by side with rtpengine, driven by the same
+ * generator with the same pinning (relay on CPU 0, generator on CPU 1). Traffic has the
+ * shape of a Mediation Server: G.711 calls, 50 packets/s per direction, two relay sockets
+ * per call. Prints a table; asserts nothing. Run after `npm run build`:
+ *
+ *   node perf/relay.bench.js [--seconds 5] [--fixed-calls 200] [--start 300] [--max 1000]
+ *                            [--no-rtpengine] [--workers 0] [--connect] [--json FILE]
+ *
+ * Phases, per relay under test:
+ * 1. fixed load: 200 calls = 20,000 packets/s offered; relay CPU and latency. Added latency
+ *    is the relay's p99 minus the generator's own p99 (generator sending to itself).
+ * 2. ramp: the largest number of calls held (loss < 0.1 %, p99 < 20 ms, every call carried),
+ *    doubling from --start, then bisecting to 25 calls (2,500 packets/s).
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  createRelay,
+  directAllocator,
+  findMaxHeld,
+  pinCurrentProcess,
+  relayAllocator,
+  runLoadLevel,
+  spawnLoadGenerator,
+} from '../dist/media/index.js';
+import { rtpengineAllocator, rtpengineAvailable, startRtpengine } from './rtpengine.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    'fixed-calls': { type: 'string', default: '200' },
+    start: { type: 'string', default: '300' },
+    max: { type: 'string', default: '1000' },
+    'no-rtpengine': { type: 'boolean', default: false },
+    'no-ramp': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '0' },
+    connect: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const durationMs = Number(values.seconds) * 1000;
+const fixedCalls = Number(values['fixed-calls']);
+const log = (s) => process.stderr.write(`${s}\n`);
+
+const pinned = availableParallelism() >= 2 && (await pinCurrentProcess(0));
+const generator = await spawnLoadGenerator(pinned ? { cpu: 1 } : {});
+const results = {
+  date: new Date().toISOString(),
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  pinned,
+  relays: [],
+};
+let cleanup = null;
+try {
+  const addresses = await generator.prepare({ socketsPerSide: 32 });
+
+  log(`generator baseline: ${fixedCalls} calls sent straight to itself`);
+  const base = await runLoadLevel({
+    generator,
+    addresses,
+    allocator: directAllocator(),
+    calls: fixedCalls,
+    durationMs,
+  });
+  results.baseline = base;
+
+  const subjects = [
+    {
+      name: values.workers === '0' ? 'mediapath' : `mediapath (${values.workers} workers)`,
+      start: async () => {
+        const relay = await createRelay({
+          workers: Number(values.workers),
+          inactivityTimeoutMs: 0,
+          maxSessions: Number(values.max) + 10,
+          connectSockets: values.connect,
+        });
+        return { allocator: relayAllocator(relay), stop: () => relay.shutdown() };
+      },
+    },
+  ];
+  if (!values['no-rtpengine']) {
+    if (rtpengineAvailable()) {
+      subjects.push({
+        name: 'rtpengine',
+        start: async () => {
+          const engine = await startRtpengine(pinned ? { cpu: 0, threads: 1 } : { threads: 1 });
+          return { allocator: rtpengineAllocator(engine), stop: () => engine.stop() };
+        },
+      });
+    } else {
+      log('rtpengine is not installed: comparison skipped');
+    }
+  }
+
+  for (const subject of subjects) {
+    log(`${subject.name}: fixed load ${fixedCalls} calls`);
+    const s = await subject.start();
+    cleanup = s.stop;
+    const fixed = await runLoadLevel({
+      generator,
+      addresses,
+      allocator: s.allocator,
+      calls: fixedCalls,
+      durationMs,
+    });
+    let ramp = null;
+    if (!values['no-ramp']) {
+      ramp = await findMaxHeld({
+        generator,
+        addresses,
+        allocator: s.allocator,
+        durationMs,
+        startCalls: Number(values.start),
+        maxCalls: Number(values.max),
+        resolutionCalls: 25,
+        maxLevels: 14,
+        onLevel: (r) =>
+          log(
+            `  ${subject.name} ${r.calls} calls: ${Math.round(r.deliveredPps)} packets/s, loss ${(r.lossRatio * 100).toFixed(3)} %, ` +
+              `p99 ${r.latencyMs.p99.toFixed(2)} ms, CPU ${(r.relayCpu * 100).toFixed(0)} %, ` +
+              `generator ${(r.generator.cpu * 100).toFixed(0)} %, others ${r.otherCpu === null ? '-' : (r.otherCpu * 100).toFixed(0)} % -> ${r.held ? 'held' : 'not held'}`,
+          ),
+      });
+    }
+    await s.stop();
+    cleanup = null;
+    results.relays.push({ name: subject.name, fixed, ramp });
+  }
+} finally {
+  await cleanup?.();
+  await generator.close();
+}
+
+const rows = [
+  ['', ...results.relays.map((r) => r.name), ...(results.relays.length === 2 ? ['ratio'] : [])],
+];
+const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : '-');
+const add = (label, f, fmt) => {
+  const vals = results.relays.map(f);
+  rows.push([label, ...vals.map(fmt), ...(vals.length === 2 ? [ratio(vals[0], vals[1])] : [])]);
+};
+if (!values['no-ramp']) {
+  add(
+    'max held (packets/s)',
+    (r) => r.ramp.maxHeldPps,
+    (v) => v.toLocaleString('en-US'),
+  );
+  add('max held (calls)', (r) => r.ramp.maxHeldCalls, String);
+}
+add(
+  `CPU at ${(fixedCalls * 100).toLocaleString('en-US')} packets/s (% of a core)`,
+  (r) => r.fixed.relayCpu * 100,
+  (v) => v.toFixed(1),
+);
+add(
+  'p99 latency at fixed load (ms)',
+  (r) => r.fixed.latencyMs.p99,
+  (v) => v.toFixed(2),
+);
+add(
+  'added p99 latency (ms)',
+  (r) => Math.max(0, r.fixed.latencyMs.p99 - results.baseline.latencyMs.p99),
+  (v) => v.toFixed(2),
+);
+add(
+  'p50 latency at fixed load (ms)',
+  (r) => r.fixed.latencyMs.p50,
+  (v) => v.toFixed(3),
+);
+add(
+  'loss at fixed load (%)',
+  (r) => r.fixed.lossRatio * 100,
+  (v) => v.toFixed(3),
+);
+add(
+  'other CPU during fixed load (% of a core)',
+  (r) => (r.fixed.otherCpu ?? 0) * 100,
+  (v) => v.toFixed(0),
+);
+add(
+  'RSS at fixed load (MiB)',
+  (r) => r.fixed.relayRssBytes / 1048576,
+  (v) => v.toFixed(1),
+);
+
+const width = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+console.log(
+  `relay benchmark ${results.date}, ${results.cpus} CPUs (${results.cpuModel}), ` +
+    `${pinned ? 'relay on CPU 0, generator on CPU 1' : 'not pinned'}, ${durationMs / 1000} s per level`,
+);
+console.log(
+  `generator baseline (no relay) at ${(fixedCalls * 100).toLocaleString('en-US')} packets/s: p50 ${results.baseline.latencyMs.p50.toFixed(3)} ms, p99 ${results.baseline.latencyMs.p99.toFixed(2)} ms`,
+);
+for (const r of rows) {
+  console.log(
+    r
+      .map((c, i) => (i === 0 ? String(c).padEnd(width[i]) : String(c).padStart(width[i])))
+      .join('  '),
+  );
+}
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify(results, null, 2));
+}
