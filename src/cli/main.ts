@@ -107,6 +107,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           io.stdout.write((await import('./run-command.js')).RUN_HELP);
           return ExitCode.OK;
         }
+        if (topic === 'load') {
+          io.stdout.write((await import('./load-command.js')).LOAD_HELP);
+          return ExitCode.OK;
+        }
         io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : USAGE);
         return command === undefined ? ExitCode.USAGE : ExitCode.OK;
       }
@@ -118,6 +122,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await validateCommand(rest, io);
       case 'run':
         return await (await import('./run-command.js')).runCommand(rest, io);
+      case 'load':
+        return await (await import('./load-command.js')).runLoadCommand([...rest], io);
       case 'explain':
         return await explainCommand(rest, io);
       default:
