@@ -662,21 +662,13 @@ class Lab {
         address: media.address,
         port: media.port,
         rtcpPort: media.port,
-        codecs: codecsOf(inc.offerSdp).filter((c) => c === 'PCMU' || c === 'PCMA'),
+        codecs: g711Of(inc.offerSdp),
         ...(bypass && mine ? { bypassId: mine } : {}),
       });
       if (target) {
         media.setRemote(target.address, target.port);
       }
-      inc.once('acked', () => {
-        media.start();
-      });
-      inc.once('ended', () => {
-        media.stop();
-      });
-      inc.once('cancelled', () => {
-        media.stop();
-      });
+      mediaFollowsDialog(inc, media);
       inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
     })().catch((e: unknown) => {
       this.#log.error({ err: e }, 'client failed to answer');
@@ -702,15 +694,7 @@ class Lab {
       media.setRemote(where.address, where.port);
     }
     inc.ring();
-    inc.once('acked', () => {
-      media.start();
-    });
-    inc.once('ended', () => {
-      media.stop();
-    });
-    inc.once('cancelled', () => {
-      media.stop();
-    });
+    mediaFollowsDialog(inc, media);
     inc.answer(
       buildAnswer(inc.offerSdp, {
         address: media.address,
@@ -1236,6 +1220,19 @@ function hopsBetween(path: readonly string[], a: string, b: string): string[] {
     return [];
   }
   return i < j ? path.slice(i + 1, j) : path.slice(j + 1, i).reverse();
+}
+
+/** Media flows from the ACK of an answered call until it ends or is cancelled. */
+function mediaFollowsDialog(inc: IncomingCall, media: MediaSession): void {
+  inc.once('acked', () => {
+    media.start();
+  });
+  inc.once('ended', () => {
+    media.stop();
+  });
+  inc.once('cancelled', () => {
+    media.stop();
+  });
 }
 
 function g711Of(sdp: string): string[] {

@@ -1360,20 +1360,7 @@ function failPstn(ctx: DecisionContext, r: RefusedPstn): CallDecision {
       {},
     );
   }
-  trace.add(
-    'c.5#21',
-    'Reject',
-    'fail',
-    `call blocked: ${leg.why}; the user is told the reason is CAC`,
-    {},
-  );
-  return ctx.result({
-    decision: 'REJECTED',
-    reason: `${r.bypassWhy}; leg ${leg.name} refused: ${leg.why}`,
-    mediaPath: [],
-    sip: REFUSAL_SIP.bandwidth,
-    keepHolding: false,
-  });
+  return rejectForCac(ctx, leg, `${r.bypassWhy}; leg ${leg.name} refused: ${leg.why}`);
 }
 
 /** For full-chain: another trunk of the caller's routes for the same number. */
@@ -1519,7 +1506,16 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
       reroute: { via: 'voicemail', host: vm },
     });
   }
-  trace.add(
+  return rejectForCac(
+    ctx,
+    leg,
+    `WAN refused (${leg.why}); no alternate path, re-route or voice mail`,
+  );
+}
+
+/** c.5 #21: the session is blocked and the user is told the reason is CAC. */
+function rejectForCac(ctx: DecisionContext, leg: LegCheck, reason: string): CallDecision {
+  ctx.trace.add(
     'c.5#21',
     'Reject',
     'fail',
@@ -1528,7 +1524,7 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
   );
   return ctx.result({
     decision: 'REJECTED',
-    reason: `WAN refused (${leg.why}); no alternate path, re-route or voice mail`,
+    reason,
     mediaPath: [],
     sip: REFUSAL_SIP.bandwidth,
     keepHolding: false,
