@@ -48,7 +48,14 @@ describe('relay load (CI floor)', { timeout: 90_000, retry: 1 }, () => {
       '20',
     ]);
     const json = JSON.parse(stdout) as LoadJson;
-    expect({ code, floorsMissed: json.floorsMissed, stderr: stderr.slice(0, 500) }).toMatchObject({
+    // On failure the whole result is shown: latency, CPU of the relay, the generator and of
+    // other processes during the run.
+    expect({
+      code,
+      floorsMissed: json.floorsMissed,
+      stderr: stderr.slice(0, 500),
+      result: json.result,
+    }).toMatchObject({
       code: ExitCode.OK,
       floorsMissed: [],
     });
