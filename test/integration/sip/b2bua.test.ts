@@ -121,8 +121,14 @@ describe('B2BUA call flows', () => {
       provisional: () => call.cancel(),
       failed: (status) => (failed = status),
     });
+    // The ACK for the 487 is hop by hop and may trail the caller's failure: wait for it too.
     await waitFor(
-      () => failed !== 0 && cancelled && t.ended.length === 1,
+      () =>
+        failed !== 0 &&
+        cancelled &&
+        t.ended.length === 1 &&
+        ladder(t.logs.gateway).includes('< ACK') &&
+        ladder(t.logs.client).includes('> ACK'),
       3000,
       'the cancellation',
     );
