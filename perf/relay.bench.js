@@ -5,7 +5,9 @@
  * per call. Prints a table; asserts nothing. Run after `npm run build`:
  *
  *   node perf/relay.bench.js [--seconds 5] [--fixed-calls 200] [--start 300] [--max 1000]
- *                            [--no-rtpengine] [--workers 0] [--connect] [--json FILE]
+ *                            [--no-rtpengine] [--workers 0] [--connect] [--naive] [--json FILE]
+ *
+ * --naive adds a minimal Node relay (no checks at all) to show the cost of Node's UDP path.
  *
  * Phases, per relay under test:
  * 1. fixed load: 200 calls = 20,000 packets/s offered; relay CPU and latency. Added latency
@@ -18,6 +20,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   createRelay,
+  machineBusySeconds,
   directAllocator,
   findMaxHeld,
   pinCurrentProcess,
@@ -25,6 +28,7 @@ import {
   runLoadLevel,
   spawnLoadGenerator,
 } from '../dist/media/index.js';
+import { naiveAllocator } from './naive-relay.js';
 import { rtpengineAllocator, rtpengineAvailable, startRtpengine } from './rtpengine.js';
 
 const { values } = parseArgs({
@@ -37,12 +41,32 @@ const { values } = parseArgs({
     'no-ramp': { type: 'boolean', default: false },
     workers: { type: 'string', default: '0' },
     connect: { type: 'boolean', default: false },
+    naive: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
 const durationMs = Number(values.seconds) * 1000;
 const fixedCalls = Number(values['fixed-calls']);
 const log = (s) => process.stderr.write(`${s}\n`);
+
+/**
+ * Waits (at most `maxMs`) until the machine is quiet: less than 0.25 of a core busy over a
+ * one-second sample while this benchmark itself is idle. Returns the last sample.
+ */
+async function waitQuiet(maxMs = 60_000) {
+  const deadline = Date.now() + maxMs;
+  let busy = null;
+  while (Date.now() < deadline) {
+    const a = machineBusySeconds();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineBusySeconds();
+    busy = a === null || b === null ? null : b - a;
+    if (busy === null || busy < 0.25) {
+      break;
+    }
+  }
+  return busy;
+}
 
 const pinned = availableParallelism() >= 2 && (await pinCurrentProcess(0));
 const generator = await spawnLoadGenerator(pinned ? { cpu: 1 } : {});
@@ -81,6 +105,15 @@ try {
       },
     },
   ];
+  if (values.naive) {
+    subjects.push({
+      name: 'naive Node',
+      start: () => {
+        const allocator = naiveAllocator();
+        return Promise.resolve({ allocator, stop: () => Promise.resolve() });
+      },
+    });
+  }
   if (!values['no-rtpengine']) {
     if (rtpengineAvailable()) {
       subjects.push({
@@ -96,7 +129,10 @@ try {
   }
 
   for (const subject of subjects) {
-    log(`${subject.name}: fixed load ${fixedCalls} calls`);
+    const quiet = await waitQuiet();
+    log(
+      `${subject.name}: fixed load ${fixedCalls} calls (machine busy before: ${quiet === null ? '-' : quiet.toFixed(2)} cores)`,
+    );
     const s = await subject.start();
     cleanup = s.stop;
     const fixed = await runLoadLevel({
@@ -135,12 +171,16 @@ try {
 }
 
 const rows = [
-  ['', ...results.relays.map((r) => r.name), ...(results.relays.length === 2 ? ['ratio'] : [])],
+  [
+    '',
+    ...results.relays.map((r) => r.name),
+    ...(results.relays.length >= 2 ? ['ratio 1st/last'] : []),
+  ],
 ];
 const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : '-');
 const add = (label, f, fmt) => {
   const vals = results.relays.map(f);
-  rows.push([label, ...vals.map(fmt), ...(vals.length === 2 ? [ratio(vals[0], vals[1])] : [])]);
+  rows.push([label, ...vals.map(fmt), ...(vals.length >= 2 ? [ratio(vals[0], vals.at(-1))] : [])]);
 };
 if (!values['no-ramp']) {
   add(

@@ -56,8 +56,8 @@
  * counted by reason.
  */
 import type dgram from 'node:dgram';
-import type { Clock, ComponentLogger, DatagramEgress } from '../core/index.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, type Clock, type ComponentLogger } from '../core/index.js';
+import type { DatagramEgress } from '../core/egress.js';
 import type { Impairment } from '../scenario/index.js';
 
 /** IPv4 (20) and UDP (8) header bytes counted per datagram by the rate limit. */
@@ -167,6 +167,9 @@ export class Xoshiro128 {
 // One direction of one link.
 // ---------------------------------------------------------------------------------------------
 
+const EMPTY = Buffer.alloc(0);
+const NO_LINKS: readonly LinkEmulator[] = Object.freeze([]);
+
 /**
  * The reusable context a datagram travels in between links (one per {@link ImpairedEgress}
  * path, never one per datagram). All fields are set in the constructor.
@@ -190,9 +193,6 @@ export class EgressPacket {
     this.chain = NO_LINKS;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
-const NO_LINKS: readonly LinkEmulator[] = Object.freeze([]);
 
 /** Options of a {@link LinkEmulator}. */
 export interface LinkEmulatorOptions {
@@ -726,8 +726,7 @@ export class ImpairedEgress implements DatagramEgress {
     // pass; a chain has at most MAX_HOPS links.
     for (let pass = 0; pass < MAX_HOPS && this.#queued > 0; pass++) {
       let moved = 0;
-      for (let l = 0; l < links.length; l++) {
-        const link = links[l]!;
+      for (const link of links) {
         while (link.pending > 0 && link.nextReleaseAt <= now) {
           link.release(ctx, now);
           this.#queued--;
@@ -875,9 +874,10 @@ export class ImpairedEgress implements DatagramEgress {
       this.#log?.error({ err: e, source, destination }, 'link resolver threw; dropping path');
       return UNRESOLVED;
     }
-    if (!Array.isArray(chain) || chain.length > MAX_HOPS) {
+    const isArray: boolean = Array.isArray(chain);
+    if (!isArray || chain.length > MAX_HOPS) {
       this.#log?.error(
-        { source, destination, hops: Array.isArray(chain) ? chain.length : null },
+        { source, destination, hops: isArray ? chain.length : null },
         `link chain must be an array of at most ${MAX_HOPS} links; dropping path`,
       );
       return UNRESOLVED;

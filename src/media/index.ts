@@ -51,6 +51,7 @@ export {
 export {
   directAllocator,
   findMaxHeld,
+  machineBusySeconds,
   relayAllocator,
   runLoadLevel,
   type CallAllocator,
