@@ -8,7 +8,7 @@
  * ordered chain of links it crosses (for example: uplink of site A, region link, uplink of
  * site B) and walks it through them hop by hop.
  *
- * Stages of one hop, in order (`LinkEmulator.offer`):
+ * Stages of one hop, in order (`LinkEmulator.decide`):
  *
  * ```
  *  arrival --> burst loss (Gilbert-Elliott) --> random loss --> rate limit + queue --> delay + jitter --> release
@@ -171,19 +171,29 @@ const EMPTY = Buffer.alloc(0);
 const NO_LINKS: readonly LinkEmulator[] = Object.freeze([]);
 
 /**
- * The reusable context a datagram travels in between links (one per {@link ImpairedEgress}
- * path, never one per datagram). All fields are set in the constructor.
+ * The reusable context a datagram travels in through the links (one per {@link ImpairedEgress}
+ * path, never one per datagram), in the manner of rtpengine's packet context. Times travel in
+ * its fields rather than as arguments and return values, so that V8 boxes no double per
+ * datagram across calls. All fields are set in the constructor.
  */
 export class EgressPacket {
   buf: Buffer = EMPTY;
+  /** UDP payload length. */
+  len = 0;
   socket: dgram.Socket | undefined = undefined;
   port = 0;
   address = '';
   chain: readonly LinkEmulator[] = NO_LINKS;
   /** Index in `chain` of the next link to cross. */
   hop = 0;
+  // The time fields start at a fractional value so that V8 gives them a double
+  // representation from the start (no field generalization on the first datagram).
   /** Arrival time (clock ms) at the next link. */
-  at = 0;
+  at = 0.5;
+  /** Release time decided by {@link LinkEmulator.decide}. */
+  releaseAt = 0.5;
+  /** The current clock time (ms) of the send or tick in progress. */
+  now = 0.5;
 
   /** Forgets the references it holds. */
   clear(): void {
@@ -240,7 +250,12 @@ export interface LinkEmulatorStats {
 
 /**
  * One direction of one link: decides the fate of each datagram and holds the ones in flight
- * in a ring of preallocated slots. An emulator belongs to one {@link ImpairedEgress}.
+ * in a ring of preallocated slots (parallel arrays, power-of-two capacity).
+ *
+ * `offer()` and `stats()` are for everyone; `decide`, `full`, `overflow`, `hold`, `due`,
+ * `release`, `passed` and `flush` are the interface of {@link ImpairedEgress}, which drives
+ * the ring. An emulator belongs to one egress (one thread): a link shared by paths must be
+ * the same emulator instance in each chain, so that they share its rate and queue.
  */
 export class LinkEmulator {
   /** Name for reports. */
@@ -288,6 +303,7 @@ export class LinkEmulator {
   readonly #releaseAt: Float64Array;
   #head = 0;
   #size = 0;
+  readonly #scratch = new EgressPacket();
 
   /**
    * @throws TypeError when a parameter is not a finite number or a probability is outside
@@ -361,13 +377,29 @@ export class LinkEmulator {
 
   /**
    * Decides the fate of one datagram arriving at `now` (clock ms): its release time
-   * (`>= now`), or a negative {@link LinkDrop} reason. Counts the offer and drops; the
-   * delivery is counted when the datagram leaves. Allocates nothing; never throws.
+   * (`>= now`), or a negative {@link LinkDrop} reason. A convenience over {@link decide} for
+   * tests and tools (returning a double may allocate).
    *
    * @param now - Arrival time in clock milliseconds.
    * @param bytes - UDP payload length; {@link WIRE_OVERHEAD_BYTES} are added for the rate.
    */
   offer(now: number, bytes: number): number {
+    const p = this.#scratch;
+    p.at = now;
+    p.len = bytes;
+    const verdict = this.decide(p);
+    return verdict < 0 ? verdict : p.releaseAt;
+  }
+
+  /**
+   * Decides the fate of the datagram in `p` arriving at `p.at` with `p.len` payload bytes.
+   * Counts the offer and drops (the delivery is counted when it leaves). Allocates nothing;
+   * never throws.
+   *
+   * @returns 0 with `p.releaseAt` set (`>= p.at`), or a negative {@link LinkDrop} reason.
+   */
+  decide(p: EgressPacket): number {
+    const now = p.at;
     this.#offered++;
     if (this.#burst) {
       const bad = this.#bad;
@@ -394,7 +426,7 @@ export class LinkEmulator {
         this.#droppedQueue++;
         return LinkDrop.QUEUE;
       }
-      t = start + (bytes + WIRE_OVERHEAD_BYTES) / this.#bytesPerMs;
+      t = start + (p.len + WIRE_OVERHEAD_BYTES) / this.#bytesPerMs;
       this.#linkFreeAt = t;
     }
     let d = this.#delayMs;
@@ -409,16 +441,16 @@ export class LinkEmulator {
       release = this.#lastRelease;
     }
     this.#lastRelease = release;
-    return release;
+    p.releaseAt = release;
+    return 0;
   }
 
   /**
-   * Holds `packet` until `releaseAt`. The caller has checked {@link full}.
+   * Holds `packet` until its `releaseAt`. The caller has checked {@link full}.
    *
-   * @param packet - Its `at` is the arrival time at this link; references are copied out.
-   * @param releaseAt - The time {@link offer} returned.
+   * @param packet - Decided by {@link decide}; its fields are copied out.
    */
-  hold(packet: EgressPacket, releaseAt: number): void {
+  hold(packet: EgressPacket): void {
     const i = (this.#head + this.#size) & this.#mask;
     this.#bufs[i] = packet.buf;
     this.#sockets[i] = packet.socket;
@@ -427,7 +459,7 @@ export class LinkEmulator {
     this.#chains[i] = packet.chain;
     this.#hops[i] = packet.hop;
     this.#arrivedAt[i] = packet.at;
-    this.#releaseAt[i] = releaseAt;
+    this.#releaseAt[i] = packet.releaseAt;
     this.#size++;
   }
 
@@ -442,14 +474,17 @@ export class LinkEmulator {
     this.#droppedOverflow++;
   }
 
+  /** True when a datagram is held whose release time is at or before `packet.now`. */
+  due(packet: EgressPacket): boolean {
+    return this.#size > 0 && this.#releaseAt[this.#head]! <= packet.now;
+  }
+
   /**
    * Takes the oldest held datagram out into `packet` (its `at` becomes the release time, its
-   * `hop` still points at this link) and counts it delivered. The caller has checked that
-   * one is held.
-   *
-   * @param now - The actual hand-off time, for the measured delay.
+   * `hop` still points at this link) and counts it delivered, measuring its delay up to
+   * `packet.now`. The caller has checked {@link due}.
    */
-  release(packet: EgressPacket, now: number): void {
+  release(packet: EgressPacket): void {
     const i = this.#head;
     packet.buf = this.#bufs[i]!;
     packet.socket = this.#sockets[i];
@@ -465,18 +500,20 @@ export class LinkEmulator {
     this.#addresses[i] = '';
     this.#head = (i + 1) & this.#mask;
     this.#size--;
-    this.delivered(arrived, now);
+    this.#delivered++;
+    this.#recordDelay(packet.now - arrived);
   }
 
   /**
-   * Counts one datagram handed on without being held (its release time had come already).
-   *
-   * @param arrivedAt - Arrival time at this link.
-   * @param now - Hand-off time.
+   * Counts the datagram in `packet` handed on without being held (its release time had come
+   * already), with a delay from `packet.at` to `packet.now`.
    */
-  delivered(arrivedAt: number, now: number): void {
+  passed(packet: EgressPacket): void {
     this.#delivered++;
-    const d = now - arrivedAt;
+    this.#recordDelay(packet.now - packet.at);
+  }
+
+  #recordDelay(d: number): void {
     this.#delayCount++;
     this.#delaySum += d;
     this.#delaySumSq += d * d;
@@ -700,16 +737,17 @@ export class ImpairedEgress implements DatagramEgress {
       return;
     }
     this.#impaired++;
-    const now = this.#clock.now();
     const ctx = this.#sendCtx;
+    ctx.now = this.#clock.now();
+    ctx.at = ctx.now;
     ctx.buf = buf;
+    ctx.len = buf.length;
     ctx.socket = socket;
     ctx.port = port;
     ctx.address = address;
     ctx.chain = chain;
     ctx.hop = 0;
-    ctx.at = now;
-    this.#forward(ctx, now);
+    this.#forward(ctx);
     ctx.clear();
   }
 
@@ -722,17 +760,19 @@ export class ImpairedEgress implements DatagramEgress {
   onTick(now: number): void {
     const links = this.#links;
     const ctx = this.#tickCtx;
+    ctx.now = now;
     // A datagram released into a link already visited in this pass is picked up by the next
     // pass; a chain has at most MAX_HOPS links.
     for (let pass = 0; pass < MAX_HOPS && this.#queued > 0; pass++) {
       let moved = 0;
       for (const link of links) {
-        while (link.pending > 0 && link.nextReleaseAt <= now) {
-          link.release(ctx, now);
+        while (link.due(ctx)) {
+          link.release(ctx);
           this.#queued--;
           moved++;
           ctx.hop++;
-          this.#forward(ctx, now);
+          ctx.len = ctx.buf.length;
+          this.#forward(ctx);
         }
       }
       if (moved === 0) {
@@ -788,8 +828,11 @@ export class ImpairedEgress implements DatagramEgress {
     this.invalidate();
   }
 
-  /** Walks `ctx` through its remaining links from `ctx.hop`; sends it after the last one. */
-  #forward(ctx: EgressPacket, now: number): void {
+  /**
+   * Walks `ctx` through its remaining links from `ctx.hop`, arriving at `ctx.at`, at clock
+   * time `ctx.now`; sends it after the last one.
+   */
+  #forward(ctx: EgressPacket): void {
     const chain = ctx.chain;
     while (ctx.hop < chain.length) {
       const link = chain[ctx.hop]!;
@@ -797,17 +840,16 @@ export class ImpairedEgress implements DatagramEgress {
         link.overflow();
         return;
       }
-      const releaseAt = link.offer(ctx.at, ctx.buf.length);
-      if (releaseAt < 0) {
+      if (link.decide(ctx) < 0) {
         return;
       }
-      if (releaseAt <= now && link.pending === 0) {
-        link.delivered(ctx.at, now);
-        ctx.at = releaseAt;
+      if (ctx.releaseAt <= ctx.now && link.pending === 0) {
+        link.passed(ctx);
+        ctx.at = ctx.releaseAt;
         ctx.hop++;
         continue;
       }
-      link.hold(ctx, releaseAt);
+      link.hold(ctx);
       this.#queued++;
       if (this.#timer === undefined && this.#useTimer) {
         this.#timer = setInterval(this.#onTimer, this.#tickMs);
