@@ -135,13 +135,24 @@ try {
     );
     const s = await subject.start();
     cleanup = s.stop;
-    const fixed = await runLoadLevel({
+    // The fixed level is repeated (at most 3 times) while other processes took CPU.
+    let fixed = await runLoadLevel({
       generator,
       addresses,
       allocator: s.allocator,
       calls: fixedCalls,
       durationMs,
     });
+    for (let i = 0; i < 2 && (fixed.otherCpu ?? 0) > 0.2; i++) {
+      await waitQuiet(30_000);
+      fixed = await runLoadLevel({
+        generator,
+        addresses,
+        allocator: s.allocator,
+        calls: fixedCalls,
+        durationMs,
+      });
+    }
     let ramp = null;
     if (!values['no-ramp']) {
       ramp = await findMaxHeld({
@@ -153,6 +164,8 @@ try {
         maxCalls: Number(values.max),
         resolutionCalls: 25,
         maxLevels: 14,
+        contendedRetries: 3,
+        beforeLevel: () => waitQuiet(30_000),
         onLevel: (r) =>
           log(
             `  ${subject.name} ${r.calls} calls: ${Math.round(r.deliveredPps)} packets/s, loss ${(r.lossRatio * 100).toFixed(3)} %, ` +

@@ -251,6 +251,8 @@ export interface RampOptions extends Omit<LoadLevelOptions, 'calls' | 'onProgres
    */
   readonly contendedCpu?: number | undefined;
   readonly contendedRetries?: number | undefined;
+  /** Awaited before every level (for example: wait until the machine is quiet). */
+  readonly beforeLevel?: (() => Promise<unknown>) | undefined;
 }
 
 /** Result of a ramp. */
@@ -275,6 +277,7 @@ export async function findMaxHeld(options: RampOptions): Promise<RampResult> {
   let failed = maxCalls + 1;
   let next = Math.min(options.startCalls ?? 100, maxCalls);
   while (levels.length < maxLevels && failed - held > resolution && next > held && next < failed) {
+    await options.beforeLevel?.();
     let r = await runLoadLevel({ ...options, calls: next });
     levels.push(r);
     options.onLevel?.(r);
@@ -282,6 +285,7 @@ export async function findMaxHeld(options: RampOptions): Promise<RampResult> {
       if (r.held || r.otherCpu === null || r.otherCpu <= (options.contendedCpu ?? 0.2)) {
         break;
       }
+      await options.beforeLevel?.();
       r = await runLoadLevel({ ...options, calls: next });
       levels.push(r);
       options.onLevel?.(r);
