@@ -15,7 +15,7 @@
  */
 import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';
-import { ErrorCodes, SimError, type Logger } from '../core/index.js';
+import { ErrorCodes, SimError, type DatagramEgress, type Logger } from '../core/index.js';
 import {
   buildResponse,
   newBranch,
@@ -58,6 +58,11 @@ export interface SipStackOptions {
   readonly supported?: readonly string[];
   /** Receives every message sent or received. */
   readonly observer?: SipObserver;
+  /**
+   * Sends datagrams through this instead of straight to the socket (link impairment in user
+   * space). Such sends are not awaited by `close()`; the egress owns them.
+   */
+  readonly egress?: DatagramEgress;
 }
 
 /** A request received by the stack, with the means to answer it. */
@@ -129,6 +134,7 @@ export class SipStack {
   #closed = false;
   #closing: Promise<void> | undefined;
   #inFlight = 0;
+  readonly #egress: DatagramEgress | undefined;
   #drained: (() => void) | undefined;
 
   /** The request delegate. Requests arriving while it is unset are answered 503. */
@@ -138,6 +144,7 @@ export class SipStack {
 
   private constructor(socket: dgram.Socket, options: SipStackOptions, log: Logger) {
     this.#socket = socket;
+    this.#egress = options.egress;
     this.#log = log;
     this.#timers = Object.freeze({ ...DEFAULT_TIMERS, ...options.timers });
     this.#supported = options.supported ?? [];
@@ -312,6 +319,10 @@ export class SipStack {
     }
     this.#stats.sent++;
     this.#observe('out', message, remote, data);
+    if (this.#egress) {
+      this.#egress.send(this.#socket, data, remote.port, remote.address);
+      return;
+    }
     this.#inFlight++;
     this.#socket.send(data, remote.port, remote.address, (error) => {
       this.#sent();
@@ -374,6 +385,10 @@ export class SipStack {
             const out = Buffer.from(decoded.response, 'latin1');
             this.#stats.sent++;
             this.#observe('out', undefined, remote, out);
+            if (this.#egress) {
+              this.#egress.send(this.#socket, out, remote.port, remote.address);
+              return;
+            }
             this.#inFlight++;
             this.#socket.send(out, remote.port, remote.address, (error) => {
               this.#sent();
