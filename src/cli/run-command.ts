@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { assignLoopback, endpointMedia, runLab, type LabProgress } from '../lab/index.js';
-import { buildRunResults, formatRunTable, runJson } from '../report/index.js';
+import { buildRunResults, formatLinks, formatRunTable, runJson } from '../report/index.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { DEFAULT_SCENARIO, loadForCommand, parseCommandArgs } from './main.js';
 
@@ -98,6 +98,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
         title: `${scenario.name} (${file}), live on loopback, ${(result.durationMs / 1000).toFixed(1)}s`,
       }),
     );
+    io.stdout.write(formatLinks(result.links, useColour(io.stdout, io.env)));
     if (typeof values.json === 'string') {
       const doc = runJson(
         {
@@ -106,6 +107,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
           durationMs: Math.round(result.durationMs),
           aborted: result.aborted,
           hosts: result.addressing.entries,
+          links: result.links,
         },
         results,
       );

@@ -9,6 +9,7 @@ import {
 import type {
   CallEndState,
   HostDrop,
+  LinkObservation,
   ReceivedStream,
   RunCallInput,
   SipLogEntry,
@@ -31,6 +32,7 @@ import {
 import { Topology } from '../topology/index.js';
 import { assignLoopback, PSTN_HOST, type Addressing } from './addressing.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
+import { LabLinks } from './links.js';
 import { PolicyService } from './policy-service.js';
 
 /** The header that tells every host which scenario call a SIP dialog belongs to. */
@@ -72,6 +74,8 @@ export interface LabResult {
   readonly addressing: Addressing;
   readonly durationMs: number;
   readonly aborted: boolean;
+  /** Each impaired link, per direction: configured and measured. */
+  readonly links: readonly LinkObservation[];
 }
 
 /** Per-call bookkeeping while the run goes on. */
@@ -132,6 +136,8 @@ class Lab {
   readonly #topo: Topology;
   readonly #addr: Addressing;
   readonly #policy: PolicyService;
+  /** The scenario's impaired links, applied in user space to SIP and RTP. */
+  readonly #links: LabLinks | null;
   readonly #uas = new Map<string, UserAgent>();
   readonly #msGatewaySide = new Map<string, UserAgent>();
   readonly #records = new Map<string, CallRecord>();
@@ -153,6 +159,7 @@ class Lab {
     this.#topo = new Topology(s);
     this.#addr = assignLoopback(s);
     this.#policy = new PolicyService(this.#topo);
+    this.#links = s.links.length > 0 ? new LabLinks(s, this.#topo, this.#addr, this.#log) : null;
   }
 
   async run(): Promise<LabResult> {
@@ -223,6 +230,7 @@ class Lab {
     }
     return {
       calls: inputs,
+      links: this.#links?.observations() ?? [],
       addressing: this.#addr,
       durationMs: performance.now() - this.#t0,
       aborted,
@@ -238,6 +246,8 @@ class Lab {
       clearTimeout(t);
     }
     this.#timers.clear();
+    // Held datagrams are dropped first, so that nothing is sent on a closing socket.
+    this.#links?.close();
     const closing: Promise<unknown>[] = [];
     for (const rec of this.#records.values()) {
       for (const m of rec.sessions) {
@@ -298,6 +308,7 @@ class Lab {
         logger: this.#log.child({ host }),
         observer: observe(host),
         user: host,
+        ...(this.#links ? { egress: this.#links.egress } : {}),
       });
       return ua;
     };

@@ -61,3 +61,16 @@ export {
   type RampOptions,
   type RampResult,
 } from './load-run.js';
+export {
+  createLinkEmulatorPair,
+  deriveSeed,
+  ImpairedEgress,
+  LinkDrop,
+  LinkEmulator,
+  WIRE_OVERHEAD_BYTES,
+  type ImpairedEgressOptions,
+  type ImpairedEgressStats,
+  type LinkEmulatorPair,
+  type LinkEmulatorStats,
+  type LinkResolver,
+} from './impairment.js';

@@ -20,6 +20,8 @@ export {
 } from './observed.js';
 export {
   buildRunResults,
+  formatLinks,
+  type LinkObservation,
   formatRunTable,
   runJson,
   type CallEndState,

@@ -185,3 +185,61 @@ export function runJson(meta: Record<string, unknown>, results: readonly RunCall
     expectationsFailed: results.filter((r) => r.failures.length > 0).length,
   };
 }
+
+/** One direction of an impaired link: what the scenario asked for and what the link did. */
+export interface LinkObservation {
+  readonly name: string;
+  readonly configured: {
+    readonly delayMs: number;
+    readonly jitterMs: number;
+    readonly lossPercent: number;
+    readonly burst: boolean;
+    readonly rateKbps: number | null;
+    readonly queueMs: number;
+  };
+  readonly measured: {
+    readonly offered: number;
+    readonly delivered: number;
+    readonly droppedRandom: number;
+    readonly droppedBurst: number;
+    readonly droppedQueue: number;
+    readonly delayMeanMs: number;
+    readonly delayStdMs: number;
+    readonly delayMinMs: number;
+    readonly delayMaxMs: number;
+  };
+}
+
+/**
+ * The links section of the run report: configured next to measured. Uniform jitter of +-J has
+ * a standard deviation of J / sqrt(3), which is what the measured spread is compared with.
+ */
+export function formatLinks(links: readonly LinkObservation[], colour: boolean): string {
+  if (links.length === 0) {
+    return '';
+  }
+  const st = styler(colour);
+  const lines = ['', st.bold('Links (configured -> measured)')];
+  for (const l of links) {
+    const c = l.configured;
+    const m = l.measured;
+    if (m.offered === 0) {
+      lines.push(`  ${l.name}: no traffic`);
+      continue;
+    }
+    const lost = m.droppedRandom + m.droppedBurst + m.droppedQueue;
+    const parts = [
+      `delay ${c.delayMs} -> ${m.delayMeanMs.toFixed(1)} ms (min ${m.delayMinMs.toFixed(1)}, max ${m.delayMaxMs.toFixed(1)})`,
+      `jitter +-${c.jitterMs} ms (sd ${(c.jitterMs / Math.sqrt(3)).toFixed(1)}) -> sd ${m.delayStdMs.toFixed(1)} ms`,
+      `loss ${c.lossPercent}%${c.burst ? ' + bursts' : ''} -> ${((lost / m.offered) * 100).toFixed(2)}% of ${m.offered} datagrams` +
+        (m.droppedBurst || m.droppedQueue
+          ? ` (random ${m.droppedRandom}, burst ${m.droppedBurst}, queue ${m.droppedQueue})`
+          : ''),
+    ];
+    if (c.rateKbps !== null) {
+      parts.push(`rate ${c.rateKbps} kbps, queue ${c.queueMs} ms: ${m.droppedQueue} tail drops`);
+    }
+    lines.push(`  ${l.name}: ${parts.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
