@@ -24,7 +24,12 @@ export function endpointMedia(
       options: MediaSessionOptions,
     ): Promise<MediaSession> {
       const ep = await MediaEndpoint.create(
-        { bindAddress, payloadType: options.payloadType === 8 ? 8 : 0, cname: host },
+        {
+          bindAddress,
+          payloadType: options.payloadType === 8 ? 8 : 0,
+          ...(options.egress ? { egress: options.egress } : {}),
+          cname: host,
+        },
         logger.child({ host }),
       );
       open.add(ep);

@@ -290,7 +290,14 @@ class Lab {
 
   async #bindHosts(): Promise<void> {
     const h = this.#s.hosts;
-    this.#relay = await createRelay({ workers: 0, inactivityTimeoutMs: 0 }, this.#log);
+    this.#relay = await createRelay(
+      {
+        workers: 0,
+        inactivityTimeoutMs: 0,
+        ...(this.#links ? { egress: this.#links.egress } : {}),
+      },
+      this.#log,
+    );
     const observe =
       (host: string) =>
       (
@@ -464,6 +471,7 @@ class Lab {
   ): Promise<MediaSession> {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
       payloadType: PT[this.#codec(rec.call)] ?? 0,
+      ...(this.#links ? { egress: this.#links.egress } : {}),
       ...(acceptFrom
         ? { acceptFrom, dropReason: 'accepts media only from the Mediation Server' }
         : {}),

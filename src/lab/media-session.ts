@@ -1,3 +1,4 @@
+import type { DatagramEgress } from '../core/index.js';
 import type { HostDrop, ReceivedStream } from '../report/index.js';
 
 /** What one media session of one host saw during a call. */
@@ -33,6 +34,8 @@ export interface MediaSessionOptions {
    */
   readonly acceptFrom?: (address: string) => boolean;
   readonly dropReason?: string;
+  /** Where packets go out through when links are impaired. */
+  readonly egress?: DatagramEgress;
 }
 
 /** Opens media sessions; the lab owns one for the whole run. */

@@ -40,6 +40,7 @@ import {
   systemClock,
   type Clock,
   type ComponentLogger,
+  type DatagramEgress,
 } from '../core/index.js';
 import {
   classifyPacket,
@@ -72,6 +73,7 @@ const RTCP_INTERVAL_MS = 1000;
 const MAX_CATCH_UP = 5;
 /** Send buffers in rotation: a buffer is reused only after this many newer sends. */
 const SEND_RING = 16;
+const SEND_RING_IMPAIRED = 128;
 /** Sources tracked at most per endpoint; more are counted as strangers. */
 const MAX_SOURCES = 64;
 
@@ -93,6 +95,12 @@ export interface MediaEndpointOptions {
   readonly clock?: Clock | undefined;
   /** CNAME for RTCP SDES (default `mediapath@<address>`). */
   readonly cname?: string | undefined;
+  /**
+   * Sends through this (link impairment in user space) instead of straight to the socket.
+   * RTP buffers are then reused only after SEND_RING_IMPAIRED packets (2.56 s), so an egress
+   * may hold a packet that long.
+   */
+  readonly egress?: DatagramEgress | undefined;
 }
 
 /** Latency figures of one source, in milliseconds. */
@@ -175,6 +183,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   readonly #cname: string;
   readonly #ssrc: number;
   readonly #ring: Buffer[];
+  readonly #egress: DatagramEgress | null;
   #ringIndex = 0;
   #seq: number;
   #timestamp: number;
@@ -211,7 +220,8 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     // Outgoing packets are built in a ring of buffers: a buffer handed to send() is not
     // written again until SEND_RING newer packets have gone out (320 ms).
     const silence = this.#payloadType === 0 ? 0xff : 0xd5;
-    this.#ring = Array.from({ length: SEND_RING }, () => {
+    this.#egress = options.egress ?? null;
+    this.#ring = Array.from({ length: this.#egress ? SEND_RING_IMPAIRED : SEND_RING }, () => {
       const b = Buffer.alloc(12 + G711_PAYLOAD_BYTES, silence);
       b[0] = 0x80;
       b[1] = this.#payloadType;
@@ -418,12 +428,16 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   #sendRtp(): void {
     const remote = this.#remote!;
     const buf = this.#ring[this.#ringIndex]!;
-    this.#ringIndex = (this.#ringIndex + 1) % SEND_RING;
+    this.#ringIndex = (this.#ringIndex + 1) % this.#ring.length;
     buf[1] = this.#payloadType | (this.#sentPackets === 0 ? 0x80 : 0);
     buf.writeUInt16BE(this.#seq, 2);
     buf.writeUInt32BE(this.#timestamp, 4);
     buf.writeDoubleBE(performance.timeOrigin + performance.now(), 12);
-    this.#socket.send(buf, remote.port, remote.address);
+    if (this.#egress) {
+      this.#egress.send(this.#socket, buf, remote.port, remote.address);
+    } else {
+      this.#socket.send(buf, remote.port, remote.address);
+    }
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#timestamp = (this.#timestamp + G711_PAYLOAD_BYTES) >>> 0;
     this.#sentPackets++;
@@ -479,7 +493,11 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     buf[off + 8] = 1;
     buf[off + 9] = cname.length;
     cname.copy(buf, off + 10);
-    this.#socket.send(buf, remote.port, remote.address);
+    if (this.#egress) {
+      this.#egress.send(this.#socket, buf, remote.port, remote.address);
+    } else {
+      this.#socket.send(buf, remote.port, remote.address);
+    }
     this.#sentRtcp++;
   }
 

@@ -32,6 +32,7 @@ import {
   systemClock,
   type Clock,
   type ComponentLogger,
+  type DatagramEgress,
 } from '../core/index.js';
 import {
   classifyPacket,
@@ -153,6 +154,12 @@ export interface RelayEngineOptions {
   readonly idPrefix?: string | undefined;
   /** Time source (default: the system clock). */
   readonly clock?: Clock | undefined;
+  /**
+   * Sends forwarded packets through this (link impairment in user space) instead of straight
+   * to the socket. Leg sockets are then never connected. One thread only: an egress cannot be
+   * shared with worker threads.
+   */
+  readonly egress?: DatagramEgress | undefined;
 }
 
 const LEG_A = 0;
@@ -251,6 +258,8 @@ class PacketContext {
   latched = false;
   maxLength = DEFAULT_MAX_PACKET_LENGTH;
   now = 0;
+  /** Where forwarded packets go out through, when links are impaired. */
+  egress: DatagramEgress | null = null;
 }
 
 /**
@@ -295,7 +304,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     this.#maxSessions = options.maxSessions ?? 10_000;
     this.#learningWindowMs = options.learningWindowMs ?? 0;
     this.#timeoutMs = options.inactivityTimeoutMs ?? 30_000;
-    this.#connect = options.connectSockets ?? false;
+    this.#connect = options.egress === undefined ? (options.connectSockets ?? false) : false;
+    this.#ctx.egress = options.egress ?? null;
     this.#bufferBytes = options.socketBufferBytes ?? 0;
     this.#idPrefix = options.idPrefix ?? 'r';
     this.#ctx.maxLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH;
@@ -728,7 +738,9 @@ function stageForward(ctx: PacketContext): number {
     return DropReason.NO_PEER;
   }
   try {
-    if (out.connected) {
+    if (ctx.egress !== null) {
+      ctx.egress.send(out.socket, ctx.buf, out.peerPort, out.peerAddress);
+    } else if (out.connected) {
       out.socket.send(ctx.buf);
     } else {
       out.socket.send(ctx.buf, out.peerPort, out.peerAddress);

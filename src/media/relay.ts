@@ -92,6 +92,9 @@ export async function createRelay(
   if (workers === 0) {
     return new LocalRelay(new RelayEngine(options, logger));
   }
+  if (options.egress !== undefined) {
+    throw new TypeError('an egress works in one thread only: use workers: 0 with impaired links');
+  }
   const relay = new ShardedRelay(options, workers, logger);
   await relay.start();
   return relay;
