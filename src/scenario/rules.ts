@@ -659,12 +659,10 @@ export function checkRules(s: Scenario, present: (path: PathSegments) => boolean
   s.links.forEach((l, i) => {
     for (const j of [0, 1] as const) {
       const x = l.between[j];
-      if (!siteNames.has(x) && !linkNames.has(x) && !regionNames.has(x)) {
-        err(
-          ['links', i, 'between', j],
-          ErrorCodes.SCENARIO_UNKNOWN_REF,
-          `unknown site, region or region link "${x}"`,
-        );
+      if (!siteNames.has(x)) {
+        err(['links', i, 'between', j], ErrorCodes.SCENARIO_UNKNOWN_REF, `unknown site "${x}"`, {
+          expected: 'two sites: the impairment applies to traffic between hosts of those sites',
+        });
       }
     }
   });

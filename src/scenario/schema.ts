@@ -324,7 +324,7 @@ const impairment = z.strictObject({
 const link = z.strictObject({
   between: z
     .tuple([z.string(), z.string()])
-    .describe('Two sites, or a site and a region link name.'),
+    .describe('Two sites: the impairment applies between their hosts.'),
   impairment,
 });
 
