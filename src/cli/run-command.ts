@@ -95,7 +95,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     io.stdout.write(
       formatRunTable(results, {
         colour: useColour(io.stdout, io.env),
-        title: `${scenario.name} (${file}), live on loopback, ${(result.durationMs / 1000).toFixed(1)}s`,
+        title: `${scenario.name} (${file === DEFAULT_SCENARIO ? 'embedded default' : file}), live on loopback, ${(result.durationMs / 1000).toFixed(1)}s`,
       }),
     );
     io.stdout.write(formatLinks(result.links, useColour(io.stdout, io.env)));
