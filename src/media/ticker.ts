@@ -17,15 +17,30 @@ export interface Tickable {
 export class CoarseTicker {
   readonly #intervalMs: number;
   readonly #clock: Clock;
-  readonly #subscribers: Tickable[] = [];
+  readonly #subscribers: (Tickable | null)[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #holes = 0;
   readonly #tick = (): void => {
     const now = this.#clock.now();
-    // Iterate over a bounded snapshot length: subscribers added during the tick wait for
-    // the next one, removed ones are skipped by the index check.
+    // Subscribers added during the tick wait for the next one. Subscribers removed during
+    // the tick leave a hole (so that no other subscriber shifts and misses its turn), and
+    // the holes are closed after the loop.
     const n = this.#subscribers.length;
-    for (let i = 0; i < n && i < this.#subscribers.length; i++) {
-      this.#subscribers[i]!.onTick(now);
+    this.#ticking = true;
+    try {
+      for (let i = 0; i < n; i++) {
+        this.#subscribers[i]?.onTick(now);
+      }
+    } finally {
+      this.#ticking = false;
+      if (this.#holes > 0) {
+        this.#holes = 0;
+        const live = this.#subscribers.filter((s) => s !== null);
+        this.#subscribers.length = 0;
+        this.#subscribers.push(...live);
+        this.#stopIfIdle();
+      }
     }
   };
 
@@ -44,7 +59,7 @@ export class CoarseTicker {
 
   /** Number of subscribers. */
   get size(): number {
-    return this.#subscribers.length;
+    return this.#subscribers.length - this.#holes;
   }
 
   /** Adds a subscriber; the timer starts with the first one. */
@@ -62,9 +77,19 @@ export class CoarseTicker {
   /** Removes a subscriber; the timer stops with the last one. */
   remove(subscriber: Tickable): void {
     const index = this.#subscribers.indexOf(subscriber);
-    if (index >= 0) {
-      this.#subscribers.splice(index, 1);
+    if (index < 0) {
+      return;
     }
+    if (this.#ticking) {
+      this.#subscribers[index] = null;
+      this.#holes++;
+      return;
+    }
+    this.#subscribers.splice(index, 1);
+    this.#stopIfIdle();
+  }
+
+  #stopIfIdle(): void {
     if (this.#subscribers.length === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
