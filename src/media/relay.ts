@@ -199,8 +199,11 @@ const CONTROL_TIMEOUT_MS = 10_000;
  * through tsx's loader registered inside the worker.
  */
 export function startModuleWorker(name: string, baseUrl: string, workerData: unknown): Worker {
+  // Workers inherit the process's Node options; those that describe how the main script
+  // was given (`node --input-type=module -e ...`) do not apply to a worker and make it fail.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   if (!baseUrl.endsWith('.ts')) {
-    return new Worker(new URL(`./${name}.js`, baseUrl), { workerData });
+    return new Worker(new URL(`./${name}.js`, baseUrl), { workerData, execArgv });
   }
   const target = new URL(`./${name}.ts`, baseUrl).href;
   // The ESM build of tsx's API: `require.resolve` finds the CommonJS one next to it.
@@ -213,7 +216,7 @@ export function startModuleWorker(name: string, baseUrl: string, workerData: unk
     `import(${JSON.stringify(tsxApi)})` +
     `.then((api) => { api.register(); return import(${JSON.stringify(target)}); })` +
     `.catch((err) => { setImmediate(() => { throw err; }); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, execArgv });
 }
 
 interface Pending {
