@@ -228,7 +228,11 @@ class Session {
   readonly id: string;
   readonly legs: [Leg, Leg];
   /** Drops by reason, `leg * VERDICT_COUNT + reason`. */
-  readonly drops = new Float64Array(VERDICT_COUNT * 2);
+  /**
+   * Drops by reason, `leg * VERDICT_COUNT + reason`; allocated on the session's first drop
+   * (most sessions never drop a packet), so at most once per session.
+   */
+  drops: Float64Array | null = null;
   active = true;
   /** Valid packets seen at the last tick, and since when none arrived. */
   lastSeen = 0;
@@ -287,6 +291,10 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   #forwardedBytes = 0;
   #nextId = 1;
   #closed = false;
+  /** One handler for errors of every leg socket, instead of a closure per socket. */
+  readonly #onSocketError = (err: Error): void => {
+    this.#log?.warn({ err }, 'relay socket error');
+  };
 
   /**
    * @param options - Engine options.
@@ -530,7 +538,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
       this.#verdicts[verdict]! += 1;
     } else {
       this.#verdicts[verdict]! += 1;
-      leg.session.drops[leg.index * VERDICT_COUNT + verdict]! += 1;
+      countSessionDrop(leg.session, leg.index, verdict);
     }
     ctx.buf = EMPTY;
     ctx.leg = null;
@@ -622,9 +630,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
           leg.address = bound.address;
           leg.port = bound.port;
           // Errors after bind (none are expected on UDP) must not crash the process.
-          leg.socket.on('error', (err) => {
-            this.#log?.warn({ err, id: leg.session.id }, 'relay socket error');
-          });
+          leg.socket.on('error', this.#onSocketError);
           resolve();
         };
         leg.socket.once('error', onError);
@@ -651,7 +657,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   #legStats(session: Session, leg: Leg): RelayLegStats {
     const dropped: Partial<Record<DropReasonName, number>> = {};
     for (let code = 2; code < VERDICT_COUNT; code++) {
-      const n = session.drops[leg.index * VERDICT_COUNT + code]!;
+      const n = session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0;
       if (n > 0) {
         dropped[VERDICT_NAMES[code] as DropReasonName] = n;
       }
@@ -676,6 +682,12 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Counts a drop on a session's leg; the table is created on the session's first drop. */
+function countSessionDrop(session: Session, leg: number, verdict: number): void {
+  const drops = (session.drops ??= new Float64Array(VERDICT_COUNT * 2));
+  drops[leg * VERDICT_COUNT + verdict]! += 1;
+}
 
 /*
  * Every stage returns the packet class to continue with, or a drop reason to stop.
