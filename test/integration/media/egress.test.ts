@@ -51,7 +51,7 @@ describe('media senders through an egress', () => {
     await relay.setPeer(s.id, 'A', { address: a.address, port: a.port });
     await relay.setPeer(s.id, 'B', { address: b.address, port: b.port });
     const t0 = performance.now();
-    await a.send(buildRtp({ sequenceNumber: 1 }), s.legA);
+    await a.send(buildRtp({ seq: 1 }), s.legA);
     await waitFor(() => b.received.length === 1, 2000);
     expect(b.received).toHaveLength(1);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(58);
