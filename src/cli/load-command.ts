@@ -25,8 +25,8 @@ export const LOAD_HELP = `Usage: mediapath load [options]
 
 Load-tests the Mediation Server's RTP relay: N concurrent relayed G.711 calls, 50 packets/s
 in each direction (100 packets/s per call), for T seconds. A built-in generator and sink runs
-in a separate process; with taskset and two or more CPUs, the relay is pinned to CPU 0 and
-the generator to CPU 1. Latency is one-way, generator -> relay -> sink, from HDR histograms.
+in a separate process; with taskset and enough CPUs, the relay is pinned to CPU 0 (CPUs
+0..N-1 with --workers N) and the generator to the next CPU. Latency is one-way, generator -> relay -> sink, from HDR histograms.
 
 A level is "held" when loss < 0.1 %, p99 latency < 20 ms and every call carried media both
 ways. Socket buffers hold seconds of traffic, so an overloaded relay first shows a growing
@@ -262,8 +262,14 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
   process.once('SIGINT', onSigint);
   const progress = new Progress(io.stderr);
   try {
-    const pinned = args.pin ? await pinCurrentProcess(0) : false;
-    generator = await spawnLoadGenerator(pinned ? { cpu: 1 } : {});
+    // The relay (its workers included) gets CPUs 0..k-1 and the generator CPU k, when the
+    // machine has that many; otherwise nothing is pinned.
+    const relayCpus = Math.max(1, args.workers);
+    const pinned =
+      args.pin && availableParallelism() > relayCpus
+        ? await pinCurrentProcess(relayCpus === 1 ? '0' : `0-${relayCpus - 1}`)
+        : false;
+    generator = await spawnLoadGenerator(pinned ? { cpu: relayCpus } : {});
     relay = await createRelay(
       {
         workers: args.workers,
@@ -276,8 +282,13 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
     );
     const addresses = await generator.prepare({ socketsPerSide: args.genSockets });
     const allocator = relayAllocator(relay, args.bind);
-    const mode = args.workers === 0 ? 'single thread' : `${args.workers} worker threads`;
-    const pinning = pinned ? 'relay on CPU 0, generator on CPU 1' : 'not pinned';
+    const mode =
+      args.workers === 0
+        ? 'single thread'
+        : `${args.workers} worker thread${args.workers === 1 ? '' : 's'}`;
+    const pinning = pinned
+      ? `relay on CPU ${relayCpus === 1 ? '0' : `0-${relayCpus - 1}`}, generator on CPU ${relayCpus}`
+      : 'not pinned';
     log?.info(
       { calls: args.calls, seconds: args.seconds, workers: args.workers, pinned },
       'load start',

@@ -515,11 +515,12 @@ export function hasTaskset(): Promise<boolean> {
 }
 
 /**
- * Pins every thread of the current process to one CPU with `taskset -a -p`.
+ * Pins every thread of the current process (and the threads it starts later) to a CPU or
+ * a CPU list (`"0"`, `"0-2"`) with `taskset -a -p`.
  *
  * @returns true when pinned.
  */
-export async function pinCurrentProcess(cpu: number): Promise<boolean> {
+export async function pinCurrentProcess(cpu: number | string): Promise<boolean> {
   if (!(await hasTaskset())) {
     return false;
   }
