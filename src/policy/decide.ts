@@ -318,14 +318,7 @@ function decidePstn(ctx: DecisionContext): CallDecision {
     caller: outbound ? (legACandidates[0] ?? null) : (legBCandidates[0] ?? null),
     callee: outbound ? (legBCandidates[0] ?? null) : (legACandidates[0] ?? null),
   };
-  const cac = topo.scenario.networkConfiguration.enableBandwidthPolicyCheck;
-  trace.add(
-    'b.2#18',
-    'CAC enabled (EnableBandwidthPolicyCheck)',
-    cac ? 'pass' : 'info',
-    cac ? 'CAC checks each media leg' : 'CAC is off: admit without reservation',
-    { enableBandwidthPolicyCheck: cac },
-  );
+  const cac = cacEnabled(ctx, 'each media leg');
   if (!cac) {
     return ctx.result({
       decision: 'RELAY',
@@ -869,14 +862,7 @@ function decideP2p(ctx: DecisionContext): CallDecision {
   const edgeA = a.location === 'external' ? nearestEdge(ctx, topo.siteOfHost(b)) : null;
   const edgeB = b.location === 'external' ? nearestEdge(ctx, topo.siteOfHost(a)) : null;
   const hops = uniqueHops([a.name, edgeA, edgeB, b.name]);
-  const cac = topo.scenario.networkConfiguration.enableBandwidthPolicyCheck;
-  trace.add(
-    'b.2#18',
-    'CAC enabled (EnableBandwidthPolicyCheck)',
-    cac ? 'pass' : 'info',
-    cac ? 'CAC checks the media path' : 'CAC is off: admit without reservation',
-    { enableBandwidthPolicyCheck: cac },
-  );
+  const cac = cacEnabled(ctx, 'the media path');
   if (!cac) {
     return ctx.result({
       decision: 'DIRECT',
@@ -1511,6 +1497,19 @@ function refusalChain(ctx: DecisionContext, r: P2pRefusal): CallDecision {
     leg,
     `WAN refused (${leg.why}); no alternate path, re-route or voice mail`,
   );
+}
+
+/** b.2 #18: whether CAC runs at all (EnableBandwidthPolicyCheck). */
+function cacEnabled(ctx: DecisionContext, what: string): boolean {
+  const cac = ctx.topo.scenario.networkConfiguration.enableBandwidthPolicyCheck;
+  ctx.trace.add(
+    'b.2#18',
+    'CAC enabled (EnableBandwidthPolicyCheck)',
+    cac ? 'pass' : 'info',
+    cac ? `CAC checks ${what}` : 'CAC is off: admit without reservation',
+    { enableBandwidthPolicyCheck: cac },
+  );
+  return cac;
 }
 
 /** c.5 #21: the session is blocked and the user is told the reason is CAC. */
