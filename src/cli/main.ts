@@ -27,6 +27,7 @@ Commands:
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
   validate FILE...     Check scenario files; every problem with file:line:col.
   load                 Load-test the Mediation Server's RTP relay.
+  net clean            Remove network namespaces left by a killed run (root).
   help [COMMAND]       Show help for a command.
 
 FILE defaults to the embedded scenario (scenarios/default.yaml).
@@ -107,6 +108,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           io.stdout.write((await import('./run-command.js')).RUN_HELP);
           return ExitCode.OK;
         }
+        if (topic === 'net') {
+          io.stdout.write((await import('./net-command.js')).NET_HELP);
+          return ExitCode.OK;
+        }
         if (topic === 'load') {
           io.stdout.write((await import('./load-command.js')).LOAD_HELP);
           return ExitCode.OK;
@@ -124,6 +129,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await (await import('./run-command.js')).runCommand(rest, io);
       case 'load':
         return await (await import('./load-command.js')).runLoadCommand([...rest], io);
+      case 'net':
+        return await (await import('./net-command.js')).netCommand(rest, io);
       case 'explain':
         return await explainCommand(rest, io);
       default:

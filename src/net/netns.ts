@@ -1,0 +1,348 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { ErrorCodes, SimError, type Logger } from '../core/index.js';
+import type { Scenario } from '../scenario/index.js';
+import type { Topology } from '../topology/index.js';
+
+const run = promisify(execFile);
+
+/**
+ * Every namespace and interface mediapath creates starts with this, so that `mediapath net
+ * clean` finds leftovers of a crashed run and touches nothing else.
+ */
+export const NETNS_PREFIX = 'mp';
+
+/** One site's namespace and its veth pair to the router. */
+export interface SitePlan {
+  readonly site: string;
+  readonly namespace: string;
+  /** The veth end inside the site namespace. */
+  readonly siteIf: string;
+  /** The veth end inside the router namespace. */
+  readonly routerIf: string;
+  /** Transit /30: the router's address and the site's. */
+  readonly routerTransit: string;
+  readonly siteTransit: string;
+  /** Scenario addresses of the site's hosts, bound as /32 on the site's interface. */
+  readonly hostIps: readonly string[];
+  /** A rate limit on traffic towards this site (tc tbf on the router's end), kbit/s. */
+  readonly rateKbps: number | null;
+}
+
+/** The namespaces of one run: a router and one namespace per site with hosts. */
+export interface NetnsPlan {
+  readonly runId: string;
+  readonly router: string;
+  readonly sites: readonly SitePlan[];
+  /** Hosts in no site (the PSTN, external users): bound in the router namespace. */
+  readonly routerHostIps: readonly string[];
+}
+
+/**
+ * Plans the namespaces for a scenario: one per site that has hosts, a router namespace joined
+ * to each by a veth pair over a transit /30 from 10.254.0.0/16 (addresses that exist only
+ * inside these namespaces), host addresses as /32 routes through the router. A link rate in
+ * `links:` becomes a token bucket (tc tbf) on the router's side towards each of its two sites:
+ * exact with two sites, an approximation (it shapes all traffic towards the site) with more.
+ */
+export function planNetns(
+  s: Scenario,
+  topo: Topology,
+  runId = randomBytes(2).toString('hex'),
+): NetnsPlan {
+  if (!/^[0-9a-f]{4}$/.test(runId)) {
+    throw new TypeError(`runId must be 4 hex digits, got ${runId}`);
+  }
+  const bySite = new Map<string, string[]>();
+  const routerHostIps: string[] = [];
+  const h = s.hosts;
+  const add = (site: string | null, ip: string): void => {
+    if (site === null) {
+      routerHostIps.push(ip);
+      return;
+    }
+    const list = bySite.get(site) ?? [];
+    if (!list.includes(ip)) {
+      list.push(ip);
+    }
+    bySite.set(site, list);
+  };
+  for (const host of [
+    ...h.mediationServers,
+    ...h.gateways,
+    ...h.clients,
+    ...h.edges,
+    ...h.voicemail,
+  ]) {
+    const site = topo.siteOfHost(host)?.name ?? null;
+    if (host.kind === 'mediation-server') {
+      add(site, host.clientIp);
+      add(site, host.gatewayIp);
+    } else if (host.kind === 'pstn-gateway' || host.kind === 'ip-pbx' || host.kind === 'sbc') {
+      add(site, host.mediaIp);
+    } else if (host.kind === 'client' && host.location === 'external') {
+      add(null, host.ip);
+    } else {
+      add(site, host.ip);
+    }
+  }
+  const rate = new Map<string, number>();
+  for (const l of s.links) {
+    const r = l.impairment.rateKbps;
+    if (r !== null) {
+      for (const site of l.between) {
+        rate.set(site, Math.min(rate.get(site) ?? Infinity, r));
+      }
+    }
+  }
+  const sites: SitePlan[] = [...bySite.entries()].map(([site, hostIps], i) => {
+    if (i >= 16000) {
+      throw new RangeError('too many sites for the transit range');
+    }
+    const base = i * 4;
+    const third = Math.floor(base / 256);
+    const fourth = base % 256;
+    return {
+      site,
+      namespace: `${NETNS_PREFIX}${runId}-s${i}`,
+      siteIf: `${NETNS_PREFIX}${runId}s${i}`,
+      routerIf: `${NETNS_PREFIX}${runId}r${i}`,
+      routerTransit: `10.254.${third}.${fourth + 1}`,
+      siteTransit: `10.254.${third}.${fourth + 2}`,
+      hostIps,
+      rateKbps: rate.get(site) ?? null,
+    };
+  });
+  return { runId, router: `${NETNS_PREFIX}${runId}-r`, sites, routerHostIps };
+}
+
+/**
+ * The namespaces of a plan, created for real (Linux, root). `destroy()` removes everything it
+ * created; it is safe to call twice and after a partial `create()`.
+ */
+export class NetnsNetwork {
+  readonly plan: NetnsPlan;
+  readonly #log: Logger;
+  readonly #created: string[] = [];
+  #destroyed = false;
+
+  private constructor(plan: NetnsPlan, logger: Logger) {
+    this.plan = plan;
+    this.#log = logger.child({ mod: 'net.netns', run: plan.runId });
+  }
+
+  /**
+   * Creates the router and site namespaces, veth pairs, addresses, routes and rate limits.
+   * @throws {SimError} `SIM_ERR_NET_UNSUPPORTED` when namespaces cannot be created (not root,
+   *   no iproute2); everything created so far is removed first.
+   */
+  static async create(plan: NetnsPlan, logger: Logger): Promise<NetnsNetwork> {
+    const net = new NetnsNetwork(plan, logger);
+    try {
+      await net.#build();
+    } catch (e) {
+      await net.destroy();
+      throw new SimError(
+        ErrorCodes.NET_UNSUPPORTED,
+        `cannot create network namespaces: ${errorText(e)}`,
+        { cause: e },
+      );
+    }
+    return net;
+  }
+
+  /** The namespace a scenario address lives in. */
+  namespaceOf(ip: string): string {
+    return this.plan.sites.find((s) => s.hostIps.includes(ip))?.namespace ?? this.plan.router;
+  }
+
+  async #build(): Promise<void> {
+    const p = this.plan;
+    await this.#netns(p.router);
+    await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', 'lo', 'up']);
+    await ip(['netns', 'exec', p.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], 'sysctl');
+    for (const ipAddr of p.routerHostIps) {
+      await ip(['netns', 'exec', p.router, 'ip', 'addr', 'add', `${ipAddr}/32`, 'dev', 'lo']);
+    }
+    for (const s of p.sites) {
+      await this.#netns(s.namespace);
+      await ip(['netns', 'exec', s.namespace, 'ip', 'link', 'set', 'lo', 'up']);
+      // The pair is created in the router namespace, then one end moves to the site.
+      await ip([
+        'netns',
+        'exec',
+        p.router,
+        'ip',
+        'link',
+        'add',
+        s.routerIf,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        s.siteIf,
+      ]);
+      await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', s.siteIf, 'netns', s.namespace]);
+      await ip([
+        'netns',
+        'exec',
+        p.router,
+        'ip',
+        'addr',
+        'add',
+        `${s.routerTransit}/30`,
+        'dev',
+        s.routerIf,
+      ]);
+      await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', s.routerIf, 'up']);
+      await ip([
+        'netns',
+        'exec',
+        s.namespace,
+        'ip',
+        'addr',
+        'add',
+        `${s.siteTransit}/30`,
+        'dev',
+        s.siteIf,
+      ]);
+      for (const hostIp of s.hostIps) {
+        await ip([
+          'netns',
+          'exec',
+          s.namespace,
+          'ip',
+          'addr',
+          'add',
+          `${hostIp}/32`,
+          'dev',
+          s.siteIf,
+        ]);
+        await ip([
+          'netns',
+          'exec',
+          p.router,
+          'ip',
+          'route',
+          'add',
+          `${hostIp}/32`,
+          'via',
+          s.siteTransit,
+          'dev',
+          s.routerIf,
+        ]);
+      }
+      await ip(['netns', 'exec', s.namespace, 'ip', 'link', 'set', s.siteIf, 'up']);
+      await ip([
+        'netns',
+        'exec',
+        s.namespace,
+        'ip',
+        'route',
+        'add',
+        'default',
+        'via',
+        s.routerTransit,
+        'dev',
+        s.siteIf,
+      ]);
+      if (s.rateKbps !== null) {
+        // Burst of at least one MTU-sized packet plus a few ms of traffic; latency bounds the queue.
+        const burstBytes = Math.max(1600, Math.round((s.rateKbps * 1000) / 8 / 100));
+        await ip(
+          [
+            'netns',
+            'exec',
+            p.router,
+            'tc',
+            'qdisc',
+            'add',
+            'dev',
+            s.routerIf,
+            'root',
+            'tbf',
+            'rate',
+            `${s.rateKbps}kbit`,
+            'burst',
+            `${burstBytes}`,
+            'latency',
+            '100ms',
+          ],
+          'tc',
+        );
+      }
+    }
+    this.#log.debug({ namespaces: this.#created }, 'network namespaces ready');
+  }
+
+  async #netns(name: string): Promise<void> {
+    await ip(['netns', 'add', name]);
+    this.#created.push(name);
+  }
+
+  /** Removes every namespace created (their veth ends go with them). */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) {
+      return;
+    }
+    this.#destroyed = true;
+    for (const ns of [...this.#created].reverse()) {
+      try {
+        await ip(['netns', 'del', ns]);
+      } catch (e) {
+        this.#log.warn({ err: e, ns }, 'could not remove a namespace');
+      }
+    }
+    this.#created.length = 0;
+  }
+}
+
+/**
+ * Removes every namespace whose name starts with the mediapath prefix and a run id (left over
+ * by a crashed run). Returns the names removed. Safe when there is nothing to remove.
+ */
+export async function cleanNetns(): Promise<string[]> {
+  const { stdout } = await run('ip', ['netns', 'list'], { timeout: 10_000 });
+  const names = stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((n) => new RegExp(`^${NETNS_PREFIX}[0-9a-f]{4}-(r|s\\d+)$`).test(n));
+  const removed: string[] = [];
+  for (const n of names) {
+    try {
+      await ip(['netns', 'del', n]);
+      removed.push(n);
+    } catch {
+      // Another run may have removed it meanwhile.
+    }
+  }
+  return removed;
+}
+
+/** True when this process may create network namespaces (root and iproute2). */
+export async function netnsAvailable(): Promise<boolean> {
+  if (process.getuid?.() !== 0) {
+    return false;
+  }
+  try {
+    await run('ip', ['netns', 'list'], { timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ip(args: string[], tool: 'ip' | 'tc' | 'sysctl' = 'ip'): Promise<void> {
+  // `ip netns exec NS CMD ...` runs CMD inside the namespace; the tool name is only for errors.
+  try {
+    await run('ip', args, { timeout: 10_000 });
+  } catch (e) {
+    throw new Error(`${tool}: ip ${args.join(' ')}: ${errorText(e)}`, { cause: e });
+  }
+}
+
+function errorText(e: unknown): string {
+  const err = e as { stderr?: string; message?: string };
+  return (err.stderr ?? '').trim() || (err.message ?? String(e));
+}
