@@ -159,117 +159,35 @@ export class NetnsNetwork {
 
   async #build(): Promise<void> {
     const p = this.plan;
-    await this.#netns(p.router);
-    await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', 'lo', 'up']);
-    await ip(['netns', 'exec', p.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], 'sysctl');
-    for (const ipAddr of p.routerHostIps) {
-      await ip(['netns', 'exec', p.router, 'ip', 'addr', 'add', `${ipAddr}/32`, 'dev', 'lo']);
+    const r = p.router;
+    await this.#netns(r);
+    await inNs(r, 'ip link set lo up');
+    await inNs(r, 'sysctl -q -w net.ipv4.ip_forward=1');
+    for (const hostIp of p.routerHostIps) {
+      await inNs(r, `ip addr add ${hostIp}/32 dev lo`);
     }
     for (const s of p.sites) {
-      await this.#netns(s.namespace);
-      await ip(['netns', 'exec', s.namespace, 'ip', 'link', 'set', 'lo', 'up']);
+      const ns = s.namespace;
+      await this.#netns(ns);
+      await inNs(ns, 'ip link set lo up');
       // The pair is created in the router namespace, then one end moves to the site.
-      await ip([
-        'netns',
-        'exec',
-        p.router,
-        'ip',
-        'link',
-        'add',
-        s.routerIf,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        s.siteIf,
-      ]);
-      await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', s.siteIf, 'netns', s.namespace]);
-      await ip([
-        'netns',
-        'exec',
-        p.router,
-        'ip',
-        'addr',
-        'add',
-        `${s.routerTransit}/30`,
-        'dev',
-        s.routerIf,
-      ]);
-      await ip(['netns', 'exec', p.router, 'ip', 'link', 'set', s.routerIf, 'up']);
-      await ip([
-        'netns',
-        'exec',
-        s.namespace,
-        'ip',
-        'addr',
-        'add',
-        `${s.siteTransit}/30`,
-        'dev',
-        s.siteIf,
-      ]);
+      await inNs(r, `ip link add ${s.routerIf} type veth peer name ${s.siteIf}`);
+      await inNs(r, `ip link set ${s.siteIf} netns ${ns}`);
+      await inNs(r, `ip addr add ${s.routerTransit}/30 dev ${s.routerIf}`);
+      await inNs(r, `ip link set ${s.routerIf} up`);
+      await inNs(ns, `ip addr add ${s.siteTransit}/30 dev ${s.siteIf}`);
       for (const hostIp of s.hostIps) {
-        await ip([
-          'netns',
-          'exec',
-          s.namespace,
-          'ip',
-          'addr',
-          'add',
-          `${hostIp}/32`,
-          'dev',
-          s.siteIf,
-        ]);
-        await ip([
-          'netns',
-          'exec',
-          p.router,
-          'ip',
-          'route',
-          'add',
-          `${hostIp}/32`,
-          'via',
-          s.siteTransit,
-          'dev',
-          s.routerIf,
-        ]);
+        await inNs(ns, `ip addr add ${hostIp}/32 dev ${s.siteIf}`);
+        await inNs(r, `ip route add ${hostIp}/32 via ${s.siteTransit} dev ${s.routerIf}`);
       }
-      await ip(['netns', 'exec', s.namespace, 'ip', 'link', 'set', s.siteIf, 'up']);
-      await ip([
-        'netns',
-        'exec',
-        s.namespace,
-        'ip',
-        'route',
-        'add',
-        'default',
-        'via',
-        s.routerTransit,
-        'dev',
-        s.siteIf,
-      ]);
+      await inNs(ns, `ip link set ${s.siteIf} up`);
+      await inNs(ns, `ip route add default via ${s.routerTransit} dev ${s.siteIf}`);
       if (s.rateKbps !== null) {
         // Burst of at least one MTU-sized packet plus a few ms of traffic; latency bounds the queue.
         const burstBytes = Math.max(1600, Math.round((s.rateKbps * 1000) / 8 / 100));
-        await ip(
-          [
-            'netns',
-            'exec',
-            p.router,
-            'tc',
-            'qdisc',
-            'add',
-            'dev',
-            s.routerIf,
-            'root',
-            'tbf',
-            'rate',
-            `${s.rateKbps}kbit`,
-            'burst',
-            `${burstBytes}`,
-            'latency',
-            '100ms',
-          ],
-          'tc',
+        await inNs(
+          r,
+          `tc qdisc add dev ${s.routerIf} root tbf rate ${s.rateKbps}kbit burst ${burstBytes} latency 100ms`,
         );
       }
     }
@@ -333,13 +251,18 @@ export async function netnsAvailable(): Promise<boolean> {
   }
 }
 
-async function ip(args: string[], tool: 'ip' | 'tc' | 'sysctl' = 'ip'): Promise<void> {
-  // `ip netns exec NS CMD ...` runs CMD inside the namespace; the tool name is only for errors.
+/** `ip` with arguments, e.g. `ip netns add NAME`. */
+async function ip(args: string[]): Promise<void> {
   try {
     await run('ip', args, { timeout: 10_000 });
   } catch (e) {
-    throw new Error(`${tool}: ip ${args.join(' ')}: ${errorText(e)}`, { cause: e });
+    throw new Error(`ip ${args.join(' ')}: ${errorText(e)}`, { cause: e });
   }
+}
+
+/** Runs a command line (words separated by spaces, no quoting) inside a namespace. */
+function inNs(namespace: string, command: string): Promise<void> {
+  return ip(['netns', 'exec', namespace, ...command.split(' ')]);
 }
 
 function errorText(e: unknown): string {
