@@ -1183,7 +1183,7 @@ class Lab {
         }
       }
     }
-    const decision = rec.decision ?? this.#policy.decide(rec.call);
+    const decision = rec.decision ?? this.#policy.reportedDecision(rec.call);
     return {
       call: rec.call,
       decision,

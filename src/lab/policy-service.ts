@@ -32,6 +32,17 @@ export class PolicyService {
     return d;
   }
 
+  /**
+   * The decision for the report: the one made, or, for a call that never reached the host
+   * that decides (it failed first), what would have been decided now, without reserving.
+   */
+  reportedDecision(call: Call): CallDecision {
+    return (
+      this.#decisions.get(call.id) ??
+      decideCall(this.#topo, call, this.#ledger, { trace: true, ...this.#options })
+    );
+  }
+
   /** The decision already made for a call, if any. */
   decisionOf(callId: string): CallDecision | undefined {
     return this.#decisions.get(callId);

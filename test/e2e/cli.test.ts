@@ -45,7 +45,7 @@ describe('mediapath explain', () => {
     expect(r.out).not.toContain('\u001b[');
   });
 
-  it('uses colour only when forced or on a terminal', async () => {
+  it('uses colour when FORCE_COLOR is set (and none on a non-terminal, as above)', async () => {
     const r = await cli(['explain', 'scenarios/default.yaml'], { FORCE_COLOR: '1' });
     expect(r.out).toContain('\u001b[');
   });
