@@ -33,7 +33,8 @@ import { Topology } from '../topology/index.js';
 import { assignLoopback, PSTN_HOST, type Addressing } from './addressing.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import { LabLinks } from './links.js';
-import { PolicyService } from './policy-service.js';
+import { mergeCallPartials, type CallPartial } from './merge.js';
+import { localPolicy, PolicyService, type PolicyPort } from './policy-service.js';
 
 /** The header that tells every host which scenario call a SIP dialog belongs to. */
 export const CALL_HEADER = 'x-mediapath-call';
@@ -61,6 +62,42 @@ export interface LabOptions {
   ) => void | Promise<void>;
 }
 
+/** The relay operations the lab uses, on a host of this process or of another. */
+export type RelayControl = Pick<Relay, 'allocate' | 'setPeer' | 'close' | 'stats'>;
+
+/**
+ * Where the lab's hosts run and whom they ask. In loopback mode one process runs every host on
+ * its own 127.x address; in the multi-process modes each agent process runs one host on its
+ * scenario IP, asks the orchestrator's Bandwidth Policy Service over the control channel, and
+ * finds the other hosts at fixed SIP ports.
+ */
+export interface LabPlacement {
+  /** The hosts this process runs. */
+  readonly hosts: ReadonlySet<string>;
+  readonly addressing: Addressing;
+  /** SIP listeners on the fixed ports of `SIP_PORTS` (other processes must find them). */
+  readonly fixedPorts: boolean;
+  readonly policy: PolicyPort;
+  /** The relay of a host that another process runs (an A/V Edge, asked by its neighbours). */
+  readonly remoteRelay: (host: string) => RelayControl;
+  /** A call placed here got its final outcome. */
+  readonly onFinished?: (
+    callId: string,
+    state: CallEndState,
+    status: number | null,
+    reason: string | null,
+  ) => void;
+  /** Impaired links applied to what this process sends; null when none. */
+  readonly links: LabLinks | null;
+}
+
+/**
+ * SIP ports of the multi-process modes, where every host has its own IP: the client-facing
+ * listener (every host), a Mediation Server's gateway-facing listener (a port of its own, so
+ * that a single-homed Mediation Server works too) and a gateway's PSTN-facing listener.
+ */
+export const SIP_PORTS = { client: 5060, gateway: 5061, pstn: 5062 } as const;
+
 export interface LabProgress {
   readonly elapsedMs: number;
   readonly plannedMs: number;
@@ -86,29 +123,38 @@ class CallRecord {
   finalReason: string | null = null;
   state: CallEndState | null = null;
   readonly sessions: MediaSession[] = [];
-  readonly relayStats: {
-    host: string;
-    stats: RelaySessionStats;
-    resolve: (a: string) => string | null;
-  }[] = [];
+  /** Relay sessions that carried this call, read for the report before they close. */
+  readonly relaySessions: { host: string; id: string; read: boolean }[] = [];
+  readonly relayStats: { host: string; stats: RelaySessionStats }[] = [];
+  /** The relay reads going on, in turn. */
+  reading: Promise<void> = Promise.resolve();
   readonly sip: SipLogEntry[] = [];
   readonly done: Promise<void>;
   #resolve!: () => void;
+  #onFinish: ((rec: CallRecord) => void) | null;
 
-  constructor(call: Call) {
+  constructor(call: Call, onFinish: ((rec: CallRecord) => void) | null = null) {
     this.call = call;
+    this.#onFinish = onFinish;
     this.done = new Promise((r) => {
       this.#resolve = r;
     });
   }
 
-  finish(state: CallEndState, status: number | null, reason: string | null): void {
+  /**
+   * The call's final outcome. `local` is false when another process saw it (the caller's) and
+   * this one only learns of it.
+   */
+  finish(state: CallEndState, status: number | null, reason: string | null, local = true): void {
     if (this.state !== null) {
       return;
     }
     this.state = state;
     this.finalStatus = status;
     this.finalReason = reason;
+    if (local) {
+      this.#onFinish?.(this);
+    }
     this.#resolve();
   }
 }
@@ -121,21 +167,99 @@ const PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8 };
  * did, for the report. Cleans up every socket and timer, also on abort or failure.
  */
 export async function runLab(scenario: Scenario, options: LabOptions): Promise<LabResult> {
-  const lab = new Lab(scenario, options);
+  const topo = new Topology(scenario);
+  const addressing = assignLoopback(scenario);
+  const policy = new PolicyService(topo);
+  const log = options.logger.child({ mod: 'lab' });
+  const links = scenario.links.length > 0 ? new LabLinks(scenario, topo, addressing, log) : null;
+  const lab = new Lab(scenario, options, {
+    hosts: new Set(addressing.entries.map((e) => e.host)),
+    addressing,
+    fixedPorts: false,
+    policy: localPolicy(policy),
+    remoteRelay: (host) => {
+      throw new TypeError(`host ${host} is not run by this process`);
+    },
+    links,
+  });
   try {
-    return await lab.run();
+    await lab.bind();
+    await options.onReady?.((host, side) => lab.sipListener(host, side));
+    const t0 = performance.now();
+    lab.start(t0);
+    const plannedMs = lab.plannedMs;
+    const progress = setInterval(() => {
+      options.onProgress?.({ elapsedMs: performance.now() - t0, plannedMs, ...lab.counts() });
+    }, 500);
+    let aborted: boolean;
+    try {
+      aborted = await waitForCalls(lab.allDone, plannedMs + (options.graceMs ?? 10_000), options);
+    } finally {
+      clearInterval(progress);
+    }
+    lab.endRemaining(aborted);
+    // Let the last BYEs and RTCP settle, then read every media session.
+    await delay(150);
+    const partials = await lab.collect();
+    return {
+      calls: mergeCallPartials(scenario.calls, [partials], (call) => policy.reportedDecision(call)),
+      links: links?.observations() ?? [],
+      addressing,
+      durationMs: performance.now() - t0,
+      aborted,
+    };
   } finally {
     await lab.close();
   }
 }
 
-class Lab {
+/**
+ * Waits until every call ended, the deadline passed or the run was aborted; true when aborted.
+ */
+export async function waitForCalls(
+  done: Promise<unknown>,
+  deadlineMs: number,
+  options: { readonly signal?: AbortSignal | undefined },
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, deadlineMs);
+    });
+    const abort = new Promise<'abort'>((resolve) => {
+      onAbort = () => {
+        resolve('abort');
+      };
+      if (options.signal?.aborted) {
+        resolve('abort');
+      }
+      options.signal?.addEventListener('abort', onAbort);
+    });
+    const outcome = await Promise.race([done.then(() => 'done' as const), deadline, abort]);
+    return outcome === 'abort';
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/**
+ * The hosts of a scenario that this process runs (all of them in loopback mode, one in an
+ * agent), their calls, and what each call did as seen from here.
+ */
+export class Lab {
   readonly #s: Scenario;
   readonly #o: LabOptions;
+  readonly #p: LabPlacement;
   readonly #log: Logger;
   readonly #topo: Topology;
   readonly #addr: Addressing;
-  readonly #policy: PolicyService;
+  readonly #policy: PolicyPort;
   /** The scenario's impaired links, applied in user space to SIP and RTP. */
   readonly #links: LabLinks | null;
   readonly #uas = new Map<string, UserAgent>();
@@ -152,89 +276,115 @@ class Lab {
   #t0 = 0;
   #closed = false;
 
-  constructor(s: Scenario, o: LabOptions) {
+  constructor(s: Scenario, o: LabOptions, placement: LabPlacement) {
     this.#s = s;
     this.#o = o;
+    this.#p = placement;
     this.#log = o.logger.child({ mod: 'lab' });
     this.#topo = new Topology(s);
-    this.#addr = assignLoopback(s);
-    this.#policy = new PolicyService(this.#topo);
-    this.#links = s.links.length > 0 ? new LabLinks(s, this.#topo, this.#addr, this.#log) : null;
+    this.#addr = placement.addressing;
+    this.#policy = placement.policy;
+    this.#links = placement.links;
+    const onFinish = placement.onFinished
+      ? (rec: CallRecord): void => {
+          placement.onFinished?.(
+            rec.call.id,
+            rec.state ?? 'failed',
+            rec.finalStatus,
+            rec.finalReason,
+          );
+        }
+      : null;
+    for (const call of s.calls) {
+      this.#records.set(call.id, new CallRecord(call, onFinish));
+    }
   }
 
-  async run(): Promise<LabResult> {
-    const calls = [...this.#s.calls].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
-    const plannedMs = Math.max(0, ...calls.map((c) => c.atMs + c.durationMs));
-    for (const call of calls) {
-      this.#records.set(call.id, new CallRecord(call));
-    }
-    await this.#bindHosts();
-    await this.#o.onReady?.((host, side = 'client') => {
-      const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
-      if (!ua) {
-        throw new TypeError(`host ${host} has no SIP listener`);
-      }
+  /** When the last call is planned to end, in milliseconds from the start. */
+  get plannedMs(): number {
+    return Math.max(0, ...this.#s.calls.map((c) => c.atMs + c.durationMs));
+  }
+
+  /** Resolves when every call has its final outcome. */
+  get allDone(): Promise<void> {
+    return Promise.all([...this.#records.values()].map((r) => r.done)).then(() => undefined);
+  }
+
+  /** Calls started (decided or ended) and ended so far, for progress lines. */
+  counts(): { total: number; started: number; ended: number } {
+    const all = [...this.#records.values()];
+    return {
+      total: all.length,
+      started: all.filter((r) => r.decision !== null || r.state !== null).length,
+      ended: all.filter((r) => r.state !== null).length,
+    };
+  }
+
+  /** Where a host's SIP listener is (this process's hosts, or by the fixed ports). */
+  sipListener(host: string, side: 'client' | 'gateway' = 'client'): TransportAddress {
+    const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
+    if (ua) {
       return { address: ua.stack.address, port: ua.stack.port };
-    });
-    this.#t0 = performance.now();
-    for (const rec of this.#records.values()) {
-      this.#later(rec.call.atMs, () => {
+    }
+    if (this.#p.fixedPorts) {
+      return side === 'gateway'
+        ? { address: this.#addr.gatewaySideOf(host), port: SIP_PORTS.gateway }
+        : { address: this.#addr.addressOf(host), port: SIP_PORTS.client };
+    }
+    throw new TypeError(`host ${host} has no SIP listener`);
+  }
+
+  /**
+   * Starts the clock: every call placed by a host of this process starts at its time after
+   * `t0` (a `performance.now()` reading; in the past when the processes agreed on it earlier).
+   */
+  start(t0: number): void {
+    this.#t0 = t0;
+    const now = performance.now();
+    const calls = [...this.#records.values()].sort(
+      (a, b) => a.call.atMs - b.call.atMs || a.call.index - b.call.index,
+    );
+    for (const rec of calls) {
+      if (!this.#p.hosts.has(rec.call.from) && !this.#o.externalHosts?.has(rec.call.from)) {
+        continue;
+      }
+      this.#later(Math.max(0, rec.call.atMs - (now - t0)), () => {
         this.#startCall(rec);
       });
     }
-    let aborted = false;
-    const progress = setInterval(() => {
-      this.#o.onProgress?.({
-        elapsedMs: performance.now() - this.#t0,
-        plannedMs,
-        total: calls.length,
-        started: [...this.#records.values()].filter((r) => r.decision !== null || r.state !== null)
-          .length,
-        ended: [...this.#records.values()].filter((r) => r.state !== null).length,
-      });
-    }, 500);
-    try {
-      const all = Promise.all([...this.#records.values()].map((r) => r.done));
-      const deadline = new Promise<'timeout'>((resolve) => {
-        this.#later(plannedMs + (this.#o.graceMs ?? 10_000), () => {
-          resolve('timeout');
-        });
-      });
-      const abort = new Promise<'abort'>((resolve) => {
-        if (this.#o.signal?.aborted) {
-          resolve('abort');
-        }
-        this.#o.signal?.addEventListener('abort', () => {
-          resolve('abort');
-        });
-      });
-      const outcome = await Promise.race([all.then(() => 'done' as const), deadline, abort]);
-      aborted = outcome === 'abort';
-      for (const r of this.#records.values()) {
-        if (r.state === null) {
-          r.finish(
-            aborted ? 'cancelled' : 'timeout',
-            r.finalStatus,
-            aborted ? 'run interrupted' : 'no final outcome before the run ended',
-          );
-        }
+  }
+
+  /** Another process saw a call's final outcome. */
+  ended(callId: string, state: CallEndState, status: number | null, reason: string | null): void {
+    this.#records.get(callId)?.finish(state, status, reason, false);
+  }
+
+  /** Gives every call still going the outcome of a run that ended (deadline or Ctrl-C). */
+  endRemaining(aborted: boolean): void {
+    for (const r of this.#records.values()) {
+      if (r.state === null) {
+        r.finish(
+          aborted ? 'cancelled' : 'timeout',
+          r.finalStatus,
+          aborted ? 'run interrupted' : 'no final outcome before the run ended',
+        );
       }
-    } finally {
-      clearInterval(progress);
     }
-    // Let the last BYEs and RTCP settle, then read every media session.
-    await delay(150);
-    const inputs: RunCallInput[] = [];
+  }
+
+  /** What each call did, as seen by the hosts of this process. */
+  async collect(): Promise<CallPartial[]> {
+    const out: CallPartial[] = [];
     for (const rec of this.#records.values()) {
-      inputs.push(this.#collect(rec));
+      await this.#readRelays(rec);
+      out.push(this.#collect(rec));
     }
-    return {
-      calls: inputs,
-      links: this.#links?.observations() ?? [],
-      addressing: this.#addr,
-      durationMs: performance.now() - this.#t0,
-      aborted,
-    };
+    return out;
+  }
+
+  /** This process's relay, for the relay operations other processes ask of its host. */
+  get relay(): RelayControl {
+    return this.#requireRelay();
   }
 
   async close(): Promise<void> {
@@ -288,8 +438,10 @@ class Lab {
   // -------------------------------------------------------------------------------------
   // Hosts.
 
-  async #bindHosts(): Promise<void> {
+  /** Binds every host of this process: SIP listeners, B2BUAs, the relay. */
+  async bind(): Promise<void> {
     const h = this.#s.hosts;
+    const mine = (host: string): boolean => this.#p.hosts.has(host);
     this.#relay = await createRelay(
       {
         workers: 0,
@@ -308,10 +460,14 @@ class Lab {
       ) => {
         this.#logSip(host, dir, message, remote, raw);
       };
-    const bind = async (host: string, address: string): Promise<UserAgent> => {
+    const bind = async (
+      host: string,
+      address: string,
+      listener: keyof typeof SIP_PORTS = 'client',
+    ): Promise<UserAgent> => {
       const ua = await UserAgent.create({
         address,
-        port: 0,
+        port: this.#p.fixedPorts ? SIP_PORTS[listener] : 0,
         logger: this.#log.child({ host }),
         observer: observe(host),
         user: host,
@@ -320,8 +476,11 @@ class Lab {
       return ua;
     };
     for (const m of h.mediationServers) {
+      if (!mine(m.name)) {
+        continue;
+      }
       const client = await bind(m.name, this.#addr.addressOf(m.name));
-      const gateway = await bind(m.name, this.#addr.gatewaySideOf(m.name));
+      const gateway = await bind(m.name, this.#addr.gatewaySideOf(m.name), 'gateway');
       // The B2BUA takes over both listeners; the lab is its delegate (policy and relay).
       this.#b2buas.push(
         new B2bua(
@@ -334,14 +493,14 @@ class Lab {
       this.#msGatewaySide.set(m.name, gateway);
     }
     for (const g of h.gateways) {
-      if (this.#o.externalHosts?.has(g.name)) {
+      if (this.#o.externalHosts?.has(g.name) || !mine(g.name)) {
         continue;
       }
       // A gateway has an IP side (SIP to its Mediation Server) and a PSTN side; a call that
       // goes out to the PSTN is bridged from one to the other, with the media relayed through
       // the gateway (c.5 #19).
       const ua = await bind(g.name, this.#addr.addressOf(g.name));
-      const pstnSide = await bind(g.name, this.#addr.addressOf(g.name));
+      const pstnSide = await bind(g.name, this.#addr.addressOf(g.name), 'pstn');
       this.#b2buas.push(
         new B2bua(
           { client: ua, gateway: pstnSide },
@@ -360,9 +519,9 @@ class Lab {
       this.#uas.set(g.name, ua);
       this.#pstnSides.set(g.name, pstnSide);
     }
-    {
+    if (mine(PSTN_HOST)) {
       const a = await bind(PSTN_HOST, this.#addr.addressOf(PSTN_HOST));
-      const b = await bind(PSTN_HOST, this.#addr.addressOf(PSTN_HOST));
+      const b = await bind(PSTN_HOST, this.#addr.addressOf(PSTN_HOST), 'pstn');
       this.#b2buas.push(
         new B2bua(
           { client: a, gateway: b },
@@ -374,6 +533,9 @@ class Lab {
       this.#pstnSides.set(PSTN_HOST, b);
     }
     for (const c of h.clients) {
+      if (!mine(c.name)) {
+        continue;
+      }
       const ua = await bind(c.name, this.#addr.addressOf(c.name));
       ua.onInvite = (inc) => {
         this.#clientIncoming(c, inc);
@@ -381,6 +543,9 @@ class Lab {
       this.#uas.set(c.name, ua);
     }
     for (const v of h.voicemail) {
+      if (!mine(v.name)) {
+        continue;
+      }
       const ua = await bind(v.name, this.#addr.addressOf(v.name));
       ua.onInvite = (inc) => {
         void this.#answerAt(v.name, inc, null);
@@ -394,11 +559,8 @@ class Lab {
     if (external) {
       return `sip:${user}@${external.address}:${external.port}`;
     }
-    const ua = side === 'gateway' ? this.#msGatewaySide.get(host) : this.#uas.get(host);
-    if (!ua) {
-      throw new TypeError(`host ${host} has no SIP listener`);
-    }
-    return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
+    const at = this.sipListener(host, side);
+    return `sip:${user}@${at.address}:${at.port}`;
   }
 
   /** An SBC that accepts media only from the Mediation Server drops everything else. */
@@ -583,7 +745,7 @@ class Lab {
     const call = rec.call;
     // The caller asks the Bandwidth Policy Service before placing the call (the callee's side
     // enforces the same answer: the terminating entity holds the reservation).
-    const decision = this.#policy.decide(call);
+    const decision = await this.#policy.decide(call);
     rec.decision = decision;
     const media = await this.#openMedia(rec, call.from, null);
     if (decision.decision === 'CAC-REROUTED-PSTN' && decision.trunk !== null) {
@@ -657,17 +819,17 @@ class Lab {
       inc.reject(404, 'Unknown call');
       return;
     }
-    if (rec.call.kind === 'p2p') {
-      const d = this.#policy.decisionOf(rec.call.id);
-      if (d?.decision === 'REJECTED') {
-        inc.reject(
-          d.sip?.status ?? REFUSAL_SIP.bandwidth.status,
-          d.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
-        );
-        return;
-      }
-    }
     void (async () => {
+      if (rec.call.kind === 'p2p') {
+        const d = await this.#policy.decisionOf(rec.call.id);
+        if (d?.decision === 'REJECTED') {
+          inc.reject(
+            d.sip?.status ?? REFUSAL_SIP.bandwidth.status,
+            d.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
+          );
+          return;
+        }
+      }
       const media = await this.#openMedia(rec, client.name, null);
       // b.1 #12 inbound: the client compares its own bypass ID with the gateway's that the
       // Mediation Server offered; on a match it takes the gateway's address, else the relay.
@@ -741,7 +903,7 @@ class Lab {
           return { reject: 404, reason: 'Unknown call' };
         }
         this.#external.set(incoming.id, rec);
-        const decision = this.#policy.decide(rec.call);
+        const decision = await this.#policy.decide(rec.call);
         rec.decision = decision;
         if (decision.decision === 'REJECTED') {
           return {
@@ -976,7 +1138,7 @@ class Lab {
       route: async (incoming) => {
         const id = headerText(incoming.call.request, CALL_HEADER);
         const rec = id ? this.#records.get(id) : undefined;
-        const d = rec?.decision;
+        const d = rec ? (rec.decision ?? (await this.#policy.decisionOf(rec.call.id))) : undefined;
         const media = mediaAddressOf(incoming.call.offerSdp);
         if (!rec || d?.reroute?.via !== 'pstn' || !media) {
           return { reject: 404, reason: 'Not Found' };
@@ -1080,6 +1242,11 @@ class Lab {
     return this.#relay;
   }
 
+  /** The relay of a host: this process's own, or another process's over the control channel. */
+  #relayOf(host: string): RelayControl {
+    return this.#p.hosts.has(host) ? this.#requireRelay() : this.#p.remoteRelay(host);
+  }
+
   #isEdge(host: string): boolean {
     return this.#s.hosts.edges.some((e) => e.name === host);
   }
@@ -1090,23 +1257,20 @@ class Lab {
    * Mediation Server's own relay.
    */
   async #edgeChain(rec: CallRecord, edges: readonly string[]): Promise<EdgeChain> {
-    const relay = this.#relay;
-    if (!relay) {
-      throw new TypeError('relay not ready');
-    }
     const sessions = [];
     for (const edge of edges) {
+      const relay = this.#relayOf(edge);
       const at = this.#addr.addressOf(edge);
       const s = await relay.allocate({ legA: { bindAddress: at }, legB: { bindAddress: at } });
       this.#trackRelay(rec, edge, s.id);
-      sessions.push(s);
+      sessions.push({ relay, ...s });
     }
     for (let i = 0; i + 1 < sessions.length; i++) {
       const here = sessions[i];
       const next = sessions[i + 1];
       if (here && next) {
-        await relay.setPeer(here.id, 'B', next.legA);
-        await relay.setPeer(next.id, 'A', here.legB);
+        await here.relay.setPeer(here.id, 'B', next.legA);
+        await next.relay.setPeer(next.id, 'A', here.legB);
       }
     }
     const first = sessions[0];
@@ -1117,33 +1281,43 @@ class Lab {
     return {
       clientFacing: first.legA,
       farFacing: last.legB,
-      setClientPeer: (peer) => relay.setPeer(first.id, 'A', peer),
-      setFarPeer: (peer) => relay.setPeer(last.id, 'B', peer),
+      setClientPeer: (peer) => first.relay.setPeer(first.id, 'A', peer),
+      setFarPeer: (peer) => last.relay.setPeer(last.id, 'B', peer),
     };
   }
 
-  /** Reads a relay session's figures just before it closes. */
+  /** Reads a relay session's figures once the call has ended, then closes it. */
   #trackRelay(rec: CallRecord, host: string, sessionId: string): void {
-    const relay = this.#relay;
-    if (!relay) {
-      return;
-    }
-    const read = async (): Promise<void> => {
-      try {
-        const stats = await relay.stats(sessionId);
-        rec.relayStats.push({ host, stats, resolve: (a) => this.#addr.hostOf(a) });
-        await relay.close(sessionId);
-      } catch (e) {
-        this.#log.debug({ err: e, sessionId }, 'relay session already gone');
+    rec.relaySessions.push({ host, id: sessionId, read: false });
+    void rec.done.then(() => delay(100)).then(() => this.#readRelays(rec));
+  }
+
+  /** Reads the call's relay sessions not read yet; in turn with any read already going on. */
+  #readRelays(rec: CallRecord): Promise<void> {
+    rec.reading = rec.reading.then(() => this.#readUnread(rec));
+    return rec.reading;
+  }
+
+  async #readUnread(rec: CallRecord): Promise<void> {
+    for (const s of rec.relaySessions) {
+      if (s.read) {
+        continue;
       }
-    };
-    void rec.done.then(() => delay(100)).then(read);
+      s.read = true;
+      try {
+        const relay = this.#relayOf(s.host);
+        rec.relayStats.push({ host: s.host, stats: await relay.stats(s.id) });
+        await relay.close(s.id);
+      } catch (e) {
+        this.#log.debug({ err: e, sessionId: s.id }, 'relay session already gone');
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------
   // Collecting.
 
-  #collect(rec: CallRecord): RunCallInput {
+  #collect(rec: CallRecord): CallPartial {
     const received: ReceivedStream[] = [];
     const drops: HostDrop[] = [];
     const sent: Record<string, number> = {};
@@ -1157,7 +1331,8 @@ class Lab {
       }
       sent[m.host] = (sent[m.host] ?? 0) + snap.sent;
     }
-    for (const { host, stats, resolve } of rec.relayStats) {
+    const resolve = (a: string): string | null => this.#addr.hostOf(a);
+    for (const { host, stats } of rec.relayStats) {
       for (const leg of [stats.legA, stats.legB]) {
         if (leg.peer) {
           received.push({
@@ -1183,14 +1358,13 @@ class Lab {
         }
       }
     }
-    const decision = rec.decision ?? this.#policy.reportedDecision(rec.call);
     return {
-      call: rec.call,
-      decision,
+      callId: rec.call.id,
+      state: rec.state,
       finalStatus: rec.finalStatus,
       finalReason: rec.finalReason,
-      state: rec.state ?? 'failed',
-      media: { received, drops },
+      received,
+      drops,
       sip: rec.sip,
       sent,
     };

@@ -60,3 +60,27 @@ export class PolicyService {
     return this.#ledger.snapshot();
   }
 }
+
+/**
+ * How a host asks the Bandwidth Policy Service: in the same process (loopback mode) or over
+ * the control channel of an agent (the multi-process modes).
+ */
+export interface PolicyPort {
+  /** Decides the call (once; later questions get the same answer) and reserves its holding. */
+  decide(call: Call): Promise<CallDecision>;
+  /** The decision already made for a call, if any. */
+  decisionOf(callId: string): Promise<CallDecision | undefined>;
+  /** Releases what the call holds. */
+  release(callId: string): void;
+}
+
+/** The policy service of this process as a port. */
+export function localPolicy(service: PolicyService): PolicyPort {
+  return {
+    decide: (call) => Promise.resolve(service.decide(call)),
+    decisionOf: (callId) => Promise.resolve(service.decisionOf(callId)),
+    release: (callId) => {
+      service.release(callId);
+    },
+  };
+}
