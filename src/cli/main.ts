@@ -27,6 +27,7 @@ Commands:
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
   validate FILE...     Check scenario files; every problem with file:line:col.
   load                 Load-test the Mediation Server's RTP relay.
+  agent                One host of a multi-process run (run --net netns starts them).
   net clean            Remove network namespaces left by a killed run (root).
   help [COMMAND]       Show help for a command.
 
@@ -36,6 +37,7 @@ Examples:
   mediapath explain scenarios/litware.yaml --trace
   mediapath validate scenarios/*.yaml
   mediapath explain scenarios/branch-cac.yaml --json > decisions.json
+  sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
 
 Exit codes:
@@ -108,6 +110,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           io.stdout.write((await import('./run-command.js')).RUN_HELP);
           return ExitCode.OK;
         }
+        if (topic === 'agent') {
+          io.stdout.write((await import('./agent-command.js')).AGENT_HELP);
+          return ExitCode.OK;
+        }
         if (topic === 'net') {
           io.stdout.write((await import('./net-command.js')).NET_HELP);
           return ExitCode.OK;
@@ -131,6 +137,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await (await import('./load-command.js')).runLoadCommand([...rest], io);
       case 'net':
         return await (await import('./net-command.js')).netCommand(rest, io);
+      case 'agent':
+        return await (await import('./agent-command.js')).agentCommand(rest, io);
       case 'explain':
         return await explainCommand(rest, io);
       default:

@@ -1,11 +1,18 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
-import { assignLoopback, endpointMedia, runLab, type LabProgress } from '../lab/index.js';
+import {
+  assignLoopback,
+  endpointMedia,
+  runLab,
+  runOrchestrated,
+  type LabProgress,
+  type LabResult,
+} from '../lab/index.js';
 import { buildRunResults, formatLinks, formatRunTable, runJson } from '../report/index.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
-import { DEFAULT_SCENARIO, loadForCommand, parseCommandArgs } from './main.js';
+import { DEFAULT_SCENARIO, loadForCommand, parseCommandArgs, UsageError } from './main.js';
 
-export const RUN_HELP = `Usage: mediapath run [FILE] [--json FILE] [--log FILE] [--log-level LEVEL]
+export const RUN_HELP = `Usage: mediapath run [FILE] [--net MODE] [--json FILE] [--log FILE] [--log-level LEVEL]
 
 Runs the scenario live: every host is a real SIP endpoint on its own loopback address
 (127.77.x.y; the scenario's own IPs still drive policy), every call a real SIP dialog
@@ -16,7 +23,20 @@ the call with a SIP error. Prints one row per call: the decision, the media path
 the packets each host received, packets each way, loss and jitter, and flags any difference
 (no media, one-way media, media through the Mediation Server on a bypassed call).
 
+Modes (--net):
+  loopback           (default) one process; every host on its own 127.77.x.y address
+  netns              Linux, root: a network namespace per site and a router namespace joined
+                     by veth pairs, every host on its real scenario IP, one agent process per
+                     host (mediapath agent); link rates by tc tbf where the kernel has it,
+                     delay, jitter and loss in user space. Everything created is removed at
+                     the end, on Ctrl-C and on a crash (mediapath net clean for a killed run).
+  agents             wait for one agent per host to join at --listen (containers: see
+                     docker-compose.yml); nothing is started or created here
+
 Options:
+  --net MODE         loopback, netns or agents (above)
+  --listen ADDRESS   agents mode: where agents join, HOST:PORT or unix:PATH
+                     (default 127.0.0.1:7000)
   --json FILE        write everything (decisions, traces, SIP message log, streams) to FILE
   --log FILE         write the JSON log to FILE (level: --log-level, default info)
   --log-level LEVEL  trace, debug, info, warn, error (default: error, to stderr)
@@ -25,6 +45,7 @@ Options:
 Examples:
   mediapath run                              # the embedded default scenario
   mediapath run scenarios/branch-office.yaml
+  sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath run scenarios/broken-lab-sbc.yaml --json out/broken.json
 
 Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad usage, 3 invalid
@@ -35,6 +56,8 @@ scenario, 4 runtime failure, 130 interrupted.
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     json: { type: 'string' },
+    net: { type: 'string' },
+    listen: { type: 'string' },
     log: { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -42,6 +65,16 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   if (values.help) {
     io.stdout.write(RUN_HELP);
     return ExitCode.OK;
+  }
+  const mode = typeof values.net === 'string' ? values.net : 'loopback';
+  if (mode !== 'loopback' && mode !== 'netns' && mode !== 'agents') {
+    throw new UsageError(`--net must be loopback, netns or agents, got "${mode}"`);
+  }
+  if (values.listen !== undefined && mode !== 'agents') {
+    throw new UsageError('--listen goes with --net agents');
+  }
+  if (positionals.length > 1) {
+    throw new UsageError('run takes one scenario file');
   }
   const file = positionals[0] ?? DEFAULT_SCENARIO;
   const scenario = await loadForCommand(file, io);
@@ -61,8 +94,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
           pino.destination({ dest: values.log, sync: false, mkdir: true }),
         )
       : pino({ level, base: null }, pino.destination({ dest: 2, sync: true }));
-  const addressing = assignLoopback(scenario);
-  const media = endpointMedia(logger, (a) => addressing.hostOf(a));
   const controller = new AbortController();
   const onSigint = (): void => {
     controller.abort();
@@ -80,13 +111,53 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       io.stderr.write(`${text}\n`);
     }
   };
+  const status = (line: string): void => {
+    io.stderr.write(tty ? `\r\u001b[K${line}\n` : `${line}\n`);
+  };
+  const where =
+    mode === 'netns'
+      ? 'in network namespaces, one process per host'
+      : mode === 'agents'
+        ? 'with one agent per host'
+        : 'live on loopback';
   try {
-    const result = await runLab(scenario, {
-      logger,
-      media,
-      onProgress: progress,
-      signal: controller.signal,
-    });
+    let result: LabResult;
+    if (mode === 'loopback') {
+      const addressing = assignLoopback(scenario);
+      result = await runLab(scenario, {
+        logger,
+        media: endpointMedia(logger, (a) => addressing.hostOf(a)),
+        onProgress: progress,
+        signal: controller.signal,
+      });
+    } else {
+      const source = { text: await readFile(file, 'utf8'), file };
+      if (mode === 'netns') {
+        const { runNetns } = await import('./netns-run.js');
+        result = await runNetns(scenario, {
+          logger,
+          logLevel: level,
+          source,
+          signal: controller.signal,
+          onProgress: progress,
+          onStatus: status,
+        });
+      } else {
+        const listen = typeof values.listen === 'string' ? values.listen : '127.0.0.1:7000';
+        status(`waiting for one agent per host at ${listen}`);
+        result = await runOrchestrated(scenario, {
+          logger,
+          listen,
+          source,
+          signal: controller.signal,
+          onProgress: progress,
+          joinTimeoutMs: 120_000,
+          onJoin: (n, total) => {
+            status(`${n} of ${total} agents joined`);
+          },
+        });
+      }
+    }
     if (tty) {
       io.stderr.write('\r\u001b[K');
     }
@@ -95,7 +166,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     io.stdout.write(
       formatRunTable(results, {
         colour: useColour(io.stdout, io.env),
-        title: `${scenario.name} (${file === DEFAULT_SCENARIO ? 'embedded default' : file}), live on loopback, ${(result.durationMs / 1000).toFixed(1)}s`,
+        title: `${scenario.name} (${file === DEFAULT_SCENARIO ? 'embedded default' : file}), ${where}, ${(result.durationMs / 1000).toFixed(1)}s`,
       }),
     );
     io.stdout.write(formatLinks(result.links, useColour(io.stdout, io.env)));
@@ -103,7 +174,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       const doc = runJson(
         {
           scenario: { name: scenario.name, source: file },
-          mode: 'loopback',
+          mode,
           durationMs: Math.round(result.durationMs),
           aborted: result.aborted,
           hosts: result.addressing.entries,

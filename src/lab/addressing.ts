@@ -68,3 +68,66 @@ export function assignLoopback(s: Scenario, base = 77): Addressing {
     scenarioIpOf: (address) => byAddress.get(address)?.scenarioIp ?? null,
   };
 }
+
+/**
+ * The PSTN pseudo-host's address in the multi-process modes, where every host has a real IP:
+ * 192.0.2.1 from TEST-NET-1 (RFC 5737), reserved for documentation and so never a real host's.
+ */
+export const PSTN_IP = '192.0.2.1';
+
+/**
+ * The scenario's own IPs as the run's addresses (network-namespace and container modes, where
+ * every host binds its real address): a Mediation Server's client-facing and gateway-facing
+ * IPs, a gateway's media IP, every other host's IP, and `PSTN_IP` for the PSTN.
+ */
+export function scenarioAddressing(s: Scenario): Addressing {
+  const entries: { host: string; address: string; scenarioIp: string; role: string }[] = [];
+  const add = (host: string, ip: string, role: string): void => {
+    entries.push({ host, address: ip, scenarioIp: ip, role });
+  };
+  for (const m of s.hosts.mediationServers) {
+    add(m.name, m.clientIp, 'client-side');
+    add(m.name, m.gatewayIp, 'gateway-side');
+  }
+  for (const g of s.hosts.gateways) {
+    add(g.name, g.mediaIp, g.kind);
+  }
+  for (const c of s.hosts.clients) {
+    add(c.name, c.ip, 'client');
+  }
+  for (const e of s.hosts.edges) {
+    add(e.name, e.ip, 'edge');
+  }
+  for (const v of s.hosts.voicemail) {
+    add(v.name, v.ip, 'voicemail');
+  }
+  add(PSTN_HOST, PSTN_IP, 'pstn');
+  const byHost = new Map<string, string[]>();
+  const byAddress = new Map<string, string>();
+  for (const e of entries) {
+    byHost.set(e.host, [...(byHost.get(e.host) ?? []), e.address]);
+    if (!byAddress.has(e.address)) {
+      byAddress.set(e.address, e.host);
+    }
+  }
+  const nth = (host: string, i: number): string => {
+    const list = byHost.get(host);
+    const a = list?.[Math.min(i, list.length - 1)];
+    if (a === undefined) {
+      throw new TypeError(`no address for host ${host}`);
+    }
+    return a;
+  };
+  return {
+    entries,
+    addressOf: (host) => nth(host, 0),
+    gatewaySideOf: (host) => nth(host, 1),
+    hostOf: (address) => byAddress.get(address) ?? null,
+    scenarioIpOf: (address) => (byAddress.has(address) ? address : null),
+  };
+}
+
+/** The hosts of a run (every scenario host and the PSTN), each once, in scenario order. */
+export function runHosts(a: Addressing): string[] {
+  return [...new Set(a.entries.map((e) => e.host))];
+}

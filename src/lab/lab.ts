@@ -1200,10 +1200,14 @@ export class Lab {
   /** The PSTN-side listener of a gateway, or the PSTN's own. */
   #pstnUri(host: string, user: string): string {
     const ua = host === PSTN_HOST ? this.#uas.get(PSTN_HOST) : this.#pstnSides.get(host);
-    if (!ua) {
+    if (ua) {
+      return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
+    }
+    if (!this.#p.fixedPorts) {
       throw new TypeError(`host ${host} has no PSTN-side listener`);
     }
-    return `sip:${user}@${ua.stack.address}:${ua.stack.port}`;
+    const port = host === PSTN_HOST ? SIP_PORTS.client : SIP_PORTS.pstn;
+    return `sip:${user}@${this.#addr.addressOf(host)}:${port}`;
   }
 
   /**

@@ -7,3 +7,5 @@ export {
   type NetnsPlan,
   type SitePlan,
 } from './netns.js';
+export { runIdsInUse } from './netns.js';
+export { configureHost } from './host-config.js';

@@ -1,5 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { Scenario } from '../scenario/index.js';
@@ -50,12 +53,13 @@ export function planNetns(
   s: Scenario,
   topo: Topology,
   runId = randomBytes(2).toString('hex'),
+  extraRouterHostIps: readonly string[] = [],
 ): NetnsPlan {
   if (!/^[0-9a-f]{4}$/.test(runId)) {
     throw new TypeError(`runId must be 4 hex digits, got ${runId}`);
   }
   const bySite = new Map<string, string[]>();
-  const routerHostIps: string[] = [];
+  const routerHostIps: string[] = [...extraRouterHostIps];
   const h = s.hosts;
   const add = (site: string | null, ip: string): void => {
     if (site === null) {
@@ -125,6 +129,8 @@ export class NetnsNetwork {
   readonly plan: NetnsPlan;
   readonly #log: Logger;
   readonly #created: string[] = [];
+  readonly #shaped: string[] = [];
+  #kernelRates = true;
   #destroyed = false;
 
   private constructor(plan: NetnsPlan, logger: Logger) {
@@ -152,14 +158,56 @@ export class NetnsNetwork {
     return net;
   }
 
+  /** True when every link rate of the plan is enforced by the kernel (tc tbf). */
+  get kernelRates(): boolean {
+    return this.#kernelRates && this.plan.sites.some((s) => s.rateKbps !== null);
+  }
+
   /** The namespace a scenario address lives in. */
   namespaceOf(ip: string): string {
     return this.plan.sites.find((s) => s.hostIps.includes(ip))?.namespace ?? this.plan.router;
   }
 
+  /**
+   * Starts a program inside a namespace (`ip netns exec`); it is not waited for. The caller
+   * owns the process and ends it.
+   */
+  spawn(
+    namespace: string,
+    command: string,
+    args: readonly string[],
+    stdio: 'inherit' | 'pipe' | 'ignore' = 'inherit',
+  ): ChildProcess {
+    return spawn('ip', ['netns', 'exec', namespace, command, ...args], {
+      stdio: ['ignore', stdio, stdio],
+    });
+  }
+
+  /**
+   * Packets the kernel's token buckets dropped, per site they were heading to (the tbf on the
+   * router's side of each rate-limited site). Empty when no site has a rate.
+   */
+  async rateDrops(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const s of this.plan.sites) {
+      if (s.rateKbps === null) {
+        continue;
+      }
+      const { stdout } = await run(
+        'ip',
+        ['netns', 'exec', this.plan.router, 'tc', '-s', 'qdisc', 'show', 'dev', s.routerIf],
+        { timeout: 10_000 },
+      );
+      const m = /dropped (\d+)/.exec(stdout);
+      out.set(s.site, m ? Number(m[1]) : 0);
+    }
+    return out;
+  }
+
   async #build(): Promise<void> {
     const p = this.plan;
     const r = p.router;
+    writeOwner(p.runId);
     await this.#netns(r);
     await inNs(r, 'ip link set lo up');
     await inNs(r, 'sysctl -q -w net.ipv4.ip_forward=1');
@@ -182,13 +230,24 @@ export class NetnsNetwork {
       }
       await inNs(ns, `ip link set ${s.siteIf} up`);
       await inNs(ns, `ip route add default via ${s.routerTransit} dev ${s.siteIf}`);
-      if (s.rateKbps !== null) {
+      if (s.rateKbps !== null && this.#kernelRates) {
         // Burst of at least one MTU-sized packet plus a few ms of traffic; latency bounds the queue.
         const burstBytes = Math.max(1600, Math.round((s.rateKbps * 1000) / 8 / 100));
-        await inNs(
-          r,
-          `tc qdisc add dev ${s.routerIf} root tbf rate ${s.rateKbps}kbit burst ${burstBytes} latency 100ms`,
-        );
+        try {
+          await inNs(
+            r,
+            `tc qdisc add dev ${s.routerIf} root tbf rate ${s.rateKbps}kbit burst ${burstBytes} latency 100ms`,
+          );
+          this.#shaped.push(s.routerIf);
+        } catch (e) {
+          // No tbf in this kernel (or no tc): rates stay in user space, like delay and loss.
+          this.#log.warn({ err: e }, 'tc tbf not available; link rates applied in user space');
+          this.#kernelRates = false;
+          for (const dev of this.#shaped) {
+            await inNs(r, `tc qdisc del dev ${dev} root`).catch(() => undefined);
+          }
+          this.#shaped.length = 0;
+        }
       }
     }
     this.#log.debug({ namespaces: this.#created }, 'network namespaces ready');
@@ -213,14 +272,81 @@ export class NetnsNetwork {
       }
     }
     this.#created.length = 0;
+    removeOwner(this.plan.runId);
+  }
+
+  /**
+   * The same as `destroy()`, synchronously: for a process that is exiting (an uncaught error)
+   * and cannot wait for promises any more.
+   */
+  destroySync(): void {
+    if (this.#destroyed) {
+      return;
+    }
+    this.#destroyed = true;
+    for (const ns of [...this.#created].reverse()) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 10_000 });
+      } catch {
+        // Nothing more can be done while exiting; `mediapath net clean` finds it.
+      }
+    }
+    this.#created.length = 0;
+    removeOwner(this.plan.runId);
   }
 }
 
+/** Where each run notes its process id, so that `net clean` spares the runs still going. */
+function ownerDir(): string {
+  return process.getuid?.() === 0 ? '/run/mediapath' : join(tmpdir(), 'mediapath');
+}
+
+function writeOwner(runId: string): void {
+  try {
+    mkdirSync(ownerDir(), { recursive: true });
+    writeFileSync(join(ownerDir(), `${runId}.pid`), `${process.pid}\n`);
+  } catch {
+    // Without the note, `net clean` treats the run as left over; it still works.
+  }
+}
+
+function removeOwner(runId: string): void {
+  rmSync(join(ownerDir(), `${runId}.pid`), { force: true });
+}
+
+/** True when the run that created a namespace is still going. */
+function ownerAlive(runId: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(ownerDir(), `${runId}.pid`), 'utf8').trim());
+    if (!(pid > 0) || pid === process.pid) {
+      return pid === process.pid;
+    }
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The run ids whose namespaces exist now (a new run picks another). */
+export async function runIdsInUse(): Promise<Set<string>> {
+  const { stdout } = await run('ip', ['netns', 'list'], { timeout: 10_000 });
+  const ids = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    const m = new RegExp(`^${NETNS_PREFIX}([0-9a-f]{4})-`).exec(line.trim());
+    if (m?.[1]) {
+      ids.add(m[1]);
+    }
+  }
+  return ids;
+}
+
 /**
- * Removes every namespace whose name starts with the mediapath prefix and a run id (left over
- * by a crashed run). Returns the names removed. Safe when there is nothing to remove.
+ * Removes every namespace whose name starts with the mediapath prefix and a run id, left over
+ * by a run that is no longer going (its process is gone); namespaces of a run still going are
+ * kept unless `force`. Returns the names removed. Safe when there is nothing to remove.
  */
-export async function cleanNetns(): Promise<string[]> {
+export async function cleanNetns(options: { readonly force?: boolean } = {}): Promise<string[]> {
   const { stdout } = await run('ip', ['netns', 'list'], { timeout: 10_000 });
   const names = stdout
     .split('\n')
@@ -228,9 +354,13 @@ export async function cleanNetns(): Promise<string[]> {
     .filter((n) => new RegExp(`^${NETNS_PREFIX}[0-9a-f]{4}-(r|s\\d+)$`).test(n));
   const removed: string[] = [];
   for (const n of names) {
+    if (!options.force && ownerAlive(n.slice(NETNS_PREFIX.length, NETNS_PREFIX.length + 4))) {
+      continue;
+    }
     try {
       await ip(['netns', 'del', n]);
       removed.push(n);
+      removeOwner(n.slice(NETNS_PREFIX.length, NETNS_PREFIX.length + 4));
     } catch {
       // Another run may have removed it meanwhile.
     }

@@ -1,0 +1,99 @@
+import { pino } from 'pino';
+import { containsIp, parseIpv4 } from '../core/index.js';
+import { runAgent } from '../lab/index.js';
+import { configureHost } from '../net/index.js';
+import { ExitCode, type CliIO } from './io.js';
+import { parseCommandArgs, UsageError } from './main.js';
+
+export const AGENT_HELP = `Usage: mediapath agent --control ADDRESS --host NAME [--via IP] [--log-level LEVEL]
+
+Runs one host of a scenario as a process of its own, for the network-namespace mode
+(\`mediapath run --net netns\` starts one agent per host by itself) and for containers
+(\`docker-compose.yml\`). The agent joins the orchestrator at ADDRESS, receives the scenario,
+binds the host's scenario IP(s) at the fixed SIP ports (5060 client side, 5061 a Mediation
+Server's gateway side, 5062 a gateway's PSTN side), places the host's calls at their time,
+asks the orchestrator for every policy decision, and reports what it saw when the run ends.
+
+Options:
+  --control ADDRESS  the orchestrator: unix:PATH or HOST:PORT (retried for 30 s)
+  --host NAME        the scenario host to run (or "pstn" for the PSTN)
+  --via IP           container mode: add the host's addresses that no interface has, and
+                     route every other network of the scenario via this router (CAP_NET_ADMIN)
+  --log-level LEVEL  trace, debug, info, warn, error (default: error, to stderr)
+  -h, --help         this help
+
+Examples:
+  mediapath run --net agents --listen 127.0.0.1:7000 scenarios/default.yaml &
+  mediapath agent --control 127.0.0.1:7000 --host alice
+  mediapath agent --control mediapath:7000 --host gw-por --via 172.29.77.254
+
+Exit codes: 0 the run ended, 2 bad usage, 4 runtime failure (orchestrator unreachable, bind
+error, unknown host).
+`;
+
+/** \`mediapath agent\`: one host of a multi-process run. */
+export async function agentCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    control: { type: 'string' },
+    host: { type: 'string' },
+    via: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(AGENT_HELP);
+    return ExitCode.OK;
+  }
+  const control = values.control;
+  const host = values.host;
+  if (typeof control !== 'string' || typeof host !== 'string') {
+    throw new UsageError('--control and --host are required');
+  }
+  const via = typeof values.via === 'string' ? values.via : undefined;
+  const level = typeof values['log-level'] === 'string' ? values['log-level'] : 'error';
+  const logger = pino({ level, base: { agent: host } }, pino.destination({ dest: 2, sync: true }));
+  const controller = new AbortController();
+  const stop = (): void => {
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await runAgent({
+      control,
+      host,
+      logger,
+      signal: controller.signal,
+      ...(via
+        ? {
+            prepare: async (scenario, addressing, name) => {
+              const mine = addressing.entries.filter((e) => e.host === name).map((e) => e.address);
+              const networks = [
+                ...scenario.network.subnets.map((n) => `${n.subnet}/${n.maskBits}`),
+                ...addressing.entries
+                  .filter((e) => e.host !== name)
+                  .map((e) => `${e.address}/32`)
+                  .filter((n) => !scenario.network.subnets.some((s) => inside(n, s))),
+              ];
+              for (const line of await configureHost(mine, networks, via)) {
+                logger.info(line);
+              }
+            },
+          }
+        : {}),
+    });
+    return ExitCode.OK;
+  } catch (e) {
+    io.stderr.write(`mediapath agent ${host}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return ExitCode.RUNTIME;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    logger.flush();
+  }
+}
+
+/** True when an address (as a /32) lies inside a configured subnet. */
+function inside(cidr: string, s: { subnet: string; maskBits: number }): boolean {
+  return containsIp(parseIpv4(s.subnet), s.maskBits, parseIpv4(cidr.split('/')[0] ?? ''));
+}

@@ -1,0 +1,160 @@
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes, SimError, type Logger } from '../core/index.js';
+import {
+  PSTN_IP,
+  runOrchestrated,
+  scenarioAddressing,
+  type AgentProcesses,
+  type LabProgress,
+  type LabResult,
+} from '../lab/index.js';
+import { NetnsNetwork, netnsAvailable, planNetns, runIdsInUse } from '../net/index.js';
+import type { Scenario } from '../scenario/index.js';
+import { Topology } from '../topology/index.js';
+import { packageRoot } from './main.js';
+
+export interface NetnsRunOptions {
+  readonly logger: Logger;
+  readonly logLevel: string;
+  readonly source: { readonly text: string; readonly file: string };
+  readonly signal: AbortSignal;
+  readonly onProgress: (p: LabProgress) => void;
+  readonly onStatus: (line: string) => void;
+}
+
+/**
+ * The network-namespace mode: a namespace per site and a router namespace, one agent process
+ * per host inside its site's namespace on its scenario IP, this process as the orchestrator
+ * over a Unix socket. Every namespace, process and socket file is removed on the way out: on
+ * success, on error, on Ctrl-C, and (synchronously) when the process exits on an uncaught error.
+ */
+export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<LabResult> {
+  if (!(await netnsAvailable())) {
+    throw new SimError(
+      ErrorCodes.NET_UNSUPPORTED,
+      'the netns mode needs Linux, root and iproute2 (ip netns); try the loopback mode',
+    );
+  }
+  const addressing = scenarioAddressing(scenario);
+  const clash = addressing.entries.find((e) => e.host !== 'pstn' && e.address === PSTN_IP);
+  if (clash) {
+    throw new SimError(
+      ErrorCodes.NET_UNSUPPORTED,
+      `host ${clash.host} uses ${PSTN_IP}, the PSTN's address in the netns mode`,
+    );
+  }
+  const inUse = await runIdsInUse();
+  let runId = '';
+  for (let i = 0; i < 100 && (runId === '' || inUse.has(runId)); i++) {
+    runId = Math.floor(Math.random() * 0x10000)
+      .toString(16)
+      .padStart(4, '0');
+  }
+  const plan = planNetns(scenario, new Topology(scenario), runId, [PSTN_IP]);
+  o.onStatus(
+    `creating ${plan.sites.length + 1} network namespaces (run ${runId}: ${plan.router}, ${plan.sites.map((s) => s.namespace).join(', ')})`,
+  );
+  const socketPath = join(tmpdir(), `mediapath-${runId}.sock`);
+  const children = new Map<string, ChildProcess>();
+  let net: NetnsNetwork | null = null;
+  const onExit = (): void => {
+    for (const c of children.values()) {
+      c.kill('SIGKILL');
+    }
+    net?.destroySync();
+    rmSync(socketPath, { force: true });
+  };
+  process.once('exit', onExit);
+  try {
+    net = await NetnsNetwork.create(plan, o.logger);
+    const network = net;
+    rmSync(socketPath, { force: true });
+    const bin = join(packageRoot, 'bin', 'mediapath.js');
+    const spawnAgents = (control: string, hosts: readonly string[]): AgentProcesses => {
+      const listeners: ((host: string, code: number | null) => void)[] = [];
+      for (const host of hosts) {
+        const ns = network.namespaceOf(addressing.addressOf(host));
+        const child = network.spawn(ns, process.execPath, [
+          bin,
+          'agent',
+          '--control',
+          control,
+          '--host',
+          host,
+          '--log-level',
+          o.logLevel,
+        ]);
+        children.set(host, child);
+        child.once('exit', (code) => {
+          children.delete(host);
+          for (const l of listeners) {
+            l(host, code);
+          }
+        });
+      }
+      o.onStatus(`started ${hosts.length} agents, one per host`);
+      return {
+        onExit: (l) => listeners.push(l),
+        stop: async () => {
+          const waits = [...children.values()].map(
+            (c) =>
+              new Promise<void>((resolve) => {
+                if (c.exitCode !== null || c.signalCode !== null) {
+                  resolve();
+                  return;
+                }
+                const kill = setTimeout(() => c.kill('SIGKILL'), 3000);
+                c.once('exit', () => {
+                  clearTimeout(kill);
+                  resolve();
+                });
+              }),
+          );
+          // Agents leave by themselves on shutdown; a nudge for any that does not.
+          const nudge = setTimeout(() => {
+            for (const c of children.values()) {
+              c.kill('SIGTERM');
+            }
+          }, 1000);
+          await Promise.all(waits);
+          clearTimeout(nudge);
+        },
+      };
+    };
+    const linkName = new Map<string, string>();
+    for (const l of scenario.links) {
+      linkName.set(l.between[1], `${l.between[0]} -> ${l.between[1]}`);
+      linkName.set(l.between[0], `${l.between[1]} -> ${l.between[0]}`);
+    }
+    return await runOrchestrated(scenario, {
+      logger: o.logger,
+      listen: `unix:${socketPath}`,
+      source: o.source,
+      spawnAgents,
+      kernelRates: network.kernelRates,
+      kernelLinkDrops: async () => {
+        const bySite = await network.rateDrops();
+        const out = new Map<string, number>();
+        for (const [site, n] of bySite) {
+          const name = linkName.get(site);
+          if (name) {
+            out.set(name, n);
+          }
+        }
+        return out;
+      },
+      onProgress: o.onProgress,
+      signal: o.signal,
+    });
+  } finally {
+    for (const c of children.values()) {
+      c.kill('SIGKILL');
+    }
+    await net?.destroy();
+    rmSync(socketPath, { force: true });
+    process.removeListener('exit', onExit);
+  }
+}

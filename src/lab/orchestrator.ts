@@ -1,0 +1,408 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../core/index.js';
+import type { LinkObservation } from '../report/index.js';
+import type { Scenario } from '../scenario/index.js';
+import { Topology } from '../topology/index.js';
+import { runHosts, scenarioAddressing } from './addressing.js';
+import {
+  ControlChannel,
+  parseControlAddress,
+  type CallOutcome,
+  type Message,
+  type Request,
+} from './control.js';
+import { waitForCalls, type LabProgress, type LabResult } from './lab.js';
+import { LabLinks } from './links.js';
+import { mergeCallPartials, mergeLinkObservations, type CallPartial } from './merge.js';
+import { PolicyService } from './policy-service.js';
+
+export interface OrchestratorOptions {
+  readonly logger: Logger;
+  /** Where agents reach the orchestrator: `unix:PATH` or `HOST:PORT`. */
+  readonly listen: string;
+  /** The scenario's text and name as given to `run`: every agent loads the same. */
+  readonly source: { readonly text: string; readonly file: string };
+  /** Starts the agents (network-namespace mode); absent when they start by themselves. */
+  readonly spawnAgents?: (control: string, hosts: readonly string[]) => AgentProcesses;
+  /** Link rates are enforced by the kernel (tc tbf), not by the agents. */
+  readonly kernelRates?: boolean;
+  /** Extra figures for the links (the kernel's own drops), joined to the agents'. */
+  readonly kernelLinkDrops?: () => Promise<ReadonlyMap<string, number>>;
+  readonly onProgress?: (p: LabProgress) => void;
+  /** Called while agents join, with how many have. */
+  readonly onJoin?: (joined: number, total: number) => void;
+  readonly signal?: AbortSignal;
+  readonly graceMs?: number;
+  /** How long to wait for every agent to join and bind. */
+  readonly joinTimeoutMs?: number;
+}
+
+/** The agent processes the orchestrator started; it is told when one ends early. */
+export interface AgentProcesses {
+  /** Called with the host and exit code when an agent process ends. */
+  onExit(listener: (host: string, code: number | null) => void): void;
+  /** Ends every agent still running (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a scenario with one agent process per host (network namespaces, containers): waits for
+ * every host's agent, hands each the scenario, starts them on one clock, answers policy
+ * requests (the run's one Bandwidth Policy Service), forwards relay requests between agents,
+ * tells every agent when a call ended, and joins what they saw into the same result as a
+ * loopback run.
+ */
+export async function runOrchestrated(
+  scenario: Scenario,
+  o: OrchestratorOptions,
+): Promise<LabResult> {
+  const run = new Orchestrator(scenario, o);
+  try {
+    return await run.run();
+  } finally {
+    await run.close();
+  }
+}
+
+class Orchestrator {
+  readonly #s: Scenario;
+  readonly #o: OrchestratorOptions;
+  readonly #log: Logger;
+  readonly #policy: PolicyService;
+  readonly #hosts: readonly string[];
+  readonly #agents = new Map<string, ControlChannel>();
+  readonly #outcomes = new Map<string, CallOutcome>();
+  readonly #sockets = new Set<Socket>();
+  #server: Server | null = null;
+  #processes: AgentProcesses | null = null;
+  #allDone: () => void = () => undefined;
+  #fail: (e: Error) => void = () => undefined;
+  readonly #failed: Promise<never>;
+
+  constructor(s: Scenario, o: OrchestratorOptions) {
+    this.#s = s;
+    this.#o = o;
+    this.#log = o.logger.child({ mod: 'orchestrator' });
+    this.#policy = new PolicyService(new Topology(s));
+    this.#hosts = runHosts(scenarioAddressing(s));
+    this.#failed = new Promise<never>((_, reject) => {
+      this.#fail = reject;
+    });
+    // Nobody may be listening yet; the rejection is read by whichever wait comes first.
+    this.#failed.catch(() => undefined);
+  }
+
+  async run(): Promise<LabResult> {
+    const joined = this.#listen();
+    await this.#serverReady();
+    if (this.#o.spawnAgents) {
+      this.#processes = this.#o.spawnAgents(this.#o.listen, this.#hosts);
+      this.#processes.onExit((host, code) => {
+        if (!this.#closing) {
+          this.#fail(new Error(`agent ${host} ended early (exit code ${code ?? 'signal'})`));
+        }
+      });
+    }
+    const joinTimeout = this.#o.joinTimeoutMs ?? 30_000;
+    await this.#within(joined, joinTimeout, 'every agent to join');
+    const setup = {
+      scenario: this.#o.source,
+      kernelRates: this.#o.kernelRates === true,
+    };
+    const readies = [...this.#agents.values()].map(
+      (ch) =>
+        new Promise<void>((resolve, reject) => {
+          ch.on('message', (m) => {
+            if (m.t === 'ready') {
+              resolve();
+            } else if (m.t === 'failed') {
+              reject(new Error(m.error));
+            }
+          });
+          ch.send({ t: 'setup', setup });
+        }),
+    );
+    await this.#within(Promise.all(readies), joinTimeout, 'every agent to bind');
+    for (const [host, ch] of this.#agents) {
+      this.#serve(host, ch);
+    }
+    // One clock for all: a moment just ahead, in wall-clock time (agents share the machine's).
+    const lead = 300;
+    const t0Wall = Date.now() + lead;
+    const t0 = performance.now() + lead;
+    this.#broadcast({ t: 'start', t0: t0Wall });
+    const plannedMs = Math.max(0, ...this.#s.calls.map((c) => c.atMs + c.durationMs));
+    const allDone = new Promise<void>((resolve) => {
+      this.#allDone = resolve;
+      this.#checkDone();
+    });
+    const progress = setInterval(() => {
+      this.#o.onProgress?.({
+        elapsedMs: Math.max(0, performance.now() - t0),
+        plannedMs,
+        total: this.#s.calls.length,
+        started: this.#s.calls.filter(
+          (c) => this.#policy.decisionOf(c.id) !== undefined || this.#outcomes.has(c.id),
+        ).length,
+        ended: this.#outcomes.size,
+      });
+    }, 500);
+    let aborted: boolean;
+    try {
+      aborted = await Promise.race([
+        waitForCalls(allDone, lead + plannedMs + (this.#o.graceMs ?? 10_000), this.#o),
+        this.#failed,
+      ]);
+    } finally {
+      clearInterval(progress);
+    }
+    for (const c of this.#s.calls) {
+      if (!this.#outcomes.has(c.id)) {
+        this.#ended({
+          call: c.id,
+          state: aborted ? 'cancelled' : 'timeout',
+          status: null,
+          reason: aborted ? 'run interrupted' : 'no final outcome before the run ended',
+        });
+      }
+    }
+    // Let the last BYEs and RTCP settle, then ask every agent what it saw.
+    await delay(250);
+    const collected = await this.#within(
+      Promise.all(
+        [...this.#agents.values()].map(
+          (ch) =>
+            new Promise<{ calls: readonly CallPartial[]; links: readonly LinkObservation[] }>(
+              (resolve) => {
+                ch.on('message', (m) => {
+                  if (m.t === 'collected') {
+                    resolve(m);
+                  }
+                });
+                ch.on('close', () => {
+                  resolve({ calls: [], links: [] });
+                });
+                ch.send({ t: 'collect' });
+              },
+            ),
+        ),
+      ),
+      15_000,
+      'every agent to report',
+    );
+    const links = await this.#links(collected.map((c) => c.links));
+    return {
+      calls: mergeCallPartials(
+        this.#s.calls,
+        collected.map((c) => c.calls),
+        (call) => this.#policy.reportedDecision(call),
+        (id) => {
+          const out = this.#outcomes.get(id);
+          return out ? { state: out.state, status: out.status, reason: out.reason } : undefined;
+        },
+      ),
+      links,
+      addressing: scenarioAddressing(this.#s),
+      durationMs: performance.now() - t0,
+      aborted,
+    };
+  }
+
+  #closing = false;
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#broadcast({ t: 'shutdown' });
+    await this.#processes?.stop();
+    for (const ch of this.#agents.values()) {
+      ch.close();
+    }
+    for (const s of this.#sockets) {
+      s.destroy();
+    }
+    await new Promise<void>((resolve) => {
+      if (this.#server) {
+        this.#server.close(() => {
+          resolve();
+        });
+      } else {
+        resolve();
+      }
+    });
+  }
+
+  /** Accepts agents until one per host has said hello. */
+  #listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const server = createServer((socket) => {
+        this.#sockets.add(socket);
+        socket.once('close', () => this.#sockets.delete(socket));
+        const ch = new ControlChannel(socket);
+        ch.once('message', (m) => {
+          if (m.t !== 'hello') {
+            ch.close();
+            return;
+          }
+          if (!this.#hosts.includes(m.host)) {
+            ch.send({ t: 'failed', error: `the scenario has no host named ${m.host}` });
+            ch.close();
+            return;
+          }
+          if (this.#agents.has(m.host)) {
+            ch.send({ t: 'failed', error: `an agent for ${m.host} has already joined` });
+            ch.close();
+            return;
+          }
+          this.#log.debug({ host: m.host, pid: m.pid }, 'agent joined');
+          this.#agents.set(m.host, ch);
+          ch.on('close', () => {
+            if (!this.#closing) {
+              this.#fail(new Error(`agent ${m.host} left the run`));
+            }
+          });
+          this.#o.onJoin?.(this.#agents.size, this.#hosts.length);
+          if (this.#agents.size === this.#hosts.length) {
+            resolve();
+          }
+        });
+      });
+      server.on('error', reject);
+      this.#server = server;
+      const where = parseControlAddress(this.#o.listen);
+      if ('path' in where) {
+        server.listen(where.path);
+      } else {
+        server.listen(where.port, where.host);
+      }
+    });
+  }
+
+  #serverReady(): Promise<void> {
+    const server = this.#server;
+    if (!server || server.listening) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      server.once('listening', () => {
+        resolve();
+      });
+      server.once('error', reject);
+    });
+  }
+
+  /** Answers an agent's requests and relays its events. */
+  #serve(host: string, ch: ControlChannel): void {
+    ch.onRequest = (r) => this.#answer(r);
+    ch.on('message', (m) => {
+      if (m.t === 'finished') {
+        this.#ended(m, host);
+      }
+    });
+  }
+
+  #answer(r: Request): Promise<unknown> {
+    const call = r.kind === 'relay' ? undefined : this.#s.calls.find((c) => c.id === r.call);
+    switch (r.kind) {
+      case 'decide':
+        return call
+          ? Promise.resolve(this.#policy.decide(call))
+          : Promise.reject(new Error(`unknown call ${r.call}`));
+      case 'decisionOf':
+        return Promise.resolve(this.#policy.decisionOf(r.call) ?? null);
+      case 'release':
+        this.#policy.release(r.call);
+        return Promise.resolve(null);
+      case 'relay': {
+        const target = this.#agents.get(r.host);
+        return target
+          ? target.request({ kind: 'relay', host: r.host, op: r.op, args: r.args })
+          : Promise.reject(new Error(`no agent runs ${r.host}`));
+      }
+    }
+  }
+
+  /** A call's final outcome: kept for the report and told to every other agent. */
+  #ended(outcome: CallOutcome, from?: string): void {
+    if (this.#outcomes.has(outcome.call)) {
+      return;
+    }
+    const o: CallOutcome = {
+      call: outcome.call,
+      state: outcome.state,
+      status: outcome.status,
+      reason: outcome.reason,
+    };
+    this.#outcomes.set(o.call, o);
+    for (const [host, ch] of this.#agents) {
+      if (host !== from) {
+        ch.send({ t: 'ended', ...o });
+      }
+    }
+    this.#checkDone();
+  }
+
+  #checkDone(): void {
+    if (this.#outcomes.size >= this.#s.calls.length) {
+      this.#allDone();
+    }
+  }
+
+  #broadcast(m: Message): void {
+    for (const ch of this.#agents.values()) {
+      ch.send(m);
+    }
+  }
+
+  /** Joins the agents' link figures, with the configured values and the kernel's drops. */
+  async #links(byAgent: readonly (readonly LinkObservation[])[]): Promise<LinkObservation[]> {
+    if (this.#s.links.length === 0) {
+      return [];
+    }
+    const topo = new Topology(this.#s);
+    const configured = new LabLinks(this.#s, topo, scenarioAddressing(this.#s), this.#log);
+    const base = configured.observations();
+    configured.close();
+    const merged = new Map(mergeLinkObservations([base, ...byAgent]).map((l) => [l.name, l]));
+    const kernel =
+      (await this.#o.kernelLinkDrops?.().catch(() => undefined)) ?? new Map<string, number>();
+    return base.map((b) => {
+      const m = merged.get(b.name) ?? b;
+      const extra = kernel.get(b.name) ?? 0;
+      return {
+        name: b.name,
+        configured: b.configured,
+        measured: {
+          ...m.measured,
+          droppedQueue: m.measured.droppedQueue + extra,
+          delivered: Math.max(0, m.measured.delivered - extra),
+        },
+      };
+    });
+  }
+
+  async #within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`));
+      }, ms);
+    });
+    const abort = new Promise<never>((_, reject) => {
+      if (this.#o.signal?.aborted) {
+        reject(new Error('interrupted'));
+      }
+      this.#o.signal?.addEventListener('abort', () => {
+        reject(new Error('interrupted'));
+      });
+    });
+    try {
+      return await Promise.race([p, timeout, abort, this.#failed]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
