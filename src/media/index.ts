@@ -9,18 +9,22 @@ export * from './stats.js';
 export { PortPool } from './port-pool.js';
 export { CoarseTicker, type Tickable } from './ticker.js';
 export {
+  RELAY_IO_ENV,
   RelayEngine,
+  resolveRelayIo,
   type AllocateRequest,
   type LegName,
   type RelayCounters,
   type RelayEngineOptions,
   type RelayEvents,
+  type RelayIo,
   type RelayLegStats,
   type RelaySessionInfo,
   type RelaySessionStats,
   type SessionCloseReason,
   type TransportAddress,
 } from './relay-engine.js';
+export { loadUdpBatch, udpBatchLoadError } from './udp-batch.js';
 export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
 export {
   G711_PAYLOAD_BYTES,

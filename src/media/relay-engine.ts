@@ -20,6 +20,12 @@
  *                 +---------------+--------------+----------------------------+--> countDrop
  * ```
  *
+ * Datagrams come in and go out one of two ways (option `io`): through the batched UDP addon
+ * (`udp-batch.ts`: one JavaScript call per wake-up of the event loop for every datagram
+ * that arrived, sends queued and flushed together), or through `node:dgram` (one call and
+ * one send per datagram), which is the fallback when the addon is not built, and the path
+ * used with an egress. The stages are the same on both.
+ *
  * Control operations (allocate, setPeer, close, stats) are ordinary methods. A coarse
  * ticker releases sessions that carried no valid packet for the inactivity timeout.
  */
@@ -47,6 +53,18 @@ import { PortPool } from './port-pool.js';
 import { rtpSequenceNumber, rtpSsrc } from './rtp-header.js';
 import { StreamStatsTable, type StreamStatsSnapshot } from './stats.js';
 import { CoarseTicker, type Tickable } from './ticker.js';
+import {
+  ipv4ToUint32,
+  loadUdpBatch,
+  META_STRIDE,
+  SEND_CLASS,
+  SEND_STATUS,
+  SEND_STRIDE,
+  SEND_TAG,
+  UdpBatchIo,
+  udpBatchLoadError,
+  uint32ToIpv4,
+} from './udp-batch.js';
 
 /** A transport address. */
 export interface TransportAddress {
@@ -124,6 +142,47 @@ export type RelayEvents = {
   'peer-latched': [{ id: string; leg: LegName; peer: TransportAddress }];
 };
 
+/**
+ * How the relay receives and sends datagrams: `batch` through the native addon (batched,
+ * Linux), `dgram` through `node:dgram`, `auto` (the default) batch when the addon is built
+ * and dgram otherwise.
+ */
+export type RelayIo = 'auto' | 'batch' | 'dgram';
+
+/** The environment variable that sets the default of {@link RelayEngineOptions.io}. */
+export const RELAY_IO_ENV = 'MEDIAPATH_RELAY_IO';
+
+/**
+ * The I/O path a relay will use. Without `requested`, the environment variable
+ * `MEDIAPATH_RELAY_IO` (`auto`, `batch` or `dgram`) decides, else `auto`. An egress always
+ * means dgram: it sends through dgram sockets.
+ *
+ * @throws SimError `MEDIA_BIND` when batch I/O is asked for and the addon is not available;
+ *   TypeError for an unknown value.
+ */
+export function resolveRelayIo(
+  requested: RelayIo | undefined,
+  egress?: DatagramEgress,
+): 'batch' | 'dgram' {
+  const wanted = requested ?? (process.env[RELAY_IO_ENV] || 'auto');
+  if (wanted !== 'auto' && wanted !== 'batch' && wanted !== 'dgram') {
+    throw new TypeError(`relay io must be auto, batch or dgram, got ${wanted}`);
+  }
+  if (wanted === 'dgram' || egress !== undefined) {
+    return 'dgram';
+  }
+  if (loadUdpBatch() === null) {
+    if (wanted === 'batch') {
+      throw new SimError(
+        ErrorCodes.MEDIA_BIND,
+        `batched UDP I/O is not available: ${udpBatchLoadError() ?? 'addon not loaded'}`,
+      );
+    }
+    return 'dgram';
+  }
+  return 'batch';
+}
+
 /** Options of a relay engine (one thread). */
 export interface RelayEngineOptions {
   /** Inclusive port range to bind legs from; omitted: ports chosen by the OS. */
@@ -160,6 +219,11 @@ export interface RelayEngineOptions {
    * shared with worker threads.
    */
   readonly egress?: DatagramEgress | undefined;
+  /**
+   * Batched I/O through the native addon, or `node:dgram` (see {@link RelayIo}). Default:
+   * `MEDIAPATH_RELAY_IO`, else `auto`. With an egress the relay always uses dgram.
+   */
+  readonly io?: RelayIo | undefined;
 }
 
 const LEG_A = 0;
@@ -185,10 +249,15 @@ class Leg {
   readonly engine: RelayEngine;
   readonly session: Session;
   readonly index: number;
-  readonly socket: dgram.Socket;
+  /** The leg's socket on the dgram path; null with batched I/O. */
+  readonly socket: dgram.Socket | null;
+  /** The leg's socket index in the batch context; -1 on the dgram path or when closed. */
+  sock = -1;
   address = '';
   port = 0;
   peerAddress = '';
+  /** The peer's address as a host-order uint32 (batched I/O compares these). */
+  peerIp = 0;
   peerPort = 0;
   peerState = PEER_NONE;
   /** Clock time until which the leg may latch; 0 when learning is over or off. */
@@ -200,12 +269,24 @@ class Leg {
   rtcp = 0;
   bytes = 0;
   forwarded = 0;
-  readonly onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void;
+  readonly onMessage: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | null;
 
-  constructor(engine: RelayEngine, session: Session, index: number, bufferBytes: number) {
+  constructor(
+    engine: RelayEngine,
+    session: Session,
+    index: number,
+    bufferBytes: number,
+    batch: boolean,
+  ) {
     this.engine = engine;
     this.session = session;
     this.index = index;
+    if (batch) {
+      // The batch context owns the socket; nothing per leg on the JavaScript side.
+      this.socket = null;
+      this.onMessage = null;
+      return;
+    }
     const options: dgram.SocketOptions = { type: 'udp4', lookup: literalLookup };
     if (bufferBytes > 0) {
       this.socket = dgram.createSocket({
@@ -238,11 +319,11 @@ class Session {
   lastSeen = 0;
   idleSince: number;
 
-  constructor(engine: RelayEngine, id: string, now: number, bufferBytes: number) {
+  constructor(engine: RelayEngine, id: string, now: number, bufferBytes: number, batch: boolean) {
     this.id = id;
     this.idleSince = now;
-    const a = new Leg(engine, this, LEG_A, bufferBytes);
-    const b = new Leg(engine, this, LEG_B, bufferBytes);
+    const a = new Leg(engine, this, LEG_A, bufferBytes, batch);
+    const b = new Leg(engine, this, LEG_B, bufferBytes, batch);
     a.other = b;
     b.other = a;
     this.legs = [a, b];
@@ -254,8 +335,12 @@ class PacketContext {
   leg: Leg | null = null;
   buf: Buffer = Buffer.alloc(0);
   len = 0;
+  /** Source address: a string on the dgram path, a uint32 with batched I/O. */
   srcAddress = '';
+  srcIp = 0;
   srcPort = 0;
+  /** The packet's slot in the batch (batched I/O). */
+  slot = 0;
   /** The packet class found by the classifier. */
   cls = 0;
   /** Set by the source stage when it latched a new peer. */
@@ -264,6 +349,8 @@ class PacketContext {
   now = 0;
   /** Where forwarded packets go out through, when links are impaired. */
   egress: DatagramEgress | null = null;
+  /** The batch context with batched I/O; null on the dgram path. */
+  io: UdpBatchIo | null = null;
 }
 
 /**
@@ -284,6 +371,10 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   readonly #stats: StreamStatsTable;
   readonly #ticker: CoarseTicker;
   readonly #ctx = new PacketContext();
+  /** The batch context, with batched I/O. */
+  readonly #io: UdpBatchIo | null;
+  /** Legs by socket index in the batch context; null once closed. */
+  readonly #legsBySock: (Leg | null)[] = [];
   /** Relay-wide counters by verdict code. */
   readonly #verdicts = new Float64Array(VERDICT_COUNT);
   #received = 0;
@@ -322,11 +413,24 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     if (this.#timeoutMs > 0) {
       this.#ticker.add(this);
     }
+    const native = resolveRelayIo(options.io, options.egress) === 'batch' ? loadUdpBatch() : null;
+    this.#io =
+      native === null
+        ? null
+        : new UdpBatchIo(native, this.#ctx.maxLength, (count) => {
+            this.#onBatch(count);
+          });
+    this.#ctx.io = this.#io;
   }
 
   /** Number of open sessions. */
   get sessionCount(): number {
     return this.#sessions.size;
+  }
+
+  /** The I/O path in use: the batched addon or `node:dgram`. */
+  get io(): 'batch' | 'dgram' {
+    return this.#io === null ? 'dgram' : 'batch';
   }
 
   /**
@@ -351,11 +455,16 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
       );
     }
     const id = `${this.#idPrefix}${this.#nextId++}`;
-    const session = new Session(this, id, this.#clock.now(), this.#bufferBytes);
+    const session = new Session(this, id, this.#clock.now(), this.#bufferBytes, this.#io !== null);
     const [a, b] = session.legs;
     try {
-      await this.#bind(a, addrA);
-      await this.#bind(b, addrB);
+      if (this.#io === null) {
+        await this.#bind(a, addrA);
+        await this.#bind(b, addrB);
+      } else {
+        this.#bindBatch(this.#io, a, addrA);
+        this.#bindBatch(this.#io, b, addrB);
+      }
     } catch (e) {
       this.#releaseLeg(a);
       this.#releaseLeg(b);
@@ -368,8 +477,13 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
       a.learnUntil = until;
       b.learnUntil = until;
     }
-    a.socket.on('message', a.onMessage);
-    b.socket.on('message', b.onMessage);
+    for (const leg of session.legs) {
+      if (leg.socket !== null && leg.onMessage !== null) {
+        leg.socket.on('message', leg.onMessage);
+      } else {
+        this.#legsBySock[leg.sock] = leg;
+      }
+    }
     this.#sessions.set(id, session);
     this.#log?.debug({ id, legA: a.port, legB: b.port }, 'session allocated');
     return {
@@ -471,6 +585,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     for (const id of [...this.#sessions.keys()]) {
       this.close(id, 'shutdown');
     }
+    this.#io?.shutdown();
   }
 
   /**
@@ -506,17 +621,78 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   }
 
   /**
-   * The per-packet entry point, called from each leg's bound 'message' handler.
+   * The per-packet entry point of the dgram path, called from each leg's bound 'message'
+   * handler.
    *
    * @internal
    */
   onPacket(leg: Leg, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const ctx = this.#ctx;
-    ctx.leg = leg;
     ctx.buf = msg;
     ctx.len = msg.length;
     ctx.srcAddress = rinfo.address;
     ctx.srcPort = rinfo.port;
+    this.#relay(leg);
+  }
+
+  /**
+   * The entry point of batched I/O: `count` datagrams are in the batch's slots, described
+   * by the meta array. Each runs through the stages; forwards are queued and sent together
+   * at the end. A datagram whose socket was closed meanwhile is skipped, as dgram delivers
+   * nothing after a close.
+   */
+  #onBatch(count: number): void {
+    const io = this.#io!;
+    const ctx = this.#ctx;
+    const meta = io.meta;
+    const slots = io.slotBuffers;
+    for (let i = 0; i < count; i++) {
+      const m = i * META_STRIDE;
+      const leg = this.#legsBySock[meta[m]!];
+      if (leg === undefined || leg === null) {
+        continue;
+      }
+      ctx.slot = i;
+      ctx.buf = slots[i]!;
+      ctx.len = meta[m + 1]!;
+      ctx.srcIp = meta[m + 2]!;
+      ctx.srcPort = meta[m + 3]!;
+      this.#relay(leg);
+    }
+    if (io.flush() > 0) {
+      this.#countFailedSends(io);
+    }
+  }
+
+  /**
+   * Sends that the kernel refused in a flush (a full socket buffer, say): counted again as
+   * `send-failed` drops instead of forwards.
+   */
+  #countFailedSends(io: UdpBatchIo): void {
+    const send = io.send;
+    for (let i = 0; i < io.queued; i++) {
+      const d = i * SEND_STRIDE;
+      if (send[d + SEND_STATUS] === 0) {
+        continue;
+      }
+      const cls = send[d + SEND_CLASS]!;
+      const len = send[d + 4]!;
+      this.#forwarded--;
+      this.#forwardedBytes -= len;
+      this.#verdicts[cls]! -= 1;
+      this.#verdicts[DropReason.SEND_FAILED]! += 1;
+      const leg = this.#legsBySock[send[d + SEND_TAG]!];
+      if (leg !== undefined && leg !== null) {
+        leg.forwarded--;
+        countSessionDrop(leg.session, leg.index, DropReason.SEND_FAILED);
+      }
+    }
+  }
+
+  /** Runs one datagram, described by the context, through the stages. */
+  #relay(leg: Leg): void {
+    const ctx = this.#ctx;
+    ctx.leg = leg;
     this.#received++;
     let verdict = stageClassify(ctx);
     if (verdict < 2) {
@@ -545,6 +721,9 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   }
 
   #onLatched(leg: Leg): void {
+    if (this.#io !== null) {
+      leg.peerAddress = uint32ToIpv4(leg.peerIp);
+    }
     // Once per leg at most: connect and tell the owner which source was latched.
     this.#setLegPeer(leg, leg.peerAddress, leg.peerPort, PEER_LATCHED);
     this.emit('peer-latched', {
@@ -567,16 +746,22 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   #setLegPeer(leg: Leg, address: string, port: number, state: number): void {
     const changed = leg.peerAddress !== address || leg.peerPort !== port;
     leg.peerAddress = address;
+    leg.peerIp = ipv4ToUint32(address);
     leg.peerPort = port;
     leg.peerState = state;
     if (!this.#connect || (!changed && leg.connected)) {
       return;
     }
+    if (this.#io !== null) {
+      this.#connectBatch(this.#io, leg, state);
+      return;
+    }
+    const socket = leg.socket!;
     // Until the connect completes, sends go to the address explicitly.
     if (leg.connected) {
       leg.connected = false;
       try {
-        leg.socket.disconnect();
+        socket.disconnect();
       } catch {
         // Not connected after all: nothing to undo.
       }
@@ -587,7 +772,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
       return;
     }
     try {
-      leg.socket.connect(port, address, () => {
+      socket.connect(port, address, () => {
         if (leg.peerAddress === address && leg.peerPort === port && leg.session.active) {
           leg.connected = true;
         }
@@ -597,7 +782,63 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     }
   }
 
+  /**
+   * Batched I/O: connects a leg's socket to its final peer (synchronous; sends go to the
+   * connected peer without an address from then on).
+   */
+  #connectBatch(io: UdpBatchIo, leg: Leg, state: number): void {
+    try {
+      if (leg.connected) {
+        leg.connected = false;
+        io.connect(leg.sock, null, 0);
+      }
+      if (state === PEER_SIGNALLED && leg.learnUntil !== 0 && this.#learningWindowMs > 0) {
+        return;
+      }
+      io.connect(leg.sock, leg.peerAddress, leg.peerPort);
+      leg.connected = true;
+    } catch (e) {
+      this.#log?.warn({ err: e, id: leg.session.id }, 'connect failed; sending unconnected');
+    }
+  }
+
+  /** Batched I/O: binds a leg's socket, from the port range when there is one. */
+  #bindBatch(io: UdpBatchIo, leg: Leg, address: string): void {
+    const pool = this.#pool;
+    const attempts = pool === undefined ? 1 : Math.min(pool.size, 64);
+    for (let attempt = 0; ; attempt++) {
+      const port = pool === undefined ? 0 : pool.take();
+      if (port < 0) {
+        throw new SimError(
+          ErrorCodes.MEDIA_PORTS_EXHAUSTED,
+          'no free port left in the relay range',
+        );
+      }
+      try {
+        const [sock, bound] = io.bind(address, port, this.#bufferBytes);
+        leg.sock = sock;
+        leg.address = address;
+        leg.port = bound;
+        return;
+      } catch (e) {
+        if (port !== 0) {
+          pool?.give(port);
+        }
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' && pool !== undefined && attempt + 1 < attempts) {
+          continue;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        throw new SimError(ErrorCodes.MEDIA_BIND, `cannot bind ${address}:${port}: ${message}`, {
+          cause: e,
+          details: { address, port },
+        });
+      }
+    }
+  }
+
   #bind(leg: Leg, address: string): Promise<void> {
+    const socket = leg.socket!;
     const pool = this.#pool;
     const attempts = pool === undefined ? 1 : Math.min(pool.size, 64);
     const tryOnce = (attempt: number): Promise<void> => {
@@ -609,7 +850,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
       }
       return new Promise<void>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException): void => {
-          leg.socket.off('listening', onListening);
+          socket.off('listening', onListening);
           if (port !== 0) {
             pool?.give(port);
           }
@@ -625,28 +866,34 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
           );
         };
         const onListening = (): void => {
-          leg.socket.off('error', onError);
-          const bound = leg.socket.address();
+          socket.off('error', onError);
+          const bound = socket.address();
           leg.address = bound.address;
           leg.port = bound.port;
           // Errors after bind (none are expected on UDP) must not crash the process.
-          leg.socket.on('error', this.#onSocketError);
+          socket.on('error', this.#onSocketError);
           resolve();
         };
-        leg.socket.once('error', onError);
-        leg.socket.once('listening', onListening);
-        leg.socket.bind({ port, address, exclusive: true });
+        socket.once('error', onError);
+        socket.once('listening', onListening);
+        socket.bind({ port, address, exclusive: true });
       });
     };
     return tryOnce(0);
   }
 
   #releaseLeg(leg: Leg): void {
-    leg.socket.off('message', leg.onMessage);
-    try {
-      leg.socket.close();
-    } catch {
-      // Already closed, or never bound.
+    if (leg.socket !== null && leg.onMessage !== null) {
+      leg.socket.off('message', leg.onMessage);
+      try {
+        leg.socket.close();
+      } catch {
+        // Already closed, or never bound.
+      }
+    } else if (leg.sock >= 0) {
+      this.#legsBySock[leg.sock] = null;
+      this.#io?.close(leg.sock);
+      leg.sock = -1;
     }
     if (leg.port !== 0) {
       this.#pool?.give(leg.port);
@@ -712,13 +959,18 @@ function stageSession(ctx: PacketContext): number {
 function stageSource(ctx: PacketContext, clock: Clock): number {
   const leg = ctx.leg!;
   ctx.latched = false;
-  if (leg.peerPort === ctx.srcPort && leg.peerAddress === ctx.srcAddress) {
+  if (
+    leg.peerPort === ctx.srcPort &&
+    (ctx.io !== null ? leg.peerIp === ctx.srcIp : leg.peerAddress === ctx.srcAddress)
+  ) {
     leg.learnUntil = 0;
     return ctx.cls;
   }
   if (leg.learnUntil !== 0) {
     if (clock.now() <= leg.learnUntil) {
+      // The engine completes the other form of the address once latched (#onLatched).
       leg.peerAddress = ctx.srcAddress;
+      leg.peerIp = ctx.srcIp;
       leg.peerPort = ctx.srcPort;
       leg.learnUntil = 0;
       ctx.latched = true;
@@ -742,20 +994,41 @@ function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
   }
 }
 
-/** Stage 5: send the same Buffer out of the other leg's socket to that leg's peer. */
+/**
+ * Stage 5: send the same bytes out of the other leg's socket to that leg's peer. With
+ * batched I/O the send is queued (the batch's slot goes out as it is) and the whole batch
+ * is flushed at its end; a send the kernel refuses then is counted as `send-failed`.
+ */
 function stageForward(ctx: PacketContext): number {
   const leg = ctx.leg!;
   const out = leg.other!;
   if (out.peerPort === 0) {
     return DropReason.NO_PEER;
   }
+  if (ctx.io !== null) {
+    if (out.sock < 0) {
+      return DropReason.SEND_FAILED;
+    }
+    ctx.io.queue(
+      out.sock,
+      out.peerIp,
+      out.connected ? 0 : out.peerPort,
+      ctx.slot,
+      ctx.len,
+      leg.sock,
+      ctx.cls,
+    );
+    leg.forwarded++;
+    return ctx.cls;
+  }
+  const socket = out.socket!;
   try {
     if (ctx.egress !== null) {
-      ctx.egress.send(out.socket, ctx.buf, out.peerPort, out.peerAddress);
+      ctx.egress.send(socket, ctx.buf, out.peerPort, out.peerAddress);
     } else if (out.connected) {
-      out.socket.send(ctx.buf);
+      socket.send(ctx.buf);
     } else {
-      out.socket.send(ctx.buf, out.peerPort, out.peerAddress);
+      socket.send(ctx.buf, out.peerPort, out.peerAddress);
     }
   } catch {
     // Only a socket closed under us throws here; the packet is counted as a failed send.

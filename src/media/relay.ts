@@ -21,6 +21,7 @@ import { ErrorCodes, SimError, type ComponentLogger } from '../core/index.js';
 import { DROP_REASON_NAMES, type DropReasonName } from './classifier.js';
 import {
   RelayEngine,
+  resolveRelayIo,
   type AllocateRequest,
   type LegName,
   type RelayCounters,
@@ -46,6 +47,8 @@ export interface RelayOptions extends Omit<RelayEngineOptions, 'idPrefix' | 'clo
 export interface Relay extends EventEmitter<RelayEvents> {
   /** Worker threads in use (0 in single-thread mode). */
   readonly workers: number;
+  /** The I/O path of the relay's sockets: the batched addon or `node:dgram`. */
+  readonly io: 'batch' | 'dgram';
   /**
    * Binds one port per leg and returns the addresses to signal.
    *
@@ -95,7 +98,10 @@ export async function createRelay(
   if (options.egress !== undefined) {
     throw new TypeError('an egress works in one thread only: use workers: 0 with impaired links');
   }
-  const relay = new ShardedRelay(options, workers, logger);
+  // Decided here, so that a missing addon fails before any worker starts; every worker
+  // then loads the addon itself.
+  const io = resolveRelayIo(options.io);
+  const relay = new ShardedRelay({ ...options, io }, workers, io, logger);
   await relay.start();
   return relay;
 }
@@ -103,11 +109,13 @@ export async function createRelay(
 /** The single-thread relay: an engine in the calling thread. */
 class LocalRelay extends EventEmitter<RelayEvents> implements Relay {
   readonly workers = 0;
+  readonly io: 'batch' | 'dgram';
   readonly #engine: RelayEngine;
 
   constructor(engine: RelayEngine) {
     super();
     this.#engine = engine;
+    this.io = engine.io;
     engine.on('session-closed', (e) => this.emit('session-closed', e));
     engine.on('peer-latched', (e) => this.emit('peer-latched', e));
   }
@@ -240,6 +248,7 @@ class Shard {
 /** The sharded relay: engines in worker threads, control by message. */
 class ShardedRelay extends EventEmitter<RelayEvents> implements Relay {
   readonly workers: number;
+  readonly io: 'batch' | 'dgram';
   readonly #options: RelayOptions;
   readonly #log: ComponentLogger | undefined;
   readonly #shards: Shard[] = [];
@@ -247,9 +256,15 @@ class ShardedRelay extends EventEmitter<RelayEvents> implements Relay {
   #seq = 1;
   #stopped = false;
 
-  constructor(options: RelayOptions, workers: number, logger?: ComponentLogger) {
+  constructor(
+    options: RelayOptions,
+    workers: number,
+    io: 'batch' | 'dgram',
+    logger?: ComponentLogger,
+  ) {
     super();
     this.workers = workers;
+    this.io = io;
     this.#options = options;
     this.#log = logger?.child({ mod: 'media.relay' });
   }

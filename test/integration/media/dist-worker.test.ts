@@ -2,17 +2,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { IO_PATHS, batchBuilt } from './relay-io.js';
 
 const dist = fileURLToPath(new URL('../../../dist/media/index.js', import.meta.url));
 
 // `npm test` builds first; the compiled relay must start its workers from dist/ (.js), not
 // from the TypeScript sources the other tests use.
 describe.runIf(existsSync(dist))('relay workers from the compiled build', () => {
-  it('start from dist/ and relay a packet', () => {
-    const script = `
+  for (const io of IO_PATHS) {
+    it.skipIf(io === 'batch' && !batchBuilt)(
+      `start from dist/ and relay a packet (io: ${io})`,
+      () => {
+        const script = `
       import dgram from 'node:dgram';
       import { createRelay } from ${JSON.stringify(new URL(`file://${dist}`).href)};
-      const relay = await createRelay({ workers: 1 });
+      const relay = await createRelay({ workers: 1, io: ${JSON.stringify(io)} });
       const a = dgram.createSocket('udp4');
       const b = dgram.createSocket('udp4');
       try {
@@ -25,17 +29,19 @@ describe.runIf(existsSync(dist))('relay workers from the compiled build', () => 
         const rtp = Buffer.alloc(172); rtp[0] = 0x80; rtp[3] = 1;
         a.send(rtp, s.legA.port, '127.0.0.1');
         const timeout = new Promise((resolve) => setTimeout(() => resolve(-1), 3000));
-        console.log(JSON.stringify({ id: s.id, received: await Promise.race([got, timeout]) }));
+        console.log(JSON.stringify({ id: s.id, io: relay.io, received: await Promise.race([got, timeout]) }));
       } finally {
         a.close(); b.close();
         await relay.shutdown();
       }
     `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout.trim())).toEqual({ id: 'w0.1', received: 172 });
-  });
+        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+        expect(r.stderr).toBe('');
+        expect(JSON.parse(r.stdout.trim())).toEqual({ id: 'w0.1', io, received: 172 });
+      },
+    );
+  }
 });

@@ -40,8 +40,16 @@ describe('media senders through an egress', () => {
   it('the relay forwards through the egress, never on a connected socket', async () => {
     const egress = new DelayEgress(60);
     toClose.push(egress);
-    const relay: Relay = await createRelay({ workers: 0, connectSockets: true, egress });
+    // An egress sends through dgram sockets: the relay uses the dgram path even when asked
+    // for batched I/O.
+    const relay: Relay = await createRelay({
+      workers: 0,
+      connectSockets: true,
+      egress,
+      io: 'batch',
+    });
     toClose.push({ close: () => relay.shutdown() });
+    expect(relay.io).toBe('dgram');
     const a = await bindPeer();
     const b = await bindPeer();
     const s = await relay.allocate({

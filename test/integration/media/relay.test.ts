@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/index.js';
 import { ErrorCodes } from '../../../src/core/index.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../../src/media/index.js';
 import { buildRtcpCompound, buildRtp } from '../../support/media-packets.js';
 import { bindPeer, closeAll, sleep, waitFor, type TestPeer } from '../../support/media-udp.js';
+import { describeEachIo } from './relay-io.js';
 
 /** A clock moved by hand. */
 class ManualClock implements Clock {
@@ -33,11 +34,7 @@ afterEach(async () => {
   closeAll();
 });
 
-function engine(options: ConstructorParameters<typeof RelayEngine>[0] = {}): RelayEngine {
-  const e = new RelayEngine(options);
-  engines.push(e);
-  return e;
-}
+type EngineOptions = NonNullable<ConstructorParameters<typeof RelayEngine>[0]>;
 
 const loopback = { legA: { bindAddress: '127.0.0.1' }, legB: { bindAddress: '127.0.0.1' } };
 
@@ -57,7 +54,14 @@ async function call(relay: RelayEngine | Relay): Promise<{
   return { id: info.id, a, b, toA: info.legA, toB: info.legB };
 }
 
-describe('RelayEngine (single thread, real UDP on loopback)', () => {
+describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
+  function engine(options: EngineOptions = {}): RelayEngine {
+    const e = new RelayEngine({ io, ...options });
+    engines.push(e);
+    expect(e.io).toBe(io);
+    return e;
+  }
+
   it('forwards RTP and RTCP both ways between the signalled peers, byte for byte', async () => {
     const relay = engine();
     const { id, a, b, toA, toB } = await call(relay);
@@ -212,6 +216,50 @@ describe('RelayEngine (single thread, real UDP on loopback)', () => {
     expect(relay.sessionCount).toBe(0);
   });
 
+  it('forwards a burst larger than one batch, in order, and keeps the sequence statistics', async () => {
+    const relay = engine();
+    const { id, a, b, toA } = await call(relay);
+    // Sent without waiting in between: the relay reads them in as few turns as it can.
+    const sends: Promise<void>[] = [];
+    for (let seq = 1; seq <= 120; seq++) {
+      sends.push(a.send(buildRtp({ seq }), toA));
+    }
+    await Promise.all(sends);
+    expect(await waitFor(() => b.received.length === 120)).toBe(true);
+    expect(b.received.map((r) => r.data.readUInt16BE(2))).toEqual(
+      Array.from({ length: 120 }, (_, i) => i + 1),
+    );
+    const stats = relay.stats(id);
+    expect(stats.legA.forwarded).toBe(120);
+    expect(stats.legA.stream?.lost).toBe(0);
+    expect(relay.counters().droppedTotal).toBe(0);
+  });
+
+  it('stops relaying a session closed from an event handler in the middle of traffic', async () => {
+    const relay = engine({ learningWindowMs: 10_000 });
+    const info = await relay.allocate(loopback);
+    const a = await bindPeer();
+    const b = await bindPeer();
+    relay.setPeer(info.id, 'B', { address: b.address, port: b.port });
+    // The first valid packet latches A's source; the handler closes the session at once.
+    relay.on('peer-latched', (e) => relay.close(e.id));
+    const sends: Promise<void>[] = [];
+    for (let seq = 1; seq <= 10; seq++) {
+      sends.push(a.send(buildRtp({ seq }), info.legA));
+    }
+    await Promise.all(sends);
+    await sleep(50);
+    // At most the latching packet itself went through; nothing after the close.
+    expect(b.received.length).toBeLessThanOrEqual(1);
+    expect(relay.sessionCount).toBe(0);
+    // Its ports are free and a new session relays normally.
+    const probe = await bindPeer('127.0.0.1', info.legA.port);
+    expect(probe.port).toBe(info.legA.port);
+    const next = await call(relay);
+    await next.a.send(buildRtp(), next.toA);
+    expect(await waitFor(() => next.b.received.length === 1)).toBe(true);
+  });
+
   it('forwards on connected sockets too', async () => {
     const relay = engine({ connectSockets: true });
     const { a, b, toA, toB } = await call(relay);
@@ -225,11 +273,12 @@ describe('RelayEngine (single thread, real UDP on loopback)', () => {
   });
 });
 
-describe('createRelay', () => {
+describeEachIo('createRelay', (io) => {
   it('shards sessions over worker threads, each on its own port range', async () => {
-    const relay = await createRelay({ workers: 2, portRange: { min: 23480, max: 23499 } });
+    const relay = await createRelay({ workers: 2, portRange: { min: 23480, max: 23499 }, io });
     relays.push(relay);
     expect(relay.workers).toBe(2);
+    expect(relay.io).toBe(io);
     const calls: Awaited<ReturnType<typeof call>>[] = [];
     for (let i = 0; i < 4; i++) {
       calls.push(await call(relay));
@@ -272,8 +321,9 @@ describe('createRelay', () => {
   });
 
   it('runs in the calling thread with workers: 0', async () => {
-    const relay = await createRelay({ workers: 0 });
+    const relay = await createRelay({ workers: 0, io });
     relays.push(relay);
+    expect(relay.io).toBe(io);
     const c = await call(relay);
     await c.a.send(buildRtp(), c.toA);
     expect(await waitFor(() => c.b.received.length === 1)).toBe(true);

@@ -1,0 +1,249 @@
+/**
+ * Batched UDP I/O for the relay, through the small native addon in `native/udp-batch/`
+ * (Linux: epoll, recvmmsg, sendmmsg). The addon owns plain non-blocking sockets; one wake-up
+ * of the event loop reads every ready socket into one shared buffer and calls JavaScript
+ * once with the number of datagrams, instead of once per datagram as `node:dgram` does.
+ * Sends are queued as descriptors pointing into the same buffer and go out in one call.
+ *
+ * ```
+ *   epoll (one uv_poll) -> recvmmsg per ready socket -> slots + meta -> onBatch(count)
+ *   onBatch: per datagram, the relay's stages; forwards queue a send descriptor
+ *   flush() -> sendmmsg per run of descriptors on the same socket -> failures
+ * ```
+ *
+ * The addon is built at install time when a compiler is available; {@link loadUdpBatch}
+ * returns null when it is not, and the relay falls back to `node:dgram`.
+ */
+import { createRequire } from 'node:module';
+
+/** Opaque handle of one batch context (one epoll set, its sockets and buffers). */
+export type UdpBatchHandle = { readonly __udpBatch: unique symbol };
+
+/** The addon's functions. IPv4 addresses are host-order uint32 (127.0.0.1 = 0x7f000001). */
+export interface UdpBatchBinding {
+  open(
+    onBatch: (count: number) => void,
+    recv: ArrayBuffer,
+    meta: Uint32Array,
+    send: Uint32Array,
+    slotSize: number,
+  ): UdpBatchHandle;
+  /** Binds a socket; returns its index and bound port. Throws errors with an errno `code`. */
+  bind(handle: UdpBatchHandle, ipv4: number, port: number, bufferBytes: number): [number, number];
+  /** Connects a socket to a peer; ipv4 0 and port 0 dissolve the association. */
+  connect(handle: UdpBatchHandle, index: number, ipv4: number, port: number): void;
+  close(handle: UdpBatchHandle, index: number): void;
+  /** Sends the first `count` descriptors; returns how many failed. */
+  flush(handle: UdpBatchHandle, count: number): number;
+  shutdown(handle: UdpBatchHandle): void;
+}
+
+/** Words per received datagram in the meta array: socket, length, source IPv4, port. */
+export const META_STRIDE = 4;
+/** Words per send descriptor: socket, IPv4, port, slot, length, status, tag, class. */
+export const SEND_STRIDE = 8;
+/** Index of the status word (0 or an errno after a flush) in a send descriptor. */
+export const SEND_STATUS = 5;
+/** Index of the first caller word (the relay keeps the receiving socket there). */
+export const SEND_TAG = 6;
+/** Index of the second caller word (the relay keeps the packet class there). */
+export const SEND_CLASS = 7;
+
+/** Where `npm install` builds the addon, relative to this module (src/ or dist/). */
+const ADDON_PATH = '../../native/udp-batch/build/Release/udp_batch.node';
+
+let binding: UdpBatchBinding | null | undefined;
+let loadError: string | null = null;
+
+/**
+ * Loads the addon once per thread (each worker thread loads its own instance). Returns
+ * null when it is not built or does not load on this platform; see {@link udpBatchLoadError}.
+ */
+export function loadUdpBatch(): UdpBatchBinding | null {
+  if (binding !== undefined) {
+    return binding;
+  }
+  if (process.platform !== 'linux') {
+    loadError = `batched UDP I/O needs Linux (this is ${process.platform})`;
+    binding = null;
+    return null;
+  }
+  try {
+    binding = createRequire(import.meta.url)(ADDON_PATH) as UdpBatchBinding;
+  } catch (e) {
+    loadError = e instanceof Error ? e.message : String(e);
+    binding = null;
+  }
+  return binding;
+}
+
+/** Why the addon did not load, or null when it did (or was not tried yet). */
+export function udpBatchLoadError(): string | null {
+  return loadError;
+}
+
+/** An IPv4 literal as a host-order uint32. The caller has checked it with `isIPv4`. */
+export function ipv4ToUint32(address: string): number {
+  const p = address.split('.');
+  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+}
+
+/** A host-order uint32 as an IPv4 literal. */
+export function uint32ToIpv4(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+/** Slots of one batch, and the most memory the receive buffer may take. */
+const MAX_SLOTS = 64;
+const MAX_RECV_BYTES = 1 << 20;
+
+/**
+ * One batch context: the shared buffers, the native handle and the send queue. A relay
+ * engine owns one. Closing sockets while a batch is being handled is deferred until the
+ * batch is done, so that a socket index cannot be reused for a datagram still in the batch.
+ */
+export class UdpBatchIo {
+  /** Size of a slot: the largest datagram the caller accepts, rounded up to 64 bytes. */
+  readonly slotSize: number;
+  /** A Buffer view of each slot, made once; datagram i of a batch is in `slotBuffers[i]`. */
+  readonly slotBuffers: readonly Buffer[];
+  /** Per datagram: socket index, length (may exceed the slot), source IPv4, source port. */
+  readonly meta: Uint32Array;
+  /** Send descriptors, see {@link SEND_STRIDE}. */
+  readonly send: Uint32Array;
+  readonly #native: UdpBatchBinding;
+  readonly #handle: UdpBatchHandle;
+  readonly #slots: number;
+  #queued = 0;
+  #inBatch = false;
+  #deferredCloses: number[] = [];
+  #shutdownPending = false;
+  #closed = false;
+
+  /**
+   * @param native - The loaded addon.
+   * @param maxPacketLength - Largest datagram the caller accepts; longer ones are still
+   *   reported with their real length but only the slot's bytes are kept.
+   * @param onBatch - Called once per wake-up with the number of datagrams in the slots.
+   */
+  constructor(native: UdpBatchBinding, maxPacketLength: number, onBatch: (count: number) => void) {
+    this.#native = native;
+    this.slotSize = Math.ceil(Math.max(maxPacketLength, 1) / 64) * 64;
+    this.#slots = Math.max(4, Math.min(MAX_SLOTS, Math.floor(MAX_RECV_BYTES / this.slotSize)));
+    const recv = new ArrayBuffer(this.slotSize * this.#slots);
+    this.slotBuffers = Array.from({ length: this.#slots }, (_, i) =>
+      Buffer.from(recv, i * this.slotSize, this.slotSize),
+    );
+    this.meta = new Uint32Array(this.#slots * META_STRIDE);
+    this.send = new Uint32Array(this.#slots * SEND_STRIDE);
+    const handler = (count: number): void => {
+      this.#inBatch = true;
+      this.#queued = 0;
+      try {
+        onBatch(count);
+      } finally {
+        this.#inBatch = false;
+        this.#afterBatch();
+      }
+    };
+    this.#handle = native.open(handler, recv, this.meta, this.send, this.slotSize);
+  }
+
+  /**
+   * Binds a socket on `address`:`port` (0: chosen by the OS).
+   *
+   * @returns the socket index and the bound port.
+   * @throws Error with an errno `code` (EADDRINUSE, EADDRNOTAVAIL, ...).
+   */
+  bind(address: string, port: number, bufferBytes: number): [number, number] {
+    if (this.#closed || this.#shutdownPending) {
+      throw new Error('batched UDP I/O is shut down');
+    }
+    return this.#native.bind(this.#handle, ipv4ToUint32(address), port, bufferBytes);
+  }
+
+  /** Connects socket `index` to a peer (address null: dissolves the association). */
+  connect(index: number, address: string | null, port: number): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#native.connect(this.#handle, index, address === null ? 0 : ipv4ToUint32(address), port);
+  }
+
+  /** Closes socket `index`; during a batch, once the batch is done. */
+  close(index: number): void {
+    if (this.#closed) {
+      return;
+    }
+    if (this.#inBatch) {
+      this.#deferredCloses.push(index);
+    } else {
+      this.#native.close(this.#handle, index);
+    }
+  }
+
+  /**
+   * Queues datagram `slot` of the current batch for sending out of socket `index` to
+   * `ip`:`port` (port 0: the socket's connected peer). Two caller words travel along and
+   * can be read back after a failed flush. Only valid inside the batch callback.
+   */
+  queue(
+    index: number,
+    ip: number,
+    port: number,
+    slot: number,
+    length: number,
+    tag: number,
+    cls: number,
+  ): void {
+    const d = this.#queued++ * SEND_STRIDE;
+    const s = this.send;
+    s[d] = index;
+    s[d + 1] = ip;
+    s[d + 2] = port;
+    s[d + 3] = slot;
+    s[d + 4] = length;
+    s[d + SEND_TAG] = tag;
+    s[d + SEND_CLASS] = cls;
+  }
+
+  /** Number of descriptors queued in this batch (valid until the next batch). */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Sends the queued datagrams; returns how many failed (their status word is set). */
+  flush(): number {
+    if (this.#queued === 0 || this.#closed) {
+      return 0;
+    }
+    return this.#native.flush(this.#handle, this.#queued);
+  }
+
+  /** Closes every socket and releases the native context. Idempotent. */
+  shutdown(): void {
+    if (this.#closed) {
+      return;
+    }
+    if (this.#inBatch) {
+      this.#shutdownPending = true;
+      return;
+    }
+    this.#closed = true;
+    this.#native.shutdown(this.#handle);
+  }
+
+  #afterBatch(): void {
+    if (this.#deferredCloses.length > 0) {
+      const closes = this.#deferredCloses;
+      this.#deferredCloses = [];
+      for (const index of closes) {
+        this.close(index);
+      }
+    }
+    if (this.#shutdownPending) {
+      this.#shutdownPending = false;
+      this.shutdown();
+    }
+  }
+}
