@@ -29,6 +29,7 @@ Commands:
   load                 Load-test the Mediation Server's RTP relay.
   agent                One host of a multi-process run (run --net netns starts them).
   net clean            Remove network namespaces left by a killed run (root).
+  compose [FILE]       Write a Docker Compose file that deploys the scenario as containers.
   help [COMMAND]       Show help for a command.
 
 FILE defaults to the embedded scenario (scenarios/default.yaml).
@@ -39,6 +40,7 @@ Examples:
   mediapath explain scenarios/branch-cac.yaml --json > decisions.json
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
+  mediapath compose scenarios/litware.yaml -o docker-compose.yml
 
 Exit codes:
   0    success, every expectation met
@@ -122,6 +124,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           io.stdout.write((await import('./load-command.js')).LOAD_HELP);
           return ExitCode.OK;
         }
+        if (topic === 'compose') {
+          io.stdout.write((await import('./compose-command.js')).COMPOSE_HELP);
+          return ExitCode.OK;
+        }
         io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : USAGE);
         return command === undefined ? ExitCode.USAGE : ExitCode.OK;
       }
@@ -137,6 +143,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await (await import('./load-command.js')).runLoadCommand([...rest], io);
       case 'net':
         return await (await import('./net-command.js')).netCommand(rest, io);
+      case 'compose':
+        return await (await import('./compose-command.js')).composeCommand(rest, io);
       case 'agent':
         return await (await import('./agent-command.js')).agentCommand(rest, io);
       case 'explain':
