@@ -104,25 +104,16 @@ class Orchestrator {
       });
     }
     const joinTimeout = this.#o.joinTimeoutMs ?? 30_000;
-    await this.#within(joined, joinTimeout, 'every agent to join');
-    const setup = {
-      scenario: this.#o.source,
-      kernelRates: this.#o.kernelRates === true,
-    };
-    const readies = [...this.#agents.values()].map(
-      (ch) =>
-        new Promise<void>((resolve, reject) => {
-          ch.on('message', (m) => {
-            if (m.t === 'ready') {
-              resolve();
-            } else if (m.t === 'failed') {
-              reject(new Error(m.error));
-            }
-          });
-          ch.send({ t: 'setup', setup });
-        }),
-    );
-    await this.#within(Promise.all(readies), joinTimeout, 'every agent to bind');
+    try {
+      await this.#joinAll(joined, joinTimeout);
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        // Ctrl-C before the first call: nothing ran.
+        return this.#interruptedEarly();
+      }
+      throw e;
+    }
+
     for (const [host, ch] of this.#agents) {
       this.#serve(host, ch);
     }
@@ -189,6 +180,7 @@ class Orchestrator {
       ),
       15_000,
       'every agent to report',
+      false,
     );
     const links = await this.#links(collected.map((c) => c.links));
     return {
@@ -209,6 +201,45 @@ class Orchestrator {
   }
 
   #closing = false;
+
+  /** Every agent joins, receives the scenario and binds its host. */
+  async #joinAll(joined: Promise<void>, timeoutMs: number): Promise<void> {
+    await this.#within(joined, timeoutMs, 'every agent to join');
+    const setup = {
+      scenario: this.#o.source,
+      kernelRates: this.#o.kernelRates === true,
+    };
+    const readies = [...this.#agents.values()].map(
+      (ch) =>
+        new Promise<void>((resolve, reject) => {
+          ch.on('message', (m) => {
+            if (m.t === 'ready') {
+              resolve();
+            } else if (m.t === 'failed') {
+              reject(new Error(m.error));
+            }
+          });
+          ch.send({ t: 'setup', setup });
+        }),
+    );
+    await this.#within(Promise.all(readies), timeoutMs, 'every agent to bind');
+  }
+
+  /** The result of a run interrupted before its first call. */
+  #interruptedEarly(): LabResult {
+    return {
+      calls: mergeCallPartials(
+        this.#s.calls,
+        [],
+        (call) => this.#policy.reportedDecision(call),
+        () => ({ state: 'cancelled', status: null, reason: 'run interrupted' }),
+      ),
+      links: [],
+      addressing: scenarioAddressing(this.#s),
+      durationMs: 0,
+      aborted: true,
+    };
+  }
 
   async close(): Promise<void> {
     this.#closing = true;
@@ -380,26 +411,43 @@ class Orchestrator {
     });
   }
 
-  async #within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  /** Waits for `p`, failing after `ms`, when an agent fails, and (if `abortable`) on Ctrl-C. */
+  async #within<T>(p: Promise<T>, ms: number, what: string, abortable = true): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`));
       }, ms);
     });
     const abort = new Promise<never>((_, reject) => {
-      if (this.#o.signal?.aborted) {
-        reject(new Error('interrupted'));
+      if (!abortable) {
+        return;
       }
-      this.#o.signal?.addEventListener('abort', () => {
-        reject(new Error('interrupted'));
-      });
+      onAbort = () => {
+        reject(new Interrupted());
+      };
+      if (this.#o.signal?.aborted) {
+        onAbort();
+      }
+      this.#o.signal?.addEventListener('abort', onAbort);
     });
     try {
       return await Promise.race([p, timeout, abort, this.#failed]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) {
+        this.#o.signal?.removeEventListener('abort', onAbort);
+      }
     }
+  }
+}
+
+/** Ctrl-C while agents were joining. */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
   }
 }
 

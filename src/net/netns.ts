@@ -180,6 +180,8 @@ export class NetnsNetwork {
   ): ChildProcess {
     return spawn('ip', ['netns', 'exec', namespace, command, ...args], {
       stdio: ['ignore', stdio, stdio],
+      // Its own process group: Ctrl-C on a terminal reaches the orchestrator, which ends it.
+      detached: true,
     });
   }
 
