@@ -2,20 +2,51 @@
  * Memory per relayed call: allocates N relay sessions (two bound sockets each, peers set)
  * in one thread and measures the growth of the JS heap, external memory and RSS after
  * garbage collection (target: <= 8 KiB per call). Kernel socket buffers are not part of
- * RSS and are not counted. Run after `npm run build`:
+ * RSS and are not counted. Each I/O path (batched addon, node:dgram) is measured in a
+ * process of its own. Run after `npm run build`:
  *
- *   node --expose-gc perf/memory.bench.js [--calls 2000]
+ *   node --expose-gc perf/memory.bench.js [--calls 2000] [--io both|batch|dgram] [--json]
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRelay } from '../dist/media/index.js';
+import { createRelay, loadUdpBatch } from '../dist/media/index.js';
 
 const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '2000' },
+    io: { type: 'string', default: 'both' },
     json: { type: 'boolean', default: false },
   },
 });
 const calls = Number(values.calls);
+
+if (values.io === 'both') {
+  // One child process per path, so that neither inherits the other's heap or pages.
+  const paths = loadUdpBatch() === null ? ['dgram'] : ['batch', 'dgram'];
+  if (paths.length === 1) {
+    console.log('the batched UDP addon is not built (npm run build:native): batch I/O skipped');
+  }
+  let failed = false;
+  for (const io of paths) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        fileURLToPath(import.meta.url),
+        '--calls',
+        values.calls,
+        '--io',
+        io,
+        ...(values.json ? ['--json'] : []),
+      ],
+      { stdio: 'inherit', timeout: 5 * 60 * 1000 },
+    );
+    failed ||= r.status !== 0;
+  }
+  process.exit(failed ? 1 : 0);
+}
+
 const gc = globalThis.gc;
 if (typeof gc !== 'function') {
   console.error('run with node --expose-gc');
@@ -29,7 +60,12 @@ function snapshot() {
   return { heap: m.heapUsed, external: m.external, rss: m.rss };
 }
 
-const relay = await createRelay({ workers: 0, maxSessions: calls + 10, inactivityTimeoutMs: 0 });
+const relay = await createRelay({
+  workers: 0,
+  maxSessions: calls + 10,
+  inactivityTimeoutMs: 0,
+  io: values.io,
+});
 try {
   // Warm up: one session allocated and closed, so that code and pools exist already.
   const warm = await relay.allocate({
@@ -52,6 +88,7 @@ try {
   const per = (k) => (after[k] - before[k]) / calls;
   const out = {
     benchmark: 'memory per relayed call',
+    io: relay.io,
     calls,
     heapBytesPerCall: per('heap'),
     externalBytesPerCall: per('external'),
@@ -63,7 +100,7 @@ try {
     console.log(JSON.stringify(out));
   } else {
     console.log(
-      `memory per relayed call (${calls} calls): JS heap ${(out.heapBytesPerCall / 1024).toFixed(2)} KiB + external ${(out.externalBytesPerCall / 1024).toFixed(2)} KiB, ` +
+      `memory per relayed call, io ${relay.io} (${calls} calls): JS heap ${(out.heapBytesPerCall / 1024).toFixed(2)} KiB + external ${(out.externalBytesPerCall / 1024).toFixed(2)} KiB, ` +
         `RSS ${(out.rssBytesPerCall / 1024).toFixed(2)} KiB (target <= 8 KiB)`,
     );
   }

@@ -5,9 +5,13 @@
  * per call. Prints a table; asserts nothing. Run after `npm run build`:
  *
  *   node perf/relay.bench.js [--seconds 5] [--fixed-calls 200] [--start 300] [--max 1000]
- *                            [--no-rtpengine] [--workers 0] [--connect] [--naive] [--json FILE]
+ *                            [--io both|batch|dgram] [--no-rtpengine] [--workers 0]
+ *                            [--connect] [--naive] [--json FILE]
  *
- * --naive adds a minimal Node relay (no checks at all) to show the cost of Node's UDP path.
+ * --io picks the relay's I/O paths to measure: batched through the native addon, plain
+ * node:dgram, or both (the default; batch is left out with a note when the addon is not
+ * built). --naive adds a minimal Node relay (no checks at all) to show the cost of Node's
+ * UDP path. With rtpengine in the run, each other column gets its ratio to rtpengine.
  *
  * Phases, per relay under test:
  * 1. fixed load: 200 calls = 20,000 packets/s offered; relay CPU and latency. Added latency
@@ -20,6 +24,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   createRelay,
+  loadUdpBatch,
   machineBusySeconds,
   directAllocator,
   findMaxHeld,
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     'no-rtpengine': { type: 'boolean', default: false },
     'no-ramp': { type: 'boolean', default: false },
     workers: { type: 'string', default: '0' },
+    io: { type: 'string', default: 'both' },
     connect: { type: 'boolean', default: false },
     naive: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -91,20 +97,24 @@ try {
   });
   results.baseline = base;
 
-  const subjects = [
-    {
-      name: values.workers === '0' ? 'mediapath' : `mediapath (${values.workers} workers)`,
-      start: async () => {
-        const relay = await createRelay({
-          workers: Number(values.workers),
-          inactivityTimeoutMs: 0,
-          maxSessions: Number(values.max) + 10,
-          connectSockets: values.connect,
-        });
-        return { allocator: relayAllocator(relay), stop: () => relay.shutdown() };
-      },
+  const ioPaths = values.io === 'both' ? ['batch', 'dgram'] : [values.io];
+  if (ioPaths.includes('batch') && loadUdpBatch() === null) {
+    log('the batched UDP addon is not built (npm run build:native): batch I/O skipped');
+    ioPaths.splice(ioPaths.indexOf('batch'), 1);
+  }
+  const subjects = ioPaths.map((io) => ({
+    name: `mediapath ${io}${values.workers === '0' ? '' : ` (${values.workers} workers)`}`,
+    start: async () => {
+      const relay = await createRelay({
+        workers: Number(values.workers),
+        inactivityTimeoutMs: 0,
+        maxSessions: Number(values.max) + 10,
+        connectSockets: values.connect,
+        io,
+      });
+      return { allocator: relayAllocator(relay), stop: () => relay.shutdown() };
     },
-  ];
+  }));
   if (values.naive) {
     subjects.push({
       name: 'naive Node',
@@ -183,17 +193,21 @@ try {
   await generator.close();
 }
 
-const rows = [
-  [
-    '',
-    ...results.relays.map((r) => r.name),
-    ...(results.relays.length >= 2 ? ['ratio 1st/last'] : []),
-  ],
-];
+// Ratios: every other column against rtpengine when it ran, else the first against the last.
+const names = results.relays.map((r) => r.name);
+const reference = names.indexOf('rtpengine');
+const ratioPairs =
+  reference >= 0
+    ? names.map((_, i) => i).filter((i) => i !== reference)
+    : names.length >= 2
+      ? [0]
+      : [];
+const against = reference >= 0 ? reference : names.length - 1;
+const rows = [['', ...names, ...ratioPairs.map((i) => `${names[i]} / ${names[against]}`)]];
 const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : '-');
 const add = (label, f, fmt) => {
   const vals = results.relays.map(f);
-  rows.push([label, ...vals.map(fmt), ...(vals.length >= 2 ? [ratio(vals[0], vals.at(-1))] : [])]);
+  rows.push([label, ...vals.map(fmt), ...ratioPairs.map((i) => ratio(vals[i], vals[against]))]);
 };
 if (!values['no-ramp']) {
   add(
