@@ -5,7 +5,8 @@ import { configureHost } from '../net/index.js';
 import { ExitCode, type CliIO } from './io.js';
 import { parseCommandArgs, UsageError } from './main.js';
 
-export const AGENT_HELP = `Usage: mediapath agent --control ADDRESS --host NAME [--via IP] [--log-level LEVEL]
+export const AGENT_HELP = `Usage: mediapath agent --control ADDRESS --host NAME [--via IP] [--connect-timeout S]
+                       [--log-level LEVEL]
 
 Runs one host of a scenario as a process of its own, for the network-namespace mode
 (\`mediapath run --net netns\` starts one agent per host by itself) and for containers
@@ -15,12 +16,14 @@ Server's gateway side, 5062 a gateway's PSTN side), places the host's calls at t
 asks the orchestrator for every policy decision, and reports what it saw when the run ends.
 
 Options:
-  --control ADDRESS  the orchestrator: unix:PATH or HOST:PORT (retried for 30 s)
-  --host NAME        the scenario host to run (or "pstn" for the PSTN)
-  --via IP           container mode: add the host's addresses that no interface has, and
-                     route every other network of the scenario via this router (CAP_NET_ADMIN)
-  --log-level LEVEL  trace, debug, info, warn, error (default: error, to stderr)
-  -h, --help         this help
+  --control ADDRESS    the orchestrator: unix:PATH or HOST:PORT
+  --host NAME          the scenario host to run (or "pstn" for the PSTN)
+  --connect-timeout S  how long to keep trying to reach the orchestrator (default 30)
+  --via IP             container mode: add the host's addresses that no interface has, and
+                       route every other network of the scenario via this router
+                       (needs CAP_NET_ADMIN)
+  --log-level LEVEL    trace, debug, info, warn, error (default: error, to stderr)
+  -h, --help           this help
 
 Examples:
   mediapath run --net agents --listen 127.0.0.1:7000 scenarios/default.yaml &
@@ -37,6 +40,7 @@ export async function agentCommand(args: readonly string[], io: CliIO): Promise<
     control: { type: 'string' },
     host: { type: 'string' },
     via: { type: 'string' },
+    'connect-timeout': { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -50,6 +54,10 @@ export async function agentCommand(args: readonly string[], io: CliIO): Promise<
     throw new UsageError('--control and --host are required');
   }
   const via = typeof values.via === 'string' ? values.via : undefined;
+  const connectS = Number(values['connect-timeout'] ?? 30);
+  if (!(connectS > 0 && connectS <= 3600)) {
+    throw new UsageError('--connect-timeout must be a number of seconds between 0 and 3600');
+  }
   const level = typeof values['log-level'] === 'string' ? values['log-level'] : 'error';
   const logger = pino({ level, base: { agent: host } }, pino.destination({ dest: 2, sync: true }));
   const controller = new AbortController();
@@ -63,6 +71,7 @@ export async function agentCommand(args: readonly string[], io: CliIO): Promise<
       control,
       host,
       logger,
+      connectTimeoutMs: connectS * 1000,
       signal: controller.signal,
       ...(via
         ? {

@@ -86,6 +86,10 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
           host,
           '--log-level',
           o.logLevel,
+          // The orchestrator listens before it starts agents: an agent that cannot reach it
+          // soon is an orphan of a killed run.
+          '--connect-timeout',
+          '5',
         ]);
         children.set(host, child);
         child.once('exit', (code) => {

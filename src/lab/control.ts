@@ -225,6 +225,9 @@ export function parseControlAddress(
   return { host: m[1] || '127.0.0.1', port };
 }
 
+/** How long one connection attempt may take. */
+const ATTEMPT_MS = 2000;
+
 /** Connects to the orchestrator, retrying until it listens (containers start in any order). */
 export async function connectControl(address: string, timeoutMs: number): Promise<ControlChannel> {
   const where = parseControlAddress(address);
@@ -233,11 +236,20 @@ export async function connectControl(address: string, timeoutMs: number): Promis
     try {
       const socket = await new Promise<Socket>((resolve, reject) => {
         const s = 'path' in where ? connect(where.path) : connect(where.port, where.host);
+        // One attempt may hang (a listener that died with connections queued): give it up.
+        const giveUp = setTimeout(() => {
+          s.destroy();
+          reject(new Error('connection attempt timed out'));
+        }, ATTEMPT_MS);
         s.once('connect', () => {
+          clearTimeout(giveUp);
           s.removeAllListeners('error');
           resolve(s);
         });
-        s.once('error', reject);
+        s.once('error', (e) => {
+          clearTimeout(giveUp);
+          reject(e);
+        });
       });
       return new ControlChannel(socket);
     } catch (e) {

@@ -117,6 +117,21 @@ describe.runIf(available)('network namespaces (root)', () => {
     expect(stdout).toMatch(/tbf .*rate 512Kbit/);
   }, 30_000);
 
+  it('net clean spares the namespaces of a run that is still going', async () => {
+    const loaded = await loadScenarioFile('scenarios/default.yaml');
+    if (!loaded.ok) {
+      throw new Error('scenario invalid');
+    }
+    const plan = planNetns(loaded.scenario, new Topology(loaded.scenario));
+    const net = await NetnsNetwork.create(plan, pino({ level: 'silent' }));
+    created.push(net);
+    const removed = await cleanNetns();
+    expect(removed).not.toContain(plan.router);
+    expect(await namespaces()).toContain(plan.router);
+    await net.destroy();
+    expect(await namespaces()).not.toContain(plan.router);
+  }, 30_000);
+
   it('net clean removes namespaces left over by a crashed run, and nothing else', async () => {
     await run('ip', ['netns', 'add', 'mpxyz1-r']).catch(() => undefined);
     await run('ip', ['netns', 'add', 'mpbeef-r']);
