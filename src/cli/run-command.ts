@@ -12,7 +12,8 @@ import { buildRunResults, formatLinks, formatRunTable, runJson } from '../report
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { DEFAULT_SCENARIO, loadForCommand, parseCommandArgs, UsageError } from './main.js';
 
-export const RUN_HELP = `Usage: mediapath run [FILE] [--net MODE] [--json FILE] [--log FILE] [--log-level LEVEL]
+export const RUN_HELP = `Usage: mediapath run [FILE] [--net loopback|netns|agents] [--listen ADDRESS]
+                     [--json FILE] [--log FILE] [--log-level LEVEL]
 
 Runs the scenario live: every host is a real SIP endpoint on its own loopback address
 (127.77.x.y; the scenario's own IPs still drive policy), every call a real SIP dialog
@@ -37,6 +38,8 @@ Options:
   --net MODE         loopback, netns or agents (above)
   --listen ADDRESS   agents mode: where agents join, HOST:PORT or unix:PATH
                      (default 127.0.0.1:7000)
+  --kernel-rates     agents mode: link rates are shaped by the network (the compose
+                     router's tc tbf); agents apply only delay, jitter and loss
   --json FILE        write everything (decisions, traces, SIP message log, streams) to FILE
   --log FILE         write the JSON log to FILE (level: --log-level, default info)
   --log-level LEVEL  trace, debug, info, warn, error (default: error, to stderr)
@@ -58,6 +61,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     json: { type: 'string' },
     net: { type: 'string' },
     listen: { type: 'string' },
+    'kernel-rates': { type: 'boolean' },
     log: { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -70,8 +74,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   if (mode !== 'loopback' && mode !== 'netns' && mode !== 'agents') {
     throw new UsageError(`--net must be loopback, netns or agents, got "${mode}"`);
   }
-  if (values.listen !== undefined && mode !== 'agents') {
-    throw new UsageError('--listen goes with --net agents');
+  if ((values.listen !== undefined || values['kernel-rates'] !== undefined) && mode !== 'agents') {
+    throw new UsageError('--listen and --kernel-rates go with --net agents');
   }
   if (positionals.length > 1) {
     throw new UsageError('run takes one scenario file');
@@ -152,6 +156,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
           signal: controller.signal,
           onProgress: progress,
           joinTimeoutMs: 120_000,
+          kernelRates: values['kernel-rates'] === true,
           onJoin: (n, total) => {
             status(`${n} of ${total} agents joined`);
           },

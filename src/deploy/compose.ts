@@ -492,7 +492,18 @@ function composeDocument(plan: ComposePlan, o: ComposeOptions): ComposeDocument 
     build: { context: o.buildContext },
     image: IMAGE,
     init: true,
-    command: ['run', '--net', 'agents', '--listen', `0.0.0.0:${CONTROL_PORT}`, scenarioPath],
+    command: [
+      'run',
+      '--net',
+      'agents',
+      '--listen',
+      `0.0.0.0:${CONTROL_PORT}`,
+      // The router shapes link rates with tbf; the agents then apply only delay, jitter, loss.
+      ...(plan.networks.some((n) => n.rateKbps !== null && n.router !== null)
+        ? ['--kernel-rates']
+        : []),
+      scenarioPath,
+    ],
     networks: [CONTROL_NETWORK],
   };
   if ('mount' in o.scenario) {

@@ -249,6 +249,15 @@ describe('compose: link rates become a token bucket on the router', () => {
     expect(script.indexOf('tc qdisc')).toBeLessThan(script.indexOf('touch /tmp/router-ready'));
   });
 
+  it('tells the orchestrator the network shapes the rates, only when a link has one', () => {
+    expect(generate('always-bypass-wan.yaml').doc.services.mediapath!.command).toContain(
+      '--kernel-rates',
+    );
+    expect(generate('default.yaml').doc.services.mediapath!.command).not.toContain(
+      '--kernel-rates',
+    );
+  });
+
   it('shapes every network of both sites of a branch-cac link', () => {
     const text = `${readFileSync(join(scenarioDir, 'branch-cac.yaml'), 'utf8')}
 links:
