@@ -127,9 +127,3 @@ describe.skipIf(!available)('docker-compose config on generated files', () => {
     expect(r.err).toMatch(/site-chicago\.internal/);
   });
 });
-
-describe.skipIf(available)('docker-compose config', () => {
-  it('is skipped: docker-compose is not installed (Debian package docker-compose; CI installs it)', () => {
-    expect(available).toBe(false);
-  });
-});
