@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { containsIp, formatIpv4, networkOf, parseIpv4, rangesOverlap } from '../core/index.js';
-import { PSTN_HOST, PSTN_IP } from '../lab/addressing.js';
+import { PSTN_HOST, PSTN_IP, scenarioHostIps } from '../lab/addressing.js';
 import type { Host, Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 
@@ -396,21 +396,8 @@ function hostAddresses(s: Scenario, problems: string[]): Address[] {
     owner.set(ip, host);
     out.push({ host, ip, value: parseIpv4(ip), role });
   };
-  for (const m of s.hosts.mediationServers) {
-    add(m.name, m.clientIp, 'client-side');
-    add(m.name, m.gatewayIp, 'gateway-side');
-  }
-  for (const g of s.hosts.gateways) {
-    add(g.name, g.mediaIp, g.kind);
-  }
-  for (const c of s.hosts.clients) {
-    add(c.name, c.ip, 'client');
-  }
-  for (const e of s.hosts.edges) {
-    add(e.name, e.ip, 'edge');
-  }
-  for (const v of s.hosts.voicemail) {
-    add(v.name, v.ip, 'voicemail');
+  for (const h of scenarioHostIps(s)) {
+    add(h.host, h.ip, h.role);
   }
   if (owner.has(PSTN_IP) || [...owner.values()].includes(PSTN_HOST)) {
     problems.push(

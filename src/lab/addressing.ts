@@ -17,6 +17,33 @@ export interface Addressing {
 export const PSTN_HOST = 'pstn';
 
 /**
+ * Every scenario host's own addresses, in scenario order: a Mediation Server's client-facing
+ * and gateway-facing IPs, a gateway's media IP, every other host's IP (the PSTN not included).
+ */
+export function scenarioHostIps(
+  s: Scenario,
+): { readonly host: string; readonly ip: string; readonly role: string }[] {
+  const out: { host: string; ip: string; role: string }[] = [];
+  for (const m of s.hosts.mediationServers) {
+    out.push({ host: m.name, ip: m.clientIp, role: 'client-side' });
+    out.push({ host: m.name, ip: m.gatewayIp, role: 'gateway-side' });
+  }
+  for (const g of s.hosts.gateways) {
+    out.push({ host: g.name, ip: g.mediaIp, role: g.kind });
+  }
+  for (const c of s.hosts.clients) {
+    out.push({ host: c.name, ip: c.ip, role: 'client' });
+  }
+  for (const e of s.hosts.edges) {
+    out.push({ host: e.name, ip: e.ip, role: 'edge' });
+  }
+  for (const v of s.hosts.voicemail) {
+    out.push({ host: v.name, ip: v.ip, role: 'voicemail' });
+  }
+  return out;
+}
+
+/**
  * Gives every host its own loopback address, 127.<base>.<i>.<j>, in scenario order; the
  * scenario's own IPs still drive policy. Ports come from the OS, so two runs may share
  * addresses without colliding.
@@ -29,44 +56,11 @@ export function assignLoopback(s: Scenario, base = 77): Addressing {
     n++;
     return a;
   };
-  for (const m of s.hosts.mediationServers) {
-    entries.push({ host: m.name, address: next(), scenarioIp: m.clientIp, role: 'client-side' });
-    entries.push({ host: m.name, address: next(), scenarioIp: m.gatewayIp, role: 'gateway-side' });
-  }
-  for (const g of s.hosts.gateways) {
-    entries.push({ host: g.name, address: next(), scenarioIp: g.mediaIp, role: g.kind });
-  }
-  for (const c of s.hosts.clients) {
-    entries.push({ host: c.name, address: next(), scenarioIp: c.ip, role: 'client' });
-  }
-  for (const e of s.hosts.edges) {
-    entries.push({ host: e.name, address: next(), scenarioIp: e.ip, role: 'edge' });
-  }
-  for (const v of s.hosts.voicemail) {
-    entries.push({ host: v.name, address: next(), scenarioIp: v.ip, role: 'voicemail' });
+  for (const h of scenarioHostIps(s)) {
+    entries.push({ host: h.host, address: next(), scenarioIp: h.ip, role: h.role });
   }
   entries.push({ host: PSTN_HOST, address: next(), scenarioIp: '0.0.0.0', role: 'pstn' });
-  const byHost = new Map<string, string[]>();
-  const byAddress = new Map<string, { host: string; scenarioIp: string }>();
-  for (const e of entries) {
-    byHost.set(e.host, [...(byHost.get(e.host) ?? []), e.address]);
-    byAddress.set(e.address, { host: e.host, scenarioIp: e.scenarioIp });
-  }
-  const first = (host: string, i: number): string => {
-    const list = byHost.get(host);
-    const a = list?.[Math.min(i, list.length - 1)];
-    if (a === undefined) {
-      throw new TypeError(`no loopback address for host ${host}`);
-    }
-    return a;
-  };
-  return {
-    entries,
-    addressOf: (host) => first(host, 0),
-    gatewaySideOf: (host) => first(host, 1),
-    hostOf: (address) => byAddress.get(address)?.host ?? null,
-    scenarioIpOf: (address) => byAddress.get(address)?.scenarioIp ?? null,
-  };
+  return addressingOf(entries, 'loopback address');
 }
 
 /**
@@ -85,36 +79,28 @@ export function scenarioAddressing(s: Scenario): Addressing {
   const add = (host: string, ip: string, role: string): void => {
     entries.push({ host, address: ip, scenarioIp: ip, role });
   };
-  for (const m of s.hosts.mediationServers) {
-    add(m.name, m.clientIp, 'client-side');
-    add(m.name, m.gatewayIp, 'gateway-side');
-  }
-  for (const g of s.hosts.gateways) {
-    add(g.name, g.mediaIp, g.kind);
-  }
-  for (const c of s.hosts.clients) {
-    add(c.name, c.ip, 'client');
-  }
-  for (const e of s.hosts.edges) {
-    add(e.name, e.ip, 'edge');
-  }
-  for (const v of s.hosts.voicemail) {
-    add(v.name, v.ip, 'voicemail');
+  for (const h of scenarioHostIps(s)) {
+    add(h.host, h.ip, h.role);
   }
   add(PSTN_HOST, PSTN_IP, 'pstn');
+  return addressingOf(entries, 'address');
+}
+
+/** Lookups over a run's address entries (the first entry of an address names its host). */
+function addressingOf(entries: Addressing['entries'], what: string): Addressing {
   const byHost = new Map<string, string[]>();
-  const byAddress = new Map<string, string>();
+  const byAddress = new Map<string, { host: string; scenarioIp: string }>();
   for (const e of entries) {
     byHost.set(e.host, [...(byHost.get(e.host) ?? []), e.address]);
     if (!byAddress.has(e.address)) {
-      byAddress.set(e.address, e.host);
+      byAddress.set(e.address, { host: e.host, scenarioIp: e.scenarioIp });
     }
   }
   const nth = (host: string, i: number): string => {
     const list = byHost.get(host);
     const a = list?.[Math.min(i, list.length - 1)];
     if (a === undefined) {
-      throw new TypeError(`no address for host ${host}`);
+      throw new TypeError(`no ${what} for host ${host}`);
     }
     return a;
   };
@@ -122,8 +108,8 @@ export function scenarioAddressing(s: Scenario): Addressing {
     entries,
     addressOf: (host) => nth(host, 0),
     gatewaySideOf: (host) => nth(host, 1),
-    hostOf: (address) => byAddress.get(address) ?? null,
-    scenarioIpOf: (address) => (byAddress.has(address) ? address : null),
+    hostOf: (address) => byAddress.get(address)?.host ?? null,
+    scenarioIpOf: (address) => byAddress.get(address)?.scenarioIp ?? null,
   };
 }
 

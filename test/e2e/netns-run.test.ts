@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsAvailable } from '../../src/net/netns.js';
+import { namespaces } from '../support/netns.js';
 
 const run = promisify(execFile);
 const available = await netnsAvailable();
@@ -43,14 +44,6 @@ function cli(
     });
   });
   return { child, done };
-}
-
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await run('ip', ['netns', 'list']);
-  return stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[0] ?? '')
-    .filter(Boolean);
 }
 
 /** Processes whose command line mentions this run's control socket (its agents). */

@@ -5,19 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanNetns, NetnsNetwork, netnsAvailable, planNetns } from '../../../src/net/netns.js';
 import { loadScenarioFile } from '../../../src/scenario/index.js';
 import { Topology } from '../../../src/topology/index.js';
+import { namespaces } from '../../support/netns.js';
 
 const run = promisify(execFile);
 const available = await netnsAvailable();
 if (process.env.CI === 'true' && !available) {
   throw new Error('CI runs as root with iproute2: network namespace tests must run there');
-}
-
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await run('ip', ['netns', 'list']);
-  return stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[0] ?? '')
-    .filter(Boolean);
 }
 
 /**
