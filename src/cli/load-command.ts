@@ -44,6 +44,8 @@ Options:
   --port-min P       lowest relay port (with --port-max; default: ports chosen by the OS)
   --port-max P       highest relay port
   --gen-sockets K    generator sockets per side (default 32)
+  --io PATH          relay I/O: batch (the native addon), dgram (node:dgram) or auto
+                     (default: batch when the addon is built; MEDIAPATH_RELAY_IO sets it too)
   --connect          connect relay sockets to their peers (strangers then never reach it)
   --no-pin           do not pin the relay and generator to CPUs
   --json             print the result as JSON on stdout
@@ -76,6 +78,7 @@ interface LoadArgs {
   genSockets: number;
   connect: boolean;
   pin: boolean;
+  io: 'auto' | 'batch' | 'dgram';
   json: boolean;
 }
 
@@ -128,6 +131,7 @@ function parseLoadArgs(argv: string[]): LoadArgs | null {
       'port-max': { type: 'string' },
       'gen-sockets': { type: 'string' },
       connect: { type: 'boolean', default: false },
+      io: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -149,7 +153,12 @@ function parseLoadArgs(argv: string[]): LoadArgs | null {
     throw new UsageError('--port-min and --port-max go together, with min <= max');
   }
   const calls = intArg(values.calls, 'calls', 100, 1, 20_000);
+  const ioPath = values.io ?? 'auto';
+  if (ioPath !== 'auto' && ioPath !== 'batch' && ioPath !== 'dgram') {
+    throw new UsageError(`--io must be auto, batch or dgram, got ${ioPath}`);
+  }
   return {
+    io: ioPath,
     calls,
     seconds: intArg(values.seconds, 'seconds', 10, 2, 3600),
     workers: intArg(values.workers, 'workers', 0, 0, 64),
@@ -265,8 +274,10 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
     // The relay (its workers included) gets CPUs 0..k-1 and the generator CPU k, when the
     // machine has that many; otherwise nothing is pinned.
     const relayCpus = Math.max(1, args.workers);
+    // Read before pinning: a pinned process sees only its own CPUs.
+    const cpus = availableParallelism();
     const pinned =
-      args.pin && availableParallelism() > relayCpus
+      args.pin && cpus > relayCpus
         ? await pinCurrentProcess(relayCpus === 1 ? '0' : `0-${relayCpus - 1}`)
         : false;
     generator = await spawnLoadGenerator(pinned ? { cpu: relayCpus } : {});
@@ -277,15 +288,17 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
         maxSessions: Math.max(args.calls, args.maxCalls) + 16,
         inactivityTimeoutMs: 0,
         connectSockets: args.connect,
+        ...(args.io === 'auto' ? {} : { io: args.io }),
       },
       logger,
     );
     const addresses = await generator.prepare({ socketsPerSide: args.genSockets });
     const allocator = relayAllocator(relay, args.bind);
-    const mode =
+    const mode = `${
       args.workers === 0
         ? 'single thread'
-        : `${args.workers} worker thread${args.workers === 1 ? '' : 's'}`;
+        : `${args.workers} worker thread${args.workers === 1 ? '' : 's'}`
+    }, ${relay.io === 'batch' ? 'batched I/O (native addon)' : 'node:dgram I/O'}`;
     const pinning = pinned
       ? `relay on CPU ${relayCpus === 1 ? '0' : `0-${relayCpus - 1}`}, generator on CPU ${relayCpus}`
       : 'not pinned';
@@ -360,10 +373,11 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
     }
     const environment = {
       workers: args.workers,
+      io: relay.io,
       pinned,
       mode,
       pinning,
-      cpus: availableParallelism(),
+      cpus,
     };
     if (args.json) {
       io.stdout.write(

@@ -32,6 +32,7 @@ describe('mediapath load: command line', () => {
     [['--max-loss=-1'], /--max-loss must be a number/],
     [['--frobnicate'], /Unknown option/],
     [['extra'], /unexpected argument/],
+    [['--io', 'fast'], /--io must be auto, batch or dgram/],
   ])('rejects %j with exit code 2', async (argv, message) => {
     const { code, stderr, stdout } = await load(argv);
     expect(code).toBe(ExitCode.USAGE);
