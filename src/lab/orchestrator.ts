@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Logger } from '../core/index.js';
+import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { LinkObservation } from '../report/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
@@ -99,7 +99,7 @@ class Orchestrator {
       this.#processes = this.#o.spawnAgents(this.#o.listen, this.#hosts);
       this.#processes.onExit((host, code) => {
         if (!this.#closing) {
-          this.#fail(new Error(`agent ${host} ended early (exit code ${code ?? 'signal'})`));
+          this.#fail(setupError(`agent ${host} ended early (exit code ${code ?? 'signal'})`));
         }
       });
     }
@@ -216,7 +216,7 @@ class Orchestrator {
             if (m.t === 'ready') {
               resolve();
             } else if (m.t === 'failed') {
-              reject(new Error(m.error));
+              reject(setupError(`an agent could not start: ${m.error}`));
             }
           });
           ch.send({ t: 'setup', setup });
@@ -288,7 +288,7 @@ class Orchestrator {
           this.#agents.set(m.host, ch);
           ch.on('close', () => {
             if (!this.#closing) {
-              this.#fail(new Error(`agent ${m.host} left the run`));
+              this.#fail(setupError(`agent ${m.host} left the run`));
             }
           });
           this.#o.onJoin?.(this.#agents.size, this.#hosts.length);
@@ -417,7 +417,7 @@ class Orchestrator {
     let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`));
+        reject(setupError(`timed out after ${ms / 1000} s waiting for ${what}`));
       }, ms);
     });
     const abort = new Promise<never>((_, reject) => {
@@ -441,6 +441,11 @@ class Orchestrator {
       }
     }
   }
+}
+
+/** A multi-process run that could not be set up or carried on (exit code 4). */
+function setupError(message: string): SimError {
+  return new SimError(ErrorCodes.LAB_SETUP, message);
 }
 
 /** Ctrl-C while agents were joining. */

@@ -164,24 +164,38 @@ describe.skipIf(!available)('run --net netns (root, real namespaces, one process
 });
 
 describe.skipIf(!available)('run --net agents (agents started by hand, as in containers)', () => {
-  const ns = `mediapath-test-${process.pid}`;
+  const made: string[] = [];
   afterAll(async () => {
-    await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const ns of made) {
+      await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    }
   });
 
-  it('waits for one agent per host, then runs the scenario as in loopback mode', async () => {
-    // One namespace of the test's own, with every scenario IP on its loopback interface.
+  /**
+   * A namespace of the test's own with the given addresses on its loopback interface, the
+   * orchestrator of the default scenario and one agent per host in it.
+   */
+  async function agentsRun(
+    name: string,
+    ips: readonly string[],
+    json: string,
+  ): Promise<{
+    code: number | null;
+    out: string;
+    err: string;
+    agentExits: Promise<(number | null)[]>;
+  }> {
+    const ns = `mediapath-${name}-${process.pid}`;
     await run('ip', ['netns', 'add', ns]);
+    made.push(ns);
     await run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    const ips = ['172.28.152.130', '172.28.152.131', '172.29.77.200', '172.29.77.15'];
-    for (const ip of [...ips, '172.28.152.150', '172.28.152.151', '192.0.2.1']) {
+    for (const ip of ips) {
       await run('ip', ['netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
     }
     const inNs = (args: string[]): ChildProcess =>
       spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-    const json = join(dir, 'agents.json');
     const orchestrator = inNs([
       'run',
       '--net',
@@ -201,14 +215,46 @@ describe.skipIf(!available)('run --net agents (agents started by hand, as in con
     const agents = ['alice', 'bob', 'carol', 'ms-hq', 'gw-por', 'pstn'].map((host) =>
       inNs(['agent', '--control', '127.0.0.1:7000', '--host', host]),
     );
-    const agentExits = agents.map((a) => new Promise<number | null>((r) => a.once('exit', r)));
+    const agentExits = Promise.all(
+      agents.map((a) => new Promise<number | null>((r) => a.once('exit', r))),
+    );
     const code = await exited;
+    return { code, out, err, agentExits };
+  }
+
+  const HOST_IPS = [
+    '172.28.152.130',
+    '172.28.152.131',
+    '172.29.77.200',
+    '172.29.77.15',
+    '172.28.152.150',
+    '172.28.152.151',
+  ];
+
+  it('stops with SIM_ERR_LAB_SETUP naming the agent that cannot bind, and every agent leaves', async () => {
+    // No 192.0.2.1 here: the PSTN's agent cannot bind its address.
+    const r = await agentsRun('nopstn', HOST_IPS, join(dir, 'nopstn.json'));
+    expect({ code: r.code, err: r.err }).toMatchObject({ code: 4 });
+    expect(r.err).toMatch(
+      /SIM_ERR_LAB_SETUP: an agent could not start: pstn: cannot bind SIP to 192\.0\.2\.1:5060/,
+    );
+    const exits = await r.agentExits;
+    expect(exits).toHaveLength(6);
+  }, 60_000);
+
+  it('waits for one agent per host, then runs the scenario as in loopback mode', async () => {
+    const json = join(dir, 'agents.json');
+    const { code, out, err, agentExits } = await agentsRun(
+      'agents',
+      [...HOST_IPS, '192.0.2.1'],
+      json,
+    );
     expect({ code, err }).toMatchObject({ code: 0 });
     expect(err).toContain('6 of 6 agents joined');
     expect(out).toContain('with one agent per host');
     expect(out).toContain('All 3 expectations met');
     // Every agent leaves once the orchestrator says the run is over.
-    expect(await Promise.all(agentExits)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await agentExits).toEqual([0, 0, 0, 0, 0, 0]);
     const doc = JSON.parse(await readFile(json, 'utf8')) as RunDoc;
     expect(doc.mode).toBe('agents');
     expect(essence(doc)).toEqual([
