@@ -1,4 +1,4 @@
-import type { Logger } from '../core/index.js';
+import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { LinkObservation } from '../report/index.js';
 import { loadScenarioText, type Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
@@ -45,11 +45,14 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   o.signal?.addEventListener('abort', onAbort);
   try {
     channel.send({ t: 'hello', host: o.host, pid: process.pid });
-    const setupMsg = await inbox.next('setup');
-    if (!setupMsg) {
-      return;
+    const first = await inbox.next();
+    if (first?.t === 'failed') {
+      throw new SimError(ErrorCodes.LAB_SETUP, `the orchestrator refused: ${first.error}`);
     }
-    const setup = setupMsg.setup;
+    if (first?.t !== 'setup') {
+      return gone(o.signal);
+    }
+    const setup = first.setup;
     let scenario: Scenario;
     let addressing: Addressing;
     try {
@@ -112,7 +115,10 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     channel.send({ t: 'ready' });
     for (;;) {
       const m = await inbox.next();
-      if (!m || m.t === 'shutdown') {
+      if (!m) {
+        return gone(o.signal);
+      }
+      if (m.t === 'shutdown') {
         return;
       }
       if (m.t === 'start') {
@@ -131,6 +137,19 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     o.signal?.removeEventListener('abort', onAbort);
     await lab?.close();
     channel.close();
+  }
+}
+
+/**
+ * The control channel closed without a shutdown: fine when this agent was told to stop
+ * (SIGTERM), otherwise the orchestrator went away (killed, crashed) and the run is lost.
+ */
+function gone(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) {
+    throw new SimError(
+      ErrorCodes.LAB_SETUP,
+      'the orchestrator closed the control channel before the run ended',
+    );
   }
 }
 

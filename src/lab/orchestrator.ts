@@ -204,7 +204,10 @@ class Orchestrator {
 
   /** Every agent joins, receives the scenario and binds its host. */
   async #joinAll(joined: Promise<void>, timeoutMs: number): Promise<void> {
-    await this.#within(joined, timeoutMs, 'every agent to join');
+    await this.#within(joined, timeoutMs, 'every agent to join', true, () => {
+      const missing = this.#hosts.filter((h) => !this.#agents.has(h));
+      return `; no agent for ${missing.join(', ')}`;
+    });
     const setup = {
       scenario: this.#o.source,
       kernelRates: this.#o.kernelRates === true,
@@ -412,12 +415,18 @@ class Orchestrator {
   }
 
   /** Waits for `p`, failing after `ms`, when an agent fails, and (if `abortable`) on Ctrl-C. */
-  async #within<T>(p: Promise<T>, ms: number, what: string, abortable = true): Promise<T> {
+  async #within<T>(
+    p: Promise<T>,
+    ms: number,
+    what: string,
+    abortable = true,
+    detail: () => string = () => '',
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(setupError(`timed out after ${ms / 1000} s waiting for ${what}`));
+        reject(setupError(`timed out after ${ms / 1000} s waiting for ${what}${detail()}`));
       }, ms);
     });
     const abort = new Promise<never>((_, reject) => {
