@@ -1,11 +1,14 @@
-import { cleanNetns, netnsAvailable } from '../net/index.js';
+import { rmSync } from 'node:fs';
+import { cleanNetns, NETNS_PREFIX, netnsAvailable } from '../net/index.js';
 import { ExitCode, type CliIO } from './io.js';
+import { controlSocketPath } from './netns-run.js';
 import { parseCommandArgs, UsageError } from './main.js';
 
 export const NET_HELP = `Usage: mediapath net clean [--json]
 
 Removes network namespaces left behind by a mediapath run that was killed (their names are
-"mp" + a 4-hex-digit run id + "-r" or "-s<n>"); nothing else is touched. Needs root.
+"mp" + a 4-hex-digit run id + "-r" or "-s<n>"), and that run's control socket file; runs
+still going and everything else are left alone. Needs root.
 
 Examples:
   sudo mediapath net clean
@@ -32,6 +35,12 @@ export async function netCommand(args: readonly string[], io: CliIO): Promise<nu
     return ExitCode.RUNTIME;
   }
   const removed = await cleanNetns();
+  // The control socket file of each run removed (left when its orchestrator was killed).
+  for (const id of new Set(
+    removed.map((n) => n.slice(NETNS_PREFIX.length, NETNS_PREFIX.length + 4)),
+  )) {
+    rmSync(controlSocketPath(id), { force: true });
+  }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ removed })}\n`);
   } else {

@@ -16,6 +16,11 @@ import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { packageRoot } from './main.js';
 
+/** The control socket of a netns run (removed with the run; `net clean` removes leftovers). */
+export function controlSocketPath(runId: string): string {
+  return join(tmpdir(), `mediapath-${runId}.sock`);
+}
+
 export interface NetnsRunOptions {
   readonly logger: Logger;
   readonly logLevel: string;
@@ -57,7 +62,7 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
   o.onStatus(
     `creating ${plan.sites.length + 1} network namespaces (run ${runId}: ${plan.router}, ${plan.sites.map((s) => s.namespace).join(', ')})`,
   );
-  const socketPath = join(tmpdir(), `mediapath-${runId}.sock`);
+  const socketPath = controlSocketPath(runId);
   const children = new Map<string, ChildProcess>();
   let net: NetnsNetwork | null = null;
   const onExit = (): void => {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,7 @@ describe.skipIf(!available)('run --net netns (root, real namespaces, one process
     const removed = (JSON.parse(c.out) as { removed: string[] }).removed;
     expect(removed).toEqual(expect.arrayContaining([`mp${id}-r`, `mp${id}-s0`, `mp${id}-s1`]));
     expect((await namespaces()).filter((n) => n.startsWith(`mp${id}-`))).toEqual([]);
+    expect(existsSync(join(tmpdir(), `mediapath-${id}.sock`))).toBe(false);
   }, 60_000);
 });
 
