@@ -1,18 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { capture, type Captured } from '../../support/cli.js';
 import { runLoadCommand } from '../../../src/cli/load-command.js';
 import { ExitCode } from '../../../src/cli/io.js';
 
-/** Runs `mediapath load` in-process, capturing stdout and stderr. */
-async function load(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runLoadCommand(argv, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
+/** `mediapath load ARGS` in-process. */
+function load(argv: string[]): Promise<Captured> {
+  return capture(runLoadCommand, argv);
 }
 
 interface LoadJson {
@@ -35,7 +28,11 @@ interface LoadJson {
 // time misses the p99 floor, so the level is retried once before it counts as a failure.
 describe('relay load (CI floor)', { timeout: 90_000, retry: 1 }, () => {
   it('carries 300 relayed calls for 8 s with loss < 0.1 % and p99 < 20 ms', async () => {
-    const { code, stdout, stderr } = await load([
+    const {
+      code,
+      out: stdout,
+      err: stderr,
+    } = await load([
       '--calls',
       '300',
       '--seconds',
@@ -70,7 +67,7 @@ describe('relay load (CI floor)', { timeout: 90_000, retry: 1 }, () => {
   });
 
   it('exits 5 when a floor is missed', async () => {
-    const { code, stdout } = await load([
+    const { code, out: stdout } = await load([
       '--calls',
       '5',
       '--seconds',

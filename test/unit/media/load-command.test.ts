@@ -1,22 +1,16 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { capture, type Captured } from '../../support/cli.js';
 import { ExitCode } from '../../../src/cli/io.js';
 import { LOAD_HELP, runLoadCommand } from '../../../src/cli/load-command.js';
 
-async function load(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runLoadCommand(argv, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
+/** `mediapath load ARGS` in-process. */
+function load(argv: string[]): Promise<Captured> {
+  return capture(runLoadCommand, argv);
 }
 
 describe('mediapath load: command line', () => {
   it('prints help with examples and exit codes', async () => {
-    const { code, stdout } = await load(['--help']);
+    const { code, out: stdout } = await load(['--help']);
     expect(code).toBe(ExitCode.OK);
     expect(stdout).toBe(LOAD_HELP);
     expect(stdout).toContain('Examples:');
@@ -34,7 +28,7 @@ describe('mediapath load: command line', () => {
     [['extra'], /unexpected argument/],
     [['--io', 'fast'], /--io must be auto, batch or dgram/],
   ])('rejects %j with exit code 2', async (argv, message) => {
-    const { code, stderr, stdout } = await load(argv);
+    const { code, err: stderr, out: stdout } = await load(argv);
     expect(code).toBe(ExitCode.USAGE);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');
