@@ -105,7 +105,7 @@ export class ControlChannel extends EventEmitter<Events> {
     super();
     this.#socket = socket;
     socket.setEncoding('utf8');
-    socket.setNoDelay?.(true);
+    socket.setNoDelay(true);
     socket.on('data', (chunk: string) => {
       this.#receive(chunk);
     });

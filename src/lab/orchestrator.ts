@@ -3,7 +3,7 @@ import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { LinkObservation } from '../report/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
-import { runHosts, scenarioAddressing } from './addressing.js';
+import { runHosts, scenarioAddressing, type Addressing } from './addressing.js';
 import {
   ControlChannel,
   parseControlAddress,
@@ -68,6 +68,8 @@ class Orchestrator {
   readonly #s: Scenario;
   readonly #o: OrchestratorOptions;
   readonly #log: Logger;
+  readonly #topo: Topology;
+  readonly #addressing: Addressing;
   readonly #policy: PolicyService;
   readonly #hosts: readonly string[];
   readonly #agents = new Map<string, ControlChannel>();
@@ -78,13 +80,17 @@ class Orchestrator {
   #allDone: () => void = () => undefined;
   #fail: (e: Error) => void = () => undefined;
   readonly #failed: Promise<never>;
+  /** Set once the run is over: agents leaving then is expected. */
+  #closing = false;
 
   constructor(s: Scenario, o: OrchestratorOptions) {
     this.#s = s;
     this.#o = o;
     this.#log = o.logger.child({ mod: 'orchestrator' });
-    this.#policy = new PolicyService(new Topology(s));
-    this.#hosts = runHosts(scenarioAddressing(s));
+    this.#topo = new Topology(s);
+    this.#addressing = scenarioAddressing(s);
+    this.#policy = new PolicyService(this.#topo);
+    this.#hosts = runHosts(this.#addressing);
     this.#failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
     });
@@ -194,13 +200,11 @@ class Orchestrator {
         },
       ),
       links,
-      addressing: scenarioAddressing(this.#s),
+      addressing: this.#addressing,
       durationMs: performance.now() - t0,
       aborted,
     };
   }
-
-  #closing = false;
 
   /** Every agent joins, receives the scenario and binds its host. */
   async #joinAll(joined: Promise<void>, timeoutMs: number): Promise<void> {
@@ -238,7 +242,7 @@ class Orchestrator {
         () => ({ state: 'cancelled', status: null, reason: 'run interrupted' }),
       ),
       links: [],
-      addressing: scenarioAddressing(this.#s),
+      addressing: this.#addressing,
       durationMs: 0,
       aborted: true,
     };
@@ -392,8 +396,7 @@ class Orchestrator {
     if (this.#s.links.length === 0) {
       return [];
     }
-    const topo = new Topology(this.#s);
-    const configured = new LabLinks(this.#s, topo, scenarioAddressing(this.#s), this.#log);
+    const configured = new LabLinks(this.#s, this.#topo, this.#addressing, this.#log);
     const base = configured.observations();
     configured.close();
     const merged = new Map(mergeLinkObservations([base, ...byAgent]).map((l) => [l.name, l]));
