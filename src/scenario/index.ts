@@ -1,5 +1,15 @@
+/**
+ * The scenario layer's public face: load and validate a scenario file into the frozen model,
+ * the model's types, and the enumerations of the format with their defaults. Other layers
+ * import from here, never from a file inside.
+ *
+ * This layer must not know the topology, the policy, SIP, media or the lab.
+ */
 export * from './types.js';
 export * from './problems.js';
+export * from './enums.js';
 export { loadScenarioFile, loadScenarioText, deepFreeze, type LoadResult } from './load.js';
 export { durationMs } from './normalize.js';
-export { scenarioSchema, codecNames, decisionNames } from './schema.js';
+export { scenarioSchema } from './schema.js';
+/** The former names of {@link CODEC_NAMES} and {@link DECISIONS}. */
+export { CODEC_NAMES as codecNames, DECISIONS as decisionNames } from './enums.js';

@@ -1,3 +1,54 @@
+/**
+ * The second stage of loading: parsed YAML -> the scenario model, with every documented
+ * default filled in (domain.md section a) and durations in milliseconds. The allowed values and
+ * defaults of the enumerations come from `enums.ts`.
+ *
+ * This file must not know zod, YAML positions or the semantic rules: it never reports a
+ * problem, it only reads what it can and falls back to the default.
+ */
+import {
+  ALTERNATE_PATH_REGIONS,
+  BYPASS_MODES,
+  CLIENT_LOCATIONS,
+  CLIENT_VERSIONS,
+  CODEC_BANDWIDTH_TABLES,
+  DEFAULT_ALTERNATE_PATH_REGIONS,
+  DEFAULT_BYPASS_MODE,
+  DEFAULT_CALL_MODALITY,
+  DEFAULT_CLIENT_CODECS,
+  DEFAULT_CLIENT_LOCATION,
+  DEFAULT_CLIENT_VERSION,
+  DEFAULT_CODEC_BANDWIDTH_TABLE,
+  DEFAULT_ENCRYPTION_LEVEL,
+  DEFAULT_GATEWAY_CODECS,
+  DEFAULT_GATEWAY_KIND,
+  DEFAULT_GATEWAY_SUBNET_MATCH,
+  DEFAULT_INTER_SITE_POLICY_MODE,
+  DEFAULT_MEDIA_SOURCE,
+  DEFAULT_MISSING_ROUTE_MODE,
+  DEFAULT_PSTN_CALL_REFUSED_MODE,
+  DEFAULT_SIP_TRANSPORT,
+  DEFAULT_SRTP_MODE,
+  DEFAULT_UNMAPPED_ENDPOINT_MODE,
+  DEFAULT_VOICE_POLICY_OWNER,
+  DEFAULT_ZERO_BANDWIDTH_LIMIT,
+  ENCRYPTION_LEVELS,
+  GATEWAY_KINDS,
+  GATEWAY_SUBNET_MATCHES,
+  INTER_SITE_POLICY_MODES,
+  MEDIA_SOURCES,
+  MISSING_ROUTE_MODES,
+  MODALITIES,
+  PSTN_CALL_REFUSED_MODES,
+  SIP_TRANSPORTS,
+  SRTP_MODES,
+  UNMAPPED_ENDPOINT_MODES,
+  VOICE_POLICY_OWNERS,
+  ZERO_BANDWIDTH_LIMITS,
+  type Decision,
+  type ExpectedMedia,
+  type Modality,
+} from './enums.js';
 import type {
   BandwidthLimits,
   BwPolicyProfile,
@@ -35,336 +86,322 @@ import type {
 export function normalize(input: unknown, source: string): Scenario {
   const root = obj(input);
   const net = obj(root.network);
-  const nc = obj(root.networkConfiguration);
-  const mbs = obj(nc.mediaBypassSettings);
   const hosts = obj(root.hosts);
-  const sim = obj(root.simulation);
-
-  const enabled = bool(mbs.enabled, false);
-  const alwaysBypass = bool(mbs.alwaysBypass, false);
-  const enableDefaultBypassId = bool(mbs.enableDefaultBypassId, false);
-
-  const simulation: SimulationSettings = {
-    interSitePolicy: pick(sim.interSitePolicy, ['add', 'replace'], 'add'),
-    gatewaySubnetMatch: pick(sim.gatewaySubnetMatch, ['containment', 'exact'], 'containment'),
-    zeroBandwidthLimit: pick(sim.zeroBandwidthLimit, ['unlimited', 'block'], 'unlimited'),
-    unmappedEndpoint: pick(sim.unmappedEndpoint, ['admit', 'refuse'], 'admit'),
-    missingRoute: pick(sim.missingRoute, ['refuse', 'admit'], 'refuse'),
-    alternatePathRegions: pick(
-      sim.alternatePathRegions,
-      ['every-refusing-region', 'caller-region', 'callee-region'],
-      'every-refusing-region',
-    ),
-    pstnCallRefused: pick(
-      sim.pstnCallRefused,
-      ['internet-then-reject', 'full-chain'],
-      'internet-then-reject',
-    ),
-    codecBandwidth: pick(sim.codecBandwidth, ['table1', 'table2'], 'table1'),
-    voicePolicyOwner: pick(sim.voicePolicyOwner, ['docs', 'receiving-user'], 'docs'),
-    seed: num(sim.seed, 1),
-  };
-
-  const regions: Region[] = arr(net.regions).map((r) => {
-    const o = obj(r);
-    const alt = arr(o.bwAlternatePaths).map(obj);
-    const altFor = (m: string, scalar: unknown): boolean => {
-      const entry = alt.find((a) => a.bwPolicyModality === m);
-      return entry ? bool(entry.alternatePath, true) : bool(scalar, true);
-    };
-    return {
-      name: str(o.name, ''),
-      centralSite: strOrNull(o.centralSite),
-      audioAlternatePath: altFor('audio', o.audioAlternatePath),
-      videoAlternatePath: altFor('video', o.videoAlternatePath),
-      bypassId: strOrNull(o.bypassId),
-      bandwidthPolicyServiceDown: bool(o.bandwidthPolicyServiceDown, false),
-    };
-  });
-
-  const sites: Site[] = arr(net.sites).map((s) => {
-    const o = obj(s);
-    return {
-      name: str(o.name, ''),
-      region: strOrNull(o.region),
-      bwPolicyProfile: strOrNull(o.bwPolicyProfile),
-      bypassId: strOrNull(o.bypassId),
-    };
-  });
-
-  const subnets: Subnet[] = arr(net.subnets).map((s) => {
-    const o = obj(s);
-    return {
-      subnet: str(o.subnet, '0.0.0.0'),
-      maskBits: num(o.maskBits, 32),
-      site: strOrNull(o.site),
-    };
-  });
-
-  const bwPolicyProfiles: BwPolicyProfile[] = arr(net.bwPolicyProfiles).map((p) => {
-    const o = obj(p);
-    const list = arr(o.bwPolicy).map(obj);
-    const fromList = (m: 'audio' | 'video'): BandwidthLimits | null => {
-      const e = list.find((x) => x.modality === m);
-      return e ? limits(e.limit, e.sessionLimit, m) : null;
-    };
-    return {
-      name: str(o.name, ''),
-      audio: fromList('audio') ?? limits(o.audioBWLimit, o.audioBWSessionLimit, 'audio'),
-      video: fromList('video') ?? limits(o.videoBWLimit, o.videoBWSessionLimit, 'video'),
-    };
-  });
-
-  const regionLinks: RegionLink[] = arr(net.regionLinks).map((l) => {
-    const o = obj(l);
-    return {
-      name: str(o.name, ''),
-      regions: pair(o.regions),
-      bwPolicyProfile: strOrNull(o.bwPolicyProfile),
-    };
-  });
-  const regionRoutes: RegionRoute[] = arr(net.regionRoutes).map((r) => {
-    const o = obj(r);
-    return {
-      name: str(o.name, ''),
-      regions: pair(o.regions),
-      links: arr(o.links).map((x) => str(x, '')),
-    };
-  });
-  const interSitePolicies: InterSitePolicy[] = arr(net.interSitePolicies).map((p) => {
-    const o = obj(p);
-    return {
-      name: str(o.name, ''),
-      sites: pair(o.sites),
-      bwPolicyProfile: str(o.bwPolicyProfile, ''),
-    };
-  });
-
-  const trunkConfigurations: TrunkConfiguration[] = arr(root.trunkConfigurations).map((t) => {
-    const o = obj(t);
-    return {
-      scope: normalizeScope(str(o.scope, 'global')),
-      enableBypass: bool(o.enableBypass, false),
-      concentratedTopology: bool(o.concentratedTopology, true),
-      enableReferSupport: bool(o.enableReferSupport, true),
-      enable3pccRefer: bool(o.enable3pccRefer, false),
-      rtcpActiveCalls: bool(o.rtcpActiveCalls, true),
-      rtcpCallsOnHold: bool(o.rtcpCallsOnHold, true),
-      srtpMode: pick(o.srtpMode, ['Required', 'Optional', 'NotSupported'], 'Required'),
-      maxEarlyDialogs: num(o.maxEarlyDialogs, 20),
-      enableRtpLatching: bool(o.enableRtpLatching, false),
-    };
-  });
-
-  const mediaConfigurations: MediaConfiguration[] = arr(root.mediaConfigurations).map((m) => {
-    const o = obj(m);
-    return {
-      scope: normalizeScope(str(o.scope, 'global')),
-      encryptionLevel: pick(
-        o.encryptionLevel,
-        ['SupportEncryption', 'RequireEncryption', 'DoNotSupportEncryption'],
-        'RequireEncryption',
-      ),
-    };
-  });
-
-  const voicePolicies: VoicePolicy[] = arr(root.voicePolicies).map((v) => {
-    const o = obj(v);
-    return {
-      name: str(o.name, ''),
-      allowPstnReRouting: bool(o.allowPstnReRouting, true),
-      enableBWPolicyOverride: bool(o.enableBWPolicyOverride, false),
-      pstnUsages: o.pstnUsages === undefined ? null : arr(o.pstnUsages).map((x) => str(x, '')),
-      routes: arr(o.routes).map((r) => {
-        const ro = obj(r);
-        return {
-          numberPattern: str(ro.numberPattern, '.*'),
-          trunks: arr(ro.trunks).map((x) => str(x, '')),
-        };
-      }),
-    };
-  });
+  const gateways = arr(hosts.gateways).map(gateway);
+  const clients = arr(hosts.clients).map(client);
+  const mediaConfigurations = arr(root.mediaConfigurations).map(mediaConfiguration);
+  const voicePolicies = arr(root.voicePolicies).map(voicePolicy);
   if (!voicePolicies.some((v) => v.name === 'global')) {
-    voicePolicies.push({
-      name: 'global',
-      allowPstnReRouting: true,
-      enableBWPolicyOverride: false,
-      pstnUsages: null,
-      routes: [],
-    });
+    voicePolicies.push(voicePolicy({ name: 'global' }));
   }
-
-  const mediationServers: MediationServer[] = arr(hosts.mediationServers).map((m) => {
-    const o = obj(m);
-    return {
-      kind: 'mediation-server',
-      name: str(o.name, ''),
-      clientIp: str(o.clientIp, '0.0.0.0'),
-      gatewayIp: str(o.gatewayIp, str(o.clientIp, '0.0.0.0')),
-      site: strOrNull(o.site),
-    };
-  });
-
-  const gateways: Gateway[] = arr(hosts.gateways).map((g) => {
-    const o = obj(g);
-    const kind = pick(o.kind, ['pstn-gateway', 'ip-pbx', 'sbc'], 'pstn-gateway');
-    const ip = str(o.ip, '0.0.0.0');
-    return {
-      kind,
-      name: str(o.name, ''),
-      ip,
-      mediaIp: str(o.mediaIp, ip),
-      mediationServer: str(o.mediationServer, ''),
-      mediaTerminationPoint: kind === 'ip-pbx' ? bool(o.mediaTerminationPoint, true) : true,
-      acceptsMediaFrom: pick(o.acceptsMediaFrom, ['any', 'mediation-server'], 'any'),
-      transport: pick(o.transport, ['udp', 'tcp', 'tls'], 'udp'),
-      offersSrtp: bool(o.offersSrtp, true),
-      codecs: codecs(o.codecs, ['PCMU', 'PCMA']),
-      channels: o.channels === undefined ? null : num(o.channels, 0),
-      numbers: strOrNull(o.numbers),
-      supportsEarlyDialogs: num(o.supportsEarlyDialogs, 20),
-    };
-  });
-
-  const clients: Client[] = arr(hosts.clients).map((c) => {
-    const o = obj(c);
-    const n = str(o.name, '');
-    return {
-      kind: 'client',
-      name: n,
-      ip: str(o.ip, '0.0.0.0'),
-      maskBits: num(o.maskBits, 24),
-      version: pick(
-        o.version,
-        ['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019'],
-        'sfb2015',
-      ),
-      location: pick(o.location, ['internal', 'external'], 'internal'),
-      codecs: codecs(o.codecs, ['RTAudio-WB', 'RTAudio-NB', 'SILK-WB', 'PCMU', 'PCMA']),
-      sipUri: str(o.sipUri, `sip:${n}@litware.example`),
-      lineUri: strOrNull(o.lineUri),
-      voicePolicy: str(o.voicePolicy, 'global'),
-      voicemail: bool(o.voicemail, false),
-      conferenceMcu: bool(o.conferenceMcu, false),
-    };
-  });
-
-  const edges: Edge[] = arr(hosts.edges).map((e) => {
-    const o = obj(e);
-    return {
-      kind: 'edge',
-      name: str(o.name, ''),
-      ip: str(o.ip, '0.0.0.0'),
-      site: strOrNull(o.site),
-    };
-  });
-  const voicemail: VoicemailHost[] = arr(hosts.voicemail).map((v) => {
-    const o = obj(v);
-    return { kind: 'voicemail', name: str(o.name, ''), ip: str(o.ip, '0.0.0.0') };
-  });
-
-  const clientNames = new Set(clients.map((c) => c.name));
-  const gatewayNames = new Set(gateways.map((g) => g.name));
-  const calls: Call[] = arr(root.calls).map((c, index) => {
-    const o = obj(c);
-    const from = str(o.from, '');
-    const to = str(o.to, '');
-    const trunk = strOrNull(o.trunk);
-    let kind: CallKind = 'p2p';
-    if (
-      clientNames.has(from) &&
-      (gatewayNames.has(to) || (trunk !== null && !clientNames.has(to)))
-    ) {
-      kind = 'outbound-pstn';
-    } else if (gatewayNames.has(from)) {
-      kind = 'inbound-pstn';
-    }
-    const e = o.expect === undefined ? null : obj(o.expect);
-    const expect: CallExpectation | null = e
-      ? {
-          ...(typeof e.decision === 'string'
-            ? { decision: e.decision as CallExpectation['decision'] & string }
-            : {}),
-          ...(typeof e.path === 'string' ? { path: e.path } : {}),
-          ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
-          ...(typeof e.sipStatus === 'number' ? { sipStatus: e.sipStatus } : {}),
-          ...(typeof e.media === 'string' ? { media: e.media as 'both-ways' } : {}),
-          ...(typeof e.maxLossPercent === 'number' ? { maxLossPercent: e.maxLossPercent } : {}),
-        }
-      : null;
-    return {
-      id: str(o.id, `call-${index + 1}`),
-      index,
-      atMs: durationMs(o.at, 0),
-      durationMs: durationMs(o.duration, 5000),
-      kind,
-      from,
-      to,
-      trunk:
-        kind === 'outbound-pstn'
-          ? (trunk ?? (gatewayNames.has(to) ? to : null))
-          : kind === 'inbound-pstn'
-            ? from
-            : trunk,
-      number: strOrNull(o.number),
-      codec: typeof o.codec === 'string' ? (o.codec as CodecName) : null,
-      modality: pick(o.modality, ['audio', 'video'], 'audio'),
-      expect,
-    };
-  });
-
-  const links: LinkImpairment[] = arr(root.links).map((l) => {
-    const o = obj(l);
-    return { between: pair(o.between), impairment: impairment(obj(o.impairment)) };
-  });
-
+  const parties: CallParties = {
+    clients: new Set(clients.map((c) => c.name)),
+    gateways: new Set(gateways.map((g) => g.name)),
+  };
   return {
     name: str(root.name, source),
     description: str(root.description, ''),
     source,
-    simulation,
+    simulation: simulationSettings(obj(root.simulation)),
     network: {
-      regions,
-      sites,
-      subnets,
-      bwPolicyProfiles,
-      regionLinks,
-      regionRoutes,
-      interSitePolicies,
+      regions: arr(net.regions).map(region),
+      sites: arr(net.sites).map(site),
+      subnets: arr(net.subnets).map(subnet),
+      bwPolicyProfiles: arr(net.bwPolicyProfiles).map(bwPolicyProfile),
+      regionLinks: arr(net.regionLinks).map(regionLink),
+      regionRoutes: arr(net.regionRoutes).map(regionRoute),
+      interSitePolicies: arr(net.interSitePolicies).map(interSitePolicy),
     },
-    networkConfiguration: {
-      enableBandwidthPolicyCheck: bool(nc.enableBandwidthPolicyCheck, false),
-      mediaBypassSettings: {
-        enabled,
-        alwaysBypass,
-        enableDefaultBypassId,
-        bypassId: strOrNull(mbs.bypassId),
-        // a.2: InternalBypassMode is forced to Any when bypass is enabled.
-        internalBypassMode:
-          enabled && mbs.internalBypassMode === undefined
-            ? 'Any'
-            : pick(mbs.internalBypassMode, ['Off', 'ICE', 'Any'], 'Off'),
-        externalBypassMode: pick(mbs.externalBypassMode, ['Off', 'ICE', 'Any'], 'Off'),
-        enabledForAudioVideoConferences: bool(mbs.enabledForAudioVideoConferences, false),
-      },
-    },
-    trunkConfigurations: withGlobalTrunk(trunkConfigurations),
+    networkConfiguration: networkConfiguration(obj(root.networkConfiguration)),
+    trunkConfigurations: withGlobalTrunk(arr(root.trunkConfigurations).map(trunkConfiguration)),
     mediaConfigurations: mediaConfigurations.some((m) => m.scope === 'global')
       ? mediaConfigurations
-      : [...mediaConfigurations, { scope: 'global', encryptionLevel: 'RequireEncryption' }],
+      : [...mediaConfigurations, mediaConfiguration({ scope: 'global' })],
     voicePolicies,
-    hosts: { mediationServers, gateways, clients, edges, voicemail },
-    links,
-    calls,
+    hosts: {
+      mediationServers: arr(hosts.mediationServers).map(mediationServer),
+      gateways,
+      clients,
+      edges: arr(hosts.edges).map(edge),
+      voicemail: arr(hosts.voicemail).map(voicemailHost),
+    },
+    links: arr(root.links).map(link),
+    calls: arr(root.calls).map((c, index) => call(c, index, parties)),
+  };
+}
+
+/** The simulator's settings for the ambiguities of domain.md section (h). */
+function simulationSettings(sim: Record<string, unknown>): SimulationSettings {
+  return {
+    interSitePolicy: pick(
+      sim.interSitePolicy,
+      INTER_SITE_POLICY_MODES,
+      DEFAULT_INTER_SITE_POLICY_MODE,
+    ),
+    gatewaySubnetMatch: pick(
+      sim.gatewaySubnetMatch,
+      GATEWAY_SUBNET_MATCHES,
+      DEFAULT_GATEWAY_SUBNET_MATCH,
+    ),
+    zeroBandwidthLimit: pick(
+      sim.zeroBandwidthLimit,
+      ZERO_BANDWIDTH_LIMITS,
+      DEFAULT_ZERO_BANDWIDTH_LIMIT,
+    ),
+    unmappedEndpoint: pick(
+      sim.unmappedEndpoint,
+      UNMAPPED_ENDPOINT_MODES,
+      DEFAULT_UNMAPPED_ENDPOINT_MODE,
+    ),
+    missingRoute: pick(sim.missingRoute, MISSING_ROUTE_MODES, DEFAULT_MISSING_ROUTE_MODE),
+    alternatePathRegions: pick(
+      sim.alternatePathRegions,
+      ALTERNATE_PATH_REGIONS,
+      DEFAULT_ALTERNATE_PATH_REGIONS,
+    ),
+    pstnCallRefused: pick(
+      sim.pstnCallRefused,
+      PSTN_CALL_REFUSED_MODES,
+      DEFAULT_PSTN_CALL_REFUSED_MODE,
+    ),
+    codecBandwidth: pick(sim.codecBandwidth, CODEC_BANDWIDTH_TABLES, DEFAULT_CODEC_BANDWIDTH_TABLE),
+    voicePolicyOwner: pick(sim.voicePolicyOwner, VOICE_POLICY_OWNERS, DEFAULT_VOICE_POLICY_OWNER),
+    seed: num(sim.seed, 1),
+  };
+}
+
+/** A region (a.3); the list form of the alternate path flags wins over the scalar one. */
+function region(r: unknown): Region {
+  const o = obj(r);
+  const alt = arr(o.bwAlternatePaths).map(obj);
+  const altFor = (m: string, scalar: unknown): boolean => {
+    const entry = alt.find((a) => a.bwPolicyModality === m);
+    return entry ? bool(entry.alternatePath, true) : bool(scalar, true);
+  };
+  return {
+    name: str(o.name, ''),
+    centralSite: strOrNull(o.centralSite),
+    audioAlternatePath: altFor('audio', o.audioAlternatePath),
+    videoAlternatePath: altFor('video', o.videoAlternatePath),
+    bypassId: strOrNull(o.bypassId),
+    bandwidthPolicyServiceDown: bool(o.bandwidthPolicyServiceDown, false),
+  };
+}
+
+/** A network site (a.4). */
+function site(s: unknown): Site {
+  const o = obj(s);
+  return {
+    name: str(o.name, ''),
+    region: strOrNull(o.region),
+    bwPolicyProfile: strOrNull(o.bwPolicyProfile),
+    bypassId: strOrNull(o.bypassId),
+  };
+}
+
+/** A network subnet (a.5). */
+function subnet(s: unknown): Subnet {
+  const o = obj(s);
+  return {
+    subnet: str(o.subnet, '0.0.0.0'),
+    maskBits: num(o.maskBits, 32),
+    site: strOrNull(o.site),
+  };
+}
+
+/** A bandwidth policy profile (a.6); the list form wins over the scalar limits. */
+function bwPolicyProfile(p: unknown): BwPolicyProfile {
+  const o = obj(p);
+  const list = arr(o.bwPolicy).map(obj);
+  const fromList = (m: Modality): BandwidthLimits | null => {
+    const e = list.find((x) => x.modality === m);
+    return e ? limits(e.limit, e.sessionLimit, m) : null;
+  };
+  return {
+    name: str(o.name, ''),
+    audio: fromList('audio') ?? limits(o.audioBWLimit, o.audioBWSessionLimit, 'audio'),
+    video: fromList('video') ?? limits(o.videoBWLimit, o.videoBWSessionLimit, 'video'),
+  };
+}
+
+/** A region link (a.7). */
+function regionLink(l: unknown): RegionLink {
+  const o = obj(l);
+  return {
+    name: str(o.name, ''),
+    regions: pair(o.regions),
+    bwPolicyProfile: strOrNull(o.bwPolicyProfile),
+  };
+}
+
+/** An inter-region route (a.8). */
+function regionRoute(r: unknown): RegionRoute {
+  const o = obj(r);
+  return {
+    name: str(o.name, ''),
+    regions: pair(o.regions),
+    links: arr(o.links).map((x) => str(x, '')),
+  };
+}
+
+/** An inter-site policy (a.9). */
+function interSitePolicy(p: unknown): InterSitePolicy {
+  const o = obj(p);
+  return {
+    name: str(o.name, ''),
+    sites: pair(o.sites),
+    bwPolicyProfile: str(o.bwPolicyProfile, ''),
+  };
+}
+
+/** The global network configuration (a.1) with its media bypass settings (a.2). */
+function networkConfiguration(nc: Record<string, unknown>): Scenario['networkConfiguration'] {
+  const mbs = obj(nc.mediaBypassSettings);
+  const enabled = bool(mbs.enabled, false);
+  return {
+    enableBandwidthPolicyCheck: bool(nc.enableBandwidthPolicyCheck, false),
+    mediaBypassSettings: {
+      enabled,
+      alwaysBypass: bool(mbs.alwaysBypass, false),
+      enableDefaultBypassId: bool(mbs.enableDefaultBypassId, false),
+      bypassId: strOrNull(mbs.bypassId),
+      // a.2: InternalBypassMode is forced to Any when bypass is enabled.
+      internalBypassMode:
+        enabled && mbs.internalBypassMode === undefined
+          ? 'Any'
+          : pick(mbs.internalBypassMode, BYPASS_MODES, DEFAULT_BYPASS_MODE),
+      externalBypassMode: pick(mbs.externalBypassMode, BYPASS_MODES, DEFAULT_BYPASS_MODE),
+      enabledForAudioVideoConferences: bool(mbs.enabledForAudioVideoConferences, false),
+    },
+  };
+}
+
+function mediationServer(m: unknown): MediationServer {
+  const o = obj(m);
+  return {
+    kind: 'mediation-server',
+    name: str(o.name, ''),
+    clientIp: str(o.clientIp, '0.0.0.0'),
+    gatewayIp: str(o.gatewayIp, str(o.clientIp, '0.0.0.0')),
+    site: strOrNull(o.site),
+  };
+}
+
+/** A gateway peer; its media address is its signalling address unless given (A2). */
+function gateway(g: unknown): Gateway {
+  const o = obj(g);
+  const kind = pick(o.kind, GATEWAY_KINDS, DEFAULT_GATEWAY_KIND);
+  const ip = str(o.ip, '0.0.0.0');
+  return {
+    kind,
+    name: str(o.name, ''),
+    ip,
+    mediaIp: str(o.mediaIp, ip),
+    mediationServer: str(o.mediationServer, ''),
+    mediaTerminationPoint: kind === 'ip-pbx' ? bool(o.mediaTerminationPoint, true) : true,
+    acceptsMediaFrom: pick(o.acceptsMediaFrom, MEDIA_SOURCES, DEFAULT_MEDIA_SOURCE),
+    transport: pick(o.transport, SIP_TRANSPORTS, DEFAULT_SIP_TRANSPORT),
+    offersSrtp: bool(o.offersSrtp, true),
+    codecs: codecs(o.codecs, DEFAULT_GATEWAY_CODECS),
+    channels: o.channels === undefined ? null : num(o.channels, 0),
+    numbers: strOrNull(o.numbers),
+    supportsEarlyDialogs: num(o.supportsEarlyDialogs, 20),
+  };
+}
+
+function client(c: unknown): Client {
+  const o = obj(c);
+  const n = str(o.name, '');
+  return {
+    kind: 'client',
+    name: n,
+    ip: str(o.ip, '0.0.0.0'),
+    maskBits: num(o.maskBits, 24),
+    version: pick(o.version, CLIENT_VERSIONS, DEFAULT_CLIENT_VERSION),
+    location: pick(o.location, CLIENT_LOCATIONS, DEFAULT_CLIENT_LOCATION),
+    codecs: codecs(o.codecs, DEFAULT_CLIENT_CODECS),
+    sipUri: str(o.sipUri, `sip:${n}@litware.example`),
+    lineUri: strOrNull(o.lineUri),
+    voicePolicy: str(o.voicePolicy, 'global'),
+    voicemail: bool(o.voicemail, false),
+    conferenceMcu: bool(o.conferenceMcu, false),
+  };
+}
+
+function edge(e: unknown): Edge {
+  const o = obj(e);
+  return {
+    kind: 'edge',
+    name: str(o.name, ''),
+    ip: str(o.ip, '0.0.0.0'),
+    site: strOrNull(o.site),
+  };
+}
+
+function voicemailHost(v: unknown): VoicemailHost {
+  const o = obj(v);
+  return { kind: 'voicemail', name: str(o.name, ''), ip: str(o.ip, '0.0.0.0') };
+}
+
+function link(l: unknown): LinkImpairment {
+  const o = obj(l);
+  return { between: pair(o.between), impairment: impairment(obj(o.impairment)) };
+}
+
+/** The names a call's parties are looked up in, to tell its kind. */
+interface CallParties {
+  readonly clients: ReadonlySet<string>;
+  readonly gateways: ReadonlySet<string>;
+}
+
+/** A call of the timeline; its kind follows from who calls whom, and whether a trunk is given. */
+function call(c: unknown, index: number, parties: CallParties): Call {
+  const o = obj(c);
+  const from = str(o.from, '');
+  const to = str(o.to, '');
+  const trunk = strOrNull(o.trunk);
+  const { clients, gateways } = parties;
+  let kind: CallKind = 'p2p';
+  if (clients.has(from) && (gateways.has(to) || (trunk !== null && !clients.has(to)))) {
+    kind = 'outbound-pstn';
+  } else if (gateways.has(from)) {
+    kind = 'inbound-pstn';
+  }
+  return {
+    id: str(o.id, `call-${index + 1}`),
+    index,
+    atMs: durationMs(o.at, 0),
+    durationMs: durationMs(o.duration, 5000),
+    kind,
+    from,
+    to,
+    trunk:
+      kind === 'outbound-pstn'
+        ? (trunk ?? (gateways.has(to) ? to : null))
+        : kind === 'inbound-pstn'
+          ? from
+          : trunk,
+    number: strOrNull(o.number),
+    codec: typeof o.codec === 'string' ? (o.codec as CodecName) : null,
+    modality: pick(o.modality, MODALITIES, DEFAULT_CALL_MODALITY),
+    expect: o.expect === undefined ? null : expectation(obj(o.expect)),
+  };
+}
+
+/** What a call is expected to do; only the keys given are checked. */
+function expectation(e: Record<string, unknown>): CallExpectation {
+  return {
+    ...(typeof e.decision === 'string' ? { decision: e.decision as Decision } : {}),
+    ...(typeof e.path === 'string' ? { path: e.path } : {}),
+    ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
+    ...(typeof e.sipStatus === 'number' ? { sipStatus: e.sipStatus } : {}),
+    ...(typeof e.media === 'string' ? { media: e.media as ExpectedMedia } : {}),
+    ...(typeof e.maxLossPercent === 'number' ? { maxLossPercent: e.maxLossPercent } : {}),
   };
 }
 
 /** a.6: a profile with only a session limit has total 0; with only a total, the documented session default. */
-function limits(
-  limit: unknown,
-  sessionLimit: unknown,
-  modality: 'audio' | 'video',
-): BandwidthLimits {
+function limits(limit: unknown, sessionLimit: unknown, modality: Modality): BandwidthLimits {
   const hasLimit = typeof limit === 'number';
   const hasSession = typeof sessionLimit === 'number';
   if (!hasLimit && !hasSession) {
@@ -376,25 +413,56 @@ function limits(
   };
 }
 
+/** A trunk configuration (a.10); `{ scope: 'global' }` gives the built-in global one. */
+function trunkConfiguration(t: unknown): TrunkConfiguration {
+  const o = obj(t);
+  return {
+    scope: normalizeScope(str(o.scope, 'global')),
+    enableBypass: bool(o.enableBypass, false),
+    concentratedTopology: bool(o.concentratedTopology, true),
+    enableReferSupport: bool(o.enableReferSupport, true),
+    enable3pccRefer: bool(o.enable3pccRefer, false),
+    rtcpActiveCalls: bool(o.rtcpActiveCalls, true),
+    rtcpCallsOnHold: bool(o.rtcpCallsOnHold, true),
+    srtpMode: pick(o.srtpMode, SRTP_MODES, DEFAULT_SRTP_MODE),
+    maxEarlyDialogs: num(o.maxEarlyDialogs, 20),
+    enableRtpLatching: bool(o.enableRtpLatching, false),
+  };
+}
+
+/** The list, with the built-in global trunk configuration appended when none is given. */
 function withGlobalTrunk(list: TrunkConfiguration[]): TrunkConfiguration[] {
   if (list.some((t) => t.scope === 'global')) {
     return list;
   }
-  return [
-    ...list,
-    {
-      scope: 'global',
-      enableBypass: false,
-      concentratedTopology: true,
-      enableReferSupport: true,
-      enable3pccRefer: false,
-      rtcpActiveCalls: true,
-      rtcpCallsOnHold: true,
-      srtpMode: 'Required',
-      maxEarlyDialogs: 20,
-      enableRtpLatching: false,
-    },
-  ];
+  return [...list, trunkConfiguration({ scope: 'global' })];
+}
+
+/** A media configuration (a.11); `{ scope: 'global' }` gives the built-in global one. */
+function mediaConfiguration(m: unknown): MediaConfiguration {
+  const o = obj(m);
+  return {
+    scope: normalizeScope(str(o.scope, 'global')),
+    encryptionLevel: pick(o.encryptionLevel, ENCRYPTION_LEVELS, DEFAULT_ENCRYPTION_LEVEL),
+  };
+}
+
+/** A voice policy with its PSTN routes; `{ name: 'global' }` gives the built-in global one. */
+function voicePolicy(v: unknown): VoicePolicy {
+  const o = obj(v);
+  return {
+    name: str(o.name, ''),
+    allowPstnReRouting: bool(o.allowPstnReRouting, true),
+    enableBWPolicyOverride: bool(o.enableBWPolicyOverride, false),
+    pstnUsages: o.pstnUsages === undefined ? null : arr(o.pstnUsages).map((x) => str(x, '')),
+    routes: arr(o.routes).map((r) => {
+      const ro = obj(r);
+      return {
+        numberPattern: str(ro.numberPattern, '.*'),
+        trunks: arr(ro.trunks).map((x) => str(x, '')),
+      };
+    }),
+  };
 }
 
 /** `Global`, `Site:X`, `PstnGateway:Y` in any case -> `global`, `site:X`, `pstnGateway:Y`. */
@@ -471,6 +539,6 @@ function pair(v: unknown): readonly [string, string] {
   const a = arr(v);
   return [str(a[0], ''), str(a[1], '')];
 }
-function codecs(v: unknown, fallback: CodecName[]): CodecName[] {
-  return Array.isArray(v) ? v.filter((x): x is CodecName => typeof x === 'string') : fallback;
+function codecs(v: unknown, fallback: readonly CodecName[]): CodecName[] {
+  return Array.isArray(v) ? v.filter((x): x is CodecName => typeof x === 'string') : [...fallback];
 }

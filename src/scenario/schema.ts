@@ -1,13 +1,39 @@
-import { z } from 'zod';
-
 /**
- * The scenario file's schema (YAML, camelCase keys). Key names follow the Skype for Business
- * Server cmdlet parameters they model (`Set-CsTrunkConfiguration -EnableBypass` is
+ * The scenario file's schema (YAML, camelCase keys), in zod. Key names follow the Skype for
+ * Business Server cmdlet parameters they model (`Set-CsTrunkConfiguration -EnableBypass` is
  * `enableBypass`), so an administrator recognises them. Defaults are not filled here but in
- * `normalize.ts`, so that the JSON Schema for editors shows what a user may leave out.
+ * `normalize.ts`, so that the JSON Schema for editors shows what a user may leave out; the
+ * allowed values of every enumeration come from `enums.ts`.
  *
  * Every object is strict: an unknown key (a typo) is an error, with a suggestion.
+ *
+ * This file must not know defaults, references between objects or the domain rules (those
+ * are `normalize.ts` and `rules/`), nor YAML positions.
  */
+import { z } from 'zod';
+import {
+  ALTERNATE_PATH_REGIONS,
+  BYPASS_MODES,
+  CLIENT_LOCATIONS,
+  CLIENT_VERSIONS,
+  CODEC_BANDWIDTH_TABLES,
+  CODEC_NAMES,
+  DECISIONS,
+  ENCRYPTION_LEVELS,
+  EXPECTED_MEDIA,
+  GATEWAY_KINDS,
+  GATEWAY_SUBNET_MATCHES,
+  INTER_SITE_POLICY_MODES,
+  MEDIA_SOURCES,
+  MISSING_ROUTE_MODES,
+  MODALITIES,
+  PSTN_CALL_REFUSED_MODES,
+  SIP_TRANSPORTS,
+  SRTP_MODES,
+  UNMAPPED_ENDPOINT_MODES,
+  VOICE_POLICY_OWNERS,
+  ZERO_BANDWIDTH_LIMITS,
+} from './enums.js';
 
 const name = z
   .string()
@@ -34,7 +60,7 @@ const guid = z
 const kbps = z.number().nonnegative().describe('Kilobits per second, one direction.');
 
 const bwPolicyEntry = z.strictObject({
-  modality: z.enum(['audio', 'video']),
+  modality: z.enum(MODALITIES),
   limit: kbps.optional(),
   sessionLimit: kbps.optional(),
 });
@@ -63,9 +89,7 @@ const region = z.strictObject({
   audioAlternatePath: z.boolean().optional(),
   videoAlternatePath: z.boolean().optional(),
   bwAlternatePaths: z
-    .array(
-      z.strictObject({ bwPolicyModality: z.enum(['audio', 'video']), alternatePath: z.boolean() }),
-    )
+    .array(z.strictObject({ bwPolicyModality: z.enum(MODALITIES), alternatePath: z.boolean() }))
     .optional(),
   bypassId: guid.optional(),
   bandwidthPolicyServiceDown: z
@@ -134,8 +158,8 @@ const mediaBypassSettings = z.strictObject({
   alwaysBypass: z.boolean().optional(),
   enableDefaultBypassId: z.boolean().optional(),
   bypassId: guid.optional(),
-  internalBypassMode: z.enum(['Off', 'ICE', 'Any']).optional(),
-  externalBypassMode: z.enum(['Off', 'ICE', 'Any']).optional(),
+  internalBypassMode: z.enum(BYPASS_MODES).optional(),
+  externalBypassMode: z.enum(BYPASS_MODES).optional(),
   enabledForAudioVideoConferences: z.boolean().optional(),
 });
 
@@ -158,7 +182,7 @@ const trunkConfiguration = z.strictObject({
   enable3pccRefer: z.boolean().optional(),
   rtcpActiveCalls: z.boolean().optional(),
   rtcpCallsOnHold: z.boolean().optional(),
-  srtpMode: z.enum(['Required', 'Optional', 'NotSupported']).optional(),
+  srtpMode: z.enum(SRTP_MODES).optional(),
   maxEarlyDialogs: z.number().int().nonnegative().optional(),
   enableRtpLatching: z.boolean().optional(),
 });
@@ -166,9 +190,7 @@ const trunkConfiguration = z.strictObject({
 /** New-CsMediaConfiguration */
 const mediaConfiguration = z.strictObject({
   scope: z.string().regex(/^(global|site:.+)$/i, 'global or site:<site>'),
-  encryptionLevel: z
-    .enum(['SupportEncryption', 'RequireEncryption', 'DoNotSupportEncryption'])
-    .optional(),
+  encryptionLevel: z.enum(ENCRYPTION_LEVELS).optional(),
 });
 
 const pstnRoute = z.strictObject({
@@ -185,17 +207,7 @@ const voicePolicy = z.strictObject({
   routes: z.array(pstnRoute).optional(),
 });
 
-export const codecNames = [
-  'RTAudio-WB',
-  'RTAudio-NB',
-  'SILK-WB',
-  'SILK-NB',
-  'G.722',
-  'Siren',
-  'PCMU',
-  'PCMA',
-] as const;
-const codec = z.enum(codecNames);
+const codec = z.enum(CODEC_NAMES);
 
 const mediationServer = z.strictObject({
   name,
@@ -206,7 +218,7 @@ const mediationServer = z.strictObject({
 
 const gateway = z.strictObject({
   name,
-  kind: z.enum(['pstn-gateway', 'ip-pbx', 'sbc']),
+  kind: z.enum(GATEWAY_KINDS),
   ip: ipv4,
   mediaIp: ipv4.optional().describe('Media address when different from the signalling address.'),
   mediationServer: z
@@ -216,8 +228,8 @@ const gateway = z.strictObject({
     .boolean()
     .optional()
     .describe('IP-PBX only: has a media termination point.'),
-  acceptsMediaFrom: z.enum(['any', 'mediation-server']).optional(),
-  transport: z.enum(['udp', 'tcp', 'tls']).optional(),
+  acceptsMediaFrom: z.enum(MEDIA_SOURCES).optional(),
+  transport: z.enum(SIP_TRANSPORTS).optional(),
   offersSrtp: z.boolean().optional(),
   codecs: z.array(codec).optional(),
   channels: z
@@ -237,10 +249,8 @@ const client = z.strictObject({
   name,
   ip: ipv4,
   maskBits: z.number().int().describe("The client's own subnet mask, in bits."),
-  version: z
-    .enum(['ocs2007r2', 'lync2010', 'lync2013', 'sfb2015', 'sfb2016', 'sfb2019'])
-    .optional(),
-  location: z.enum(['internal', 'external']).optional(),
+  version: z.enum(CLIENT_VERSIONS).optional(),
+  location: z.enum(CLIENT_LOCATIONS).optional(),
   codecs: z.array(codec).optional(),
   sipUri: z.string().optional(),
   lineUri: z.string().optional(),
@@ -268,26 +278,15 @@ const hosts = z.strictObject({
   voicemail: z.array(voicemailHost).optional(),
 });
 
-export const decisionNames = [
-  'BYPASS',
-  'RELAY',
-  'DIRECT',
-  'CAC-ADMITTED',
-  'CAC-REROUTED-INTERNET',
-  'CAC-REROUTED-PSTN',
-  'CAC-REROUTED-VOICEMAIL',
-  'REJECTED',
-] as const;
-
 const expectation = z.strictObject({
-  decision: z.enum(decisionNames).optional(),
+  decision: z.enum(DECISIONS).optional(),
   path: z
     .string()
     .optional()
     .describe('Media path, such as "alice -> gw-por" or "alice -> ms-chi -> gw-chi".'),
   reason: z.string().optional().describe('Text the one-line reason must contain.'),
   sipStatus: z.number().int().optional().describe('Final SIP status the caller must see.'),
-  media: z.enum(['both-ways', 'one-way', 'none']).optional(),
+  media: z.enum(EXPECTED_MEDIA).optional(),
   maxLossPercent: z.number().nonnegative().optional(),
 });
 
@@ -300,7 +299,7 @@ const call = z.strictObject({
   number: z.string().optional().describe('Dialled number, for PSTN calls.'),
   duration: durationSchema.optional(),
   codec: codec.optional(),
-  modality: z.enum(['audio', 'video']).optional(),
+  modality: z.enum(MODALITIES).optional(),
   expect: expectation.optional(),
 });
 
@@ -329,17 +328,15 @@ const link = z.strictObject({
 });
 
 const simulation = z.strictObject({
-  interSitePolicy: z.enum(['add', 'replace']).optional(),
-  gatewaySubnetMatch: z.enum(['containment', 'exact']).optional(),
-  zeroBandwidthLimit: z.enum(['unlimited', 'block']).optional(),
-  unmappedEndpoint: z.enum(['admit', 'refuse']).optional(),
-  missingRoute: z.enum(['refuse', 'admit']).optional(),
-  alternatePathRegions: z
-    .enum(['every-refusing-region', 'caller-region', 'callee-region'])
-    .optional(),
-  pstnCallRefused: z.enum(['internet-then-reject', 'full-chain']).optional(),
-  codecBandwidth: z.enum(['table1', 'table2']).optional(),
-  voicePolicyOwner: z.enum(['docs', 'receiving-user']).optional(),
+  interSitePolicy: z.enum(INTER_SITE_POLICY_MODES).optional(),
+  gatewaySubnetMatch: z.enum(GATEWAY_SUBNET_MATCHES).optional(),
+  zeroBandwidthLimit: z.enum(ZERO_BANDWIDTH_LIMITS).optional(),
+  unmappedEndpoint: z.enum(UNMAPPED_ENDPOINT_MODES).optional(),
+  missingRoute: z.enum(MISSING_ROUTE_MODES).optional(),
+  alternatePathRegions: z.enum(ALTERNATE_PATH_REGIONS).optional(),
+  pstnCallRefused: z.enum(PSTN_CALL_REFUSED_MODES).optional(),
+  codecBandwidth: z.enum(CODEC_BANDWIDTH_TABLES).optional(),
+  voicePolicyOwner: z.enum(VOICE_POLICY_OWNERS).optional(),
   seed: z.number().int().optional(),
 });
 

@@ -1,42 +1,78 @@
 /**
  * The validated, normalized, frozen scenario model. Every default of domain.md section (a) is
  * filled in; names are resolved and checked; durations are milliseconds. Nothing downstream
- * reads the raw YAML.
+ * reads the raw YAML. The enumerations are those of `enums.ts`.
+ *
+ * This file holds types only: it must not know zod, YAML, defaults or the rules.
  */
+import type {
+  AlternatePathRegions,
+  BypassMode,
+  ClientLocation,
+  ClientVersion,
+  CodecBandwidthTable,
+  CodecName,
+  Decision,
+  EncryptionLevel,
+  ExpectedMedia,
+  GatewayKind,
+  GatewaySubnetMatch,
+  InterSitePolicyMode,
+  MediaSource,
+  MissingRouteMode,
+  Modality,
+  PstnCallRefusedMode,
+  SipTransportName,
+  SrtpMode,
+  UnmappedEndpointMode,
+  VoicePolicyOwner,
+  ZeroBandwidthLimit,
+} from './enums.js';
 
-export type Modality = 'audio' | 'video';
-export type CodecName =
-  'RTAudio-WB' | 'RTAudio-NB' | 'SILK-WB' | 'SILK-NB' | 'G.722' | 'Siren' | 'PCMU' | 'PCMA';
-export type Decision =
-  | 'BYPASS'
-  | 'RELAY'
-  | 'DIRECT'
-  | 'CAC-ADMITTED'
-  | 'CAC-REROUTED-INTERNET'
-  | 'CAC-REROUTED-PSTN'
-  | 'CAC-REROUTED-VOICEMAIL'
-  | 'REJECTED';
+export type {
+  AlternatePathRegions,
+  BypassMode,
+  ClientLocation,
+  ClientVersion,
+  CodecBandwidthTable,
+  CodecName,
+  Decision,
+  EncryptionLevel,
+  ExpectedMedia,
+  GatewayKind,
+  GatewaySubnetMatch,
+  InterSitePolicyMode,
+  MediaSource,
+  MissingRouteMode,
+  Modality,
+  PstnCallRefusedMode,
+  SipTransportName,
+  SrtpMode,
+  UnmappedEndpointMode,
+  VoicePolicyOwner,
+  ZeroBandwidthLimit,
+};
 
 /** Simulator settings for every ambiguity that domain.md section (h) lists. */
 export interface SimulationSettings {
   /** A4: an inter-site policy is added to the site uplinks and region route, or replaces them. */
-  readonly interSitePolicy: 'add' | 'replace';
+  readonly interSitePolicy: InterSitePolicyMode;
   /** A3: how the gateway's IP is matched to a subnet for its bypass ID. */
-  readonly gatewaySubnetMatch: 'containment' | 'exact';
+  readonly gatewaySubnetMatch: GatewaySubnetMatch;
   /** A9: what a bandwidth limit of 0 means. */
-  readonly zeroBandwidthLimit: 'unlimited' | 'block';
+  readonly zeroBandwidthLimit: ZeroBandwidthLimit;
   /** A12 and c.1 #2: a media endpoint in no configured subnet. */
-  readonly unmappedEndpoint: 'admit' | 'refuse';
+  readonly unmappedEndpoint: UnmappedEndpointMode;
   /** c.2 #7: two regions with no inter-region route at run time. */
-  readonly missingRoute: 'refuse' | 'admit';
+  readonly missingRoute: MissingRouteMode;
   /** A14: which regions' AlternatePath flags govern the Internet alternate path. */
-  readonly alternatePathRegions: 'every-refusing-region' | 'caller-region' | 'callee-region';
+  readonly alternatePathRegions: AlternatePathRegions;
   /** A6 and A15: what a refused PSTN leg may do. */
-  readonly pstnCallRefused: 'internet-then-reject' | 'full-chain';
+  readonly pstnCallRefused: PstnCallRefusedMode;
   /** A11: which Microsoft bandwidth table sizes a stream. */
-  readonly codecBandwidth: 'table1' | 'table2';
+  readonly codecBandwidth: CodecBandwidthTable;
   /** A7: whose voice policy governs PSTN re-route and the bandwidth override. */
-  readonly voicePolicyOwner: 'docs' | 'receiving-user';
+  readonly voicePolicyOwner: VoicePolicyOwner;
   /** Seed for every random choice of a run (loss, jitter, SSRCs). */
   readonly seed: number;
 }
@@ -100,8 +136,8 @@ export interface MediaBypassSettings {
   readonly enableDefaultBypassId: boolean;
   /** Global bypass ID, when one was given or applies (auto-generated when needed). */
   readonly bypassId: string | null;
-  readonly internalBypassMode: 'Off' | 'ICE' | 'Any';
-  readonly externalBypassMode: 'Off' | 'ICE' | 'Any';
+  readonly internalBypassMode: BypassMode;
+  readonly externalBypassMode: BypassMode;
   readonly enabledForAudioVideoConferences: boolean;
 }
 
@@ -114,12 +150,10 @@ export interface TrunkConfiguration {
   readonly enable3pccRefer: boolean;
   readonly rtcpActiveCalls: boolean;
   readonly rtcpCallsOnHold: boolean;
-  readonly srtpMode: 'Required' | 'Optional' | 'NotSupported';
+  readonly srtpMode: SrtpMode;
   readonly maxEarlyDialogs: number;
   readonly enableRtpLatching: boolean;
 }
-
-export type EncryptionLevel = 'SupportEncryption' | 'RequireEncryption' | 'DoNotSupportEncryption';
 
 export interface MediaConfiguration {
   readonly scope: string;
@@ -147,8 +181,6 @@ export interface MediationServer {
   readonly site: string | null;
 }
 
-export type GatewayKind = 'pstn-gateway' | 'ip-pbx' | 'sbc';
-
 export interface Gateway {
   readonly kind: GatewayKind;
   readonly name: string;
@@ -157,8 +189,8 @@ export interface Gateway {
   readonly mediaIp: string;
   readonly mediationServer: string;
   readonly mediaTerminationPoint: boolean;
-  readonly acceptsMediaFrom: 'any' | 'mediation-server';
-  readonly transport: 'udp' | 'tcp' | 'tls';
+  readonly acceptsMediaFrom: MediaSource;
+  readonly transport: SipTransportName;
   readonly offersSrtp: boolean;
   readonly codecs: readonly CodecName[];
   readonly channels: number | null;
@@ -166,16 +198,13 @@ export interface Gateway {
   readonly supportsEarlyDialogs: number;
 }
 
-export type ClientVersion =
-  'ocs2007r2' | 'lync2010' | 'lync2013' | 'sfb2015' | 'sfb2016' | 'sfb2019';
-
 export interface Client {
   readonly kind: 'client';
   readonly name: string;
   readonly ip: string;
   readonly maskBits: number;
   readonly version: ClientVersion;
-  readonly location: 'internal' | 'external';
+  readonly location: ClientLocation;
   readonly codecs: readonly CodecName[];
   readonly sipUri: string;
   readonly lineUri: string | null;
@@ -204,7 +233,7 @@ export interface CallExpectation {
   readonly path?: string;
   readonly reason?: string;
   readonly sipStatus?: number;
-  readonly media?: 'both-ways' | 'one-way' | 'none';
+  readonly media?: ExpectedMedia;
   readonly maxLossPercent?: number;
 }
 

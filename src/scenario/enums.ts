@@ -1,0 +1,205 @@
+/**
+ * Every enumeration of the scenario format, written once, with its default where the format
+ * has one. The zod schema (`schema.ts`), the normalizer's defaults (`normalize.ts`) and the
+ * model's types (`types.ts`) are all derived from these lists, so a value added here is
+ * accepted, defaulted and typed everywhere at once.
+ *
+ * The order of each list is the order the JSON Schema for editors shows
+ * (docs/scenario.schema.json), so it must not be changed casually.
+ *
+ * This file must not know zod, YAML, or how a value is used by the policy.
+ */
+
+// Media.
+
+/** A media modality: a profile's `bwPolicy` entry, a region's `bwAlternatePaths`, a call. */
+export const MODALITIES = ['audio', 'video'] as const;
+/** One of {@link MODALITIES}. */
+export type Modality = (typeof MODALITIES)[number];
+/** A call is an audio call unless it says otherwise. */
+export const DEFAULT_CALL_MODALITY: Modality = 'audio';
+
+/** The codecs the simulator models (domain.md c.4). */
+export const CODEC_NAMES = [
+  'RTAudio-WB',
+  'RTAudio-NB',
+  'SILK-WB',
+  'SILK-NB',
+  'G.722',
+  'Siren',
+  'PCMU',
+  'PCMA',
+] as const;
+/** One of {@link CODEC_NAMES}. */
+export type CodecName = (typeof CODEC_NAMES)[number];
+/** What a gateway offers when it lists no codecs: G.711 only. */
+export const DEFAULT_GATEWAY_CODECS: readonly CodecName[] = ['PCMU', 'PCMA'];
+/** What a client offers when it lists no codecs. */
+export const DEFAULT_CLIENT_CODECS: readonly CodecName[] = [
+  'RTAudio-WB',
+  'RTAudio-NB',
+  'SILK-WB',
+  'PCMU',
+  'PCMA',
+];
+
+// Network configuration and trunks (domain.md a.2, a.10, a.11).
+
+/** `InternalBypassMode` and `ExternalBypassMode` of the media bypass settings. */
+export const BYPASS_MODES = ['Off', 'ICE', 'Any'] as const;
+/** One of {@link BYPASS_MODES}. */
+export type BypassMode = (typeof BYPASS_MODES)[number];
+/** Both bypass modes are `Off` unless given (a.2 forces `InternalBypassMode` to `Any` when bypass is on). */
+export const DEFAULT_BYPASS_MODE: BypassMode = 'Off';
+
+/** `SRTPMode` of a trunk configuration. */
+export const SRTP_MODES = ['Required', 'Optional', 'NotSupported'] as const;
+/** One of {@link SRTP_MODES}. */
+export type SrtpMode = (typeof SRTP_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_SRTP_MODE: SrtpMode = 'Required';
+
+/** `EncryptionLevel` of a media configuration. */
+export const ENCRYPTION_LEVELS = [
+  'SupportEncryption',
+  'RequireEncryption',
+  'DoNotSupportEncryption',
+] as const;
+/** One of {@link ENCRYPTION_LEVELS}. */
+export type EncryptionLevel = (typeof ENCRYPTION_LEVELS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_ENCRYPTION_LEVEL: EncryptionLevel = 'RequireEncryption';
+
+// Hosts.
+
+/** What a gateway peer is. */
+export const GATEWAY_KINDS = ['pstn-gateway', 'ip-pbx', 'sbc'] as const;
+/** One of {@link GATEWAY_KINDS}. */
+export type GatewayKind = (typeof GATEWAY_KINDS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_GATEWAY_KIND: GatewayKind = 'pstn-gateway';
+
+/** Whom a gateway accepts media from. */
+export const MEDIA_SOURCES = ['any', 'mediation-server'] as const;
+/** One of {@link MEDIA_SOURCES}. */
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_MEDIA_SOURCE: MediaSource = 'any';
+
+/** A gateway's SIP transport. */
+export const SIP_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+/** One of {@link SIP_TRANSPORTS}. */
+export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_SIP_TRANSPORT: SipTransportName = 'udp';
+
+/** A client's version, oldest first. */
+export const CLIENT_VERSIONS = [
+  'ocs2007r2',
+  'lync2010',
+  'lync2013',
+  'sfb2015',
+  'sfb2016',
+  'sfb2019',
+] as const;
+/** One of {@link CLIENT_VERSIONS}. */
+export type ClientVersion = (typeof CLIENT_VERSIONS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_CLIENT_VERSION: ClientVersion = 'sfb2015';
+
+/** Where a client is: inside the enterprise network, or outside (through the Edge). */
+export const CLIENT_LOCATIONS = ['internal', 'external'] as const;
+/** One of {@link CLIENT_LOCATIONS}. */
+export type ClientLocation = (typeof CLIENT_LOCATIONS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_CLIENT_LOCATION: ClientLocation = 'internal';
+
+// Calls and what is expected of them (no defaults: an expectation left out is not checked).
+
+/** The outcome of a policy decision. */
+export const DECISIONS = [
+  'BYPASS',
+  'RELAY',
+  'DIRECT',
+  'CAC-ADMITTED',
+  'CAC-REROUTED-INTERNET',
+  'CAC-REROUTED-PSTN',
+  'CAC-REROUTED-VOICEMAIL',
+  'REJECTED',
+] as const;
+/** One of {@link DECISIONS}. */
+export type Decision = (typeof DECISIONS)[number];
+
+/** The media a call is expected to carry. */
+export const EXPECTED_MEDIA = ['both-ways', 'one-way', 'none'] as const;
+/** One of {@link EXPECTED_MEDIA}. */
+export type ExpectedMedia = (typeof EXPECTED_MEDIA)[number];
+
+// The simulator's settings for the ambiguities of domain.md section (h).
+
+/** A4: an inter-site policy is added to the site uplinks and region route, or replaces them. */
+export const INTER_SITE_POLICY_MODES = ['add', 'replace'] as const;
+/** One of {@link INTER_SITE_POLICY_MODES}. */
+export type InterSitePolicyMode = (typeof INTER_SITE_POLICY_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_INTER_SITE_POLICY_MODE: InterSitePolicyMode = 'add';
+
+/** A3: how the gateway's IP is matched to a subnet for its bypass ID. */
+export const GATEWAY_SUBNET_MATCHES = ['containment', 'exact'] as const;
+/** One of {@link GATEWAY_SUBNET_MATCHES}. */
+export type GatewaySubnetMatch = (typeof GATEWAY_SUBNET_MATCHES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_GATEWAY_SUBNET_MATCH: GatewaySubnetMatch = 'containment';
+
+/** A9: what a bandwidth limit of 0 means. */
+export const ZERO_BANDWIDTH_LIMITS = ['unlimited', 'block'] as const;
+/** One of {@link ZERO_BANDWIDTH_LIMITS}. */
+export type ZeroBandwidthLimit = (typeof ZERO_BANDWIDTH_LIMITS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_ZERO_BANDWIDTH_LIMIT: ZeroBandwidthLimit = 'unlimited';
+
+/** A12 and c.1 #2: what happens to a media endpoint in no configured subnet. */
+export const UNMAPPED_ENDPOINT_MODES = ['admit', 'refuse'] as const;
+/** One of {@link UNMAPPED_ENDPOINT_MODES}. */
+export type UnmappedEndpointMode = (typeof UNMAPPED_ENDPOINT_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_UNMAPPED_ENDPOINT_MODE: UnmappedEndpointMode = 'admit';
+
+/** c.2 #7: what happens between two regions with no inter-region route at run time. */
+export const MISSING_ROUTE_MODES = ['refuse', 'admit'] as const;
+/** One of {@link MISSING_ROUTE_MODES}. */
+export type MissingRouteMode = (typeof MISSING_ROUTE_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_MISSING_ROUTE_MODE: MissingRouteMode = 'refuse';
+
+/** A14: which regions' AlternatePath flags govern the Internet alternate path. */
+export const ALTERNATE_PATH_REGIONS = [
+  'every-refusing-region',
+  'caller-region',
+  'callee-region',
+] as const;
+/** One of {@link ALTERNATE_PATH_REGIONS}. */
+export type AlternatePathRegions = (typeof ALTERNATE_PATH_REGIONS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_ALTERNATE_PATH_REGIONS: AlternatePathRegions = 'every-refusing-region';
+
+/** A6 and A15: what a refused PSTN leg may do. */
+export const PSTN_CALL_REFUSED_MODES = ['internet-then-reject', 'full-chain'] as const;
+/** One of {@link PSTN_CALL_REFUSED_MODES}. */
+export type PstnCallRefusedMode = (typeof PSTN_CALL_REFUSED_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_PSTN_CALL_REFUSED_MODE: PstnCallRefusedMode = 'internet-then-reject';
+
+/** A11: which Microsoft bandwidth table sizes a stream. */
+export const CODEC_BANDWIDTH_TABLES = ['table1', 'table2'] as const;
+/** One of {@link CODEC_BANDWIDTH_TABLES}. */
+export type CodecBandwidthTable = (typeof CODEC_BANDWIDTH_TABLES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_CODEC_BANDWIDTH_TABLE: CodecBandwidthTable = 'table1';
+
+/** A7: whose voice policy governs PSTN re-route and the bandwidth override. */
+export const VOICE_POLICY_OWNERS = ['docs', 'receiving-user'] as const;
+/** One of {@link VOICE_POLICY_OWNERS}. */
+export type VoicePolicyOwner = (typeof VOICE_POLICY_OWNERS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_VOICE_POLICY_OWNER: VoicePolicyOwner = 'docs';
