@@ -5,7 +5,7 @@ import { ErrorCodes } from '../core/index.js';
 import { Locator } from './locator.js';
 import { normalize } from './normalize.js';
 import { formatPath, type PathSegments, type Problem } from './problems.js';
-import { checkRules } from './rules.js';
+import { checkRules } from './rules/index.js';
 import { scenarioSchema } from './schema.js';
 import type { Scenario } from './types.js';
 
