@@ -1,3 +1,9 @@
+/**
+ * The JSON Schema of the scenario file, generated from the zod schema, for editors and other
+ * tools (docs/scenario.schema.json).
+ *
+ * This file must not know defaults or the semantic rules: the schema describes the input only.
+ */
 import { z } from 'zod';
 import { scenarioSchema } from './schema.js';
 

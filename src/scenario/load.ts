@@ -1,3 +1,10 @@
+/**
+ * Loading a scenario: YAML text -> zod schema -> defaults (`normalize.ts`) -> semantic rules
+ * (`rules/`) -> the deep-frozen model, with every problem given a file:line:col. This is the
+ * only file of the layer that reads a file and knows both the YAML document and the model.
+ *
+ * It must not know any particular rule or default, nor anything above the scenario layer.
+ */
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';

@@ -1,3 +1,8 @@
+/**
+ * Maps dot-paths of a parsed YAML document back to file:line:col, for problems.
+ *
+ * This file must not know the scenario format, zod or the rules: it only walks YAML nodes.
+ */
 import {
   isMap,
   isPair,

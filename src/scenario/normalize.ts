@@ -6,6 +6,7 @@
  * This file must not know zod, YAML positions or the semantic rules: it never reports a
  * problem, it only reads what it can and falls back to the default.
  */
+import { InternalError } from '../core/index.js';
 import {
   ALTERNATE_PATH_REGIONS,
   BYPASS_MODES,
@@ -465,13 +466,20 @@ function voicePolicy(v: unknown): VoicePolicy {
   };
 }
 
-/** `Global`, `Site:X`, `PstnGateway:Y` in any case -> `global`, `site:X`, `pstnGateway:Y`. */
+/**
+ * `Global`, `Site:X`, `PstnGateway:Y` in any case -> `global`, `site:X`, `pstnGateway:Y`.
+ *
+ * @throws InternalError when the scope pattern matches without its kind (a bug).
+ */
 export function normalizeScope(scope: string): string {
   const m = /^(global|site|pstngateway)(?::(.*))?$/i.exec(scope);
   if (!m) {
     return scope;
   }
-  const kind = (m[1] ?? '').toLowerCase();
+  if (m[1] === undefined) {
+    throw new InternalError(`the scope pattern matched "${scope}" without its kind`);
+  }
+  const kind = m[1].toLowerCase();
   if (kind === 'global') {
     return 'global';
   }

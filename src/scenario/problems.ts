@@ -1,3 +1,9 @@
+/**
+ * The problems a scenario can have (YAML, schema, references, domain rules), where they are,
+ * and how they print as `file:line:col: error: path: message`.
+ *
+ * This file must not know how problems are found: it holds their shapes and formatting only.
+ */
 /** Where in the scenario file a problem is. Lines and columns are 1-based. */
 export interface SourcePosition {
   readonly file: string;
