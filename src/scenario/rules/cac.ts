@@ -6,6 +6,7 @@
  * This file must not know YAML, zod or source positions, nor how the policy admits a call.
  */
 import { ErrorCodes } from '../../core/index.js';
+import { MODALITIES } from '../enums.js';
 import { defineRule, pairKey } from './rule.js';
 import { elementAt, knownName } from './shared.js';
 
@@ -91,7 +92,7 @@ export const profileSessionWithinTotal = defineRule(
     ],
   },
   function profileSessionWithinTotal({ value: p, path }, ctx) {
-    for (const m of ['audio', 'video'] as const) {
+    for (const m of MODALITIES) {
       const l = p[m];
       if (l.limit !== null && l.sessionLimit !== null && l.limit > 0 && l.sessionLimit > l.limit) {
         ctx.warning(
