@@ -1,7 +1,10 @@
 /**
- * SDP offers and answers for one audio stream (RFC 4566, RFC 3264), built and parsed with
- * `sdp-transform`.
+ * SDP offers and answers for one audio stream (RFC 4566, RFC 3264), built, parsed and edited
+ * with `sdp-transform`: codecs and their payload types, the bypass ID attribute, and the ICE
+ * candidate lines of a relayed media path. It knows nothing of policy, media sockets or the
+ * hosts of a run.
  */
+import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { ErrorCodes, SimError } from '../core/index.js';
@@ -54,6 +57,24 @@ export interface MediaAddress {
   readonly address: string;
   readonly port: number;
   readonly rtcpPort: number | undefined;
+}
+
+/** An address and one port that carries both RTP and RTCP. */
+export type MediaTransport = Pick<MediaAddress, 'address' | 'port'>;
+
+/** Options of {@link offerFor} and {@link answerFor}. */
+export interface SdpForOptions {
+  /** The bypass ID to advertise; none when missing or empty. */
+  readonly bypassId?: string | undefined;
+}
+
+/**
+ * The RTP payload type that offers of this module give a codec: the static one of RFC 3551
+ * (PCMU 0, PCMA 8, ...) or the fixed dynamic one of the codecs known by name; `undefined` for
+ * any other codec.
+ */
+export function payloadTypeOf(codec: string): number | undefined {
+  return KNOWN_CODECS[codec.toUpperCase()]?.payload;
 }
 
 function codecInfo(name: string, index: number): CodecInfo & { name: string } {
@@ -130,6 +151,40 @@ export function buildOffer(options: SdpMediaOptions): string {
       };
     }),
   );
+}
+
+/**
+ * An audio offer received at `at`, RTCP on the RTP port, with `codecs` in preference order:
+ * {@link buildOffer} for an endpoint or relay port that carries both.
+ */
+export function offerFor(
+  at: MediaTransport,
+  codecs: readonly string[],
+  options: SdpForOptions = {},
+): string {
+  return buildOffer({ ...transportOptions(at, codecs), ...bypassOption(options) });
+}
+
+/**
+ * An answer to `offerSdp` received at `at`, RTCP on the RTP port: {@link buildAnswer} for an
+ * endpoint or relay port that carries both.
+ * @throws {SimError} `SIM_ERR_SIP_BAD_MESSAGE` as {@link buildAnswer}.
+ */
+export function answerFor(
+  offerSdp: string,
+  at: MediaTransport,
+  codecs: readonly string[],
+  options: SdpForOptions = {},
+): string {
+  return buildAnswer(offerSdp, { ...transportOptions(at, codecs), ...bypassOption(options) });
+}
+
+function transportOptions(at: MediaTransport, codecs: readonly string[]): SdpMediaOptions {
+  return { address: at.address, port: at.port, rtcpPort: at.port, codecs };
+}
+
+function bypassOption(options: SdpForOptions): { bypassId?: string } {
+  return options.bypassId ? { bypassId: options.bypassId } : {};
 }
 
 function parse(sdp: string): SessionDescription | undefined {
@@ -234,4 +289,62 @@ export function bypassIdOf(sdp: string): string | undefined {
 export function codecsOf(sdp: string): string[] {
   const audio = audioOf(parse(sdp));
   return audio ? payloadOrder(audio).map((r) => r.codec) : [];
+}
+
+/**
+ * Edits the audio stream of a description with `sdp-transform`, which writes attributes in its
+ * own order; the description comes back unchanged when it has no audio stream.
+ */
+function editAudio(sdp: string, edit: (audio: MediaDescription) => void): string {
+  const session = parse(sdp);
+  const audio = audioOf(session);
+  if (!session || !audio) {
+    return sdp;
+  }
+  edit(audio);
+  return sdpTransform.write(session);
+}
+
+/**
+ * Adds a relayed ICE candidate for RTP on the audio stream (RFC 5245 section 15.1): foundation
+ * 1, component 1, UDP, priority 1, `typ relay`. The Mediation Server offers its relay so (b.5
+ * #37).
+ */
+export function withRelayCandidate(sdp: string, relay: MediaTransport): string {
+  return editAudio(sdp, (audio) => {
+    audio.candidates = [
+      ...(audio.candidates ?? []),
+      {
+        foundation: '1',
+        component: 1,
+        transport: 'UDP',
+        priority: 1,
+        ip: relay.address,
+        port: relay.port,
+        type: 'relay',
+      },
+    ];
+  });
+}
+
+/** The first relayed IPv4 ICE candidate for RTP over UDP on the audio stream, if any. */
+export function relayCandidateOf(sdp: string): MediaTransport | undefined {
+  const found = audioOf(parse(sdp))?.candidates?.find(
+    (c) =>
+      c.type === 'relay' &&
+      Number(c.component) === 1 &&
+      c.transport.toUpperCase() === 'UDP' &&
+      isIPv4(c.ip),
+  );
+  return found ? { address: found.ip, port: Number(found.port) } : undefined;
+}
+
+/**
+ * Names the candidate an answerer chose on the audio stream (`a=remote-candidates`, RFC 5245
+ * section 15.2), component 1.
+ */
+export function withRemoteCandidate(sdp: string, chosen: MediaTransport): string {
+  return editAudio(sdp, (audio) => {
+    audio.remoteCandidates = `1 ${chosen.address} ${chosen.port}`;
+  });
 }

@@ -5,11 +5,17 @@ import { parse } from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
 import {
   BYPASS_ID_ATTRIBUTE,
+  answerFor,
   buildAnswer,
   buildOffer,
   bypassIdOf,
   codecsOf,
   mediaAddressOf,
+  offerFor,
+  payloadTypeOf,
+  relayCandidateOf,
+  withRelayCandidate,
+  withRemoteCandidate,
 } from '../../../src/sip/index.js';
 
 describe('buildOffer', () => {
@@ -117,5 +123,115 @@ describe('readers', () => {
     expect(bypassIdOf(sdp)).toBeUndefined();
     expect(codecsOf(sdp)).toEqual([]);
     expect(mediaAddressOf('')).toBeUndefined();
+  });
+});
+
+describe('offerFor and answerFor', () => {
+  it('are buildOffer and buildAnswer at one port for RTP and RTCP', () => {
+    const at = { address: '192.0.2.10', port: 40000 };
+    const offer = offerFor(at, ['PCMA', 'PCMU'], { bypassId: 'b-1' });
+    expect(parse(offer)).toEqual(
+      parse(
+        buildOffer({
+          address: '192.0.2.10',
+          port: 40000,
+          rtcpPort: 40000,
+          codecs: ['PCMA', 'PCMU'],
+          bypassId: 'b-1',
+        }),
+      ),
+    );
+    expect(mediaAddressOf(offer)).toEqual({ ...at, rtcpPort: 40000 });
+    const answer = answerFor(offer, { address: '203.0.113.30', port: 42000 }, ['PCMU']);
+    expect(mediaAddressOf(answer)).toEqual({
+      address: '203.0.113.30',
+      port: 42000,
+      rtcpPort: 42000,
+    });
+    expect(codecsOf(answer)).toEqual(['PCMU']);
+    expect(bypassIdOf(answer)).toBeUndefined();
+  });
+
+  it('advertise no bypass ID when it is missing or empty', () => {
+    const at = { address: '192.0.2.10', port: 40000 };
+    expect(bypassIdOf(offerFor(at, ['PCMU'], { bypassId: '' }))).toBeUndefined();
+    expect(bypassIdOf(offerFor(at, ['PCMU'], { bypassId: undefined }))).toBeUndefined();
+    const offer = offerFor(at, ['PCMU']);
+    expect(bypassIdOf(answerFor(offer, at, ['PCMU'], { bypassId: 'c-2' }))).toBe('c-2');
+  });
+});
+
+describe('payloadTypeOf', () => {
+  it('gives the payload types of the offers: RFC 3551 static ones, fixed dynamic ones', () => {
+    expect(payloadTypeOf('PCMU')).toBe(0);
+    expect(payloadTypeOf('pcma')).toBe(8);
+    expect(payloadTypeOf('G722')).toBe(9);
+    expect(payloadTypeOf('opus')).toBe(111);
+    expect(payloadTypeOf('RTAudio-WB')).toBeUndefined();
+    for (const codec of ['PCMU', 'PCMA', 'G722', 'opus']) {
+      expect(
+        parse(buildOffer({ address: '192.0.2.1', port: 1, codecs: [codec] })).media[0]?.rtp[0]
+          ?.payload,
+      ).toBe(payloadTypeOf(codec));
+    }
+  });
+});
+
+describe('ICE candidates', () => {
+  const relay = { address: '198.51.100.7', port: 50000 };
+
+  it('adds a relayed RTP candidate on the audio stream and reads it back', () => {
+    const offer = buildOffer({ address: '192.0.2.10', port: 40000, bypassId: 'gw-1' });
+    const withCandidate = withRelayCandidate(offer, relay);
+    expect(withCandidate).toContain('\r\na=candidate:1 1 UDP 1 198.51.100.7 50000 typ relay\r\n');
+    expect(relayCandidateOf(withCandidate)).toEqual(relay);
+    // Everything else stays as it was.
+    const { candidates, ...rest } = parse(withCandidate).media[0]!;
+    expect(candidates).toHaveLength(1);
+    expect(rest).toEqual(parse(offer).media[0]);
+    expect(bypassIdOf(withCandidate)).toBe('gw-1');
+    expect(mediaAddressOf(withCandidate)).toEqual(mediaAddressOf(offer));
+    expect(relayCandidateOf(offer)).toBeUndefined();
+  });
+
+  it('reads only a relayed IPv4 candidate of component 1 over UDP', () => {
+    const base =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n';
+    expect(
+      relayCandidateOf(`${base}a=candidate:1 1 UDP 1 192.0.2.9 7000 typ host\r\n`),
+    ).toBeUndefined();
+    expect(
+      relayCandidateOf(`${base}a=candidate:1 2 UDP 1 192.0.2.9 7001 typ relay\r\n`),
+    ).toBeUndefined();
+    expect(
+      relayCandidateOf(`${base}a=candidate:1 1 TCP 1 192.0.2.9 7000 typ relay\r\n`),
+    ).toBeUndefined();
+    expect(
+      relayCandidateOf(`${base}a=candidate:1 1 UDP 1 2001:db8::9 7000 typ relay\r\n`),
+    ).toBeUndefined();
+    expect(
+      relayCandidateOf(
+        `${base}a=candidate:1 1 UDP 9 192.0.2.8 6000 typ host\r\na=candidate:2 1 udp 5 192.0.2.9 7000 typ relay\r\n`,
+      ),
+    ).toEqual({ address: '192.0.2.9', port: 7000 });
+  });
+
+  it('names the chosen candidate in an answer (remote-candidates)', () => {
+    const answer = buildAnswer(buildOffer({ address: '192.0.2.10', port: 40000 }), {
+      address: '203.0.113.30',
+      port: 42000,
+    });
+    const named = withRemoteCandidate(answer, relay);
+    expect(named).toContain('\r\na=remote-candidates:1 198.51.100.7 50000\r\n');
+    const { remoteCandidates, ...rest } = parse(named).media[0]!;
+    expect(remoteCandidates).toBe('1 198.51.100.7 50000');
+    expect(rest).toEqual(parse(answer).media[0]);
+  });
+
+  it('leave a description without audio as it is', () => {
+    const video = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=video 7000 RTP/AVP 96\r\n';
+    expect(withRelayCandidate(video, relay)).toBe(video);
+    expect(withRemoteCandidate(video, relay)).toBe(video);
+    expect(relayCandidateOf(video)).toBeUndefined();
   });
 });
