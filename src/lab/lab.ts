@@ -16,12 +16,16 @@ import type {
 } from '../report/index.js';
 import type { Call, Client, Gateway, MediationServer, Scenario } from '../scenario/index.js';
 import {
-  buildAnswer,
-  buildOffer,
+  answerFor,
   bypassIdOf,
   codecsOf,
   headerText,
   mediaAddressOf,
+  offerFor,
+  payloadTypeOf,
+  relayCandidateOf,
+  withRelayCandidate,
+  withRemoteCandidate,
   B2bua,
   UserAgent,
   type B2buaDelegate,
@@ -158,8 +162,6 @@ class CallRecord {
     this.#resolve();
   }
 }
-
-const PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8 };
 
 /**
  * Runs a scenario live on loopback: every host is a real SIP endpoint on its own 127.x
@@ -632,7 +634,7 @@ export class Lab {
     acceptFrom: ((a: string) => boolean) | null,
   ): Promise<MediaSession> {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
-      payloadType: PT[this.#codec(rec.call)] ?? 0,
+      payloadType: payloadTypeOf(this.#codec(rec.call)) ?? 0,
       ...(this.#links ? { egress: this.#links.egress } : {}),
       ...(acceptFrom
         ? { acceptFrom, dropReason: 'accepts media only from the Mediation Server' }
@@ -703,13 +705,7 @@ export class Lab {
     }
     const media = await this.#openMedia(rec, client.name, null);
     const bypassId = provisionedBypassId(this.#topo, client)?.id;
-    const sdp = buildOffer({
-      address: media.address,
-      port: media.port,
-      rtcpPort: media.port,
-      codecs: [this.#codec(call)],
-      ...(bypassId ? { bypassId } : {}),
-    });
+    const sdp = offerFor(media, [this.#codec(call)], { bypassId });
     this.#place(
       rec,
       client.name,
@@ -732,12 +728,7 @@ export class Lab {
       return;
     }
     const media = await this.#openMedia(rec, gw.name, this.#gatewayAccepts(gw));
-    const sdp = buildOffer({
-      address: media.address,
-      port: media.port,
-      rtcpPort: media.port,
-      codecs: [this.#codec(call)],
-    });
+    const sdp = offerFor(media, [this.#codec(call)]);
     this.#place(rec, gw.name, this.#uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
   }
 
@@ -763,13 +754,7 @@ export class Lab {
         return;
       }
       const bypassId = provisionedBypassId(this.#topo, caller)?.id;
-      const sdp = buildOffer({
-        address: media.address,
-        port: media.port,
-        rtcpPort: media.port,
-        codecs: [this.#codec(call)],
-        ...(bypassId ? { bypassId } : {}),
-      });
+      const sdp = offerFor(media, [this.#codec(call)], { bypassId });
       this.#place(rec, call.from, this.#uri(gw.mediationServer, number), media, sdp, {
         [PSTN_LEG_HEADER]: 'out',
       });
@@ -787,12 +772,7 @@ export class Lab {
     if (edges.length > 0) {
       const chain = await this.#edgeChain(rec, edges);
       await chain.setClientPeer({ address: media.address, port: media.port });
-      const sdp = buildOffer({
-        address: chain.farFacing.address,
-        port: chain.farFacing.port,
-        rtcpPort: chain.farFacing.port,
-        codecs: [this.#codec(call)],
-      });
+      const sdp = offerFor(chain.farFacing, [this.#codec(call)]);
       this.#place(rec, call.from, this.#uri(target, call.to), media, sdp, {}, async (answer) => {
         const callee = mediaAddressOf(answer);
         if (callee) {
@@ -802,12 +782,7 @@ export class Lab {
       });
       return;
     }
-    const sdp = buildOffer({
-      address: media.address,
-      port: media.port,
-      rtcpPort: media.port,
-      codecs: [this.#codec(call)],
-    });
+    const sdp = offerFor(media, [this.#codec(call)]);
     this.#place(rec, call.from, this.#uri(target, call.to), media, sdp);
   }
 
@@ -839,12 +814,8 @@ export class Lab {
       const relay = relayCandidateOf(inc.offerSdp);
       const bypass = offeredId !== undefined && offeredId === mine;
       const target = bypass || !relay ? direct : relay;
-      const answer = buildAnswer(inc.offerSdp, {
-        address: media.address,
-        port: media.port,
-        rtcpPort: media.port,
-        codecs: g711Of(inc.offerSdp),
-        ...(bypass && mine ? { bypassId: mine } : {}),
+      const answer = answerFor(inc.offerSdp, media, g711Of(inc.offerSdp), {
+        bypassId: bypass ? mine : undefined,
       });
       if (target) {
         media.setRemote(target.address, target.port);
@@ -876,14 +847,7 @@ export class Lab {
     }
     inc.ring();
     mediaFollowsDialog(inc, media);
-    inc.answer(
-      buildAnswer(inc.offerSdp, {
-        address: media.address,
-        port: media.port,
-        rtcpPort: media.port,
-        codecs: ['PCMU', 'PCMA'],
-      }),
-    );
+    inc.answer(answerFor(inc.offerSdp, media, ['PCMU', 'PCMA']));
   }
 
   // -------------------------------------------------------------------------------------
@@ -990,13 +954,7 @@ export class Lab {
       return {
         target,
         headers,
-        offer: buildOffer({
-          address: clientMedia.address,
-          port: clientMedia.port,
-          rtcpPort: clientMedia.port,
-          codecs,
-          ...(id ? { bypassId: id } : {}),
-        }),
+        offer: offerFor(clientMedia, codecs, { bypassId: id }),
         answer: (answer) => Promise.resolve(answer),
       };
     }
@@ -1022,23 +980,13 @@ export class Lab {
     return {
       target,
       headers,
-      offer: buildOffer({
-        address: s.legB.address,
-        port: s.legB.port,
-        rtcpPort: s.legB.port,
-        codecs,
-      }),
+      offer: offerFor(s.legB, codecs),
       answer: async (answer) => {
         const gwMedia = mediaAddressOf(answer);
         if (gwMedia) {
           await relay.setPeer(s.id, 'B', gwMedia);
         }
-        return buildAnswer(inc.offerSdp, {
-          address: clientFacing.address,
-          port: clientFacing.port,
-          rtcpPort: clientFacing.port,
-          codecs: g711Of(answer),
-        });
+        return answerFor(inc.offerSdp, clientFacing, g711Of(answer));
       },
     };
   }
@@ -1086,13 +1034,7 @@ export class Lab {
       : decision.bypassIds?.gateway != null &&
         (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
     const offer = withRelayCandidate(
-      buildOffer({
-        address: gwMedia.address,
-        port: gwMedia.port,
-        rtcpPort: gwMedia.port,
-        codecs: g711Of(inc.offerSdp),
-        ...(offerBypass && gid ? { bypassId: gid.id } : {}),
-      }),
+      offerFor(gwMedia, g711Of(inc.offerSdp), { bypassId: offerBypass ? gid?.id : undefined }),
       candidate,
     );
     return {
@@ -1103,12 +1045,7 @@ export class Lab {
         if (bypassIdOf(answer) !== undefined && clientMedia) {
           // The client chose the gateway's address: no relay on this call.
           await relay.close(s.id);
-          return buildAnswer(inc.offerSdp, {
-            address: clientMedia.address,
-            port: clientMedia.port,
-            rtcpPort: clientMedia.port,
-            codecs: g711Of(answer),
-          });
+          return answerFor(inc.offerSdp, clientMedia, g711Of(answer));
         }
         if (clientMedia && chain) {
           await chain.setClientPeer(clientMedia);
@@ -1117,12 +1054,7 @@ export class Lab {
           await relay.setPeer(s.id, 'A', clientMedia);
         }
         this.#trackRelay(rec, ms.name, s.id);
-        return buildAnswer(inc.offerSdp, {
-          address: s.legB.address,
-          port: s.legB.port,
-          rtcpPort: s.legB.port,
-          codecs: g711Of(answer),
-        });
+        return answerFor(inc.offerSdp, s.legB, g711Of(answer));
       },
     };
   }
@@ -1169,21 +1101,11 @@ export class Lab {
           if (far) {
             await relay.setPeer(s.id, 'B', far);
           }
-          return buildAnswer(incoming.call.offerSdp, {
-            address: s.legA.address,
-            port: s.legA.port,
-            rtcpPort: s.legA.port,
-            codecs: g711Of(answer),
-          });
+          return answerFor(incoming.call.offerSdp, s.legA, g711Of(answer));
         });
         return {
           target,
-          offerSdp: buildOffer({
-            address: s.legB.address,
-            port: s.legB.port,
-            rtcpPort: s.legB.port,
-            codecs: g711Of(incoming.call.offerSdp),
-          }),
+          offerSdp: offerFor(s.legB, g711Of(incoming.call.offerSdp)),
           headers: { [CALL_HEADER]: rec.call.id, [PSTN_LEG_HEADER]: leg },
         };
       },
@@ -1435,24 +1357,6 @@ function mediaFollowsDialog(inc: IncomingCall, media: MediaSession): void {
 function g711Of(sdp: string): string[] {
   const list = codecsOf(sdp).filter((c) => c === 'PCMU' || c === 'PCMA');
   return list.length ? list : ['PCMU'];
-}
-
-/** The Mediation Server's own relay address, as an ICE relay candidate (b.5 #37). */
-function withRelayCandidate(sdp: string, relay: { address: string; port: number }): string {
-  return sdp.replace(
-    /(m=audio [^\r\n]*\r\n(?:[^\r\n]*\r\n)*)/,
-    `$1a=candidate:1 1 UDP 1 ${relay.address} ${relay.port} typ relay\r\n`,
-  );
-}
-
-function relayCandidateOf(sdp: string): { address: string; port: number } | undefined {
-  const m = /a=candidate:\S+ 1 UDP \d+ (\d+\.\d+\.\d+\.\d+) (\d+) typ relay/i.exec(sdp);
-  return m ? { address: m[1] ?? '', port: Number(m[2]) } : undefined;
-}
-
-/** The client's answer names the relay candidate it chose (RFC 5245 remote-candidates). */
-function withRemoteCandidate(sdp: string, relay: { address: string; port: number }): string {
-  return `${sdp.replace(/\r\n$/, '')}\r\na=remote-candidates:1 ${relay.address} ${relay.port}\r\n`;
 }
 
 function delay(ms: number): Promise<void> {
