@@ -10,26 +10,52 @@ import globals from 'globals';
  * `sip` and `media` never import each other or `policy`. Each folder's rule lists what it may
  * not reach into, and the files of those folders it may import all the same (`allowed`).
  */
+const layerPatterns = (folder, forbidden, allowed = []) =>
+  forbidden.map((f) => ({
+    group: allowed.some((a) => a.startsWith(`${f}/`))
+      ? [
+          `**/${f}/*`,
+          `**/${f}/*/**`,
+          ...allowed.filter((a) => a.startsWith(`${f}/`)).map((a) => `!**/${a}`),
+        ]
+      : [`**/${f}/*`, `**/${f}/**`, `../${f}`, `../../${f}`],
+    message: `src/${folder} may not import src/${f} (see docs/architecture.md).`,
+  }));
 const layer = (folder, forbidden, allowed = []) => ({
   files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: layerPatterns(folder, forbidden, allowed) }],
+  },
+});
+
+/**
+ * The lab's hosts, Edge chains and call observations see the run only through `HostContext`:
+ * they may not import `lab.ts` (the run), nor the lab's `index.ts`, which re-exports it. The
+ * lab's own layering applies to them too (a later rule replaces an earlier one per file).
+ */
+const labHosts = {
+  files: [
+    'src/lab/hosts/**/*.ts',
+    'src/lab/host-context.ts',
+    'src/lab/edge-chain.ts',
+    'src/lab/call-observations.ts',
+  ],
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: forbidden.map((f) => ({
-          group: allowed.some((a) => a.startsWith(`${f}/`))
-            ? [
-                `**/${f}/*`,
-                `**/${f}/*/**`,
-                ...allowed.filter((a) => a.startsWith(`${f}/`)).map((a) => `!**/${a}`),
-              ]
-            : [`**/${f}/*`, `**/${f}/**`, `../${f}`, `../../${f}`],
-          message: `src/${folder} may not import src/${f} (see docs/architecture.md).`,
-        })),
+        patterns: [
+          ...layerPatterns('lab', ['cli']),
+          {
+            regex: '(^|/)lab\\.js$|^(\\.\\.?/)+index\\.js$|/lab/index\\.js$',
+            message:
+              'a lab host may not import lab.ts or the lab index: it sees the run through HostContext (src/lab/host-context.ts).',
+          },
+        ],
       },
     ],
   },
-});
+};
 
 export default tseslint.config(
   {
@@ -75,6 +101,7 @@ export default tseslint.config(
   layer('report', ['sip', 'media', 'lab', 'cli', 'net']),
   layer('net', ['sip', 'media', 'policy', 'lab', 'report', 'cli']),
   layer('lab', ['cli']),
+  labHosts,
   layer('deploy', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net'], ['lab/addressing.js']),
   {
     files: ['test/**/*.ts', 'perf/**/*.ts'],

@@ -1,3 +1,12 @@
+/**
+ * One host of a scenario as a process of its own (network namespaces, containers): it joins
+ * the orchestrator over the control channel, runs a `Lab` for its one host, asks the
+ * orchestrator for decisions and for other hosts' relays, serves relay requests for its own
+ * host, and hands over what it saw.
+ *
+ * It must not know how a host places, answers or routes a call (`hosts/`), nor how the
+ * orchestrator decides or merges.
+ */
 import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { LinkObservation } from '../report/index.js';
 import { loadScenarioText, type Scenario } from '../scenario/index.js';
@@ -5,7 +14,8 @@ import { Topology } from '../topology/index.js';
 import { scenarioAddressing, type Addressing } from './addressing.js';
 import { connectControl, type AgentSetup, type ControlChannel, type Message } from './control.js';
 import { endpointMedia } from './endpoint-media.js';
-import { Lab, type RelayControl } from './lab.js';
+import type { RelayControl } from './host-context.js';
+import { Lab } from './lab.js';
 import { LabLinks } from './links.js';
 import type { PolicyPort } from './policy-service.js';
 

@@ -1,11 +1,19 @@
+/**
+ * The live lab: runs a scenario with real SIP and RTP, on loopback in one process
+ * (`runLab`) or one process per host (`runAgent`, `runOrchestrated`). What the CLI uses; the
+ * deploy layer imports `addressing.ts` alone.
+ */
 export {
   runLab,
-  CALL_HEADER,
+  Lab,
   SIP_PORTS,
   type LabOptions,
+  type LabPlacement,
   type LabProgress,
   type LabResult,
 } from './lab.js';
+export { CALL_HEADER } from './call-observations.js';
+export type { RelayControl } from './host-context.js';
 export {
   assignLoopback,
   scenarioAddressing,

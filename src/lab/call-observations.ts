@@ -1,0 +1,309 @@
+/**
+ * What a run learns about each call while it goes on, and what this process hands to the
+ * report: the record of a call (decision, final outcome, media sessions, relay sessions, SIP
+ * messages), the SIP log that ties messages to scenario calls by the lab's call header, the
+ * reading of relay sessions once a call has ended, and the call's `CallPartial`.
+ *
+ * It must not know how hosts place, answer or route calls, nor how a run is bound, started or
+ * closed (`lab.ts`); hosts reach it through `HostContext`.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../core/index.js';
+import type { Relay, RelaySessionStats } from '../media/index.js';
+import type { CallDecision } from '../policy/index.js';
+import type { CallEndState, HostDrop, ReceivedStream, SipLogEntry } from '../report/index.js';
+import type { Call } from '../scenario/index.js';
+import { headerText, type IncomingCall, type SipMessage } from '../sip/index.js';
+import type { Addressing } from './addressing.js';
+import type { MediaSession } from './media-session.js';
+import type { CallPartial } from './merge.js';
+
+/** The header that tells every host which scenario call a SIP dialog belongs to. */
+export const CALL_HEADER = 'x-mediapath-call';
+
+/** Per-call bookkeeping while the run goes on. */
+export class CallRecord {
+  readonly call: Call;
+  decision: CallDecision | null = null;
+  finalStatus: number | null = null;
+  finalReason: string | null = null;
+  state: CallEndState | null = null;
+  readonly sessions: MediaSession[] = [];
+  /** Relay sessions that carried this call, read for the report before they close. */
+  readonly relaySessions: { host: string; id: string; read: boolean }[] = [];
+  readonly relayStats: { host: string; stats: RelaySessionStats }[] = [];
+  /** The relay reads going on, in turn. */
+  reading: Promise<void> = Promise.resolve();
+  readonly sip: SipLogEntry[] = [];
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+  #onFinish: ((rec: CallRecord) => void) | null;
+
+  constructor(call: Call, onFinish: ((rec: CallRecord) => void) | null = null) {
+    this.call = call;
+    this.#onFinish = onFinish;
+    this.done = new Promise((r) => {
+      this.#resolve = r;
+    });
+  }
+
+  /**
+   * The call's final outcome. `local` is false when another process saw it (the caller's) and
+   * this one only learns of it.
+   */
+  finish(state: CallEndState, status: number | null, reason: string | null, local = true): void {
+    if (this.state !== null) {
+      return;
+    }
+    this.state = state;
+    this.finalStatus = status;
+    this.finalReason = reason;
+    if (local) {
+      this.#onFinish?.(this);
+    }
+    this.#resolve();
+  }
+}
+
+/** What the observations need from the run. */
+export interface CallObservationsOptions {
+  readonly addressing: Addressing;
+  readonly log: Logger;
+  /** Milliseconds since the run started, for the SIP log. */
+  readonly elapsed: () => number;
+  /** The relay of a host, to read and close the sessions of a call. */
+  readonly relayOf: (host: string) => Pick<Relay, 'stats' | 'close'>;
+  /** Whether a host is a real SIP peer outside the lab (it sends no call header). */
+  readonly isExternal: (host: string) => boolean;
+  /** A call got its final outcome here (not when another process told of it). */
+  readonly onFinished?: (
+    callId: string,
+    state: CallEndState,
+    status: number | null,
+    reason: string | null,
+  ) => void;
+}
+
+/** The records of a run's calls, and what this process observed of each. */
+export class CallObservations {
+  readonly #o: CallObservationsOptions;
+  readonly #records = new Map<string, CallRecord>();
+  readonly #sipCallToScenario = new Map<string, string>();
+
+  constructor(calls: readonly Call[], o: CallObservationsOptions) {
+    this.#o = o;
+    const onFinished = o.onFinished;
+    const onFinish = onFinished
+      ? (rec: CallRecord): void => {
+          onFinished(rec.call.id, rec.state ?? 'failed', rec.finalStatus, rec.finalReason);
+        }
+      : null;
+    for (const call of calls) {
+      this.#records.set(call.id, new CallRecord(call, onFinish));
+    }
+  }
+
+  /** Every call's record, in scenario order. */
+  get records(): readonly CallRecord[] {
+    return [...this.#records.values()];
+  }
+
+  /** The record of a scenario call. */
+  record(callId: string): CallRecord | undefined {
+    return this.#records.get(callId);
+  }
+
+  /**
+   * The call an INVITE belongs to: by the lab's header, or, for a call from an external peer
+   * (which sends no such header), the first call not yet decided from that peer's host to the
+   * Request-URI's user.
+   */
+  recordOf(invite: IncomingCall): CallRecord | undefined {
+    const id = headerText(invite.request, CALL_HEADER);
+    if (id) {
+      return this.#records.get(id);
+    }
+    const from = this.#o.addressing.hostOf(invite.remote.address);
+    if (!from || !this.#o.isExternal(from)) {
+      return undefined;
+    }
+    const user = /^sips?:([^@;]+)@/i.exec(invite.requestUri)?.[1];
+    for (const rec of this.#records.values()) {
+      if (
+        rec.call.from === from &&
+        rec.decision === null &&
+        rec.state === null &&
+        (user === undefined || rec.call.to === user)
+      ) {
+        this.#sipCallToScenario.set(invite.callId, rec.call.id);
+        return rec;
+      }
+    }
+    return undefined;
+  }
+
+  /** The scenario call a SIP dialog belongs to, as learnt from the messages seen so far. */
+  scenarioCallOf(sipCallId: string): string | undefined {
+    return this.#sipCallToScenario.get(sipCallId);
+  }
+
+  /** A SIP message a host sent or received: kept in the log of the call it belongs to. */
+  logSip(
+    host: string,
+    dir: 'in' | 'out',
+    message: SipMessage | undefined,
+    remote: { address: string; port: number },
+    raw: string,
+  ): void {
+    const sipCallId = message ? headerText(message, 'call-id') : undefined;
+    const tag = message ? headerText(message, CALL_HEADER) : undefined;
+    if (sipCallId && tag) {
+      this.#sipCallToScenario.set(sipCallId, tag);
+    }
+    const scenarioId = tag ?? (sipCallId ? this.#sipCallToScenario.get(sipCallId) : undefined);
+    const rec = scenarioId ? this.#records.get(scenarioId) : undefined;
+    if (!rec) {
+      return;
+    }
+    const firstLine = raw.slice(0, raw.includes('\r\n') ? raw.indexOf('\r\n') : raw.length);
+    rec.sip.push({
+      t: this.#o.elapsed(),
+      host,
+      dir,
+      peer: this.#o.addressing.hostOf(remote.address) ?? `${remote.address}:${remote.port}`,
+      summary: firstLine.startsWith('SIP/2.0 ')
+        ? firstLine.slice(8)
+        : firstLine.replace(/ SIP\/2\.0$/, ''),
+      callId: sipCallId ?? '',
+      text: raw,
+    });
+  }
+
+  /** Reads a relay session's figures once the call has ended, then closes it. */
+  trackRelay(rec: CallRecord, host: string, sessionId: string): void {
+    rec.relaySessions.push({ host, id: sessionId, read: false });
+    void rec.done.then(() => delay(100)).then(() => this.readRelays(rec));
+  }
+
+  /** Reads the call's relay sessions not read yet; in turn with any read already going on. */
+  readRelays(rec: CallRecord): Promise<void> {
+    rec.reading = rec.reading.then(() => this.#readUnread(rec));
+    return rec.reading;
+  }
+
+  async #readUnread(rec: CallRecord): Promise<void> {
+    for (const s of rec.relaySessions) {
+      if (s.read) {
+        continue;
+      }
+      s.read = true;
+      try {
+        const relay = this.#o.relayOf(s.host);
+        rec.relayStats.push({ host: s.host, stats: await relay.stats(s.id) });
+        await relay.close(s.id);
+      } catch (e) {
+        this.#o.log.debug({ err: e, sessionId: s.id }, 'relay session already gone');
+      }
+    }
+  }
+
+  /** Resolves when every call has its final outcome. */
+  get allDone(): Promise<void> {
+    return Promise.all(this.records.map((r) => r.done)).then(() => undefined);
+  }
+
+  /** Calls started (decided or ended) and ended so far, for progress lines. */
+  counts(): { total: number; started: number; ended: number } {
+    const all = this.records;
+    return {
+      total: all.length,
+      started: all.filter((r) => r.decision !== null || r.state !== null).length,
+      ended: all.filter((r) => r.state !== null).length,
+    };
+  }
+
+  /** Gives every call still going the outcome of a run that ended (deadline or Ctrl-C). */
+  endRemaining(aborted: boolean): void {
+    for (const r of this.#records.values()) {
+      if (r.state === null) {
+        r.finish(
+          aborted ? 'cancelled' : 'timeout',
+          r.finalStatus,
+          aborted ? 'run interrupted' : 'no final outcome before the run ended',
+        );
+      }
+    }
+  }
+
+  /** What each call did, as seen by the hosts of this process; reads relay sessions first. */
+  async collect(): Promise<CallPartial[]> {
+    const out: CallPartial[] = [];
+    for (const rec of this.#records.values()) {
+      await this.readRelays(rec);
+      out.push(this.#partialOf(rec));
+    }
+    return out;
+  }
+
+  #partialOf(rec: CallRecord): CallPartial {
+    const received: ReceivedStream[] = [];
+    const drops: HostDrop[] = [];
+    const sent: Record<string, number> = {};
+    for (const m of rec.sessions) {
+      const snap = m.snapshot();
+      for (const r of snap.received) {
+        received.push(r);
+      }
+      for (const d of snap.drops) {
+        drops.push(d);
+      }
+      sent[m.host] = (sent[m.host] ?? 0) + snap.sent;
+    }
+    for (const { host, stats } of rec.relayStats) {
+      this.#relayObservations(host, stats, received, drops);
+    }
+    return {
+      callId: rec.call.id,
+      state: rec.state,
+      finalStatus: rec.finalStatus,
+      finalReason: rec.finalReason,
+      received,
+      drops,
+      sip: rec.sip,
+      sent,
+    };
+  }
+
+  /** A relay session's legs as streams its host received, and what it dropped. */
+  #relayObservations(
+    host: string,
+    stats: RelaySessionStats,
+    received: ReceivedStream[],
+    drops: HostDrop[],
+  ): void {
+    for (const leg of [stats.legA, stats.legB]) {
+      if (leg.peer) {
+        received.push({
+          receiver: host,
+          source: this.#o.addressing.hostOf(leg.peer.address),
+          sourceAddress: `${leg.peer.address}:${leg.peer.port}`,
+          packets: leg.rtpPackets,
+          bytes: leg.bytes,
+          lost: leg.stream?.lost ?? 0,
+          jitterMs: leg.stream?.jitterMs ?? 0,
+          latencyP50Ms: null,
+          latencyP99Ms: null,
+        });
+      }
+      const dropped = Object.values(leg.dropped).reduce((a: number, b) => a + (b ?? 0), 0);
+      if (dropped > 0) {
+        drops.push({
+          host,
+          source: null,
+          packets: dropped,
+          reason: Object.keys(leg.dropped).join(', '),
+        });
+      }
+    }
+  }
+}

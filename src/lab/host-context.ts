@@ -1,0 +1,68 @@
+/**
+ * What a host of the live lab needs from the run it is part of: the scenario and its topology,
+ * the run's addresses, the Bandwidth Policy Service, where other hosts listen for SIP, its own
+ * user agent, the relay of a host, the call record of an INVITE, relay tracking, media and a
+ * timer. The hosts (`hosts/*.ts`) and the A/V Edge chains see the run only through this
+ * interface; `lab.ts` implements it.
+ *
+ * It must not know how a run is bound, started or closed, which process runs which host, or how
+ * the policy service and other processes' relays are reached.
+ */
+import type { Logger } from '../core/index.js';
+import type { Relay } from '../media/index.js';
+import type { Scenario } from '../scenario/index.js';
+import type { IncomingCall, UserAgent } from '../sip/index.js';
+import type { Topology } from '../topology/index.js';
+import type { Addressing } from './addressing.js';
+import type { CallRecord } from './call-observations.js';
+import type { MediaSession } from './media-session.js';
+import type { PolicyPort } from './policy-service.js';
+
+/** Marks the legs of a call re-routed through the PSTN (c.5 #19). */
+export const PSTN_LEG_HEADER = 'x-mediapath-pstn';
+
+/** The relay operations the lab uses, on a host of this process or of another. */
+export type RelayControl = Pick<Relay, 'allocate' | 'setPeer' | 'close' | 'stats'>;
+
+/**
+ * A host's SIP listeners: the client-facing one (every host), a Mediation Server's
+ * gateway-facing one, and the PSTN-facing one of a gateway (for the PSTN itself, its only one).
+ */
+export type ListenerSide = 'client' | 'gateway' | 'pstn';
+
+/** Which sources a host's media accepts: all (`null`) or those the function lets through. */
+export type AcceptFrom = ((address: string) => boolean) | null;
+
+/** What the run gives each of its hosts. */
+export interface HostContext {
+  readonly scenario: Scenario;
+  readonly topology: Topology;
+  readonly addressing: Addressing;
+  /** The Bandwidth Policy Service, in this process or over the control channel. */
+  readonly policy: PolicyPort;
+  readonly log: Logger;
+  /** Whether a host is a real SIP peer outside the lab (SIPp, a PBX) that places its own calls. */
+  isExternal(host: string): boolean;
+  /**
+   * The SIP URI of `user` at a host's listener.
+   * @throws {InternalError} when the host's listener is neither bound here nor at a fixed port.
+   */
+  uri(host: string, user: string, side?: ListenerSide): string;
+  /**
+   * The client-facing user agent of a host of this process.
+   * @throws {InternalError} when this process does not run the host.
+   */
+  userAgent(host: string): UserAgent;
+  /** The relay of a host: this process's own, or another process's over the control channel. */
+  relayOf(host: string): RelayControl;
+  /** The call record an INVITE belongs to (see `CallObservations.recordOf`). */
+  recordOf(invite: IncomingCall): CallRecord | undefined;
+  /** The scenario call a SIP dialog belongs to, as learnt from the messages seen so far. */
+  scenarioCallOf(sipCallId: string): string | undefined;
+  /** Reads a relay session's figures for the report once the call has ended, then closes it. */
+  trackRelay(rec: CallRecord, host: string, sessionId: string): void;
+  /** Opens a media session of the call on a host, at the host's address. */
+  openMedia(rec: CallRecord, host: string, acceptFrom: AcceptFrom): Promise<MediaSession>;
+  /** Runs `fn` after `ms` milliseconds unless the run has closed by then. */
+  later(ms: number, fn: () => void): void;
+}

@@ -1,0 +1,96 @@
+/**
+ * Gateway peers (PSTN gateway, IP-PBX, SBC) and voice mail servers of the live lab as call
+ * endpoints: a gateway places its inbound PSTN calls to its Mediation Server's gateway side and
+ * answers the calls that reach it (an SBC that accepts media only from the Mediation Server
+ * drops everything else); a voice mail server answers the calls re-routed to it (c.5 #20). A
+ * gateway's PSTN-facing side, which passes re-routed calls on, is `pstn-bridge.ts`.
+ *
+ * It must not know how a run is bound, started or closed, or which process runs which host; it
+ * sees the run through `HostContext` and must not import `lab.ts`.
+ */
+import type { Gateway, VoicemailHost } from '../../scenario/index.js';
+import {
+  answerFor,
+  headerText,
+  mediaAddressOf,
+  offerFor,
+  type IncomingCall,
+  type UserAgent,
+} from '../../sip/index.js';
+import type { CallRecord } from '../call-observations.js';
+import { PSTN_LEG_HEADER, type AcceptFrom, type HostContext } from '../host-context.js';
+import { codecOf, mediaFollowsDialog, placeCall } from './call-legs.js';
+
+/** An SBC that accepts media only from the Mediation Server drops everything else. */
+export function gatewayAccepts(ctx: Pick<HostContext, 'addressing'>, g: Gateway): AcceptFrom {
+  if (g.acceptsMediaFrom !== 'mediation-server') {
+    return null;
+  }
+  const ms = ctx.addressing.gatewaySideOf(g.mediationServer);
+  return (address) => address === ms;
+}
+
+/**
+ * A gateway's IP side answers the calls that reach it; the legs of a re-routed call marked for
+ * the PSTN go to the gateway's PSTN bridge instead (`toPstn`, the B2BUA that took over the
+ * user agent's INVITEs).
+ */
+export function serveGateway(ctx: HostContext, g: Gateway, ua: UserAgent): void {
+  const toPstn = ua.onInvite;
+  ua.onInvite = (inc) => {
+    if (headerText(inc.request, PSTN_LEG_HEADER) !== undefined && toPstn) {
+      toPstn(inc);
+    } else {
+      void answerWithMedia(ctx, g.name, inc, gatewayAccepts(ctx, g));
+    }
+  };
+}
+
+/** A voice mail server answers every call that reaches it. */
+export function serveVoicemail(ctx: HostContext, v: VoicemailHost, ua: UserAgent): void {
+  ua.onInvite = (inc) => {
+    void answerWithMedia(ctx, v.name, inc, null);
+  };
+}
+
+/**
+ * A gateway places an inbound PSTN call to its Mediation Server's gateway side (unless a real
+ * peer plays the gateway: it places the call itself).
+ */
+export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise<void> {
+  const call = rec.call;
+  const gw = ctx.topology.gateway(call.from);
+  if (!gw) {
+    rec.finish('failed', null, 'unknown gateway');
+    return;
+  }
+  if (ctx.isExternal(gw.name)) {
+    // A real peer places this call itself; the Mediation Server recognises it on arrival.
+    return;
+  }
+  const media = await ctx.openMedia(rec, gw.name, gatewayAccepts(ctx, gw));
+  const sdp = offerFor(media, [codecOf(call)]);
+  placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
+}
+
+/** A gateway or voice mail server answers and sends media to where the offer says. */
+async function answerWithMedia(
+  ctx: HostContext,
+  host: string,
+  inc: IncomingCall,
+  acceptFrom: AcceptFrom,
+): Promise<void> {
+  const rec = ctx.recordOf(inc);
+  if (!rec) {
+    inc.reject(404, 'Unknown call');
+    return;
+  }
+  const media = await ctx.openMedia(rec, host, acceptFrom);
+  const where = mediaAddressOf(inc.offerSdp);
+  if (where) {
+    media.setRemote(where.address, where.port);
+  }
+  inc.ring();
+  mediaFollowsDialog(inc, media);
+  inc.answer(answerFor(inc.offerSdp, media, ['PCMU', 'PCMA']));
+}

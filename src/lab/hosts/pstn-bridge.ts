@@ -1,0 +1,77 @@
+/**
+ * The PSTN side of a call re-routed through the PSTN (c.5 #19), as the delegate of a B2BUA: a
+ * gateway's bridge between its IP side and the PSTN, and the PSTN itself. Each passes the call
+ * on (to the PSTN, to the gateway serving the callee's number, or to that gateway's Mediation
+ * Server) and relays the media through its own host, so that the path is visible hop by hop.
+ *
+ * ```
+ *  caller ─> MS ─> gw-out [IP | PSTN] ─> pstn ─> gw-in [PSTN | IP] ─> MS ─> callee
+ * ```
+ *
+ * It must not know how a run is bound, started or closed, or which process runs which host; it
+ * sees the run through `HostContext` and must not import `lab.ts`.
+ */
+import { answerFor, mediaAddressOf, offerFor, type B2buaDelegate } from '../../sip/index.js';
+import { PSTN_HOST } from '../addressing.js';
+import { CALL_HEADER } from '../call-observations.js';
+import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
+import { g711Of } from './call-legs.js';
+
+/**
+ * A gateway or the PSTN passing a re-routed call on: the next hop is the PSTN, the gateway
+ * serving the callee's number, or that gateway's Mediation Server; media is relayed through
+ * this host.
+ */
+export function pstnBridgeDelegate(ctx: HostContext, host: string): B2buaDelegate {
+  const answers = new Map<string, (answer: string) => Promise<string>>();
+  return {
+    route: async (incoming) => {
+      const rec = ctx.recordOf(incoming.call);
+      const d = rec ? (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id))) : undefined;
+      const media = mediaAddressOf(incoming.call.offerSdp);
+      if (!rec || d?.reroute?.via !== 'pstn' || !media) {
+        return { reject: 404, reason: 'Not Found' };
+      }
+      const inbound = ctx.topology.gateway(d.reroute.trunks[1] ?? '');
+      if (!inbound) {
+        return { reject: 404, reason: 'No gateway serves the number' };
+      }
+      let target: string;
+      let leg: string;
+      if (host === PSTN_HOST) {
+        target = ctx.uri(inbound.name, rec.call.to, 'pstn');
+        leg = 'pstn';
+      } else if (incoming.side === 'client') {
+        target = ctx.uri(PSTN_HOST, rec.call.to, 'pstn');
+        leg = 'pstn';
+      } else {
+        target = ctx.uri(inbound.mediationServer, rec.call.to, 'gateway');
+        leg = 'in';
+      }
+      const relay = ctx.relayOf(host);
+      const at = ctx.addressing.addressOf(host);
+      const s = await relay.allocate({ legA: { bindAddress: at }, legB: { bindAddress: at } });
+      await relay.setPeer(s.id, 'A', media);
+      ctx.trackRelay(rec, host, s.id);
+      answers.set(incoming.id, async (answer) => {
+        const far = mediaAddressOf(answer);
+        if (far) {
+          await relay.setPeer(s.id, 'B', far);
+        }
+        return answerFor(incoming.call.offerSdp, s.legA, g711Of(answer));
+      });
+      return {
+        target,
+        offerSdp: offerFor(s.legB, g711Of(incoming.call.offerSdp)),
+        headers: { [CALL_HEADER]: rec.call.id, [PSTN_LEG_HEADER]: leg },
+      };
+    },
+    answer: (answerSdp, incoming) => {
+      const rewrite = answers.get(incoming.id);
+      return rewrite ? rewrite(answerSdp) : answerSdp;
+    },
+    ended: (record) => {
+      answers.delete(record.id);
+    },
+  };
+}
