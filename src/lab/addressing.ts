@@ -1,3 +1,11 @@
+/**
+ * The addresses of a run's hosts: loopback addresses (127.77.x.y) in the one-process mode, the
+ * scenario's own IPs in the network-namespace and container modes, and the way back from an
+ * address to a host. The deploy layer imports it too.
+ *
+ * It must not know SIP, media, policy or how a run goes: only the scenario's hosts and their
+ * IPs.
+ */
 import type { Scenario } from '../scenario/index.js';
 
 /** The loopback addresses of a run's hosts, and the way back from an address to a host. */

@@ -1,3 +1,10 @@
+/**
+ * The lab's `MediaFactory` over real UDP media endpoints: one socket per host per call that
+ * sends G.711 every 20 ms and reports what it received per source host.
+ *
+ * It must not know SIP, policy or the hosts' roles: it opens sockets where it is told and
+ * reports what they saw.
+ */
 import type { Logger } from '../core/index.js';
 import { MediaEndpoint } from '../media/index.js';
 import type { HostDrop, ReceivedStream } from '../report/index.js';

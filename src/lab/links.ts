@@ -1,3 +1,10 @@
+/**
+ * The scenario's impaired links in user space: per direction of a `links:` entry an emulator
+ * (loss, rate, delay, jitter) and one egress that every datagram between hosts of those sites
+ * goes out through, with the configured and measured figures for the report.
+ *
+ * It must not know SIP, policy or the hosts' roles: it sees datagrams between addresses.
+ */
 import type { Logger } from '../core/index.js';
 import {
   createLinkEmulatorPair,

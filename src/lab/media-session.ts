@@ -1,3 +1,9 @@
+/**
+ * The interface between the lab's hosts and media: a media session per host per call, opened
+ * by a `MediaFactory` (real UDP endpoints in `endpoint-media.ts`).
+ *
+ * It must not know SIP, policy or any kind of host.
+ */
 import type { DatagramEgress } from '../core/index.js';
 import type { HostDrop, ReceivedStream } from '../report/index.js';
 

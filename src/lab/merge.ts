@@ -1,3 +1,10 @@
+/**
+ * Joins what each process of a run saw of each call (its `CallPartial`s) into the report's
+ * input, the same in every mode: media and SIP messages of all hosts, the final outcome, the
+ * decision.
+ *
+ * It must not know sockets, processes or how hosts handle calls: it only merges records.
+ */
 import type { CallDecision } from '../policy/index.js';
 import type {
   CallEndState,

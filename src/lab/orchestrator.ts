@@ -1,3 +1,11 @@
+/**
+ * The orchestrator of the multi-process modes: waits for one agent per host on the control
+ * channel, hands each the scenario, starts them on one clock, is the run's one Bandwidth Policy
+ * Service, forwards relay requests between agents, tells every agent when a call ended, and
+ * merges what they saw into the result a loopback run gives.
+ *
+ * It must not know how a host places, answers or routes a call; it runs no host itself.
+ */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes, SimError, type Logger } from '../core/index.js';
 import type { LinkObservation } from '../report/index.js';
