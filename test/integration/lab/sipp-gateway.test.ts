@@ -181,7 +181,9 @@ describe.skipIf(!haveTools)('SIPp as the branch gateway of a live run', () => {
     expect(fromTo(c, 'ms-chi', 'gw-por')).toBeGreaterThan(100);
     expect(fromTo(c, 'bob', 'ms-chi')).toBeGreaterThan(100);
     expect(rtp(addr.msGateway, addr.gw, uas?.mediaPort)).toBeGreaterThan(100);
-    expect(rtp(addr.bob, addr.gw)).toBe(0);
+    // Only SIPp's own media port counts: another live run on this machine may give its hosts
+    // the same loopback addresses, and the capture sees every packet on lo.
+    expect(rtp(addr.bob, addr.gw, uas?.mediaPort)).toBe(0);
   });
 
   it('inbound: SIPp calls in, the client matches the gateway bypass ID and takes the direct path', () => {
