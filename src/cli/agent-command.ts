@@ -1,9 +1,18 @@
+/**
+ * `mediapath agent`: one host of a multi-process run, as a process of its own (started by
+ * `run --net netns`, or in a container).
+ *
+ * This file must not know the host's behaviour (the lab's agent has it) nor how the address
+ * configuration is done (the net layer); it parses the command line, makes the agent's logger
+ * and handles signals.
+ */
 import { pino } from 'pino';
 import { containsIp, parseIpv4 } from '../core/index.js';
 import { runAgent } from '../lab/index.js';
 import { configureHost } from '../net/index.js';
+import { parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
-import { parseCommandArgs, UsageError } from './main.js';
+import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: mediapath agent --control ADDRESS --host NAME [--via IP] [--connect-timeout S]
                        [--log-level LEVEL]

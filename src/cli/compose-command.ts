@@ -1,3 +1,10 @@
+/**
+ * `mediapath compose [FILE]`: writes the Docker Compose file that deploys a scenario as
+ * containers, with paths relative to where the file goes.
+ *
+ * This file must not know how the deployment is planned (the deploy layer); it resolves the
+ * paths of the scenario, the output and the package, and writes the result.
+ */
 import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
@@ -8,14 +15,11 @@ import {
 } from '../deploy/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
+import { parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
-import {
-  DEFAULT_SCENARIO,
-  loadForCommand,
-  packageRoot,
-  parseCommandArgs,
-  UsageError,
-} from './main.js';
+import { loadForCommand } from './load-scenario.js';
+import { DEFAULT_SCENARIO, packageRoot } from './paths.js';
+import { UsageError } from './usage.js';
 
 export const COMPOSE_HELP = `Usage: mediapath compose [FILE] [-o OUT] [--json]
 
@@ -112,9 +116,6 @@ export async function composeCommand(args: readonly string[], io: CliIO): Promis
   }
   const file = positionals[0] ?? DEFAULT_SCENARIO;
   const scenario = await loadForCommand(file, io, { quietWarnings: values.json === true });
-  if (!scenario) {
-    return ExitCode.INVALID_SCENARIO;
-  }
   const result = composeScenario(scenario, file, out, positionals[0] !== undefined);
   if (!result.ok) {
     if (values.json) {

@@ -1,3 +1,10 @@
+/**
+ * What a command may touch of the outside world (its streams and environment), the exit codes
+ * the CLI returns, and whether to use colour.
+ *
+ * This file must not know any command, nor import anything of the project: every file of
+ * `src/cli` may import it.
+ */
 /** What a command may touch of the outside world; tests pass in-memory streams. */
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

@@ -2,10 +2,12 @@
  * `mediapath load`: load-test the Mediation Server's RTP relay with N concurrent relayed
  * G.711 calls (50 packets/s each way) and report throughput, loss, latency, CPU and
  * memory; with floors, a missed floor exits with LOAD_FLOOR_MISSED (5) for CI.
+ *
+ * This file must not know how the relay forwards packets nor how a level is measured (the
+ * media layer's load run does both); it parses the command line, pins CPUs and reports.
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import type { Logger } from '../core/index.js';
+import { ErrorCodes, hasCode, InternalError, type Logger } from '../core/index.js';
 import {
   createRelay,
   findMaxHeld,
@@ -18,7 +20,9 @@ import {
   type Relay,
   type RampResult,
 } from '../media/index.js';
+import { parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
+import { UsageError } from './usage.js';
 
 /** Help text of `mediapath load`. */
 export const LOAD_HELP = `Usage: mediapath load [options]
@@ -82,8 +86,6 @@ interface LoadArgs {
   json: boolean;
 }
 
-class UsageError extends Error {}
-
 function intArg(
   value: string | undefined,
   name: string,
@@ -112,30 +114,29 @@ function numArg(value: string | undefined, name: string, min: number): number | 
   return n;
 }
 
-/** Parses `mediapath load` arguments. Returns null for --help. */
+/**
+ * Parses `mediapath load` arguments. Returns null for --help.
+ *
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for an unknown option or a value out of range.
+ */
 function parseLoadArgs(argv: string[]): LoadArgs | null {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      calls: { type: 'string' },
-      seconds: { type: 'string' },
-      workers: { type: 'string' },
-      ramp: { type: 'boolean', default: false },
-      'max-calls': { type: 'string' },
-      'max-loss': { type: 'string' },
-      'max-p99-ms': { type: 'string' },
-      bind: { type: 'string' },
-      'port-min': { type: 'string' },
-      'port-max': { type: 'string' },
-      'gen-sockets': { type: 'string' },
-      connect: { type: 'boolean', default: false },
-      io: { type: 'string' },
-      'no-pin': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, positionals } = parseCommandArgs(argv, {
+    calls: { type: 'string' },
+    seconds: { type: 'string' },
+    workers: { type: 'string' },
+    ramp: { type: 'boolean', default: false },
+    'max-calls': { type: 'string' },
+    'max-loss': { type: 'string' },
+    'max-p99-ms': { type: 'string' },
+    bind: { type: 'string' },
+    'port-min': { type: 'string' },
+    'port-max': { type: 'string' },
+    'gen-sockets': { type: 'string' },
+    connect: { type: 'boolean', default: false },
+    io: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     return null;
@@ -252,7 +253,10 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
   try {
     args = parseLoadArgs(argv);
   } catch (e) {
-    io.stderr.write(`mediapath load: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (!hasCode(e, ErrorCodes.CLI_USAGE)) {
+      throw e;
+    }
+    io.stderr.write(`mediapath load: ${e.message}\n`);
     io.stderr.write('Run "mediapath load --help" for usage.\n');
     return ExitCode.USAGE;
   }
@@ -323,7 +327,7 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
       maxLossRatio: 0.001,
       maxP99Ms: 20,
     };
-    let level: LoadLevelResult | undefined;
+    let level: LoadLevelResult;
     let ramp: RampResult | undefined;
     if (args.ramp) {
       ramp = await findMaxHeld({
@@ -337,7 +341,12 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
         onProgress,
         onLevel: () => progress.done(),
       });
-      level = ramp.levels.filter((l) => l.held).at(-1) ?? ramp.levels.at(-1);
+      const shown = ramp.levels.filter((l) => l.held).at(-1) ?? ramp.levels.at(-1);
+      if (shown === undefined) {
+        // The first level always runs: startCalls is at least 1 and at most maxCalls.
+        throw new InternalError('the ramp ran no level');
+      }
+      level = shown;
     } else {
       level = await runLoadLevel({
         generator,
@@ -354,7 +363,7 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
       return ExitCode.INTERRUPTED;
     }
     const failures: string[] = [];
-    if (level !== undefined && !args.ramp) {
+    if (!args.ramp) {
       if (args.maxLossPct !== undefined && level.lossRatio * 100 > args.maxLossPct) {
         failures.push(`loss ${fmtPct(level.lossRatio)} exceeds --max-loss ${args.maxLossPct} %`);
       }
@@ -390,12 +399,10 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
       if (ramp !== undefined) {
         io.stdout.write(`${formatRamp(ramp)}\n`);
       }
-      if (level !== undefined) {
-        if (ramp !== undefined) {
-          io.stdout.write(`At ${level.calls} calls:\n`);
-        }
-        io.stdout.write(`${formatLevel(level)}\n`);
+      if (ramp !== undefined) {
+        io.stdout.write(`At ${level.calls} calls:\n`);
       }
+      io.stdout.write(`${formatLevel(level)}\n`);
       for (const f of failures) {
         io.stdout.write(`FLOOR MISSED: ${f}\n`);
       }

@@ -1,19 +1,20 @@
+/**
+ * The dispatcher of the `mediapath` command line: picks the command named by the first
+ * argument, prints the top-level help, and turns the errors that stop a command into exit
+ * codes (the one place that does).
+ *
+ * This file must not know what a command does nor its options: each command lives in a file
+ * of its own (`*-command.ts`), loaded when it is run, and never imports this one.
+ */
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SimError } from '../core/index.js';
-import { runTimeline } from '../policy/index.js';
-import { explainCalls, explainJson, formatExplain, styler } from '../report/index.js';
-import { formatProblem, loadScenarioFile, type Problem, type Scenario } from '../scenario/index.js';
-import { Topology } from '../topology/index.js';
-import { ExitCode, useColour, type CliIO } from './io.js';
+import { join } from 'node:path';
+import { ErrorCodes, hasCode, SimError } from '../core/index.js';
+import { ExitCode, type CliIO } from './io.js';
+import { packageRoot } from './paths.js';
+import { formatUsageError } from './usage.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The package root (`dist/cli/..` or `src/cli/..`). */
-export const packageRoot = join(here, '..', '..');
-/** The embedded default scenario, run when no file is given. */
-export const DEFAULT_SCENARIO = join(packageRoot, 'scenarios', 'default.yaml');
+// Re-exported for the importers of the time when it lived here; new code imports paths.js.
+export { DEFAULT_SCENARIO } from './paths.js';
 
 const USAGE = `mediapath: a network media-path simulator with real SIP and RTP (Skype for Business media
 bypass, Mediation Server relay and call admission control).
@@ -54,50 +55,72 @@ Exit codes:
 Colour is used only on a terminal (NO_COLOR turns it off, FORCE_COLOR on).
 `;
 
-const COMMAND_HELP: Record<string, string> = {
-  validate: `Usage: mediapath validate [--json] FILE...
+/** A command: its arguments (after its name) in, an exit code out. */
+type CommandRun = (args: readonly string[], io: CliIO) => Promise<number>;
 
-Checks each scenario: YAML syntax, the schema (unknown keys with a suggestion), references
-between objects, addressing (overlapping subnets, a subnet not at the first address of its
-range) and the configuration rules of Skype for Business (AlwaysBypass with CAC, EnableBypass
-without ConcentratedTopology, session limits below the minimums, ...). Every problem is listed
-at once with file:line:col, the dot-path and what was expected. Warnings are listed apart and
-do not fail validation.
+/** A command's entry point and help text, loaded only when the command is used. */
+type CommandModule = () => Promise<{ readonly run: CommandRun; readonly help: string }>;
 
-Options:
-  --json      one JSON document with every file's problems
-  -h, --help  this help
-
-Examples:
-  mediapath validate scenarios/litware.yaml
-  mediapath validate scenarios/*.yaml --json | jq '.files[].problems[]'
-
-Exit codes: 0 all valid, 3 at least one invalid, 2 bad usage.
-`,
-  explain: `Usage: mediapath explain [FILE] [--trace] [--json]
-
-Plays the call timeline through the policy engine (no sockets): for every call in time order,
-its decision (BYPASS, RELAY, DIRECT, CAC-ADMITTED, CAC-REROUTED-INTERNET/-PSTN/-VOICEMAIL,
-REJECTED), the predicted media path, the bandwidth it reserves on each link, the ledger after
-it, and its expect: assertions. With --trace, every rule applied, in order, with its id from
-the domain rules (b.1#10 exact subnet match, c.3#11 link limits, c.5#19 PSTN re-route, ...).
-
-Options:
-  --trace     show the rule trace of each call
-  --json      print JSON (always includes the trace)
-  -h, --help  this help
-
-Examples:
-  mediapath explain scenarios/litware.yaml --trace
-  mediapath explain scenarios/branch-cac.yaml --json | jq '.calls[] | {id, decision}'
-
-Exit codes: 0 ok, 1 an expectation failed, 3 invalid scenario, 2 bad usage.
-`,
-};
+/** Every command, by name. */
+const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModule>([
+  [
+    'run',
+    async () => {
+      const m = await import('./run-command.js');
+      return { run: m.runCommand, help: m.RUN_HELP };
+    },
+  ],
+  [
+    'explain',
+    async () => {
+      const m = await import('./explain-command.js');
+      return { run: m.explainCommand, help: m.EXPLAIN_HELP };
+    },
+  ],
+  [
+    'validate',
+    async () => {
+      const m = await import('./validate-command.js');
+      return { run: m.validateCommand, help: m.VALIDATE_HELP };
+    },
+  ],
+  [
+    'load',
+    async () => {
+      const m = await import('./load-command.js');
+      return { run: (args, io) => m.runLoadCommand([...args], io), help: m.LOAD_HELP };
+    },
+  ],
+  [
+    'agent',
+    async () => {
+      const m = await import('./agent-command.js');
+      return { run: m.agentCommand, help: m.AGENT_HELP };
+    },
+  ],
+  [
+    'net',
+    async () => {
+      const m = await import('./net-command.js');
+      return { run: m.netCommand, help: m.NET_HELP };
+    },
+  ],
+  [
+    'compose',
+    async () => {
+      const m = await import('./compose-command.js');
+      return { run: m.composeCommand, help: m.COMPOSE_HELP };
+    },
+  ],
+]);
 
 /**
  * The CLI entry: parses argv, runs a command, returns the exit code. It never calls
  * process.exit; the launcher sets process.exitCode.
+ *
+ * @param argv - The arguments after `mediapath`.
+ * @param io - Streams and environment.
+ * @returns An exit code from {@link ExitCode}.
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -107,90 +130,49 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case '-h':
       case '--help':
       case 'help': {
-        const topic = rest[0];
-        if (topic === 'run') {
-          io.stdout.write((await import('./run-command.js')).RUN_HELP);
-          return ExitCode.OK;
-        }
-        if (topic === 'agent') {
-          io.stdout.write((await import('./agent-command.js')).AGENT_HELP);
-          return ExitCode.OK;
-        }
-        if (topic === 'net') {
-          io.stdout.write((await import('./net-command.js')).NET_HELP);
-          return ExitCode.OK;
-        }
-        if (topic === 'load') {
-          io.stdout.write((await import('./load-command.js')).LOAD_HELP);
-          return ExitCode.OK;
-        }
-        if (topic === 'compose') {
-          io.stdout.write((await import('./compose-command.js')).COMPOSE_HELP);
-          return ExitCode.OK;
-        }
-        io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : USAGE);
+        const topic = rest[0] === undefined ? undefined : COMMANDS.get(rest[0]);
+        io.stdout.write(topic ? (await topic()).help : USAGE);
         return command === undefined ? ExitCode.USAGE : ExitCode.OK;
       }
       case '--version':
       case '-v':
         io.stdout.write(`${version()}\n`);
         return ExitCode.OK;
-      case 'validate':
-        return await validateCommand(rest, io);
-      case 'run':
-        return await (await import('./run-command.js')).runCommand(rest, io);
-      case 'load':
-        return await (await import('./load-command.js')).runLoadCommand([...rest], io);
-      case 'net':
-        return await (await import('./net-command.js')).netCommand(rest, io);
-      case 'compose':
-        return await (await import('./compose-command.js')).composeCommand(rest, io);
-      case 'agent':
-        return await (await import('./agent-command.js')).agentCommand(rest, io);
-      case 'explain':
-        return await explainCommand(rest, io);
-      default:
-        io.stderr.write(`mediapath: unknown command "${command}"\n\n${USAGE}`);
-        return ExitCode.USAGE;
+      default: {
+        const entry = COMMANDS.get(command);
+        if (entry === undefined) {
+          io.stderr.write(`mediapath: unknown command "${command}"\n\n${USAGE}`);
+          return ExitCode.USAGE;
+        }
+        return await (await entry()).run(rest, io);
+      }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(
-        `mediapath ${command ?? ''}: ${e.message}\nTry: mediapath help ${command ?? ''}\n`,
-      );
-      return ExitCode.USAGE;
-    }
-    const code = e instanceof SimError ? e.code : 'SIM_ERR_INTERNAL';
-    const message = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`mediapath ${command ?? ''}: ${code}: ${message}\n`);
-    if (!(e instanceof SimError) && e instanceof Error && e.stack) {
-      io.stderr.write(`${e.stack}\n`);
-    }
-    return ExitCode.RUNTIME;
+    return reportError(command ?? '', e, io);
   }
 }
 
-/** A bad command line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+/** Prints an error that stopped a command and returns its exit code. */
+function reportError(command: string, e: unknown, io: CliIO): number {
+  if (hasCode(e, ErrorCodes.CLI_USAGE)) {
+    io.stderr.write(formatUsageError(command, e.message));
+    return ExitCode.USAGE;
   }
+  if (hasCode(e, ErrorCodes.SCENARIO_INVALID)) {
+    // The problems are printed already; the message is the summary line.
+    io.stderr.write(`${e.message}\n`);
+    return ExitCode.INVALID_SCENARIO;
+  }
+  const code = e instanceof SimError ? e.code : ErrorCodes.INTERNAL;
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`mediapath ${command}: ${code}: ${message}\n`);
+  if (!(e instanceof SimError) && e instanceof Error && e.stack) {
+    io.stderr.write(`${e.stack}\n`);
+  }
+  return ExitCode.RUNTIME;
 }
 
-/** node:util parseArgs with errors turned into UsageError. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: readonly string[],
-  options: T,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-    return { values: parsed.values, positionals: parsed.positionals };
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-}
-
+/** The package's version, from its package.json. */
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
@@ -200,127 +182,4 @@ function version(): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Prints problems, errors first, warnings apart. */
-export function printProblems(io: CliIO, problems: readonly Problem[], colour: boolean): void {
-  const st = styler(colour);
-  const errors = problems.filter((p) => p.severity === 'error');
-  const warnings = problems.filter((p) => p.severity === 'warning');
-  for (const p of errors) {
-    io.stderr.write(`${st.red(formatProblem(p))}\n`);
-  }
-  if (warnings.length) {
-    if (errors.length) {
-      io.stderr.write('\n');
-    }
-    for (const p of warnings) {
-      io.stderr.write(`${st.yellow(formatProblem(p))}\n`);
-    }
-  }
-}
-
-/**
- * Loads a scenario for a command; prints its problems. Returns null (after printing) when it
- * is invalid.
- */
-export async function loadForCommand(
-  file: string,
-  io: CliIO,
-  options: { quietWarnings?: boolean } = {},
-): Promise<Scenario | null> {
-  const colour = useColour(io.stderr, io.env);
-  const result = await loadScenarioFile(file);
-  if (!result.ok) {
-    printProblems(io, result.problems, colour);
-    const n = result.problems.filter((p) => p.severity === 'error').length;
-    io.stderr.write(
-      `${displayPath(file)}: invalid scenario, ${n} error${n === 1 ? '' : 's'}; nothing ran.\n`,
-    );
-    return null;
-  }
-  if (!options.quietWarnings && result.warnings.length) {
-    printProblems(io, result.warnings, colour);
-  }
-  return result.scenario;
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
-}
-
-async function validateCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    io.stdout.write(COMMAND_HELP.validate ?? '');
-    return ExitCode.OK;
-  }
-  if (positionals.length === 0) {
-    throw new UsageError('give at least one scenario file');
-  }
-  const colour = useColour(io.stdout, io.env);
-  const st = styler(colour);
-  let invalid = 0;
-  const files: { file: string; valid: boolean; problems: readonly Problem[] }[] = [];
-  for (const file of positionals) {
-    const result = await loadScenarioFile(file);
-    const problems = result.ok ? result.warnings : result.problems;
-    files.push({ file, valid: result.ok, problems });
-    if (!result.ok) {
-      invalid++;
-    }
-    if (!values.json) {
-      printProblems(io, problems, useColour(io.stderr, io.env));
-      const errors = problems.filter((p) => p.severity === 'error').length;
-      const warnings = problems.length - errors;
-      const summary = result.ok
-        ? st.green(`${file}: valid`) +
-          (warnings ? st.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : '')
-        : st.red(`${file}: invalid, ${errors} error${errors === 1 ? '' : 's'}`) +
-          (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '');
-      io.stdout.write(`${summary}\n`);
-    }
-  }
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify({ files, invalid }, null, 2)}\n`);
-  }
-  return invalid > 0 ? ExitCode.INVALID_SCENARIO : ExitCode.OK;
-}
-
-async function explainCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    trace: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    io.stdout.write(COMMAND_HELP.explain ?? '');
-    return ExitCode.OK;
-  }
-  if (positionals.length > 1) {
-    throw new UsageError('explain takes one scenario file');
-  }
-  const file = positionals[0] ?? DEFAULT_SCENARIO;
-  const scenario = await loadForCommand(file, io, { quietWarnings: values.json === true });
-  if (!scenario) {
-    return ExitCode.INVALID_SCENARIO;
-  }
-  const topo = new Topology(scenario);
-  const timeline = runTimeline(topo, { trace: true });
-  const calls = explainCalls(timeline);
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify(explainJson(topo, calls), null, 2)}\n`);
-  } else {
-    io.stdout.write(
-      formatExplain(topo, calls, {
-        trace: values.trace === true,
-        colour: useColour(io.stdout, io.env),
-      }),
-    );
-  }
-  return calls.some((c) => c.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
 }

@@ -1,8 +1,15 @@
+/**
+ * `mediapath net clean`: housekeeping of the network-namespace mode (the namespaces and the
+ * control socket file a killed run left behind).
+ *
+ * This file must not know how namespaces are named or removed (the net layer does).
+ */
 import { rmSync } from 'node:fs';
 import { cleanNetns, NETNS_PREFIX, netnsAvailable } from '../net/index.js';
+import { parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
 import { controlSocketPath } from './netns-run.js';
-import { parseCommandArgs, UsageError } from './main.js';
+import { UsageError } from './usage.js';
 
 export const NET_HELP = `Usage: mediapath net clean [--json]
 

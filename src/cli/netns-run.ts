@@ -1,3 +1,10 @@
+/**
+ * The network-namespace mode of `mediapath run`: namespaces, one agent process per host, this
+ * process as the orchestrator, and the cleanup of all of it.
+ *
+ * This file must not know the command line (run-command.ts parses it), nor how namespaces,
+ * veth pairs and rates are made (the net layer) or how a run is orchestrated (the lab).
+ */
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +21,7 @@ import {
 import { NetnsNetwork, netnsAvailable, planNetns, runIdsInUse } from '../net/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
-import { packageRoot } from './main.js';
+import { LAUNCHER } from './paths.js';
 
 /** The control socket of a netns run (removed with the run; `net clean` removes leftovers). */
 export function controlSocketPath(runId: string): string {
@@ -77,13 +84,12 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
     net = await NetnsNetwork.create(plan, o.logger);
     const network = net;
     rmSync(socketPath, { force: true });
-    const bin = join(packageRoot, 'bin', 'mediapath.js');
     const spawnAgents = (control: string, hosts: readonly string[]): AgentProcesses => {
       const listeners: ((host: string, code: number | null) => void)[] = [];
       for (const host of hosts) {
         const ns = network.namespaceOf(addressing.addressOf(host));
         const child = network.spawn(ns, process.execPath, [
-          bin,
+          LAUNCHER,
           'agent',
           '--control',
           control,

@@ -1,3 +1,12 @@
+/**
+ * `mediapath run [FILE]`: the live run of a scenario, on loopback in this process, in network
+ * namespaces with one agent process per host (`--net netns`), or with agents started
+ * elsewhere (`--net agents`); prints one row per call and writes the JSON report.
+ *
+ * This file must not know how hosts, SIP or media work (the lab does), nor how the report is
+ * laid out (the report layer); it parses the command line, makes the root logger, handles
+ * Ctrl-C and picks the exit code from the outcome.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import {
@@ -9,8 +18,11 @@ import {
   type LabResult,
 } from '../lab/index.js';
 import { buildRunResults, formatLinks, formatRunTable, runJson } from '../report/index.js';
+import { parseCommandArgs } from './args.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
-import { DEFAULT_SCENARIO, loadForCommand, parseCommandArgs, UsageError } from './main.js';
+import { loadForCommand } from './load-scenario.js';
+import { DEFAULT_SCENARIO } from './paths.js';
+import { UsageError } from './usage.js';
 
 export const RUN_HELP = `Usage: mediapath run [FILE] [--net loopback|netns|agents] [--listen ADDRESS]
                      [--json FILE] [--log FILE] [--log-level LEVEL]
@@ -82,9 +94,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   }
   const file = positionals[0] ?? DEFAULT_SCENARIO;
   const scenario = await loadForCommand(file, io);
-  if (!scenario) {
-    return ExitCode.INVALID_SCENARIO;
-  }
   const level =
     typeof values['log-level'] === 'string'
       ? values['log-level']
