@@ -11,6 +11,8 @@
  * the only sign that the kernel has taken a copy, the caller hands the Buffer over and must
  * not write to it again. A sender that recycles buffers from a pool must size the pool for
  * the longest time a datagram can be held (one-way delay plus queueing).
+ *
+ * This file must not know SIP, RTP or links: it only names the door and the direct one.
  */
 import type dgram from 'node:dgram';
 

@@ -1,6 +1,9 @@
 /**
- * Stable error codes. Users and tests match on `code`, never on `instanceof` or message text.
- * Every code here is documented in docs/errors.md (a test checks it).
+ * The one registry of stable error codes, and the error classes that carry them.
+ *
+ * Users and tests match on `code`, never on `instanceof` or message text. Every code here is
+ * documented in docs/errors.md and raised somewhere in `src/` (a test checks both). This file
+ * must not know which layer raises a code, nor how the CLI turns codes into exit codes.
  */
 export const ErrorCodes = {
   // Scenario (loading and validation).
@@ -11,32 +14,30 @@ export const ErrorCodes = {
   SCENARIO_DUPLICATE: 'SIM_ERR_SCENARIO_DUPLICATE',
   SCENARIO_RULE: 'SIM_ERR_SCENARIO_RULE',
   SCENARIO_INVALID: 'SIM_ERR_SCENARIO_INVALID',
-  // Topology and policy.
-  TOPOLOGY_UNKNOWN_HOST: 'SIM_ERR_TOPOLOGY_UNKNOWN_HOST',
-  POLICY_NO_ROUTE: 'SIM_ERR_POLICY_NO_ROUTE',
+  // Policy.
   LEDGER_UNKNOWN_RESERVATION: 'SIM_ERR_LEDGER_UNKNOWN_RESERVATION',
   // SIP.
-  SIP_TRANSACTION_TIMEOUT: 'SIM_ERR_SIP_TRANSACTION_TIMEOUT',
   SIP_BIND: 'SIM_ERR_SIP_BIND',
   SIP_BAD_MESSAGE: 'SIM_ERR_SIP_BAD_MESSAGE',
-  SIP_CALL_FAILED: 'SIM_ERR_SIP_CALL_FAILED',
   // Media.
   MEDIA_BIND: 'SIM_ERR_MEDIA_BIND',
   MEDIA_PORTS_EXHAUSTED: 'SIM_ERR_MEDIA_PORTS_EXHAUSTED',
   MEDIA_UNKNOWN_SESSION: 'SIM_ERR_MEDIA_UNKNOWN_SESSION',
-  // Lab and CLI.
+  // Lab, network and CLI.
   LAB_SETUP: 'SIM_ERR_LAB_SETUP',
-  LAB_EXPECTATION_FAILED: 'SIM_ERR_LAB_EXPECTATION_FAILED',
   NET_UNSUPPORTED: 'SIM_ERR_NET_UNSUPPORTED',
   CLI_USAGE: 'SIM_ERR_CLI_USAGE',
   INTERNAL: 'SIM_ERR_INTERNAL',
 } as const;
 
+/** One of the stable codes of {@link ErrorCodes}. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Base of every error mediapath throws on purpose. */
 export class SimError extends Error {
+  /** The stable code to match on. */
   readonly code: ErrorCode;
+  /** Structured facts about the error, for logs and JSON output. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
@@ -51,7 +52,7 @@ export class SimError extends Error {
   }
 }
 
-/** A bug in mediapath itself: please report it. */
+/** A bug in mediapath itself (a state that cannot happen): please report it. */
 export class InternalError extends SimError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.INTERNAL, `internal error (a bug in mediapath): ${message}`, options);

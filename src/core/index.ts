@@ -1,3 +1,9 @@
+/**
+ * The core layer's public surface: error codes, clock, logger type, IPv4 helpers, the egress
+ * door. Every other layer imports the core through this file.
+ *
+ * This file must not know any other layer: the core imports nothing of the project.
+ */
 export * from './errors.js';
 export * from './clock.js';
 export * from './logger.js';

@@ -1,5 +1,8 @@
 /**
  * IPv4 helpers on unsigned 32-bit integers. Pure, allocation-free where it matters.
+ *
+ * This file must not know sites, subnets of a scenario or sockets: it only computes on
+ * addresses and prefixes.
  */
 
 /** Parses a dotted-quad IPv4 address; returns -1 when it is not one. */

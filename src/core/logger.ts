@@ -1,3 +1,9 @@
+/**
+ * The logger type components are given: a pino Logger, of which they make children per
+ * component and per call.
+ *
+ * This file must not create a logger nor know where lines go: only the CLI makes the root.
+ */
 import type { Logger } from 'pino';
 
 export type { Logger };
