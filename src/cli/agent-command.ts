@@ -6,12 +6,13 @@
  * configuration is done (the net layer); it parses the command line, makes the agent's logger
  * and handles signals.
  */
-import { pino } from 'pino';
 import { containsIp, parseIpv4 } from '../core/index.js';
 import { runAgent } from '../lab/index.js';
 import { configureHost } from '../net/index.js';
 import { parseCommandArgs } from './args.js';
+import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, type CliIO } from './io.js';
+import { createRootLogger, logLevelOf } from './logger.js';
 import { UsageError } from './usage.js';
 
 export const AGENT_HELP = `Usage: mediapath agent --control ADDRESS --host NAME [--via IP] [--connect-timeout S]
@@ -31,7 +32,7 @@ Options:
   --via IP             container mode: add the host's addresses that no interface has, and
                        route every other network of the scenario via this router
                        (needs CAP_NET_ADMIN)
-  --log-level LEVEL    trace, debug, info, warn, error (default: error, to stderr)
+  --log-level LEVEL    trace, debug, info, warn, error, silent (default: error, to stderr)
   -h, --help           this help
 
 Examples:
@@ -43,7 +44,13 @@ Exit codes: 0 the run ended, 2 bad usage, 4 runtime failure (orchestrator unreac
 error, unknown host).
 `;
 
-/** \`mediapath agent\`: one host of a multi-process run. */
+/**
+ * Runs `mediapath agent`: one host of a multi-process run, until the run ends.
+ *
+ * @param args - The arguments after `agent`.
+ * @returns 0 when the run ended, 4 when the agent failed (the reason is on stderr).
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ */
 export async function agentCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(args, {
     control: { type: 'string' },
@@ -67,21 +74,21 @@ export async function agentCommand(args: readonly string[], io: CliIO): Promise<
   if (!(connectS > 0 && connectS <= 3600)) {
     throw new UsageError('--connect-timeout must be a number of seconds between 0 and 3600');
   }
-  const level = typeof values['log-level'] === 'string' ? values['log-level'] : 'error';
-  const logger = pino({ level, base: { agent: host } }, pino.destination({ dest: 2, sync: true }));
-  const controller = new AbortController();
-  const stop = (): void => {
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const root = createRootLogger({
+    level: logLevelOf(values['log-level'], 'error'),
+    file: null,
+    io,
+    bindings: { agent: host },
+  });
+  const logger = root.logger;
+  const interrupt = listenForInterrupt(io);
   try {
     await runAgent({
       control,
       host,
       logger,
       connectTimeoutMs: connectS * 1000,
-      signal: controller.signal,
+      signal: interrupt.signal,
       ...(via
         ? {
             prepare: async (scenario, addressing, name) => {
@@ -105,9 +112,8 @@ export async function agentCommand(args: readonly string[], io: CliIO): Promise<
     io.stderr.write(`mediapath agent ${host}: ${e instanceof Error ? e.message : String(e)}\n`);
     return ExitCode.RUNTIME;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-    logger.flush();
+    interrupt.dispose();
+    await root.close();
   }
 }
 

@@ -5,7 +5,6 @@
  * This file must not know how the deployment is planned (the deploy layer); it resolves the
  * paths of the scenario, the output and the package, and writes the result.
  */
-import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   composeFor,
@@ -15,13 +14,14 @@ import {
 } from '../deploy/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
-import { parseCommandArgs } from './args.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
 import { loadForCommand } from './load-scenario.js';
+import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
 import { DEFAULT_SCENARIO, packageRoot } from './paths.js';
 import { UsageError } from './usage.js';
 
-export const COMPOSE_HELP = `Usage: mediapath compose [FILE] [-o OUT] [--json]
+export const COMPOSE_HELP = `Usage: mediapath compose [FILE] [-o OUT|-] [--json FILE|-]
 
 Writes a Docker Compose file that deploys the scenario as containers, the same hosts as the
 network-namespace mode: one agent container per host (and one for the PSTN), named after it,
@@ -32,18 +32,21 @@ Service and prints the report. Scenarios from the package's scenarios/ folder ar
 the image; any other file is mounted read-only. Without -o the file goes to standard output.
 
 Options:
-  -o, --out OUT  write the compose file to OUT (relative paths in it are relative to OUT's folder)
-  --json         print what was planned (networks, addresses, routes) as JSON
-  -h, --help     this help
+  -o, --out OUT|-  write the compose file to OUT (its folder is created; relative paths in it
+                   are relative to OUT's folder), or with - to standard output (the default)
+  --json FILE|-    write what was planned (networks, addresses, routes) as JSON to FILE, or
+                   with - to standard output (then the compose file is in it, unless -o OUT)
+  -h, --help       this help
 
 Examples:
   mediapath compose -o docker-compose.yml
   mediapath compose scenarios/litware.yaml -o litware/docker-compose.yml
-  mediapath compose my-lab.yaml --json | jq '.networks[] | {name, subnet, router}'
+  mediapath compose my-lab.yaml --json - | jq '.networks[] | {name, subnet, router}'
   docker-compose up --abort-on-container-exit --exit-code-from mediapath
 
 Exit codes: 0 written, 3 invalid scenario or one that cannot be deployed (the reasons are
-listed), 2 bad usage, 4 the file could not be written.
+listed), 2 bad usage (also an output path that cannot be written), 4 a file could not be
+written after all.
 `;
 
 /**
@@ -96,13 +99,26 @@ export function composeScenario(
   );
 }
 
-/** `mediapath compose [FILE] [-o OUT] [--json]`. */
+/**
+ * Runs `mediapath compose [FILE] [-o OUT|-] [--json FILE|-]`.
+ *
+ * @param args - The arguments after `compose`.
+ * @returns 0 when written, 3 when the scenario cannot be deployed.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line or an output path that
+ *   cannot be written.
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID` for an invalid scenario, `SIM_ERR_CLI_OUTPUT`
+ *   when a file cannot be written after all.
+ */
 export async function composeCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    out: { type: 'string', short: 'o' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      out: { type: 'string', short: 'o' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { out: OUTPUT_VALUE, json: OUTPUT_VALUE },
+  );
   if (values.help) {
     io.stdout.write(COMPOSE_HELP);
     return ExitCode.OK;
@@ -110,53 +126,61 @@ export async function composeCommand(args: readonly string[], io: CliIO): Promis
   if (positionals.length > 1) {
     throw new UsageError('compose takes one scenario file');
   }
-  const out = typeof values.out === 'string' ? values.out : null;
-  if (out === '') {
-    throw new UsageError('-o needs a file name');
-  }
+  const out = outputOf('-o', values.out);
+  const json = outputOf('--json', values.json, { notYaml: true });
+  oneOnStdout([out, json]);
+  await prepareOutput(out);
+  await prepareOutput(json);
+  const outFile = out?.kind === 'file' ? out.path : null;
   const file = positionals[0] ?? DEFAULT_SCENARIO;
-  const scenario = await loadForCommand(file, io, { quietWarnings: values.json === true });
-  const result = composeScenario(scenario, file, out, positionals[0] !== undefined);
+  const scenario = await loadForCommand(file, io, { quietWarnings: json?.kind === 'stdout' });
+  const result = composeScenario(scenario, file, outFile, positionals[0] !== undefined);
   if (!result.ok) {
-    if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ file, deployable: false, problems: result.problems }, null, 2)}\n`,
-      );
+    if (json !== null) {
+      await writeJson(json, { file, deployable: false, problems: result.problems }, io);
     }
     for (const p of result.problems) {
       io.stderr.write(`${file}: cannot deploy with Docker Compose: ${p}\n`);
     }
     return ExitCode.INVALID_SCENARIO;
   }
+  // The compose file goes to -o; without -o to standard output, or into the JSON document
+  // when that is what standard output carries.
+  const yamlInJson = outFile === null;
   if (out !== null) {
-    try {
-      await writeFile(out, result.yaml);
-    } catch (e) {
-      io.stderr.write(
-        `mediapath compose: cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n`,
-      );
-      return ExitCode.RUNTIME;
-    }
-  }
-  if (values.json) {
-    const { networks, services } = result.plan;
-    const doc = {
-      file,
-      scenario: scenario.name,
-      deployable: true,
-      output: out,
-      networks,
-      services,
-      ...(out === null ? { yaml: result.yaml } : {}),
-    };
-    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-  } else if (out === null) {
+    await writeOutput(out, result.yaml, io);
+  } else if (json?.kind !== 'stdout') {
     io.stdout.write(result.yaml);
-  } else {
-    io.stdout.write(
-      `wrote ${out}: ${describePlan(result.plan)}\n` +
-        `run: docker-compose -f ${out} up --abort-on-container-exit --exit-code-from mediapath\n`,
+  }
+  if (json !== null) {
+    const { networks, services } = result.plan;
+    await writeJson(
+      json,
+      {
+        file,
+        scenario: scenario.name,
+        deployable: true,
+        output: outFile,
+        networks,
+        services,
+        ...(yamlInJson ? { yaml: result.yaml } : {}),
+      },
+      io,
     );
   }
+  if (outFile !== null) {
+    const lines =
+      `wrote ${outFile}: ${describePlan(result.plan)}\n` +
+      `run: docker-compose -f ${outFile} up --abort-on-container-exit --exit-code-from mediapath\n`;
+    (json?.kind === 'stdout' ? io.stderr : io.stdout).write(lines);
+  }
   return ExitCode.OK;
+}
+
+/** Writes a JSON document; a file written is named on stderr. */
+async function writeJson(json: Output, doc: unknown, io: CliIO): Promise<void> {
+  const written = await writeOutput(json, `${JSON.stringify(doc, null, 2)}\n`, io);
+  if (written !== null) {
+    io.stderr.write(`wrote ${written}\n`);
+  }
 }

@@ -8,14 +8,15 @@
 import { runTimeline } from '../policy/index.js';
 import { explainCalls, explainJson, formatExplain } from '../report/index.js';
 import { Topology } from '../topology/index.js';
-import { parseCommandArgs } from './args.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { loadForCommand } from './load-scenario.js';
+import { outputOf, prepareOutput, writeOutput } from './output.js';
 import { DEFAULT_SCENARIO } from './paths.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `mediapath explain`. */
-export const EXPLAIN_HELP = `Usage: mediapath explain [FILE] [--trace] [--json]
+export const EXPLAIN_HELP = `Usage: mediapath explain [FILE] [--trace] [--json FILE|-]
 
 Plays the call timeline through the policy engine (no sockets): for every call in time order,
 its decision (BYPASS, RELAY, DIRECT, CAC-ADMITTED, CAC-REROUTED-INTERNET/-PSTN/-VOICEMAIL,
@@ -24,13 +25,15 @@ it, and its expect: assertions. With --trace, every rule applied, in order, with
 the domain rules (b.1#10 exact subnet match, c.3#11 link limits, c.5#19 PSTN re-route, ...).
 
 Options:
-  --trace     show the rule trace of each call
-  --json      print JSON (always includes the trace)
-  -h, --help  this help
+  --trace          show the rule trace of each call
+  --json FILE|-    write the decisions as JSON (always with the trace) to FILE (its folder is
+                   created), or with - to standard output instead of the text
+  -h, --help       this help
 
 Examples:
   mediapath explain scenarios/litware.yaml --trace
-  mediapath explain scenarios/branch-cac.yaml --json | jq '.calls[] | {id, decision}'
+  mediapath explain scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision}'
+  mediapath explain scenarios/litware.yaml --json out/litware-decisions.json
 
 Exit codes: 0 ok, 1 an expectation failed, 3 invalid scenario, 2 bad usage.
 `;
@@ -40,16 +43,21 @@ Exit codes: 0 ok, 1 an expectation failed, 3 invalid scenario, 2 bad usage.
  *
  * @param args - The arguments after `explain`.
  * @returns 0 when every expectation holds, 1 when one fails.
- * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line or an output path that
+ *   cannot be written.
  * @throws {SimError} `SIM_ERR_SCENARIO_INVALID` for an invalid scenario (after its problems
  *   were printed).
  */
 export async function explainCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    trace: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      trace: { type: 'boolean' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { json: OUTPUT_VALUE },
+  );
   if (values.help) {
     io.stdout.write(EXPLAIN_HELP);
     return ExitCode.OK;
@@ -57,20 +65,30 @@ export async function explainCommand(args: readonly string[], io: CliIO): Promis
   if (positionals.length > 1) {
     throw new UsageError('explain takes one scenario file');
   }
+  const json = outputOf('--json', values.json, { notYaml: true });
+  await prepareOutput(json);
   const file = positionals[0] ?? DEFAULT_SCENARIO;
-  const scenario = await loadForCommand(file, io, { quietWarnings: values.json === true });
+  const scenario = await loadForCommand(file, io, { quietWarnings: json?.kind === 'stdout' });
   const topo = new Topology(scenario);
   const timeline = runTimeline(topo, { trace: true });
   const calls = explainCalls(timeline);
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify(explainJson(topo, calls), null, 2)}\n`);
-  } else {
+  if (json?.kind !== 'stdout') {
     io.stdout.write(
       formatExplain(topo, calls, {
         trace: values.trace === true,
         colour: useColour(io.stdout, io.env),
       }),
     );
+  }
+  if (json !== null) {
+    const written = await writeOutput(
+      json,
+      `${JSON.stringify(explainJson(topo, calls), null, 2)}\n`,
+      io,
+    );
+    if (written !== null) {
+      io.stderr.write(`wrote ${written}\n`);
+    }
   }
   return calls.some((c) => c.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
 }

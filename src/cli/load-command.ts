@@ -20,9 +20,14 @@ import {
   type Relay,
   type RampResult,
 } from '../media/index.js';
-import { parseCommandArgs } from './args.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
+import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, type CliIO } from './io.js';
-import { UsageError } from './usage.js';
+import { LoadProgress, RERUN } from './load-progress.js';
+import { formatLevel, formatRamp, HOLD, missedFloors } from './load-report.js';
+import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { count } from './text.js';
+import { formatUsageError, UsageError } from './usage.js';
 
 /** Help text of `mediapath load`. */
 export const LOAD_HELP = `Usage: mediapath load [options]
@@ -52,13 +57,14 @@ Options:
                      (default: batch when the addon is built; MEDIAPATH_RELAY_IO sets it too)
   --connect          connect relay sockets to their peers (strangers then never reach it)
   --no-pin           do not pin the relay and generator to CPUs
-  --json             print the result as JSON on stdout
+  --json FILE|-      write the result as JSON to FILE (its folder is created), or with - to
+                     standard output instead of the text
   -h, --help         show this help
 
 Examples:
   mediapath load --calls 300 --seconds 10
   mediapath load --calls 300 --seconds 8 --max-loss 0.1 --max-p99-ms 20
-  mediapath load --ramp --calls 100 --seconds 5 --json > ramp.json
+  mediapath load --ramp --calls 100 --seconds 5 --json out/ramp.json
   mediapath load --calls 1000 --workers 2 --no-pin
 
 Exit codes:
@@ -83,7 +89,7 @@ interface LoadArgs {
   connect: boolean;
   pin: boolean;
   io: 'auto' | 'batch' | 'dgram';
-  json: boolean;
+  json: Output | null;
 }
 
 function intArg(
@@ -120,24 +126,28 @@ function numArg(value: string | undefined, name: string, min: number): number | 
  * @throws {UsageError} `SIM_ERR_CLI_USAGE` for an unknown option or a value out of range.
  */
 function parseLoadArgs(argv: string[]): LoadArgs | null {
-  const { values, positionals } = parseCommandArgs(argv, {
-    calls: { type: 'string' },
-    seconds: { type: 'string' },
-    workers: { type: 'string' },
-    ramp: { type: 'boolean', default: false },
-    'max-calls': { type: 'string' },
-    'max-loss': { type: 'string' },
-    'max-p99-ms': { type: 'string' },
-    bind: { type: 'string' },
-    'port-min': { type: 'string' },
-    'port-max': { type: 'string' },
-    'gen-sockets': { type: 'string' },
-    connect: { type: 'boolean', default: false },
-    io: { type: 'string' },
-    'no-pin': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      calls: { type: 'string' },
+      seconds: { type: 'string' },
+      workers: { type: 'string' },
+      ramp: { type: 'boolean', default: false },
+      'max-calls': { type: 'string' },
+      'max-loss': { type: 'string' },
+      'max-p99-ms': { type: 'string' },
+      bind: { type: 'string' },
+      'port-min': { type: 'string' },
+      'port-max': { type: 'string' },
+      'gen-sockets': { type: 'string' },
+      connect: { type: 'boolean', default: false },
+      io: { type: 'string' },
+      'no-pin': { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    { json: OUTPUT_VALUE },
+  );
   if (values.help) {
     return null;
   }
@@ -172,72 +182,8 @@ function parseLoadArgs(argv: string[]): LoadArgs | null {
     genSockets: intArg(values['gen-sockets'], 'gen-sockets', 32, 1, 1024),
     connect: values.connect,
     pin: !values['no-pin'],
-    json: values.json,
+    json: outputOf('--json', values.json, { notYaml: true }),
   };
-}
-
-/** A progress line on stderr: redrawn in place on a terminal, plain lines otherwise. */
-class Progress {
-  readonly #stream: CliIO['stderr'];
-  readonly #tty: boolean;
-  #lastPlain = 0;
-  #drawn = false;
-
-  constructor(stream: CliIO['stderr']) {
-    this.#stream = stream;
-    this.#tty = stream.isTTY === true;
-  }
-
-  update(text: string, elapsedMs: number): void {
-    if (this.#tty) {
-      this.#stream.write(`\r\x1b[K${text}`);
-      this.#drawn = true;
-    } else if (elapsedMs - this.#lastPlain >= 5000 || elapsedMs < this.#lastPlain) {
-      this.#lastPlain = elapsedMs;
-      this.#stream.write(`${text}\n`);
-    }
-  }
-
-  done(): void {
-    if (this.#drawn) {
-      this.#stream.write('\r\x1b[K');
-      this.#drawn = false;
-    }
-    this.#lastPlain = 0;
-  }
-}
-
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtMs = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const fmtPct = (r: number): string => `${(r * 100).toFixed(3)} %`;
-const MiB = 1024 * 1024;
-
-function formatLevel(r: LoadLevelResult): string {
-  const lines = [
-    `  offered      ${fmtInt(r.offeredPps)} packets/s`,
-    `  forwarded    ${r.forwardedPps === null ? '-' : fmtInt(r.forwardedPps)} packets/s (delivered ${fmtInt(r.deliveredPps)}/s)`,
-    `  loss         ${fmtPct(r.lossRatio)}`,
-    `  latency      p50 ${fmtMs(r.latencyMs.p50)} ms  p99 ${fmtMs(r.latencyMs.p99)} ms  p99.9 ${fmtMs(r.latencyMs.p999)} ms  max ${fmtMs(r.latencyMs.max)} ms`,
-    `  calls        ${r.callsCarried} of ${r.calls} carried media both ways`,
-    `  relay CPU    ${(r.relayCpu * 100).toFixed(1)} % of one core`,
-    `  memory       RSS ${(r.relayRssBytes / MiB).toFixed(1)} MiB, ${(r.setupBytesPerCall / 1024).toFixed(1)} KiB per call (RSS growth at setup)`,
-    `  generator    ${(r.generator.cpu * 100).toFixed(1)} % CPU, schedule lag up to ${fmtMs(r.generator.maxLagMs)} ms`,
-    `  other CPU    ${r.otherCpu === null ? '-' : `${(r.otherCpu * 100).toFixed(0)} % of a core used by other processes and the kernel during the run`}`,
-    `  held         ${r.held ? 'yes' : 'no'} (loss < 0.1 %, p99 < 20 ms, every call carried)`,
-  ];
-  return lines.join('\n');
-}
-
-function formatRamp(ramp: RampResult): string {
-  const rows = ramp.levels.map(
-    (r) =>
-      `  ${String(r.calls).padStart(6)}  ${fmtInt(r.offeredPps).padStart(9)}  ${fmtPct(r.lossRatio).padStart(9)}  ${fmtMs(r.latencyMs.p99).padStart(8)}  ${(r.relayCpu * 100).toFixed(0).padStart(5)} %  ${r.held ? 'held' : 'not held'}`,
-  );
-  return [
-    '   calls  packets/s       loss  p99 (ms)    CPU',
-    ...rows,
-    `Largest load held: ${ramp.maxHeldCalls} calls (${fmtInt(ramp.maxHeldPps)} packets/s offered).`,
-  ].join('\n');
 }
 
 /**
@@ -252,12 +198,14 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
   let args: LoadArgs | null;
   try {
     args = parseLoadArgs(argv);
+    if (args !== null) {
+      await prepareOutput(args.json);
+    }
   } catch (e) {
     if (!hasCode(e, ErrorCodes.CLI_USAGE)) {
       throw e;
     }
-    io.stderr.write(`mediapath load: ${e.message}\n`);
-    io.stderr.write('Run "mediapath load --help" for usage.\n');
+    io.stderr.write(formatUsageError('load', e.message));
     return ExitCode.USAGE;
   }
   if (args === null) {
@@ -267,13 +215,9 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
   const log = logger?.child({ mod: 'cli.load' });
   let relay: Relay | undefined;
   let generator: LoadGeneratorProcess | undefined;
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    void generator?.close();
-  };
-  process.once('SIGINT', onSigint);
-  const progress = new Progress(io.stderr);
+  const interrupt = listenForInterrupt(io);
+  interrupt.signal.addEventListener('abort', () => void generator?.close(), { once: true });
+  const progress = new LoadProgress(io.stderr, args.seconds);
   try {
     // The relay (its workers included) gets CPUs 0..k-1 and the generator CPU k, when the
     // machine has that many; otherwise nothing is pinned.
@@ -298,127 +242,118 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
     );
     const addresses = await generator.prepare({ socketsPerSide: args.genSockets });
     const allocator = relayAllocator(relay, args.bind);
-    const mode = `${
-      args.workers === 0
-        ? 'single thread'
-        : `${args.workers} worker thread${args.workers === 1 ? '' : 's'}`
-    }, ${relay.io === 'batch' ? 'batched I/O (native addon)' : 'node:dgram I/O'}`;
-    const pinning = pinned
-      ? `relay on CPU ${relayCpus === 1 ? '0' : `0-${relayCpus - 1}`}, generator on CPU ${relayCpus}`
-      : 'not pinned';
+    const environment = {
+      workers: args.workers,
+      io: relay.io,
+      pinned,
+      mode: `${args.workers === 0 ? 'single thread' : count(args.workers, 'worker thread')}, ${relay.io === 'batch' ? 'batched I/O (native addon)' : 'node:dgram I/O'}`,
+      pinning: pinned
+        ? `relay on CPU ${relayCpus === 1 ? '0' : `0-${relayCpus - 1}`}, generator on CPU ${relayCpus}`
+        : 'not pinned',
+      cpus,
+    };
     log?.info(
       { calls: args.calls, seconds: args.seconds, workers: args.workers, pinned },
       'load start',
     );
-    const onProgress = (p: {
-      elapsedMs: number;
-      sent: number;
-      received: number;
-      calls: number;
-    }): void => {
-      const s = p.elapsedMs / 1000;
-      progress.update(
-        `load: ${p.calls} calls, ${s.toFixed(0)}/${args.seconds} s, ${fmtInt(p.sent / s)} packets/s offered, ${fmtInt(p.received)} of ${fmtInt(p.sent)} received`,
-        p.elapsedMs,
-      );
-    };
-    const durationMs = args.seconds * 1000;
-    const criteria = {
-      maxLossRatio: 0.001,
-      maxP99Ms: 20,
-    };
-    let level: LoadLevelResult;
+    const level = { generator, addresses, allocator, durationMs: args.seconds * 1000 };
+    let result: LoadLevelResult;
     let ramp: RampResult | undefined;
     if (args.ramp) {
+      progress.line(
+        `load: ramp from ${count(args.calls, 'call')} (at most ${args.maxCalls}), ${args.seconds} s per level; a level holds with loss < 0.1 %, p99 < 20 ms and media on every call`,
+      );
       ramp = await findMaxHeld({
-        generator,
-        addresses,
-        allocator,
-        durationMs,
-        criteria,
+        ...level,
+        criteria: HOLD,
         startCalls: args.calls,
         maxCalls: args.maxCalls,
-        onProgress,
-        onLevel: () => progress.done(),
+        // The ramp stops when held and failed are this close; its default (25 calls) is wider
+        // than the whole range under 26 calls, where it would run no level at all.
+        resolutionCalls: Math.min(25, Math.max(1, Math.floor(args.maxCalls / 10))),
+        contendedCpu: RERUN.contendedCpu,
+        contendedRetries: RERUN.retries,
+        onProgress: progress.progress,
+        onLevel: progress.level,
       });
       const shown = ramp.levels.filter((l) => l.held).at(-1) ?? ramp.levels.at(-1);
       if (shown === undefined) {
-        // The first level always runs: startCalls is at least 1 and at most maxCalls.
+        // The first level always runs: startCalls is 1..maxCalls and the resolution is below
+        // maxCalls.
         throw new InternalError('the ramp ran no level');
       }
-      level = shown;
+      result = shown;
     } else {
-      level = await runLoadLevel({
-        generator,
-        addresses,
-        allocator,
+      progress.line(`load: setting up ${count(args.calls, 'relayed call')}`);
+      result = await runLoadLevel({
+        ...level,
         calls: args.calls,
-        durationMs,
-        criteria,
-        onProgress,
+        criteria: HOLD,
+        onProgress: progress.progress,
       });
     }
     progress.done();
-    if (interrupted) {
+    if (interrupt.signal.aborted) {
+      progress.line('load: interrupted; the relay and the generator are stopped');
       return ExitCode.INTERRUPTED;
     }
-    const failures: string[] = [];
-    if (!args.ramp) {
-      if (args.maxLossPct !== undefined && level.lossRatio * 100 > args.maxLossPct) {
-        failures.push(`loss ${fmtPct(level.lossRatio)} exceeds --max-loss ${args.maxLossPct} %`);
-      }
-      if (args.maxP99Ms !== undefined && level.latencyMs.p99 > args.maxP99Ms) {
-        failures.push(`p99 ${fmtMs(level.latencyMs.p99)} ms exceeds --max-p99-ms ${args.maxP99Ms}`);
-      }
-      if (level.callsCarried < level.calls) {
-        failures.push(`${level.calls - level.callsCarried} calls carried no media one way`);
-      }
-    }
+    const failures = ramp === undefined ? missedFloors(result, args) : [];
     if (
       ramp?.maxHeldCalls === 0 &&
       (args.maxLossPct !== undefined || args.maxP99Ms !== undefined)
     ) {
       failures.push('no ramp level held');
     }
-    const environment = {
-      workers: args.workers,
-      io: relay.io,
-      pinned,
-      mode,
-      pinning,
-      cpus,
-    };
-    if (args.json) {
-      io.stdout.write(
-        `${JSON.stringify({ environment, result: ramp === undefined ? level : undefined, ramp, floorsMissed: failures }, null, 2)}\n`,
-      );
-    } else {
-      io.stdout.write(
-        `mediapath load: ${args.ramp ? 'ramp' : `${args.calls} calls`} x ${args.seconds} s, relay ${mode} (${pinning})\n`,
-      );
-      if (ramp !== undefined) {
-        io.stdout.write(`${formatRamp(ramp)}\n`);
-      }
-      if (ramp !== undefined) {
-        io.stdout.write(`At ${level.calls} calls:\n`);
-      }
-      io.stdout.write(`${formatLevel(level)}\n`);
-      for (const f of failures) {
-        io.stdout.write(`FLOOR MISSED: ${f}\n`);
-      }
-    }
+    await report(io, args, environment, result, ramp, failures);
     return failures.length > 0 ? ExitCode.LOAD_FLOOR_MISSED : ExitCode.OK;
   } catch (e) {
     progress.done();
-    if (interrupted) {
+    if (interrupt.signal.aborted) {
       return ExitCode.INTERRUPTED;
     }
     log?.error({ err: e }, 'load failed');
     io.stderr.write(`mediapath load: ${e instanceof Error ? e.message : String(e)}\n`);
     return ExitCode.RUNTIME;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     await generator?.close();
     await relay?.shutdown();
+  }
+}
+
+/** Prints the result, or writes it as JSON. */
+async function report(
+  io: CliIO,
+  args: LoadArgs,
+  environment: { readonly mode: string; readonly pinning: string } & Record<string, unknown>,
+  level: LoadLevelResult,
+  ramp: RampResult | undefined,
+  failures: readonly string[],
+): Promise<void> {
+  if (args.json?.kind !== 'stdout') {
+    const what = args.ramp ? 'ramp' : count(args.calls, 'call');
+    io.stdout.write(
+      `mediapath load: ${what} x ${args.seconds} s, relay ${environment.mode} (${environment.pinning})\n`,
+    );
+    if (ramp !== undefined) {
+      io.stdout.write(`${formatRamp(ramp)}\n`);
+      io.stdout.write(`At ${count(level.calls, 'call')}:\n`);
+    }
+    io.stdout.write(`${formatLevel(level)}\n`);
+    for (const f of failures) {
+      io.stdout.write(`FLOOR MISSED: ${f}\n`);
+    }
+  }
+  if (args.json !== null) {
+    const doc = {
+      environment,
+      result: ramp === undefined ? level : undefined,
+      ramp,
+      floorsMissed: failures,
+    };
+    const written = await writeOutput(args.json, `${JSON.stringify(doc, null, 2)}\n`, io);
+    if (written !== null) {
+      io.stderr.write(`wrote ${written}\n`);
+    }
   }
 }

@@ -35,22 +35,28 @@ Commands:
 
 FILE defaults to the embedded scenario (scenarios/default.yaml).
 
+Every result option (--json FILE, compose -o FILE) creates the file's folder, and takes - for
+standard output (then the JSON document is all that goes there).
+
 Examples:
   mediapath explain scenarios/litware.yaml --trace
   mediapath validate scenarios/*.yaml
-  mediapath explain scenarios/branch-cac.yaml --json > decisions.json
+  mediapath run scenarios/branch-cac.yaml --json out/branch-cac.json
+  mediapath explain scenarios/branch-cac.yaml --json - | jq '.calls[].decision'
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
   mediapath compose scenarios/litware.yaml -o docker-compose.yml
 
 Exit codes:
-  0    success, every expectation met
-  1    an expect: assertion failed
-  2    bad command line
-  3    invalid scenario (nothing ran)
-  4    runtime failure (bind error, missing privilege, peer crash)
+  0    success, every expectation met (validate: every file valid)
+  1    an expect: assertion failed (run, explain)
+  2    bad command line: unknown command or option, a missing value or file, an output
+       path that cannot be written
+  3    invalid scenario (nothing ran), or one compose cannot deploy
+  4    runtime failure (bind error, missing privilege, peer crash, a file not written,
+       mediapath not built or not installed)
   5    a load test missed its floor
-  130  interrupted (Ctrl-C); everything created was cleaned up
+  130  interrupted (Ctrl-C); everything created was cleaned up, expectations not evaluated
 
 Colour is used only on a terminal (NO_COLOR turns it off, FORCE_COLOR on).
 `;
@@ -130,9 +136,18 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case '-h':
       case '--help':
       case 'help': {
-        const topic = rest[0] === undefined ? undefined : COMMANDS.get(rest[0]);
-        io.stdout.write(topic ? (await topic()).help : USAGE);
-        return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+        const name = rest[0];
+        if (name === undefined) {
+          io.stdout.write(USAGE);
+          return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+        }
+        const topic = COMMANDS.get(name);
+        if (topic === undefined) {
+          io.stderr.write(`mediapath help: unknown command "${name}"\n\n${USAGE}`);
+          return ExitCode.USAGE;
+        }
+        io.stdout.write((await topic()).help);
+        return ExitCode.OK;
       }
       case '--version':
       case '-v':

@@ -6,30 +6,46 @@
  */
 import { rmSync } from 'node:fs';
 import { cleanNetns, NETNS_PREFIX, netnsAvailable } from '../net/index.js';
-import { parseCommandArgs } from './args.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
 import { controlSocketPath } from './netns-run.js';
+import { outputOf, prepareOutput, writeOutput } from './output.js';
+import { count } from './text.js';
 import { UsageError } from './usage.js';
 
-export const NET_HELP = `Usage: mediapath net clean [--json]
+export const NET_HELP = `Usage: mediapath net clean [--json FILE|-]
 
 Removes network namespaces left behind by a mediapath run that was killed (their names are
 "mp" + a 4-hex-digit run id + "-r" or "-s<n>"), and that run's control socket file; runs
 still going and everything else are left alone. Needs root.
 
+Options:
+  --json FILE|-  write what was removed as JSON to FILE, or with - to standard output
+  -h, --help     this help
+
 Examples:
   sudo mediapath net clean
-  mediapath net clean --json
+  sudo mediapath net clean --json -
 
 Exit codes: 0 done (also when there was nothing to remove), 2 bad usage, 4 not permitted.
 `;
 
-/** `mediapath net ...`: housekeeping of the network-namespace mode. */
+/**
+ * Runs `mediapath net clean`.
+ *
+ * @param args - The arguments after `net`.
+ * @returns 0 when done (also with nothing to remove), 4 without the privilege.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ */
 export async function netCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { json: OUTPUT_VALUE },
+  );
   if (values.help) {
     io.stdout.write(NET_HELP);
     return ExitCode.OK;
@@ -37,6 +53,8 @@ export async function netCommand(args: readonly string[], io: CliIO): Promise<nu
   if (positionals[0] !== 'clean' || positionals.length > 1) {
     throw new UsageError('the net command takes one subcommand: clean');
   }
+  const json = outputOf('--json', values.json, { notYaml: true });
+  await prepareOutput(json);
   if (!(await netnsAvailable())) {
     io.stderr.write('mediapath net clean: needs root and iproute2 (ip netns)\n');
     return ExitCode.RUNTIME;
@@ -48,14 +66,18 @@ export async function netCommand(args: readonly string[], io: CliIO): Promise<nu
   )) {
     rmSync(controlSocketPath(id), { force: true });
   }
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify({ removed })}\n`);
-  } else {
+  if (json?.kind !== 'stdout') {
     io.stdout.write(
       removed.length
-        ? `removed ${removed.length} namespace(s): ${removed.join(', ')}\n`
+        ? `removed ${count(removed.length, 'namespace')}: ${removed.join(', ')}\n`
         : 'nothing to remove\n',
     );
+  }
+  if (json !== null) {
+    const written = await writeOutput(json, `${JSON.stringify({ removed })}\n`, io);
+    if (written !== null) {
+      io.stderr.write(`wrote ${written}\n`);
+    }
   }
   return ExitCode.OK;
 }

@@ -22,12 +22,14 @@ import { NetnsNetwork, netnsAvailable, planNetns, runIdsInUse } from '../net/ind
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { LAUNCHER } from './paths.js';
+import { count } from './text.js';
 
 /** The control socket of a netns run (removed with the run; `net clean` removes leftovers). */
 export function controlSocketPath(runId: string): string {
   return join(tmpdir(), `mediapath-${runId}.sock`);
 }
 
+/** What the netns mode needs from `mediapath run`. */
 export interface NetnsRunOptions {
   readonly logger: Logger;
   readonly logLevel: string;
@@ -67,7 +69,7 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
   }
   const plan = planNetns(scenario, new Topology(scenario), runId, [PSTN_IP]);
   o.onStatus(
-    `creating ${plan.sites.length + 1} network namespaces (run ${runId}: ${plan.router}, ${plan.sites.map((s) => s.namespace).join(', ')})`,
+    `creating ${count(plan.sites.length + 1, 'network namespace')} (run ${runId}: ${plan.router}, ${plan.sites.map((s) => s.namespace).join(', ')})`,
   );
   const socketPath = controlSocketPath(runId);
   const children = new Map<string, ChildProcess>();
@@ -110,7 +112,7 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
           }
         });
       }
-      o.onStatus(`started ${hosts.length} agents, one per host`);
+      o.onStatus(`started ${count(hosts.length, 'agent')}, one per host`);
       return {
         onExit: (l) => listeners.push(l),
         stop: async () => {

@@ -7,8 +7,8 @@
  * laid out (the report layer); it parses the command line, makes the root logger, handles
  * Ctrl-C and picks the exit code from the outcome.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { pino } from 'pino';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../core/index.js';
 import {
   assignLoopback,
   endpointMedia,
@@ -17,15 +17,26 @@ import {
   type LabProgress,
   type LabResult,
 } from '../lab/index.js';
-import { buildRunResults, formatLinks, formatRunTable, runJson } from '../report/index.js';
-import { parseCommandArgs } from './args.js';
+import {
+  buildRunResults,
+  formatLinks,
+  formatRunTable,
+  runJson,
+  type RunCallResult,
+} from '../report/index.js';
+import type { Scenario } from '../scenario/index.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
+import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
+import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
+import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
 import { DEFAULT_SCENARIO } from './paths.js';
+import { count } from './text.js';
 import { UsageError } from './usage.js';
 
 export const RUN_HELP = `Usage: mediapath run [FILE] [--net loopback|netns|agents] [--listen ADDRESS]
-                     [--json FILE] [--log FILE] [--log-level LEVEL]
+                     [--json FILE|-] [--log FILE] [--log-level LEVEL]
 
 Runs the scenario live: every host is a real SIP endpoint on its own loopback address
 (127.77.x.y; the scenario's own IPs still drive policy), every call a real SIP dialog
@@ -52,37 +63,63 @@ Options:
                      (default 127.0.0.1:7000)
   --kernel-rates     agents mode: link rates are shaped by the network (the compose
                      router's tc tbf); agents apply only delay, jitter and loss
-  --json FILE        write everything (decisions, traces, SIP message log, streams) to FILE
-  --log FILE         write the JSON log to FILE (level: --log-level, default info)
-  --log-level LEVEL  trace, debug, info, warn, error (default: error, to stderr)
+  --json FILE|-      write everything (decisions, traces, SIP message log, streams) to FILE
+                     (its folder is created), or with - to standard output instead of the table
+  --log FILE         write the JSON log to FILE (level: --log-level, default info: the run's
+                     start and end and each call's outcome)
+  --log-level LEVEL  trace, debug, info, warn, error, silent (default: error, to stderr)
   -h, --help         this help
+
+Progress goes to stderr. Ctrl-C stops the run: everything is cleaned up, the calls are shown
+as far as they got, expectations are not evaluated, and the exit code is 130.
 
 Examples:
   mediapath run                              # the embedded default scenario
   mediapath run scenarios/branch-office.yaml
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath run scenarios/broken-lab-sbc.yaml --json out/broken.json
+  mediapath run scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision, media}'
 
 Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad usage, 3 invalid
 scenario, 4 runtime failure, 130 interrupted.
 `;
 
-/** `mediapath run`: the live run on loopback. */
-export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: 'string' },
-    net: { type: 'string' },
-    listen: { type: 'string' },
-    'kernel-rates': { type: 'boolean' },
-    log: { type: 'string' },
-    'log-level': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+type NetMode = 'loopback' | 'netns' | 'agents';
+
+/** The command line of `mediapath run`, checked. */
+interface RunArgs {
+  readonly file: string;
+  readonly mode: NetMode;
+  readonly listen: string;
+  readonly kernelRates: boolean;
+  readonly json: Output | null;
+  readonly log: string | null;
+  readonly level: LogLevel;
+}
+
+/**
+ * Parses and checks the arguments of `mediapath run`; null for --help.
+ *
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ */
+function parseRunArgs(args: readonly string[]): RunArgs | null {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      json: { type: 'string' },
+      net: { type: 'string' },
+      listen: { type: 'string' },
+      'kernel-rates': { type: 'boolean' },
+      log: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { json: OUTPUT_VALUE, log: 'a file name' },
+  );
   if (values.help) {
-    io.stdout.write(RUN_HELP);
-    return ExitCode.OK;
+    return null;
   }
-  const mode = typeof values.net === 'string' ? values.net : 'loopback';
+  const mode = values.net ?? 'loopback';
   if (mode !== 'loopback' && mode !== 'netns' && mode !== 'agents') {
     throw new UsageError(`--net must be loopback, netns or agents, got "${mode}"`);
   }
@@ -92,120 +129,268 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   if (positionals.length > 1) {
     throw new UsageError('run takes one scenario file');
   }
-  const file = positionals[0] ?? DEFAULT_SCENARIO;
-  const scenario = await loadForCommand(file, io);
-  const level =
-    typeof values['log-level'] === 'string'
-      ? values['log-level']
-      : typeof values.log === 'string'
-        ? 'info'
-        : 'error';
-  const logger =
-    typeof values.log === 'string'
-      ? pino(
-          { level, base: { run: scenario.name } },
-          pino.destination({ dest: values.log, sync: false, mkdir: true }),
-        )
-      : pino({ level, base: null }, pino.destination({ dest: 2, sync: true }));
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
-  const tty = io.stderr.isTTY === true;
-  let lastLine = 0;
-  const progress = (p: LabProgress): void => {
-    const text = `running ${(p.elapsedMs / 1000).toFixed(1)}s / ${(p.plannedMs / 1000).toFixed(1)}s: ${p.started} of ${p.total} calls started, ${p.ended} ended`;
-    if (tty) {
-      io.stderr.write(`\r${text}\u001b[K`);
-    } else if (p.elapsedMs - lastLine >= 5000) {
-      lastLine = p.elapsedMs;
-      io.stderr.write(`${text}\n`);
-    }
-  };
-  const status = (line: string): void => {
-    io.stderr.write(tty ? `\r\u001b[K${line}\n` : `${line}\n`);
-  };
-  const where =
-    mode === 'netns'
-      ? 'in network namespaces, one process per host'
-      : mode === 'agents'
-        ? 'with one agent per host'
-        : 'live on loopback';
-  try {
-    let result: LabResult;
-    if (mode === 'loopback') {
-      const addressing = assignLoopback(scenario);
-      result = await runLab(scenario, {
-        logger,
-        media: endpointMedia(logger, (a) => addressing.hostOf(a)),
-        onProgress: progress,
-        signal: controller.signal,
-      });
-    } else {
-      const source = { text: await readFile(file, 'utf8'), file };
-      if (mode === 'netns') {
-        const { runNetns } = await import('./netns-run.js');
-        result = await runNetns(scenario, {
-          logger,
-          logLevel: level,
-          source,
-          signal: controller.signal,
-          onProgress: progress,
-          onStatus: status,
-        });
-      } else {
-        const listen = typeof values.listen === 'string' ? values.listen : '127.0.0.1:7000';
-        status(`waiting for one agent per host at ${listen}`);
-        result = await runOrchestrated(scenario, {
-          logger,
-          listen,
-          source,
-          signal: controller.signal,
-          onProgress: progress,
-          joinTimeoutMs: 120_000,
-          kernelRates: values['kernel-rates'] === true,
-          onJoin: (n, total) => {
-            status(`${n} of ${total} agents joined`);
-          },
-        });
-      }
-    }
-    if (tty) {
-      io.stderr.write('\r\u001b[K');
-    }
-    const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
-    const results = buildRunResults(result.calls, isMs);
-    io.stdout.write(
-      formatRunTable(results, {
-        colour: useColour(io.stdout, io.env),
-        title: `${scenario.name} (${file === DEFAULT_SCENARIO ? 'embedded default' : file}), ${where}, ${(result.durationMs / 1000).toFixed(1)}s`,
-      }),
+  if (values.log === '' || values.log === '-') {
+    throw new UsageError(
+      '--log needs a file name (without --log, errors are logged to standard error)',
     );
-    io.stdout.write(formatLinks(result.links, useColour(io.stdout, io.env)));
-    if (typeof values.json === 'string') {
-      const doc = runJson(
-        {
-          scenario: { name: scenario.name, source: file },
-          mode,
-          durationMs: Math.round(result.durationMs),
-          aborted: result.aborted,
-          hosts: result.addressing.entries,
-          links: result.links,
-        },
-        results,
-      );
-      await writeFile(values.json, `${JSON.stringify(doc, null, 2)}\n`);
-      io.stderr.write(`wrote ${values.json}\n`);
-    }
-    if (result.aborted) {
-      return ExitCode.INTERRUPTED;
-    }
-    return results.some((r) => r.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    process.removeListener('SIGTERM', onSigint);
-    logger.flush();
   }
+  const log = values.log ?? null;
+  return {
+    file: positionals[0] ?? DEFAULT_SCENARIO,
+    mode,
+    listen: values.listen ?? '127.0.0.1:7000',
+    kernelRates: values['kernel-rates'] === true,
+    json: outputOf('--json', values.json, { notYaml: true }),
+    log,
+    level: logLevelOf(values['log-level'], log === null ? 'error' : 'info'),
+  };
+}
+
+/**
+ * Runs `mediapath run`.
+ *
+ * @param args - The arguments after `run`.
+ * @returns 0 when every expectation held, 1 when one failed, 130 when interrupted.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line or an output path that
+ *   cannot be written (checked before the run).
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, or what the run failed with (`SIM_ERR_LAB_SETUP`,
+ *   a bind error, ...).
+ */
+export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseRunArgs(args);
+  if (a === null) {
+    io.stdout.write(RUN_HELP);
+    return ExitCode.OK;
+  }
+  oneOnStdout([a.json]);
+  await prepareOutput(a.json);
+  await prepareOutput(a.log === null ? null : { option: '--log', kind: 'file', path: a.log });
+  const scenario = await loadForCommand(a.file, io);
+  const root = createRootLogger({
+    level: a.level,
+    file: a.log,
+    io,
+    bindings: a.log === null ? null : { scenario: scenario.name },
+  });
+  const logger = root.logger;
+  const interrupt = listenForInterrupt(io);
+  const display = new RunDisplay(io);
+  try {
+    logger.info(
+      { file: a.file, mode: a.mode, calls: scenario.calls.length, hosts: hostCount(scenario) },
+      'run start',
+    );
+    const result = await runInMode(scenario, a, logger, interrupt.signal, display);
+    display.clear();
+    return await report(scenario, a, result, io, logger);
+  } finally {
+    interrupt.dispose();
+    display.clear();
+    await root.close();
+  }
+}
+
+/** Hosts of a scenario, of every kind. */
+function hostCount(scenario: Scenario): number {
+  return Object.values(scenario.hosts).reduce((n, list: readonly unknown[]) => n + list.length, 0);
+}
+
+/** The progress line and status lines of a run, on stderr. */
+class RunDisplay {
+  readonly #io: CliIO;
+  readonly #tty: boolean;
+  #lastLine = -Infinity;
+  #drawn = false;
+
+  constructor(io: CliIO) {
+    this.#io = io;
+    this.#tty = io.stderr.isTTY === true;
+  }
+
+  /** Redrawn in place on a terminal, a line every 5 s otherwise. */
+  readonly progress = (p: LabProgress): void => {
+    const text = `running ${(p.elapsedMs / 1000).toFixed(1)}s / ${(p.plannedMs / 1000).toFixed(1)}s: ${p.started} of ${count(p.total, 'call')} started, ${p.ended} ended`;
+    if (this.#tty) {
+      this.#io.stderr.write(`\r${text}\u001b[K`);
+      this.#drawn = true;
+    } else if (p.elapsedMs - this.#lastLine >= 5000) {
+      this.#lastLine = p.elapsedMs;
+      this.#io.stderr.write(`${text}\n`);
+    }
+  };
+
+  /** A line that stays. */
+  readonly status = (line: string): void => {
+    this.#io.stderr.write(this.#tty ? `\r\u001b[K${line}\n` : `${line}\n`);
+    this.#drawn = false;
+  };
+
+  /** Removes the progress line from a terminal. */
+  clear(): void {
+    if (this.#drawn) {
+      this.#io.stderr.write('\r\u001b[K');
+      this.#drawn = false;
+    }
+  }
+}
+
+/** Runs the scenario in the mode asked for. */
+async function runInMode(
+  scenario: Scenario,
+  a: RunArgs,
+  logger: Logger,
+  signal: AbortSignal,
+  display: RunDisplay,
+): Promise<LabResult> {
+  if (a.mode === 'loopback') {
+    const addressing = assignLoopback(scenario);
+    return runLab(scenario, {
+      logger,
+      media: endpointMedia(logger, (address) => addressing.hostOf(address)),
+      onProgress: display.progress,
+      signal,
+    });
+  }
+  const source = { text: await readFile(a.file, 'utf8'), file: a.file };
+  if (a.mode === 'netns') {
+    const { runNetns } = await import('./netns-run.js');
+    return runNetns(scenario, {
+      logger,
+      logLevel: a.level,
+      source,
+      signal,
+      onProgress: display.progress,
+      onStatus: display.status,
+    });
+  }
+  display.status(`waiting for one agent per host at ${a.listen}`);
+  return runOrchestrated(scenario, {
+    logger,
+    listen: a.listen,
+    source,
+    signal,
+    onProgress: display.progress,
+    joinTimeoutMs: 120_000,
+    kernelRates: a.kernelRates,
+    onJoin: (n, total) => {
+      display.status(`${n} of ${count(total, 'agent')} joined`);
+    },
+  });
+}
+
+/** Where a run happened, for the table's title. */
+const WHERE: Readonly<Record<NetMode, string>> = {
+  loopback: 'live on loopback',
+  netns: 'in network namespaces, one process per host',
+  agents: 'with one agent per host',
+};
+
+/** Prints the table, writes the JSON report and logs the outcome; returns the exit code. */
+async function report(
+  scenario: Scenario,
+  a: RunArgs,
+  result: LabResult,
+  io: CliIO,
+  logger: Logger,
+): Promise<number> {
+  const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
+  const built = buildRunResults(result.calls, isMs);
+  // An interrupted run is not judged: its calls stopped half way.
+  const results = result.aborted ? built.map((r) => ({ ...r, failures: [] })) : built;
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  if (a.json?.kind !== 'stdout') {
+    const colour = useColour(io.stdout, io.env);
+    const shown = a.file === DEFAULT_SCENARIO ? 'embedded default' : a.file;
+    const table = formatRunTable(results, {
+      colour,
+      title: `${scenario.name} (${shown}), ${WHERE[a.mode]}, ${seconds}s`,
+    });
+    io.stdout.write(
+      result.aborted ? `${withoutSummary(table)}${interrupted(results, seconds)}\n` : table,
+    );
+    io.stdout.write(formatLinks(result.links, colour));
+  }
+  if (a.json !== null) {
+    const doc = runJson(
+      {
+        scenario: { name: scenario.name, source: a.file },
+        mode: a.mode,
+        durationMs: Math.round(result.durationMs),
+        aborted: result.aborted,
+        hosts: result.addressing.entries,
+        links: result.links,
+      },
+      results,
+    );
+    const text = `${JSON.stringify(result.aborted ? notJudged(doc) : doc, null, 2)}\n`;
+    const written = await writeOutput(a.json, text, io);
+    if (written !== null) {
+      io.stderr.write(`wrote ${written}\n`);
+    }
+  }
+  logOutcome(logger, results, result);
+  if (result.aborted) {
+    return ExitCode.INTERRUPTED;
+  }
+  return results.some((r) => r.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
+}
+
+/**
+ * The run table without its last line, the summary of the expectations (which an interrupted
+ * run does not have).
+ */
+function withoutSummary(table: string): string {
+  const end = table.endsWith('\n') ? table.length - 1 : table.length;
+  return table.slice(0, table.lastIndexOf('\n', end - 1) + 1);
+}
+
+/** The line that replaces the summary of an interrupted run. */
+function interrupted(results: readonly RunCallResult[], seconds: string): string {
+  const started = results.filter((r) => r.sip.length > 0).length;
+  return `Interrupted after ${seconds}s, with ${started} of ${count(results.length, 'call')} started: expectations not evaluated.`;
+}
+
+/** The JSON report of an interrupted run: its expectations marked as not evaluated. */
+function notJudged(doc: unknown): unknown {
+  const d = doc as { calls?: Record<string, unknown>[] };
+  return {
+    ...d,
+    calls: (d.calls ?? []).map((c) => ({ ...c, expectationFailures: null })),
+    expectationsFailed: null,
+  };
+}
+
+/** The run's outcome in the log, at info: each call's, then the run's. */
+function logOutcome(logger: Logger, results: readonly RunCallResult[], result: LabResult): void {
+  if (!logger.isLevelEnabled('info')) {
+    return;
+  }
+  for (const r of results) {
+    logger.info(
+      {
+        call: r.call.id,
+        from: r.call.from,
+        to: r.call.to,
+        decision: r.decision.decision,
+        state: r.state,
+        status: r.finalStatus,
+        media: r.observed.media,
+        path: r.observed.forward.complete ? r.observed.forward.hops.join(' -> ') : null,
+        lossPercent: r.observed.lossPercent,
+        expectationFailures: result.aborted ? null : r.failures.length,
+      },
+      'call outcome',
+    );
+  }
+  logger.info(
+    {
+      durationMs: Math.round(result.durationMs),
+      aborted: result.aborted,
+      calls: results.length,
+      expectationsFailed: result.aborted
+        ? null
+        : results.filter((r) => r.failures.length > 0).length,
+    },
+    result.aborted ? 'run interrupted' : 'run end',
+  );
 }

@@ -7,13 +7,14 @@
  */
 import { styler } from '../report/index.js';
 import { loadScenarioFile, type Problem } from '../scenario/index.js';
-import { parseCommandArgs } from './args.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { printProblems } from './load-scenario.js';
+import { outputOf, prepareOutput, writeOutput } from './output.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `mediapath validate`. */
-export const VALIDATE_HELP = `Usage: mediapath validate [--json] FILE...
+export const VALIDATE_HELP = `Usage: mediapath validate [--json FILE|-] FILE...
 
 Checks each scenario: YAML syntax, the schema (unknown keys with a suggestion), references
 between objects, addressing (overlapping subnets, a subnet not at the first address of its
@@ -23,12 +24,13 @@ at once with file:line:col, the dot-path and what was expected. Warnings are lis
 do not fail validation.
 
 Options:
-  --json      one JSON document with every file's problems
-  -h, --help  this help
+  --json FILE|-  write one JSON document with every file's problems to FILE (its folder is
+                 created), or with - to standard output instead of the text
+  -h, --help     this help
 
 Examples:
   mediapath validate scenarios/litware.yaml
-  mediapath validate scenarios/*.yaml --json | jq '.files[].problems[]'
+  mediapath validate --json - scenarios/*.yaml | jq '.files[].problems[]'
 
 Exit codes: 0 all valid, 3 at least one invalid, 2 bad usage.
 `;
@@ -38,20 +40,28 @@ Exit codes: 0 all valid, 3 at least one invalid, 2 bad usage.
  *
  * @param args - The arguments after `validate`.
  * @returns 0 when every file is valid, 3 when at least one is not.
- * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line or an output path that
+ *   cannot be written.
  */
 export async function validateCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { json: OUTPUT_VALUE },
+  );
   if (values.help) {
     io.stdout.write(VALIDATE_HELP);
     return ExitCode.OK;
   }
+  const json = outputOf('--json', values.json, { notYaml: true });
   if (positionals.length === 0) {
     throw new UsageError('give at least one scenario file');
   }
+  await prepareOutput(json);
+  const text = json?.kind !== 'stdout';
   const st = styler(useColour(io.stdout, io.env));
   let invalid = 0;
   const files: { file: string; valid: boolean; problems: readonly Problem[] }[] = [];
@@ -62,7 +72,7 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
     if (!result.ok) {
       invalid++;
     }
-    if (!values.json) {
+    if (text) {
       printProblems(io, problems, useColour(io.stderr, io.env));
       const errors = problems.filter((p) => p.severity === 'error').length;
       const warnings = problems.length - errors;
@@ -74,8 +84,11 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
       io.stdout.write(`${summary}\n`);
     }
   }
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify({ files, invalid }, null, 2)}\n`);
+  if (json !== null) {
+    const written = await writeOutput(json, `${JSON.stringify({ files, invalid }, null, 2)}\n`, io);
+    if (written !== null) {
+      io.stderr.write(`wrote ${written}\n`);
+    }
   }
   return invalid > 0 ? ExitCode.INVALID_SCENARIO : ExitCode.OK;
 }

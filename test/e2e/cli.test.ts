@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/io.js';
 import { cli } from '../support/cli.js';
 
 const run = promisify(execFile);
@@ -35,7 +36,7 @@ describe('mediapath explain', () => {
   });
 
   it('prints JSON with the trace of every call', async () => {
-    const r = await cli(['explain', 'scenarios/branch-cac.yaml', '--json']);
+    const r = await cli(['explain', 'scenarios/branch-cac.yaml', '--json', '-']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as {
       calls: { id: string; decision: string; trace: { rule: string }[] }[];
@@ -122,6 +123,11 @@ describe('mediapath validate', () => {
 describe('command line', () => {
   it('rejects an unknown command and an unknown option with exit 2', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
+    const help = await cli(['help', 'bogus']);
+    expect(help.code).toBe(ExitCode.USAGE);
+    expect(help.err).toContain('unknown command "bogus"');
+    expect(help.err).toContain('Commands:');
+    expect(help.out).toBe('');
     const r = await cli(['explain', '--nope']);
     expect(r.code).toBe(2);
     expect(r.err).toContain("Unknown option '--nope'");
@@ -146,5 +152,109 @@ describe('command line', () => {
     expect(stdout).toContain(
       '3 calls: 1 BYPASS, 1 CAC-ADMITTED, 1 REJECTED. All 3 expectations met.',
     );
+  });
+});
+
+/** A file that exists? */
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null)) !== null;
+}
+
+describe('--json FILE|- on every command', () => {
+  it('writes explain JSON to a file in a folder it creates, with the text on stdout', async () => {
+    const file = join(dir, 'new', 'folder', 'decisions.json');
+    const r = await cli(['explain', 'scenarios/default.yaml', '--json', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('All 3 expectations met.');
+    expect(r.err).toContain(`wrote ${file}`);
+    const doc = JSON.parse(await readFile(file, 'utf8')) as { calls: unknown[] };
+    expect(doc.calls).toHaveLength(3);
+  });
+
+  it('gives standard output to the JSON document alone with -', async () => {
+    for (const args of [
+      ['explain', 'scenarios/default.yaml', '--json', '-'],
+      ['validate', '--json', '-', 'scenarios/default.yaml', 'scenarios/litware.yaml'],
+      ['compose', 'scenarios/default.yaml', '--json', '-'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}`).toBe(0);
+      expect(() => JSON.parse(r.out) as unknown, `${args.join(' ')}`).not.toThrow();
+    }
+  });
+
+  it('writes validate JSON to a file and still prints the text', async () => {
+    const file = join(dir, 'validate', 'result.json');
+    const r = await cli(['validate', '--json', file, 'scenarios/default.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('scenarios/default.yaml: valid');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as { invalid: number };
+    expect(doc.invalid).toBe(0);
+  });
+
+  it('writes the compose file to standard output with -o -, the same as without -o', async () => {
+    const dash = await cli(['compose', 'scenarios/default.yaml', '-o', '-']);
+    const none = await cli(['compose', 'scenarios/default.yaml']);
+    expect(dash.code).toBe(0);
+    expect(dash.out).toBe(none.out);
+    const out = join(dir, 'compose', 'docker-compose.yml');
+    const json = join(dir, 'compose', 'plan.json');
+    const r = await cli(['compose', 'scenarios/default.yaml', '-o', out, '--json', json]);
+    expect(r.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toContain('services:');
+    expect((JSON.parse(await readFile(json, 'utf8')) as { output: string }).output).toBe(out);
+  });
+
+  it.each([
+    [['explain', 'scenarios/default.yaml', '--json']],
+    [['validate', 'scenarios/default.yaml', '--json']],
+    [['run', '--json']],
+    [['compose', '--json']],
+    [['load', '--json', '--no-pin']],
+    [['net', 'clean', '--json']],
+  ])('refuses %j without a value, with exit 2 and what to give', async (args) => {
+    const r = await cli(args);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toContain('--json needs a value: a file name, or - for standard output');
+  });
+
+  it('refuses to write JSON over a scenario given after --json (the old form)', async () => {
+    const scenario = join(dir, 'keep.yaml');
+    await copyFile('scenarios/default.yaml', scenario);
+    const before = await readFile(scenario, 'utf8');
+    for (const command of ['explain', 'validate']) {
+      const r = await cli([command, '--json', scenario]);
+      expect(r.code).toBe(ExitCode.USAGE);
+      expect(r.err).toContain('looks like a scenario file');
+    }
+    expect(await readFile(scenario, 'utf8')).toBe(before);
+  });
+
+  it('checks output paths before the work starts: a folder, a file in the way, two on stdout', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, '');
+    await mkdir(join(dir, 'a-folder'), { recursive: true });
+    const cases: [string[], string][] = [
+      [['run', '--json', join(dir, 'a-folder')], 'is a folder'],
+      [['run', '--json', join(blocker, 'run.json')], 'a file is in the way'],
+      [['run', '--log', join(blocker, 'run.log')], 'a file is in the way'],
+      [['compose', '-o', '-', '--json', '-'], 'both write to standard output'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}`).toBe(ExitCode.USAGE);
+      expect(r.err, `${args.join(' ')}`).toContain(message);
+      expect(r.out, `${args.join(' ')}`).toBe('');
+    }
+  });
+});
+
+describe('counts in what the CLI prints', () => {
+  it('says "1 error" and "2 errors"', async () => {
+    const one = join(dir, 'one-error.yaml');
+    await writeFile(one, 'hosts: {}\nfoo: 1\n');
+    expect((await cli(['validate', one])).out).toContain('invalid, 1 error\n');
+    expect((await cli(['explain', one])).err).toContain('invalid scenario, 1 error;');
+    expect(await exists(one)).toBe(true);
   });
 });

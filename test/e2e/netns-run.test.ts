@@ -155,7 +155,7 @@ describe.skipIf(!available)('run --net netns (root, real namespaces, one process
       agents = await agentsOf(id);
     }
     expect(agents).toEqual([]);
-    const clean = cli(['net', 'clean', '--json']);
+    const clean = cli(['net', 'clean', '--json', '-']);
     const c = await clean.done;
     expect(c).toMatchObject({ code: 0 });
     const removed = (JSON.parse(c.out) as { removed: string[] }).removed;

@@ -14,6 +14,7 @@ export async function capture(
   command: (args: string[], io: CliIO) => Promise<number>,
   args: string[],
   env: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Captured> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -21,11 +22,17 @@ export async function capture(
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await command(args, { stdout, stderr, env });
+  const code = await command(args, { stdout, stderr, env, signal });
   return { code, out, err };
 }
 
-/** `mediapath ARGS` in-process. */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<Captured> {
-  return capture(main, args, env);
+/**
+ * `mediapath ARGS` in-process; `signal` interrupts it as Ctrl-C does.
+ */
+export function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Captured> {
+  return capture(main, args, env, signal);
 }

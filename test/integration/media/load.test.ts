@@ -38,6 +38,7 @@ describe('relay load (CI floor)', { timeout: 90_000, retry: 1 }, () => {
       '--seconds',
       '8',
       '--json',
+      '-',
       '--no-pin',
       '--max-loss',
       '0.1',

@@ -57,8 +57,15 @@ describe('src/cli imports', () => {
     expect([...imports].filter(([, deps]) => deps.includes('main.ts')).map(([f]) => f)).toEqual([]);
   });
 
-  it('starts every file with a header comment', () => {
-    const bare = files.filter((f) => !readFileSync(join(cliDir, f), 'utf8').startsWith('/**'));
+  it('starts every file of src/cli and src/core with a header comment', () => {
+    const coreDir = join(cliDir, '..', 'core');
+    const all = [
+      ...files.map((f) => join(cliDir, f)),
+      ...readdirSync(coreDir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(coreDir, f)),
+    ];
+    const bare = all.filter((f) => !readFileSync(f, 'utf8').startsWith('/**'));
     expect(bare).toEqual([]);
   });
 });
