@@ -7,7 +7,7 @@
  * media layer's load run does both); it parses the command line, pins CPUs and reports.
  */
 import { availableParallelism } from 'node:os';
-import { ErrorCodes, hasCode, InternalError, type Logger } from '../core/index.js';
+import { InternalError, type Logger } from '../core/index.js';
 import {
   createRelay,
   findMaxHeld,
@@ -21,13 +21,14 @@ import {
   type RampResult,
 } from '../media/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
+import { reportFailure } from './failure.js';
 import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, type CliIO } from './io.js';
 import { LoadProgress, RERUN } from './load-progress.js';
 import { formatLevel, formatRamp, HOLD, missedFloors } from './load-report.js';
 import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
 import { count } from './text.js';
-import { formatUsageError, UsageError } from './usage.js';
+import { UsageError } from './usage.js';
 
 /** Help text of `mediapath load`. */
 export const LOAD_HELP = `Usage: mediapath load [options]
@@ -202,11 +203,7 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
       await prepareOutput(args.json);
     }
   } catch (e) {
-    if (!hasCode(e, ErrorCodes.CLI_USAGE)) {
-      throw e;
-    }
-    io.stderr.write(formatUsageError('load', e.message));
-    return ExitCode.USAGE;
+    return reportFailure('load', e, io);
   }
   if (args === null) {
     io.stdout.write(LOAD_HELP);
@@ -312,8 +309,7 @@ export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger)
       return ExitCode.INTERRUPTED;
     }
     log?.error({ err: e }, 'load failed');
-    io.stderr.write(`mediapath load: ${e instanceof Error ? e.message : String(e)}\n`);
-    return ExitCode.RUNTIME;
+    return reportFailure('load', e, io);
   } finally {
     interrupt.dispose();
     await generator?.close();

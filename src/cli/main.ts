@@ -8,10 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, hasCode, SimError } from '../core/index.js';
+import { reportFailure } from './failure.js';
 import { ExitCode, type CliIO } from './io.js';
 import { packageRoot } from './paths.js';
-import { formatUsageError } from './usage.js';
 
 // Re-exported for the importers of the time when it lived here; new code imports paths.js.
 export { DEFAULT_SCENARIO } from './paths.js';
@@ -163,28 +162,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       }
     }
   } catch (e) {
-    return reportError(command ?? '', e, io);
+    return reportFailure(command ?? '', e, io);
   }
-}
-
-/** Prints an error that stopped a command and returns its exit code. */
-function reportError(command: string, e: unknown, io: CliIO): number {
-  if (hasCode(e, ErrorCodes.CLI_USAGE)) {
-    io.stderr.write(formatUsageError(command, e.message));
-    return ExitCode.USAGE;
-  }
-  if (hasCode(e, ErrorCodes.SCENARIO_INVALID)) {
-    // The problems are printed already; the message is the summary line.
-    io.stderr.write(`${e.message}\n`);
-    return ExitCode.INVALID_SCENARIO;
-  }
-  const code = e instanceof SimError ? e.code : ErrorCodes.INTERNAL;
-  const message = e instanceof Error ? e.message : String(e);
-  io.stderr.write(`mediapath ${command}: ${code}: ${message}\n`);
-  if (!(e instanceof SimError) && e instanceof Error && e.stack) {
-    io.stderr.write(`${e.stack}\n`);
-  }
-  return ExitCode.RUNTIME;
 }
 
 /** The package's version, from its package.json. */

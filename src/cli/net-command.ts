@@ -5,6 +5,7 @@
  * This file must not know how namespaces are named or removed (the net layer does).
  */
 import { rmSync } from 'node:fs';
+import { ErrorCodes, SimError } from '../core/index.js';
 import { cleanNetns, NETNS_PREFIX, netnsAvailable } from '../net/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, type CliIO } from './io.js';
@@ -34,8 +35,9 @@ Exit codes: 0 done (also when there was nothing to remove), 2 bad usage, 4 not p
  * Runs `mediapath net clean`.
  *
  * @param args - The arguments after `net`.
- * @returns 0 when done (also with nothing to remove), 4 without the privilege.
+ * @returns 0 when done (also with nothing to remove).
  * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ * @throws {SimError} `SIM_ERR_NET_UNSUPPORTED` without root or iproute2 (exit code 4).
  */
 export async function netCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -56,8 +58,10 @@ export async function netCommand(args: readonly string[], io: CliIO): Promise<nu
   const json = outputOf('--json', values.json, { notYaml: true });
   await prepareOutput(json);
   if (!(await netnsAvailable())) {
-    io.stderr.write('mediapath net clean: needs root and iproute2 (ip netns)\n');
-    return ExitCode.RUNTIME;
+    throw new SimError(
+      ErrorCodes.NET_UNSUPPORTED,
+      'net clean needs Linux, root and iproute2 (ip netns)',
+    );
   }
   const removed = await cleanNetns();
   // The control socket file of each run removed (left when its orchestrator was killed).
