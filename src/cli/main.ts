@@ -1,7 +1,7 @@
 /**
  * The dispatcher of the `mediapath` command line: picks the command named by the first
  * argument, prints the top-level help, and turns the errors that stop a command into exit
- * codes (the one place that does).
+ * codes (with failure.ts).
  *
  * This file must not know what a command does nor its options: each command lives in a file
  * of its own (`*-command.ts`), loaded when it is run, and never imports this one.

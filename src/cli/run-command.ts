@@ -30,7 +30,7 @@ import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
-import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
 import { DEFAULT_SCENARIO } from './paths.js';
 import { count } from './text.js';
 import { UsageError } from './usage.js';
@@ -162,7 +162,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     io.stdout.write(RUN_HELP);
     return ExitCode.OK;
   }
-  oneOnStdout([a.json]);
   await prepareOutput(a.json);
   await prepareOutput(a.log === null ? null : { option: '--log', kind: 'file', path: a.log });
   const scenario = await loadForCommand(a.file, io);
