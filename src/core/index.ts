@@ -9,3 +9,4 @@ export * from './clock.js';
 export * from './logger.js';
 export * from './ipv4.js';
 export * from './egress.js';
+export * from './phone-number.js';
