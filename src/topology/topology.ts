@@ -1,3 +1,9 @@
+/**
+ * The network of a scenario as pure lookups: subnets (exact and longest prefix), sites,
+ * regions, hosts, the sites' bypass IDs (domain.md b.4) and the paths between sites (c.2).
+ * Built once per scenario and cached where it pays. It must not know of calls, decisions,
+ * rule traces or the bandwidth ledger: the policy layer asks, this file answers.
+ */
 import { createHash } from 'node:crypto';
 import { maskOf, parseIpv4 } from '../core/index.js';
 import type {
