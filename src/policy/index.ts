@@ -1,15 +1,12 @@
-export {
-  decideCall,
-  provisionedBypassId,
-  gatewayBypassIdOf,
-  encryptionCompatible,
-  REFUSAL_SIP,
-  type CallDecision,
-  type DecideOptions,
-  type LegCheck,
-  type LinkCheck,
-  type Reroute,
-} from './decide.js';
+/**
+ * The policy layer's public surface: the decision per call (bypass, CAC, refusal chain), the
+ * bandwidth ledger, the Bandwidth Policy Service and the timeline. Everything here is pure;
+ * it must not know about sockets, SIP or media.
+ */
+export { decideCall } from './decide.js';
+export type { CallDecision, DecideOptions, LegCheck, LinkCheck, Reroute } from './call-decision.js';
+export { provisionedBypassId, gatewayBypassIdOf, encryptionCompatible } from './bypass.js';
+export { REFUSAL_SIP, type RefusalKind } from './refusal-sip.js';
 export { Ledger, type Holding, type LedgerView, type Reservation } from './ledger.js';
 export { Trace, type TraceStep, type TraceValue } from './trace.js';
 export { codecKbps, streamKbps, VIDEO_KBPS } from './codecs.js';

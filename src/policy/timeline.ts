@@ -1,6 +1,7 @@
 import type { Call } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
-import { decideCall, type CallDecision, type DecideOptions } from './decide.js';
+import type { CallDecision, DecideOptions } from './call-decision.js';
+import { decideCall } from './decide.js';
 import { Ledger } from './ledger.js';
 
 /** A call's decision and the ledger right after the call started. */

@@ -1,3 +1,8 @@
+/**
+ * The rule trace of a decision: each rule of domain.md applied to a call, in order, with what
+ * it looked at and concluded. A disabled trace records nothing and costs almost nothing. It
+ * must not know any rule itself.
+ */
 /** A value shown in a trace step's inputs. */
 export type TraceValue = string | number | boolean | null;
 
@@ -32,6 +37,13 @@ export class Trace {
   ): void {
     if (this.enabled) {
       this.steps.push({ rule, title, inputs, verdict, detail });
+    }
+  }
+
+  /** Appends steps recorded earlier (by a trace of the same setting), in order. */
+  append(steps: readonly TraceStep[]): void {
+    for (const step of steps) {
+      this.steps.push(step);
     }
   }
 }

@@ -72,8 +72,6 @@ export class Topology {
   readonly #autoIds = new Map<string, string>();
   readonly #locateCache = new Map<string, Location | null>();
   readonly #ipCache = new Map<string, number>();
-  /** Memo for callers' pure per-scenario results (the static part of a decision). */
-  readonly memo = new Map<string, unknown>();
 
   constructor(scenario: Scenario) {
     this.scenario = scenario;
