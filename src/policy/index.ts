@@ -10,4 +10,5 @@ export { REFUSAL_SIP, type RefusalKind } from './refusal-sip.js';
 export { Ledger, type Holding, type LedgerView, type Reservation } from './ledger.js';
 export { Trace, type TraceStep, type TraceValue } from './trace.js';
 export { codecKbps, streamKbps, VIDEO_KBPS } from './codecs.js';
+export { PolicyService, type PolicyServiceOptions } from './bandwidth-policy-service.js';
 export { runTimeline, type TimelineEntry, type TimelineResult } from './timeline.js';

@@ -1,8 +1,13 @@
+/**
+ * The call timeline of a scenario played without sockets: each call is decided by the
+ * Bandwidth Policy Service when it starts and releases what it holds when it ends, in time
+ * order. It must not know how a call is decided, nor about SIP or media.
+ */
 import type { Call } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
+import { PolicyService } from './bandwidth-policy-service.js';
 import type { CallDecision, DecideOptions } from './call-decision.js';
-import { decideCall } from './decide.js';
-import { Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
 
 /** A call's decision and the ledger right after the call started. */
 export interface TimelineEntry {
@@ -36,7 +41,11 @@ export function runTimeline(
     onEntry?: (entry: TimelineEntry) => void;
   } = {},
 ): TimelineResult {
-  const ledger = new Ledger();
+  // The timeline keeps its own entries; the service keeps no decisions.
+  const service = new PolicyService(topo, {
+    ...options,
+    keepDecisions: false,
+  });
   const snapshots = options.snapshots ?? true;
   const retain = options.retain ?? true;
   const calls = [...topo.scenario.calls].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
@@ -45,20 +54,19 @@ export function runTimeline(
   for (const call of calls) {
     const released: string[] = [];
     for (let e = ends.popUntil(call.atMs); e !== undefined; e = ends.popUntil(call.atMs)) {
-      ledger.release(e.id);
+      service.release(e.id);
       released.push(e.id);
     }
-    const decision = decideCall(topo, call, ledger, options);
-    if (decision.holding.reservations.length > 0 || decision.holding.channels.length > 0) {
-      ledger.reserve(call.id, decision.holding);
+    const decision = service.decide(call);
+    if (service.holds(call.id)) {
       ends.push({ at: call.atMs + call.durationMs, seq: call.index, id: call.id });
     }
     const entry: TimelineEntry = {
       call,
       decision,
       releasedBefore: released,
-      ledgerAfter: snapshots ? ledger.snapshot() : [],
-      channelsAfter: snapshots ? ledger.channelSnapshot() : [],
+      ledgerAfter: snapshots ? service.snapshot() : [],
+      channelsAfter: snapshots ? service.channelSnapshot() : [],
     };
     options.onEntry?.(entry);
     if (retain) {
@@ -66,9 +74,9 @@ export function runTimeline(
     }
   }
   for (let e = ends.popUntil(Infinity); e !== undefined; e = ends.popUntil(Infinity)) {
-    ledger.release(e.id);
+    service.release(e.id);
   }
-  return { entries, ledgerAtEnd: ledger.snapshot() };
+  return { entries, ledgerAtEnd: service.snapshot() };
 }
 
 interface CallEnd {

@@ -1,0 +1,105 @@
+/**
+ * The Bandwidth Policy Service of a run (domain.md c.3 #12, b.2 #22): one ledger for the
+ * whole run; a call is decided against it and what it holds is reserved at once, then
+ * released when the call ends; a call is decided once; the decision for the report; usage
+ * snapshots. The timeline and the live run both use it. Pure and synchronous: it must not
+ * know who asks (a host in this process, an agent over a socket) nor when calls end.
+ */
+import type { Call } from '../scenario/index.js';
+import type { Topology } from '../topology/index.js';
+import type { CallDecision, DecideOptions } from './call-decision.js';
+import { decideCall } from './decide.js';
+import { Ledger } from './ledger.js';
+
+/** Options of a {@link PolicyService}. */
+export interface PolicyServiceOptions extends DecideOptions {
+  /**
+   * Keep every call's decision, so that a later question about the call gets the same
+   * answer (default true). Off, nothing is kept: the caller asks once per call (a long
+   * timeline, a benchmark), and `decisionOf` knows no call.
+   */
+  readonly keepDecisions?: boolean;
+}
+
+/**
+ * The run's Bandwidth Policy Service: asked by the host that decides a call (the Mediation
+ * Server for PSTN calls, the caller for client-to-client calls). The rule trace is on unless
+ * the options turn it off.
+ */
+export class PolicyService {
+  readonly #topo: Topology;
+  readonly #ledger = new Ledger();
+  /** Decisions by call id; null when decisions are not kept. */
+  readonly #decisions: Map<string, CallDecision> | null;
+  readonly #options: DecideOptions;
+
+  constructor(topo: Topology, options: PolicyServiceOptions = {}) {
+    this.#topo = topo;
+    this.#options =
+      options.directPathWorks === undefined
+        ? { trace: options.trace ?? true }
+        : { trace: options.trace ?? true, directPathWorks: options.directPathWorks };
+    this.#decisions = (options.keepDecisions ?? true) ? new Map() : null;
+  }
+
+  /**
+   * Decides the call now (against the ledger as it is) and reserves what it holds. A call
+   * already decided gets the same decision again (when decisions are kept).
+   * @throws {TypeError} when decisions are not kept and a call that still holds a
+   * reservation is decided again (a caller bug).
+   */
+  decide(call: Call): CallDecision {
+    const known = this.#decisions?.get(call.id);
+    if (known) {
+      return known;
+    }
+    const d = decideCall(this.#topo, call, this.#ledger, this.#options);
+    if (d.holding.reservations.length > 0 || d.holding.channels.length > 0) {
+      this.#ledger.reserve(call.id, d.holding);
+    }
+    this.#decisions?.set(call.id, d);
+    return d;
+  }
+
+  /**
+   * The decision for the report: the one made, or, for a call that never reached the host
+   * that decides (it failed first), what would have been decided now, without reserving.
+   */
+  reportedDecision(call: Call): CallDecision {
+    return (
+      this.#decisions?.get(call.id) ?? decideCall(this.#topo, call, this.#ledger, this.#options)
+    );
+  }
+
+  /** The decision already made for a call, if any (always none when decisions are not kept). */
+  decisionOf(callId: string): CallDecision | undefined {
+    return this.#decisions?.get(callId);
+  }
+
+  /** True while the call holds bandwidth or a channel. */
+  holds(callId: string): boolean {
+    return this.#ledger.holds(callId);
+  }
+
+  /**
+   * Releases what the call holds (at BYE, or when it fails after admission); a call that
+   * holds nothing is left alone. Returns whether something was released.
+   */
+  release(callId: string): boolean {
+    if (!this.#ledger.holds(callId)) {
+      return false;
+    }
+    this.#ledger.release(callId);
+    return true;
+  }
+
+  /** Usage per link and modality, sorted, for the report. */
+  snapshot(): ReturnType<Ledger['snapshot']> {
+    return this.#ledger.snapshot();
+  }
+
+  /** Channels in use per gateway, for the report. */
+  channelSnapshot(): ReturnType<Ledger['channelSnapshot']> {
+    return this.#ledger.channelSnapshot();
+  }
+}
