@@ -1,3 +1,8 @@
+/**
+ * Codec bandwidth per stream (domain.md c.4, both tables) and the codec sets of the two
+ * sides of the Mediation Server (b.1 #13, c.4). Data and small lookups; it must not know
+ * about links, limits or calls.
+ */
 import type { CodecName, Modality, SimulationSettings } from '../scenario/index.js';
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * The bandwidth ledger (domain.md c.3 #12): kbps in use per link and modality and channels
+ * in use per gateway, reserved and released per call, with a read-only view for the pure
+ * decision. It must not know how a decision is made or when a call ends.
+ */
 import { ErrorCodes, SimError } from '../core/index.js';
 import type { Modality } from '../scenario/index.js';
 
