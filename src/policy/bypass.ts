@@ -77,11 +77,11 @@ export function checkBypass(
   outbound: boolean,
 ): BypassOutcome {
   const directPathWorks = ctx.options.directPathWorks;
-  const q: BypassQuestion = { client, gw, ms, outbound, codec: ctx.call.codec, directPathWorks };
   if (directPathWorks) {
+    const q = { client, gw, ms, outbound, codec: ctx.call.codec, directPathWorks };
     return runBypassCheck(ctx, ctx.topo, q);
   }
-  return BypassMemo.of(ctx.topo).check(ctx, q);
+  return BypassMemo.of(ctx.topo).check(ctx, client, gw, ms, outbound);
 }
 
 /** One memoized check: its outcome with the trace steps and warnings it recorded. */
@@ -89,6 +89,15 @@ interface MemoEntry {
   readonly outcome: BypassOutcome;
   readonly steps: readonly TraceStep[];
   readonly warnings: readonly string[];
+}
+
+/**
+ * The memoized checks of one (client, gateway) pair: one slot per direction and trace
+ * setting for calls that ask for no codec (most), and a map for calls that ask for one.
+ */
+interface PairEntries {
+  readonly plain: (MemoEntry | undefined)[];
+  readonly byCodec: Map<string, MemoEntry>;
 }
 
 /** Trace steps and warnings of a check, kept for the memo. */
@@ -108,12 +117,13 @@ class Recording implements Recorder {
 /**
  * The static bypass checks of one topology: computed once per (client, gateway, direction,
  * codec, trace on or off) and replayed into later decisions, trace steps included. Held per
- * topology in a weak map, so it lives exactly as long as its topology.
+ * topology in a weak map, so it lives exactly as long as its topology; the hosts of the
+ * topology are the keys.
  */
 export class BypassMemo {
   static readonly #byTopology = new WeakMap<Topology, BypassMemo>();
   readonly #topo: Topology;
-  readonly #entries = new Map<string, MemoEntry>();
+  readonly #entries = new Map<Client, Map<Gateway, PairEntries>>();
 
   private constructor(topo: Topology) {
     this.#topo = topo;
@@ -129,27 +139,42 @@ export class BypassMemo {
     return memo;
   }
 
-  /** Number of checks kept. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /**
-   * The outcome for the question, replaying its trace steps and warnings into the context.
-   * @throws {InternalError} when asked with a live connectivity check, which is not static.
+   * The outcome of the static check (no live connectivity check) for a call between `client`
+   * and `gw`, replaying its trace steps and warnings into the context.
    */
-  check(ctx: DecisionContext, q: BypassQuestion): BypassOutcome {
-    if (q.directPathWorks) {
-      throw new InternalError('a bypass check with a live connectivity check is not memoized');
+  check(
+    ctx: DecisionContext,
+    client: Client,
+    gw: Gateway,
+    ms: MediationServer,
+    outbound: boolean,
+  ): BypassOutcome {
+    let perClient = this.#entries.get(client);
+    if (!perClient) {
+      perClient = new Map();
+      this.#entries.set(client, perClient);
+    }
+    let pair = perClient.get(gw);
+    if (!pair) {
+      pair = { plain: [undefined, undefined, undefined, undefined], byCodec: new Map() };
+      perClient.set(gw, pair);
     }
     const enabled = ctx.trace.enabled;
-    const key = `${q.client.name}|${q.gw.name}|${q.outbound ? 'out' : 'in'}|${q.codec ?? ''}|${enabled ? 't' : ''}`;
-    let m = this.#entries.get(key);
+    const codec = ctx.call.codec;
+    const slot = (outbound ? 2 : 0) + (enabled ? 1 : 0);
+    const key = codec === null ? '' : `${slot}|${codec}`;
+    let m = codec === null ? pair.plain[slot] : pair.byCodec.get(key);
     if (!m) {
       const rec = new Recording(enabled);
+      const q = { client, gw, ms, outbound, codec, directPathWorks: undefined };
       const outcome = runBypassCheck(rec, this.#topo, q);
       m = { outcome, steps: rec.trace.steps, warnings: rec.warnings };
-      this.#entries.set(key, m);
+      if (codec === null) {
+        pair.plain[slot] = m;
+      } else {
+        pair.byCodec.set(key, m);
+      }
     }
     ctx.replay(m.steps, m.warnings);
     return m.outcome;

@@ -92,7 +92,7 @@ function decidePstn(ctx: DecisionContext): CallDecision {
   if (!ms) {
     return rejected(ctx, `trunk ${gw.name} has no Mediation Server`, 'noRoute');
   }
-  ctx.learn({ trunk: gw.name, mediationServer: ms.name });
+  ctx.learnRoute(gw.name, ms.name);
 
   // Gateway channels: a full gateway answers 503 before any media decision.
   if (!takeGatewayChannel(ctx, gw)) {
@@ -140,14 +140,13 @@ function relayPstn(ctx: DecisionContext, p: PstnParties, bypass: BypassOutcome):
     call.codec && isG711(call.codec) && gw.codecs.includes(call.codec)
       ? [call.codec]
       : gw.codecs.filter(isG711);
-  const bypassIds = { client: bypass.cid, gateway: bypass.gid };
-  ctx.learn({
-    codecs: {
+  ctx.learnRelay(
+    {
       caller: outbound ? (legACandidates[0] ?? null) : (legBCandidates[0] ?? null),
       callee: outbound ? (legBCandidates[0] ?? null) : (legACandidates[0] ?? null),
     },
-    bypassIds,
-  });
+    { client: bypass.cid, gateway: bypass.gid },
+  );
   if (!cacEnabled(ctx, 'each media leg')) {
     return ctx.result({
       decision: 'RELAY',
@@ -259,7 +258,8 @@ function admittedPstn(
 
 /** A refused leg of a PSTN call, for the refusal chain. */
 function refused(p: PstnParties, leg: LegCheck, bypass: BypassOutcome): RefusedPstnLeg {
-  return { kind: 'pstn-leg', leg, ...p, bypassWhy: bypass.why };
+  const { outbound, client, gw, ms } = p;
+  return { kind: 'pstn-leg', leg, outbound, client, gw, ms, bypassWhy: bypass.why };
 }
 
 /** A PSTN media path, given from the client's side: caller first, so reversed when inbound. */
@@ -335,14 +335,13 @@ function decideP2p(ctx: DecisionContext): CallDecision {
   }
   const leg = refusedLeg;
   const outcome = refusalChain(ctx, { kind: 'p2p', leg, caller: a, callee: b, codecs, modalities });
-  const legCodecs = { caller: leg.codec, callee: leg.codec };
   switch (outcome.kind) {
     case 'override':
       return ctx.result({
         decision: 'CAC-ADMITTED',
         reason: `refused (${leg.why}) but ${b.name}'s voice policy overrides bandwidth policy`,
         mediaPath: [a.name, b.name],
-        codecs: legCodecs,
+        codecs: { caller: leg.codec, callee: leg.codec },
         reroute: { via: 'override' },
       });
     case 'internet':
@@ -350,7 +349,7 @@ function decideP2p(ctx: DecisionContext): CallDecision {
         decision: 'CAC-REROUTED-INTERNET',
         reason: `WAN refused (${leg.why}); media over the Internet through ${outcome.edges.join(' and ')}`,
         mediaPath: uniqueHops([a.name, ...outcome.edges, b.name]),
-        codecs: legCodecs,
+        codecs: { caller: leg.codec, callee: leg.codec },
         reroute: { via: 'internet', edges: outcome.edges },
       });
     case 'final':

@@ -29,14 +29,6 @@ export interface ResultFields {
   readonly keepHolding?: boolean;
 }
 
-/** What a decision has learnt, used by every later result unless a result says otherwise. */
-export interface LearntDefaults {
-  readonly trunk?: string;
-  readonly mediationServer?: string;
-  readonly codecs?: CallDecision['codecs'];
-  readonly bypassIds?: CallDecision['bypassIds'];
-}
-
 const NO_CODECS: CallDecision['codecs'] = { caller: null, callee: null };
 
 /** State of one decision; see the file comment. */
@@ -156,20 +148,19 @@ export class DecisionContext {
     }
   }
 
-  /** Sets defaults for every later result (the trunk, the codecs of a relayed call...). */
-  learn(defaults: LearntDefaults): void {
-    if (defaults.trunk !== undefined) {
-      this.#trunk = defaults.trunk;
-    }
-    if (defaults.mediationServer !== undefined) {
-      this.#mediationServer = defaults.mediationServer;
-    }
-    if (defaults.codecs !== undefined) {
-      this.#codecs = defaults.codecs;
-    }
-    if (defaults.bypassIds !== undefined) {
-      this.#bypassIds = defaults.bypassIds;
-    }
+  /** The trunk and Mediation Server routing chose: every later result names them. */
+  learnRoute(trunk: string, mediationServer: string): void {
+    this.#trunk = trunk;
+    this.#mediationServer = mediationServer;
+  }
+
+  /**
+   * The codecs and bypass IDs of the call as the Mediation Server would relay it: the default
+   * of every later result that does not give its own.
+   */
+  learnRelay(codecs: CallDecision['codecs'], bypassIds: CallDecision['bypassIds']): void {
+    this.#codecs = codecs;
+    this.#bypassIds = bypassIds;
   }
 
   /**
