@@ -29,7 +29,7 @@ export interface ResultFields {
   readonly keepHolding?: boolean;
 }
 
-const NO_CODECS: CallDecision['codecs'] = { caller: null, callee: null };
+const NO_CODECS: CallDecision['codecs'] = Object.freeze({ caller: null, callee: null });
 
 /** State of one decision; see the file comment. */
 export class DecisionContext {

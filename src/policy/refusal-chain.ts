@@ -5,7 +5,8 @@
  * PSTN re-route (#19), voice mail (#20), reject (#21), and video that only gets the Internet
  * path (#22). A re-route decides its outbound and inbound PSTN parts as calls of their own
  * through the context (`decideNested`), so this file never imports the flows (`decide.ts`).
- * It must not know how a leg is checked beyond asking `cac.ts`, nor anything of bypass.
+ * It must not know how a leg is checked (it asks `alternate-path.ts`, which asks `cac.ts`),
+ * nor anything of bypass.
  */
 import { InternalError, lineUriNumber } from '../core/index.js';
 import type {
@@ -28,7 +29,7 @@ export interface RefusedPstnLeg {
   readonly kind: 'pstn-leg';
   readonly leg: LegCheck;
   readonly outbound: boolean;
-  /** The enterprise user of the call: the caller of an outbound call, the callee of an inbound one. */
+  /** The enterprise user: the caller of an outbound call, the callee of an inbound one. */
   readonly client: Client;
   readonly gw: Gateway;
   readonly ms: MediationServer;
@@ -68,7 +69,8 @@ export function refusalChain(ctx: DecisionContext, r: Refusal): RefusalOutcome {
   if (bandwidthPolicyOverride(ctx, r)) {
     return OVERRIDE;
   }
-  // The alternatives re-check from scratch: drop what earlier legs or modalities claimed.
+  // The alternatives re-check from scratch, and a re-route, voice mail or rejection holds
+  // nothing of this attempt: drop what earlier legs or modalities claimed.
   ctx.dropClaims();
   const edges = internetAlternatePath(ctx, r);
   if (edges) {
