@@ -17,7 +17,7 @@ import { endpointMedia } from './endpoint-media.js';
 import type { RelayControl } from './host-context.js';
 import { Lab } from './lab.js';
 import { LabLinks } from './links.js';
-import type { PolicyPort } from './policy-service.js';
+import type { PolicyPort } from './policy-port.js';
 
 export interface AgentOptions {
   /** The orchestrator's control address: `unix:PATH` or `HOST:PORT`. */

@@ -16,7 +16,7 @@ import type { Topology } from '../topology/index.js';
 import type { Addressing } from './addressing.js';
 import type { CallRecord } from './call-observations.js';
 import type { MediaSession } from './media-session.js';
-import type { PolicyPort } from './policy-service.js';
+import type { PolicyPort } from './policy-port.js';
 
 /** Marks the legs of a call re-routed through the PSTN (c.5 #19). */
 export const PSTN_LEG_HEADER = 'x-mediapath-pstn';

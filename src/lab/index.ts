@@ -29,6 +29,5 @@ export type {
   MediaSessionOptions,
   MediaSnapshot,
 } from './media-session.js';
-export { PolicyService } from './policy-service.js';
 export { runAgent, type AgentOptions } from './agent.js';
 export { runOrchestrated, type AgentProcesses, type OrchestratorOptions } from './orchestrator.js';

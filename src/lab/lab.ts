@@ -33,7 +33,8 @@ import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import { mergeCallPartials, type CallPartial } from './merge.js';
-import { localPolicy, PolicyService, type PolicyPort } from './policy-service.js';
+import { PolicyService } from '../policy/index.js';
+import { localPolicy, type PolicyPort } from './policy-port.js';
 
 /** Options of {@link runLab} and of a {@link Lab}. */
 export interface LabOptions {

@@ -22,7 +22,7 @@ import {
 import { waitForCalls, type LabProgress, type LabResult } from './lab.js';
 import { LabLinks } from './links.js';
 import { mergeCallPartials, mergeLinkObservations, type CallPartial } from './merge.js';
-import { PolicyService } from './policy-service.js';
+import { PolicyService } from '../policy/index.js';
 
 export interface OrchestratorOptions {
   readonly logger: Logger;

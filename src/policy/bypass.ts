@@ -527,20 +527,3 @@ export function encryptionCompatible(
   }
   return srtp !== 'Required';
 }
-
-/**
- * The bypass ID a client is provisioned with at sign-in (b.1 #10, a.2 client-side view): what
- * a live client compares with the gateway's ID on an inbound call (b.1 #12). A delegation to
- * the topology's `clientBypassId`, kept for the live run.
- */
-export function provisionedBypassId(topo: Topology, client: Client): BypassId | null {
-  return clientBypassId(topo, client).bypassId;
-}
-
-/**
- * The bypass ID of a gateway peer (b.1 #11), as the Mediation Server offers it. A delegation
- * to the topology's `gatewayBypassId`, kept for the live run.
- */
-export function gatewayBypassIdOf(topo: Topology, gateway: Gateway): BypassId | null {
-  return gatewayBypassId(topo, gateway).bypassId;
-}

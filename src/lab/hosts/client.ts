@@ -8,8 +8,10 @@
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
-import { provisionedBypassId, REFUSAL_SIP } from '../../policy/index.js';
+import { dialString, lineUriNumber } from '../../core/index.js';
+import { REFUSAL_SIP } from '../../policy/index.js';
 import type { Client } from '../../scenario/index.js';
+import { clientBypassId } from '../../topology/index.js';
 import {
   answerFor,
   bypassIdOf,
@@ -34,10 +36,9 @@ export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise
     return;
   }
   const media = await ctx.openMedia(rec, client.name, null);
-  const bypassId = provisionedBypassId(ctx.topology, client)?.id;
+  const bypassId = clientBypassId(ctx.topology, client).bypassId?.id;
   const sdp = offerFor(media, [codecOf(call)], { bypassId });
-  // Number stripping: the dialled number loses its leading '+' here.
-  const user = (call.number ?? gw.name).replace(/^\+/, '');
+  const user = call.number !== null ? dialString(call.number) : gw.name;
   placeCall(ctx, rec, client.name, ctx.uri(gw.mediationServer, user), media, sdp, {
     headers: { 'x-mediapath-trunk': gw.name },
   });
@@ -58,17 +59,13 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
     // callee's line URI.
     const gw = ctx.topology.gateway(decision.trunk);
     const caller = ctx.topology.client(call.from);
-    // Number stripping: the callee's line URI loses its 'tel:', '+' and parameters here.
-    const number =
-      ctx.topology
-        .client(call.to)
-        ?.lineUri?.replace(/^tel:\+?/i, '')
-        .replace(/;.*$/, '') ?? call.to;
+    const lineUri = ctx.topology.client(call.to)?.lineUri;
+    const number = lineUri ? dialString(lineUriNumber(lineUri)) : call.to;
     if (!gw || !caller) {
       rec.finish('failed', null, 'no re-route trunk');
       return;
     }
-    const bypassId = provisionedBypassId(ctx.topology, caller)?.id;
+    const bypassId = clientBypassId(ctx.topology, caller).bypassId?.id;
     const sdp = offerFor(media, [codecOf(call)], { bypassId });
     placeCall(ctx, rec, call.from, ctx.uri(gw.mediationServer, number), media, sdp, {
       headers: { [PSTN_LEG_HEADER]: 'out' },
@@ -126,7 +123,7 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     // b.1 #12 inbound: the client compares its own bypass ID with the gateway's that the
     // Mediation Server offered; on a match it takes the gateway's address, else the relay.
     const offeredId = bypassIdOf(inc.offerSdp);
-    const mine = provisionedBypassId(ctx.topology, client)?.id;
+    const mine = clientBypassId(ctx.topology, client).bypassId?.id;
     const direct = mediaAddressOf(inc.offerSdp);
     const relay = relayCandidateOf(inc.offerSdp);
     const bypass = offeredId !== undefined && offeredId === mine;

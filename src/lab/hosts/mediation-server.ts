@@ -9,8 +9,10 @@
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
-import { gatewayBypassIdOf, REFUSAL_SIP, type CallDecision } from '../../policy/index.js';
+import { dialString } from '../../core/index.js';
+import { REFUSAL_SIP, type CallDecision } from '../../policy/index.js';
 import type { MediationServer } from '../../scenario/index.js';
+import { gatewayBypassId } from '../../topology/index.js';
 import {
   answerFor,
   bypassIdOf,
@@ -124,8 +126,8 @@ async function routeOutbound(
   if (!gw || !clientMedia) {
     return { reject: 404, reason: 'No route' };
   }
-  // Number stripping: the dialled number loses its leading '+' here.
-  const target = ctx.uri(gw.name, rec.call.number?.replace(/^\+/, '') ?? gw.name);
+  const number = rec.call.number;
+  const target = ctx.uri(gw.name, number !== null ? dialString(number) : gw.name);
   const codecs = g711Of(inc.offerSdp);
   // A re-routed call is bypassed on its way out when no Mediation Server is on that part.
   const bypass = rerouted
@@ -206,7 +208,7 @@ async function routeInbound(
     await chain.setFarPeer(s.legA);
   }
   const candidate = chain ? chain.clientFacing : s.legA;
-  const gid = decision.bypassIds?.gateway ?? gatewayBypassIdOf(ctx.topology, gw);
+  const gid = decision.bypassIds?.gateway ?? gatewayBypassId(ctx.topology, gw).bypassId;
   // Offer the gateway's bypass ID when bypass passed every rule but the ID comparison, which
   // is the client's to make; for a re-routed call, when its inbound part is bypassed.
   const offerBypass = rerouted

@@ -1,13 +1,10 @@
 /**
  * How a host of the live run asks the Bandwidth Policy Service: the port it talks to, and
  * the port of a service in this process. The service itself lives in the policy layer
- * (`PolicyService`, re-exported here for the lab's users); this file must not decide or
- * reserve anything itself.
+ * (`PolicyService`); this file must not decide or reserve anything itself.
  */
-import { PolicyService, type CallDecision } from '../policy/index.js';
+import type { CallDecision, PolicyService } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
-
-export { PolicyService };
 
 /**
  * How a host asks the Bandwidth Policy Service: in the same process (loopback mode) or over
