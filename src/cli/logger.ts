@@ -3,10 +3,11 @@
  * standard error, with the command's own bindings. Components make children of it per
  * component and per call.
  *
- * Children bind keys their parents bound already (`mod` of the lab, then of the SIP stack
- * inside it), and a log line may repeat a bound key; pino writes each occurrence, which makes
- * lines with duplicate keys. Every line is therefore written as what a JSON reader would make
- * of it: one key each, the innermost value (the last occurrence), in the place of the first.
+ * pino writes every binding of every child and every key of a line as it comes, so a key bound
+ * twice appears twice in a line. Components therefore bind each key once: a component binds
+ * `mod` on the logger it was given and hands that given logger (with `host` or `callId` added)
+ * to the components it makes, never its own `mod` child; `test/e2e/run-output.test.ts` reads
+ * every line of a debug log and fails on a repeated key.
  *
  * This file must not know which components log nor what: it makes the root and its stream.
  */
@@ -43,15 +44,6 @@ export interface RootLogger {
   close(): Promise<void>;
 }
 
-/** A line with each key once: the last value of a key, at the place of its first occurrence. */
-export function oneKeyEach(line: string): string {
-  try {
-    return `${JSON.stringify(JSON.parse(line))}\n`;
-  } catch {
-    return line;
-  }
-}
-
 /**
  * Makes a command's root logger.
  *
@@ -70,7 +62,7 @@ export function createRootLogger(o: {
     const stderr = o.io.stderr;
     const logger = pino(
       { level: o.level, base: o.bindings },
-      { write: (line: string) => stderr.write(oneKeyEach(line)) },
+      { write: (line: string) => stderr.write(line) },
     );
     return { logger, close: () => Promise.resolve() };
   }
@@ -84,7 +76,7 @@ export function createRootLogger(o: {
     }
   });
   const stream: DestinationStream & { flush(cb: (err?: Error) => void): void } = {
-    write: (line: string) => file.write(oneKeyEach(line)),
+    write: (line: string) => file.write(line),
     flush: (cb) => {
       file.flush(cb);
     },

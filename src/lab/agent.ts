@@ -76,7 +76,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
         throw new Error(`the scenario has no host named ${o.host}`);
       }
       await o.prepare?.(scenario, addressing, o.host);
-      links = agentLinks(scenario, addressing, setup, o.host, log);
+      links = agentLinks(scenario, addressing, setup, o.host, o.logger);
       const policy: PolicyPort = {
         decide: (call) => channel.request({ kind: 'decide', call: call.id }),
         decisionOf: (id) =>
@@ -93,7 +93,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
       lab = new Lab(
         scenario,
         {
-          logger: o.logger.child({ host: o.host }),
+          logger: o.logger,
           media: endpointMedia(log, (a) => addressing.hostOf(a)),
         },
         {

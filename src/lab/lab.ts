@@ -119,8 +119,8 @@ export async function runLab(scenario: Scenario, options: LabOptions): Promise<L
   const topo = new Topology(scenario);
   const addressing = assignLoopback(scenario);
   const policy = new PolicyService(topo);
-  const log = options.logger.child({ mod: 'lab' });
-  const links = scenario.links.length > 0 ? new LabLinks(scenario, topo, addressing, log) : null;
+  const links =
+    scenario.links.length > 0 ? new LabLinks(scenario, topo, addressing, options.logger) : null;
   const lab = new Lab(scenario, options, {
     hosts: new Set(addressing.entries.map((e) => e.host)),
     addressing,
@@ -364,7 +364,7 @@ export class Lab {
         inactivityTimeoutMs: 0,
         ...(this.#links ? { egress: this.#links.egress } : {}),
       },
-      this.#log,
+      this.#o.logger,
     );
     for (const m of h.mediationServers) {
       if (!mine(m.name)) {
@@ -427,7 +427,7 @@ export class Lab {
     return UserAgent.create({
       address,
       port: this.#p.fixedPorts ? SIP_PORTS[listener] : 0,
-      logger: this.#log.child({ host }),
+      logger: this.#o.logger.child({ host }),
       observer: (
         dir: 'in' | 'out',
         message: SipMessage | undefined,
@@ -443,7 +443,7 @@ export class Lab {
 
   /** A B2BUA over two listeners of a host, with the host's delegate. */
   #b2bua(host: string, client: UserAgent, gateway: UserAgent, delegate: B2buaDelegate): void {
-    this.#b2buas.push(new B2bua({ client, gateway }, delegate, this.#log.child({ host })));
+    this.#b2buas.push(new B2bua({ client, gateway }, delegate, this.#o.logger.child({ host })));
   }
 
   // -------------------------------------------------------------------------------------

@@ -404,7 +404,7 @@ class Orchestrator {
     if (this.#s.links.length === 0) {
       return [];
     }
-    const configured = new LabLinks(this.#s, this.#topo, this.#addressing, this.#log);
+    const configured = new LabLinks(this.#s, this.#topo, this.#addressing, this.#o.logger);
     const base = configured.observations();
     configured.close();
     const merged = new Map(mergeLinkObservations([base, ...byAgent]).map((l) => [l.name, l]));

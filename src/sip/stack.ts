@@ -197,7 +197,7 @@ export class SipStack {
       log.error({ err: error }, 'SIP socket error');
     });
     const stack = new SipStack(socket, options, log.child({ port: socket.address().port }));
-    stack.#log.debug({ address: stack.address, port: stack.port }, 'SIP stack bound');
+    stack.#log.debug({ address: stack.address }, 'SIP stack bound');
     return stack;
   }
 
