@@ -1,3 +1,10 @@
+/**
+ * The network-namespace mode's network: a plan (one namespace per site, a router namespace,
+ * veth pairs over transit /30s, each host's scenario IP as a /32 in its site, routes through
+ * the router, `tc tbf` for link rates) and its creation and removal with `ip` and `tc`, also
+ * of leftovers of a killed run (`mediapath net clean`). It knows nothing of SIP, media or the
+ * hosts' processes; it only builds and removes the network they run in.
+ */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
