@@ -2,7 +2,9 @@ import type { CallDecision, TimelineEntry, TimelineResult, TraceStep } from '../
 import type { Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 import { checkExpectation, formatHostPath, type ExpectationFailure } from './expectations.js';
+import { decidedBy, RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
 import { decisionColour, styler, type Styler } from './style.js';
+import { topologyView } from './topology-view.js';
 
 /** One call of an explain report, with its expectation check. */
 export interface ExplainedCall {
@@ -149,9 +151,12 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-/** The machine-readable explain report. */
+/** The machine-readable explain report: the same document format as a run's result. */
 export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): unknown {
   return {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    kind: 'explain',
     scenario: {
       name: topo.scenario.name,
       source: topo.scenario.source,
@@ -163,6 +168,8 @@ export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): un
       from: c.entry.call.from,
       to: c.entry.call.to,
       kind: c.entry.call.kind,
+      trunk: c.entry.decision.trunk,
+      decidedBy: decidedBy(c.entry.decision),
       decision: c.entry.decision.decision,
       reason: c.entry.decision.reason,
       mediaPath: c.entry.decision.mediaPath,
@@ -181,5 +188,20 @@ export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): un
       trace: c.entry.decision.trace,
     })),
     expectationsFailed: calls.filter((c) => c.failures.length > 0).length,
+    topology: topologyView(topo),
+    ledger: timelineLedger(calls.map((c) => c.entry)),
   };
+}
+
+/** Reserve and release events of a timeline, at each call's start and planned end. */
+function timelineLedger(entries: readonly TimelineEntry[]): LedgerEvent[] {
+  const out: LedgerEvent[] = [];
+  for (const { call, decision } of entries) {
+    for (const r of decision.holding.reservations) {
+      const base = { callId: call.id, link: r.link, modality: r.modality, kbps: r.kbps };
+      out.push({ t: call.atMs, op: 'reserve', ...base });
+      out.push({ t: call.atMs + call.durationMs, op: 'release', ...base });
+    }
+  }
+  return out.sort((a, b) => a.t - b.t || (a.op === b.op ? 0 : a.op === 'release' ? -1 : 1));
 }

@@ -1,6 +1,7 @@
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
 import { checkExpectation, type ExpectationFailure } from './expectations.js';
+import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type ObservedCall } from './observed.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
@@ -32,6 +33,8 @@ export interface RunCallInput {
   readonly sip: readonly SipLogEntry[];
   /** Packets each media endpoint of the call sent. */
   readonly sent: Readonly<Record<string, number>>;
+  /** When the decision was made, ms from the start (the live run knows it). */
+  readonly decidedAt?: number | null;
 }
 
 /** A call of the run report: input, observation and expectation check. */
@@ -153,9 +156,16 @@ function oneLine(r: RunCallResult): string {
   return r.decision.reason;
 }
 
-/** The machine-readable run report. */
+/**
+ * The machine-readable run report, the one source of every view of a run (the table, the HTML
+ * page, `mediapath report`). `meta` carries what the run knows beyond its calls: the scenario,
+ * mode, duration, the network (`topologyView`) and the ledger's events.
+ */
 export function runJson(meta: Record<string, unknown>, results: readonly RunCallResult[]): unknown {
   return {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    kind: 'run',
     ...meta,
     calls: results.map((r) => ({
       id: r.call.id,
@@ -163,8 +173,14 @@ export function runJson(meta: Record<string, unknown>, results: readonly RunCall
       from: r.call.from,
       to: r.call.to,
       kind: r.call.kind,
+      trunk: r.decision.trunk,
+      decidedBy: decidedBy(r.decision),
+      decidedAt: r.decidedAt ?? null,
       decision: r.decision.decision,
       reason: r.decision.reason,
+      codecs: r.decision.codecs,
+      bypassIds: r.decision.bypassIds,
+      warnings: r.decision.warnings,
       predictedPath: r.decision.mediaPath,
       observedPath: { forward: r.observed.forward, backward: r.observed.backward },
       media: r.observed.media,

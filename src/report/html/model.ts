@@ -1,0 +1,181 @@
+/**
+ * Reads a saved result (the JSON of `mediapath run --json` or `mediapath explain --json`) into
+ * the one shape the HTML page is drawn from, checking what it needs so that a foreign or
+ * truncated file gets a clear error instead of a broken page. Pure: no files, no sockets.
+ */
+import type { TraceStep } from '../../policy/index.js';
+import type { ExpectationFailure } from '../expectations.js';
+import type { DirectionPath, Divergence, HostDrop, ReceivedStream } from '../observed.js';
+import type { LedgerEvent } from '../result.js';
+import type { LinkObservation, SipLogEntry } from '../run.js';
+import type { TopologyView } from '../topology-view.js';
+
+/** A call as the page shows it. */
+export interface PageCall {
+  readonly id: string;
+  readonly at: number;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: string;
+  readonly trunk: string | null;
+  readonly decision: string;
+  readonly reason: string;
+  readonly predictedPath: readonly string[];
+  /** Null in an explain result (nothing ran). */
+  readonly observed: {
+    readonly forward: DirectionPath;
+    readonly backward: DirectionPath;
+    readonly media: string;
+    readonly lossPercent: number;
+    readonly divergences: readonly Divergence[];
+  } | null;
+  readonly state: string | null;
+  readonly finalStatus: number | null;
+  readonly finalReason: string | null;
+  readonly received: readonly ReceivedStream[];
+  readonly drops: readonly HostDrop[];
+  readonly sip: readonly SipLogEntry[];
+  readonly reservations: readonly { link: string; modality: string; kbps: number }[];
+  readonly trace: readonly TraceStep[];
+  readonly warnings: readonly string[];
+  readonly expectationFailures: readonly ExpectationFailure[];
+  readonly hasExpectation: boolean;
+  readonly decidedBy: string | null;
+  readonly decidedAt: number | null;
+}
+
+/** Everything the page shows. */
+export interface PageModel {
+  readonly kind: 'run' | 'explain';
+  readonly title: string;
+  readonly source: string;
+  readonly mode: string;
+  readonly durationMs: number;
+  readonly aborted: boolean;
+  readonly topology: TopologyView;
+  readonly calls: readonly PageCall[];
+  readonly links: readonly LinkObservation[];
+  readonly ledger: readonly LedgerEvent[];
+  readonly generatedAt: string;
+}
+
+/** A result file that cannot be drawn, with what is wrong with it. */
+export class ResultShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultShapeError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown, what: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new ResultShapeError(`${what} is not an object`);
+  }
+  return v as Json;
+}
+
+function arr(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) {
+    throw new ResultShapeError(`${what} is not a list`);
+  }
+  return v;
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') {
+    throw new ResultShapeError(`${what} is not a string`);
+  }
+  return v;
+}
+
+function strOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function numOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function list<T>(v: unknown): readonly T[] {
+  return Array.isArray(v) ? (v as T[]) : [];
+}
+
+/**
+ * The page model of a saved result.
+ * @throws ResultShapeError when the document is not a mediapath result.
+ */
+export function pageModel(doc: unknown, generatedAt = new Date().toISOString()): PageModel {
+  const d = obj(doc, 'the result');
+  if (d.format !== 'mediapath-result') {
+    throw new ResultShapeError(
+      'not a mediapath result (written by `mediapath run --json` or `mediapath explain --json`)',
+    );
+  }
+  const kind = d.kind === 'run' || d.kind === 'explain' ? d.kind : null;
+  if (!kind) {
+    throw new ResultShapeError('kind must be run or explain');
+  }
+  const scenario = obj(d.scenario, 'scenario');
+  const topology = obj(d.topology, 'topology') as unknown as TopologyView;
+  for (const key of ['regions', 'sites', 'links', 'hosts'] as const) {
+    arr((topology as unknown as Json)[key], `topology.${key}`);
+  }
+  const calls = arr(d.calls, 'calls').map((c, i) => pageCall(obj(c, `calls[${i}]`), i));
+  return {
+    kind,
+    title: str(scenario.name, 'scenario.name'),
+    source: strOrNull(scenario.source) ?? '',
+    mode: strOrNull(d.mode) ?? (kind === 'explain' ? 'policy only' : 'loopback'),
+    durationMs: numOrNull(d.durationMs) ?? 0,
+    aborted: d.aborted === true,
+    topology,
+    calls,
+    links: list<LinkObservation>(d.links),
+    ledger: list<LedgerEvent>(d.ledger),
+    generatedAt,
+  };
+}
+
+function pageCall(c: Json, i: number): PageCall {
+  const what = `calls[${i}]`;
+  const observed =
+    typeof c.observedPath === 'object' && c.observedPath !== null
+      ? (c.observedPath as { forward: DirectionPath; backward: DirectionPath })
+      : null;
+  const predicted = list<string>(c.predictedPath ?? c.mediaPath);
+  return {
+    id: str(c.id, `${what}.id`),
+    at: numOrNull(c.at) ?? 0,
+    from: str(c.from, `${what}.from`),
+    to: str(c.to, `${what}.to`),
+    kind: strOrNull(c.kind) ?? '',
+    trunk: strOrNull(c.trunk),
+    decision: str(c.decision, `${what}.decision`),
+    reason: strOrNull(c.reason) ?? '',
+    predictedPath: predicted,
+    observed: observed
+      ? {
+          forward: observed.forward,
+          backward: observed.backward,
+          media: strOrNull(c.media) ?? 'none',
+          lossPercent: numOrNull(c.lossPercent) ?? 0,
+          divergences: list<Divergence>(c.divergences),
+        }
+      : null,
+    state: strOrNull(c.state),
+    finalStatus: numOrNull(c.finalStatus),
+    finalReason: strOrNull(c.finalReason),
+    received: list<ReceivedStream>(c.received),
+    drops: list<HostDrop>(c.drops),
+    sip: list<SipLogEntry>(c.sip),
+    reservations: list(c.reservations),
+    trace: list<TraceStep>(c.trace),
+    warnings: list<string>(c.warnings),
+    expectationFailures: list<ExpectationFailure>(c.expectationFailures),
+    hasExpectation: typeof c.expect === 'object' && c.expect !== null,
+    decidedBy: strOrNull(c.decidedBy),
+    decidedAt: numOrNull(c.decidedAt),
+  };
+}
