@@ -665,6 +665,12 @@ export const RULE_BOOK: readonly RuleSection[] = [
         [S.newRegion],
       ),
       rule(
+        'd.V17',
+        'Site in an unknown region',
+        'A site can only be placed in a region that exists. Error.',
+        [S.deployNetwork, S.newSite],
+      ),
+      rule(
         'd.V20',
         'One trunk configuration per scope',
         'A site or gateway has at most one trunk configuration. Error.',

@@ -101,9 +101,7 @@ function message(
 }
 
 /** The audio media address, port, relay candidate and bypass ID of a message's SDP body. */
-export function sdpOf(
-  text: string,
-): {
+export function sdpOf(text: string): {
   address: string | null;
   port: number | null;
   bypassId: string | null;
