@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 import { checkExpectation, formatHostPath, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
+import { allMet, plural } from './run.js';
 import { decisionColour, styler, type Styler } from './style.js';
 import { topologyView } from './topology-view.js';
 
@@ -84,12 +85,12 @@ export function formatExplain(
     counts.set(c.entry.decision.decision, (counts.get(c.entry.decision.decision) ?? 0) + 1);
   }
   lines.push(
-    `${calls.length} calls: ${[...counts.entries()].map(([d, n]) => `${n} ${decisionColour(st, d)}`).join(', ')}. ` +
+    `${plural(calls.length, 'call')}: ${[...counts.entries()].map(([d, n]) => `${n} ${decisionColour(st, d)}`).join(', ')}. ` +
       (withExpect === 0
         ? 'No expectations.'
         : failed === 0
-          ? st.green(`All ${withExpect} expectations met.`)
-          : st.red(`${failed} of ${withExpect} expectations failed.`)),
+          ? st.green(allMet(withExpect))
+          : st.red(`${failed} of ${plural(withExpect, 'expectation')} failed.`)),
   );
   return lines.join('\n') + '\n';
 }

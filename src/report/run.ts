@@ -62,10 +62,26 @@ export function buildRunResults(
   });
 }
 
+/** How the run table is laid out. */
+export interface RunTableOptions {
+  readonly colour: boolean;
+  readonly title: string;
+  /**
+   * The terminal's width: the reason column is shortened to fit, or goes on a line of its own
+   * under its row when even the other columns do not fit. Undefined: no limit (`--wide`, a file).
+   */
+  readonly width?: number | undefined;
+  /** The run was interrupted: the counts are partial and expectations were not evaluated. */
+  readonly interrupted?: boolean;
+}
+
+/** Below this many characters a shortened reason says too little: it gets its own line. */
+const MIN_REASON = 24;
+
 /** The run table: one row per call, then the divergences and expectation failures. */
 export function formatRunTable(
   results: readonly RunCallResult[],
-  options: { colour: boolean; title: string },
+  options: RunTableOptions,
 ): string {
   const st = styler(options.colour);
   const rows: string[][] = [
@@ -113,36 +129,77 @@ export function formatRunTable(
       oneLine(r),
     ]);
   }
+  const last = (rows[0]?.length ?? 1) - 1;
   const widths =
     rows[0]?.map((_, c) => Math.max(...rows.map((row) => visibleLength(row[c] ?? '')))) ?? [];
+  const fixed = widths.slice(0, last).reduce((a, w) => a + w + 2, 0);
+  const room = options.width === undefined ? Infinity : options.width - fixed;
+  const reasonBelow = room < MIN_REASON;
   const lines = [st.bold(options.title), ''];
   for (const [i, row] of rows.entries()) {
-    const cells = row.map((cell, c) => (c === row.length - 1 ? cell : pad(cell, widths[c] ?? 0)));
-    lines.push(i === 0 ? st.dim(cells.join('  ')) : cells.join('  '));
+    const cells = row.slice(0, last).map((cell, c) => pad(cell, widths[c] ?? 0));
+    const reason = row[last] ?? '';
+    if (reasonBelow) {
+      lines.push(i === 0 ? st.dim(cells.join('  ').trimEnd()) : cells.join('  ').trimEnd());
+      if (i > 0) {
+        lines.push(`   ${shorten(reason, (options.width ?? Infinity) - 3)}`);
+      }
+    } else {
+      const text = `${cells.join('  ')}  ${shorten(reason, room)}`;
+      lines.push(i === 0 ? st.dim(text) : text);
+    }
   }
   const notes: string[] = [];
   for (const r of results) {
     for (const d of r.observed.divergences) {
       notes.push(`${st.yellow('!')} ${r.call.id}: ${d.kind}: ${d.detail}`);
     }
-    for (const f of r.failures) {
+    for (const f of options.interrupted ? [] : r.failures) {
       notes.push(`${st.red('x')} ${r.call.id}: expected ${f.field} ${f.expected}, got ${f.actual}`);
     }
   }
   if (notes.length) {
     lines.push('', ...notes);
   }
+  lines.push('', summaryLine(results, st, options.interrupted === true));
+  return lines.join('\n') + '\n';
+}
+
+/** `3 calls. All 3 expectations met.`, or what failed, or that the run was interrupted. */
+function summaryLine(
+  results: readonly RunCallResult[],
+  st: ReturnType<typeof styler>,
+  interrupted: boolean,
+): string {
+  const calls = plural(results.length, 'call');
+  if (interrupted) {
+    const ended = results.filter((r) => r.state !== 'cancelled').length;
+    return st.red(
+      `Interrupted: ${ended} of ${calls} ended before the run was stopped. Expectations were not evaluated.`,
+    );
+  }
   const withExpect = results.filter((r) => r.call.expect).length;
   const failed = results.filter((r) => r.failures.length > 0).length;
-  lines.push(
-    '',
-    withExpect === 0
-      ? `${results.length} calls. No expectations.`
-      : failed === 0
-        ? st.green(`${results.length} calls. All ${withExpect} expectations met.`)
-        : st.red(`${results.length} calls. ${failed} of ${withExpect} expectations failed.`),
-  );
-  return lines.join('\n') + '\n';
+  return withExpect === 0
+    ? `${calls}. No expectations.`
+    : failed === 0
+      ? st.green(`${calls}. ${allMet(withExpect)}`)
+      : st.red(`${calls}. ${failed} of ${plural(withExpect, 'expectation')} failed.`);
+}
+
+/** `The expectation was met.` or `All 3 expectations met.` */
+export function allMet(n: number): string {
+  return n === 1 ? 'The expectation was met.' : `All ${n} expectations met.`;
+}
+
+/** `1 call`, `2 calls`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Cuts text to `max` visible characters with an ellipsis (plain text only). */
+function shorten(text: string, max: number): string {
+  return visibleLength(text) <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 function oneLine(r: RunCallResult): string {
