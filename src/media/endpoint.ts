@@ -41,6 +41,7 @@ import {
   type Clock,
   type ComponentLogger,
   type DatagramEgress,
+  type DatagramTap,
 } from '../core/index.js';
 import {
   classifyPacket,
@@ -101,6 +102,8 @@ export interface MediaEndpointOptions {
    * may hold a packet that long.
    */
   readonly egress?: DatagramEgress | undefined;
+  /** Told of every datagram the endpoint receives, before any check (a capture of the run). */
+  readonly tap?: DatagramTap | undefined;
 }
 
 /** Latency figures of one source, in milliseconds. */
@@ -184,6 +187,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   readonly #ssrc: number;
   readonly #ring: Buffer[];
   readonly #egress: DatagramEgress | null;
+  readonly #tap: DatagramTap | null;
   #ringIndex = 0;
   #seq: number;
   #timestamp: number;
@@ -221,6 +225,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     // written again until SEND_RING newer packets have gone out (320 ms).
     const silence = this.#payloadType === 0 ? 0xff : 0xd5;
     this.#egress = options.egress ?? null;
+    this.#tap = options.tap ?? null;
     this.#ring = Array.from({ length: this.#egress ? SEND_RING_IMPAIRED : SEND_RING }, () => {
       const b = Buffer.alloc(12 + G711_PAYLOAD_BYTES, silence);
       b[0] = 0x80;
@@ -503,6 +508,16 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
 
   #receive(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const len = msg.length;
+    if (this.#tap !== null) {
+      this.#tap.received(
+        this.#local.address,
+        this.#local.port,
+        rinfo.address,
+        rinfo.port,
+        msg,
+        len,
+      );
+    }
     const verdict = classifyPacket(msg, len);
     if (verdict >= 2) {
       this.#drops[verdict]! += 1;

@@ -34,11 +34,13 @@ import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import {
   ErrorCodes,
+  formatIpv4,
   SimError,
   systemClock,
   type Clock,
   type ComponentLogger,
   type DatagramEgress,
+  type DatagramTap,
 } from '../core/index.js';
 import {
   classifyPacket,
@@ -224,6 +226,11 @@ export interface RelayEngineOptions {
    * `MEDIAPATH_RELAY_IO`, else `auto`. With an egress the relay always uses dgram.
    */
   readonly io?: RelayIo | undefined;
+  /**
+   * Told of every datagram a leg receives, before any check (a capture of the run). One
+   * thread only. Costs one comparison per datagram when absent.
+   */
+  readonly tap?: DatagramTap | undefined;
 }
 
 const LEG_A = 0;
@@ -371,6 +378,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
   readonly #stats: StreamStatsTable;
   readonly #ticker: CoarseTicker;
   readonly #ctx = new PacketContext();
+  readonly #tap: DatagramTap | null;
   /** The batch context, with batched I/O. */
   readonly #io: UdpBatchIo | null;
   /** Legs by socket index in the batch context; null once closed. */
@@ -405,6 +413,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     this.#timeoutMs = options.inactivityTimeoutMs ?? 30_000;
     this.#connect = options.egress === undefined ? (options.connectSockets ?? false) : false;
     this.#ctx.egress = options.egress ?? null;
+    this.#tap = options.tap ?? null;
     this.#bufferBytes = options.socketBufferBytes ?? 0;
     this.#idPrefix = options.idPrefix ?? 'r';
     this.#ctx.maxLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH;
@@ -694,6 +703,16 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     const ctx = this.#ctx;
     ctx.leg = leg;
     this.#received++;
+    if (this.#tap !== null) {
+      this.#tap.received(
+        leg.address,
+        leg.port,
+        ctx.io === null ? ctx.srcAddress : formatIpv4(ctx.srcIp),
+        ctx.srcPort,
+        ctx.buf,
+        ctx.len,
+      );
+    }
     let verdict = stageClassify(ctx);
     if (verdict < 2) {
       verdict = stageSession(ctx);

@@ -95,8 +95,10 @@ export async function createRelay(
   if (workers === 0) {
     return new LocalRelay(new RelayEngine(options, logger));
   }
-  if (options.egress !== undefined) {
-    throw new TypeError('an egress works in one thread only: use workers: 0 with impaired links');
+  if (options.egress !== undefined || options.tap !== undefined) {
+    throw new TypeError(
+      'an egress or a tap works in one thread only: use workers: 0 with impaired links or a capture',
+    );
   }
   // Decided here, so that a missing addon fails before any worker starts; every worker
   // then loads the addon itself.
