@@ -19,24 +19,29 @@ import {
 } from '../lab/index.js';
 import {
   buildRunResults,
+  formatAddresses,
   formatLinks,
   formatRunTable,
   runJson,
+  topologyView,
   type RunCallResult,
 } from '../report/index.js';
 import type { Scenario } from '../scenario/index.js';
+import { Topology } from '../topology/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
-import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { openCapture, writeHtml, type CaptureFile } from './results.js';
 import { DEFAULT_SCENARIO } from './paths.js';
 import { count } from './text.js';
 import { UsageError } from './usage.js';
 
 export const RUN_HELP = `Usage: mediapath run [FILE] [--net loopback|netns|agents] [--listen ADDRESS]
-                     [--json FILE|-] [--log FILE] [--log-level LEVEL]
+                     [--json FILE|-] [--html FILE|-] [--pcap FILE] [--wide]
+                     [--log FILE] [--log-level LEVEL]
 
 Runs the scenario live: every host is a real SIP endpoint on its own loopback address
 (127.77.x.y; the scenario's own IPs still drive policy), every call a real SIP dialog
@@ -65,6 +70,13 @@ Options:
                      router's tc tbf); agents apply only delay, jitter and loss
   --json FILE|-      write everything (decisions, traces, SIP message log, streams) to FILE
                      (its folder is created), or with - to standard output instead of the table
+  --html FILE|-      write a self-contained HTML report (the network with each call's media,
+                     SIP ladders, rule traces, link use over time); opens offline in any
+                     browser. mediapath report RESULT.json --html FILE makes it later
+  --pcap FILE        write a pcapng capture of every datagram the hosts received, in the
+                     scenario's own addresses and with host names (loopback mode); open it
+                     with Wireshark or tshark
+  --wide             do not fit the table to the terminal's width
   --log FILE         write the JSON log to FILE (level: --log-level, default info: the run's
                      start and end and each call's outcome)
   --log-level LEVEL  trace, debug, info, warn, error, silent (default: error, to stderr)
@@ -79,6 +91,7 @@ Examples:
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath run scenarios/broken-lab-sbc.yaml --json out/broken.json
   mediapath run scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision, media}'
+  mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
 
 Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad usage, 3 invalid
 scenario, 4 runtime failure, 130 interrupted.
@@ -93,6 +106,9 @@ interface RunArgs {
   readonly listen: string;
   readonly kernelRates: boolean;
   readonly json: Output | null;
+  readonly html: Output | null;
+  readonly pcap: string | null;
+  readonly wide: boolean;
   readonly log: string | null;
   readonly level: LogLevel;
 }
@@ -107,6 +123,9 @@ function parseRunArgs(args: readonly string[]): RunArgs | null {
     args,
     {
       json: { type: 'string' },
+      html: { type: 'string' },
+      pcap: { type: 'string' },
+      wide: { type: 'boolean' },
       net: { type: 'string' },
       listen: { type: 'string' },
       'kernel-rates': { type: 'boolean' },
@@ -114,7 +133,7 @@ function parseRunArgs(args: readonly string[]): RunArgs | null {
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    { json: OUTPUT_VALUE, log: 'a file name' },
+    { json: OUTPUT_VALUE, html: OUTPUT_VALUE, pcap: 'a file name', log: 'a file name' },
   );
   if (values.help) {
     return null;
@@ -135,12 +154,26 @@ function parseRunArgs(args: readonly string[]): RunArgs | null {
     );
   }
   const log = values.log ?? null;
+  if (values.pcap === '' || values.pcap === '-') {
+    throw new UsageError('--pcap needs a file name (a capture is binary: not for a terminal)');
+  }
+  if (values.pcap !== undefined && mode !== 'loopback') {
+    throw new UsageError(
+      '--pcap works in loopback mode; in network namespaces, capture with tcpdump on the router namespace',
+    );
+  }
+  const json = outputOf('--json', values.json, { notYaml: true });
+  const html = outputOf('--html', values.html, { notYaml: true });
+  oneOnStdout([json, html]);
   return {
     file: positionals[0] ?? DEFAULT_SCENARIO,
     mode,
     listen: values.listen ?? '127.0.0.1:7000',
     kernelRates: values['kernel-rates'] === true,
-    json: outputOf('--json', values.json, { notYaml: true }),
+    json,
+    html,
+    pcap: values.pcap ?? null,
+    wide: values.wide === true,
     log,
     level: logLevelOf(values['log-level'], log === null ? 'error' : 'info'),
   };
@@ -163,6 +196,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     return ExitCode.OK;
   }
   await prepareOutput(a.json);
+  await prepareOutput(a.html);
+  await prepareOutput(a.pcap === null ? null : { option: '--pcap', kind: 'file', path: a.pcap });
   await prepareOutput(a.log === null ? null : { option: '--log', kind: 'file', path: a.log });
   const scenario = await loadForCommand(a.file, io);
   const root = createRootLogger({
@@ -174,17 +209,23 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const logger = root.logger;
   const interrupt = listenForInterrupt(io);
   const display = new RunDisplay(io);
+  const capture = a.pcap === null ? null : openCapture(a.pcap);
   try {
     logger.info(
       { file: a.file, mode: a.mode, calls: scenario.calls.length, hosts: hostCount(scenario) },
       'run start',
     );
-    const result = await runInMode(scenario, a, logger, interrupt.signal, display);
+    const result = await runInMode(scenario, a, logger, interrupt.signal, display, capture);
     display.clear();
+    if (capture && a.pcap !== null) {
+      await capture.close();
+      io.stderr.write(`wrote ${a.pcap}\n`);
+    }
     return await report(scenario, a, result, io, logger);
   } finally {
     interrupt.dispose();
     display.clear();
+    await capture?.close().catch(() => undefined);
     await root.close();
   }
 }
@@ -240,6 +281,7 @@ async function runInMode(
   logger: Logger,
   signal: AbortSignal,
   display: RunDisplay,
+  capture: CaptureFile | null,
 ): Promise<LabResult> {
   if (a.mode === 'loopback') {
     const addressing = assignLoopback(scenario);
@@ -248,6 +290,7 @@ async function runInMode(
       media: endpointMedia(logger, (address) => addressing.hostOf(address)),
       onProgress: display.progress,
       signal,
+      ...(capture ? { captureTo: capture.sink } : {}),
     });
   }
   const source = { text: await readFile(a.file, 'utf8'), file: a.file };
@@ -297,34 +340,47 @@ async function report(
   // An interrupted run is not judged: its calls stopped half way.
   const results = result.aborted ? built.map((r) => ({ ...r, failures: [] })) : built;
   const seconds = (result.durationMs / 1000).toFixed(1);
-  if (a.json?.kind !== 'stdout') {
+  const tableOnStdout = a.json?.kind !== 'stdout' && a.html?.kind !== 'stdout';
+  if (tableOnStdout) {
     const colour = useColour(io.stdout, io.env);
     const shown = a.file === DEFAULT_SCENARIO ? 'embedded default' : a.file;
-    const table = formatRunTable(results, {
-      colour,
-      title: `${scenario.name} (${shown}), ${WHERE[a.mode]}, ${seconds}s`,
-    });
+    const width = !a.wide && io.stdout.isTTY === true ? io.stdout.columns : undefined;
     io.stdout.write(
-      result.aborted ? `${withoutSummary(table)}${interrupted(results, seconds)}\n` : table,
+      formatRunTable(results, {
+        colour,
+        title: `${scenario.name} (${shown}), ${WHERE[a.mode]}, ${seconds}s`,
+        width,
+        interrupted: result.aborted,
+      }),
     );
     io.stdout.write(formatLinks(result.links, colour));
+    if (a.mode === 'loopback') {
+      io.stdout.write(formatAddresses(result.addressing.entries, width));
+    }
   }
-  if (a.json !== null) {
+  if (a.json !== null || a.html !== null) {
     const doc = runJson(
       {
-        scenario: { name: scenario.name, source: a.file },
+        scenario: { name: scenario.name, source: a.file, description: scenario.description },
         mode: a.mode,
         durationMs: Math.round(result.durationMs),
         aborted: result.aborted,
         hosts: result.addressing.entries,
         links: result.links,
+        topology: topologyView(new Topology(scenario), result.addressing.entries),
+        ledger: result.ledger,
       },
       results,
+      { interrupted: result.aborted },
     );
-    const text = `${JSON.stringify(result.aborted ? notJudged(doc) : doc, null, 2)}\n`;
-    const written = await writeOutput(a.json, text, io);
-    if (written !== null) {
-      io.stderr.write(`wrote ${written}\n`);
+    for (const [output, write] of [
+      [a.json, (o: Output) => writeOutput(o, `${JSON.stringify(doc, null, 2)}\n`, io)],
+      [a.html, (o: Output) => writeHtml(o, doc, io)],
+    ] as const) {
+      const written = output === null ? null : await write(output);
+      if (written !== null) {
+        io.stderr.write(`wrote ${written}\n`);
+      }
     }
   }
   logOutcome(logger, results, result);
@@ -332,31 +388,6 @@ async function report(
     return ExitCode.INTERRUPTED;
   }
   return results.some((r) => r.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
-}
-
-/**
- * The run table without its last line, the summary of the expectations (which an interrupted
- * run does not have).
- */
-function withoutSummary(table: string): string {
-  const end = table.endsWith('\n') ? table.length - 1 : table.length;
-  return table.slice(0, table.lastIndexOf('\n', end - 1) + 1);
-}
-
-/** The line that replaces the summary of an interrupted run. */
-function interrupted(results: readonly RunCallResult[], seconds: string): string {
-  const started = results.filter((r) => r.sip.length > 0).length;
-  return `Interrupted after ${seconds}s, with ${started} of ${count(results.length, 'call')} started: expectations not evaluated.`;
-}
-
-/** The JSON report of an interrupted run: its expectations marked as not evaluated. */
-function notJudged(doc: unknown): unknown {
-  const d = doc as { calls?: Record<string, unknown>[] };
-  return {
-    ...d,
-    calls: (d.calls ?? []).map((c) => ({ ...c, expectationFailures: null })),
-    expectationsFailed: null,
-  };
 }
 
 /** The run's outcome in the log, at info: each call's, then the run's. */

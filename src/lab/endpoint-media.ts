@@ -35,6 +35,7 @@ export function endpointMedia(
           bindAddress,
           payloadType: options.payloadType === 8 ? 8 : 0,
           ...(options.egress ? { egress: options.egress } : {}),
+          ...(options.tap ? { tap: options.tap } : {}),
           cname: host,
         },
         logger.child({ host }),

@@ -31,3 +31,4 @@ export type {
 } from './media-session.js';
 export { runAgent, type AgentOptions } from './agent.js';
 export { runOrchestrated, type AgentProcesses, type OrchestratorOptions } from './orchestrator.js';
+export { RunCapture, rewriteSip, type CaptureSink } from './capture.js';

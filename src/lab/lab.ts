@@ -33,7 +33,8 @@ import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import { mergeCallPartials, type CallPartial } from './merge.js';
-import { PolicyService } from '../policy/index.js';
+import { LedgerJournal, PolicyService, type LedgerEvent } from '../policy/index.js';
+import { RunCapture, type CaptureSink } from './capture.js';
 import { localPolicy, type PolicyPort } from './policy-port.js';
 
 /** Options of {@link runLab} and of a {@link Lab}. */
@@ -56,6 +57,13 @@ export interface LabOptions {
   readonly onReady?: (
     sip: (host: string, side?: 'client' | 'gateway') => { address: string; port: number },
   ) => void | Promise<void>;
+  /**
+   * A capture of the run: every datagram each host receives (loopback mode, one process).
+   * `runLab` makes it from `captureTo`; a `Lab` is given it.
+   */
+  readonly capture?: RunCapture;
+  /** Where `runLab` writes a pcapng capture of the run, in the scenario's addresses. */
+  readonly captureTo?: CaptureSink;
 }
 
 /**
@@ -108,6 +116,16 @@ export interface LabResult {
   readonly aborted: boolean;
   /** Each impaired link, per direction: configured and measured. */
   readonly links: readonly LinkObservation[];
+  /** Every reservation and release of the Bandwidth Policy Service, ms from the start. */
+  readonly ledger: readonly LedgerEvent[];
+}
+
+/** The merged calls with the time each was decided (from the policy service's journal). */
+export function withDecisionTimes(
+  calls: readonly RunCallInput[],
+  journal: LedgerJournal,
+): RunCallInput[] {
+  return calls.map((c) => ({ ...c, decidedAt: journal.decidedAt(c.call.id) ?? null }));
 }
 
 /**
@@ -118,10 +136,15 @@ export interface LabResult {
 export async function runLab(scenario: Scenario, options: LabOptions): Promise<LabResult> {
   const topo = new Topology(scenario);
   const addressing = assignLoopback(scenario);
-  const policy = new PolicyService(topo);
+  let t0 = performance.now();
+  const journal = new LedgerJournal(() => performance.now() - t0);
+  const policy = new PolicyService(topo, { journal });
   const links =
     scenario.links.length > 0 ? new LabLinks(scenario, topo, addressing, options.logger) : null;
-  const lab = new Lab(scenario, options, {
+  const capture = options.captureTo
+    ? new RunCapture(options.captureTo, addressing, `mediapath run of ${scenario.name}`)
+    : undefined;
+  const lab = new Lab(scenario, capture ? { ...options, capture } : options, {
     hosts: new Set(addressing.entries.map((e) => e.host)),
     addressing,
     fixedPorts: false,
@@ -134,7 +157,7 @@ export async function runLab(scenario: Scenario, options: LabOptions): Promise<L
   try {
     await lab.bind();
     await options.onReady?.((host, side) => lab.sipListener(host, side));
-    const t0 = performance.now();
+    t0 = performance.now();
     lab.start(t0);
     const plannedMs = lab.plannedMs;
     const progress = setInterval(() => {
@@ -151,8 +174,12 @@ export async function runLab(scenario: Scenario, options: LabOptions): Promise<L
     await delay(150);
     const partials = await lab.collect();
     return {
-      calls: mergeCallPartials(scenario.calls, [partials], (call) => policy.reportedDecision(call)),
+      calls: withDecisionTimes(
+        mergeCallPartials(scenario.calls, [partials], (call) => policy.reportedDecision(call)),
+        journal,
+      ),
       links: links?.observations() ?? [],
+      ledger: journal.events,
       addressing,
       durationMs: performance.now() - t0,
       aborted,
@@ -363,6 +390,7 @@ export class Lab {
         workers: 0,
         inactivityTimeoutMs: 0,
         ...(this.#links ? { egress: this.#links.egress } : {}),
+        ...(this.#o.capture ? { tap: this.#o.capture } : {}),
       },
       this.#o.logger,
     );
@@ -418,13 +446,15 @@ export class Lab {
     }
   }
 
-  /** A SIP listener of a host, its messages logged per call. */
-  #listen(
+  /** A SIP listener of a host, its messages logged per call (and captured). */
+  async #listen(
     host: string,
     address: string,
     listener: keyof typeof SIP_PORTS = 'client',
   ): Promise<UserAgent> {
-    return UserAgent.create({
+    const capture = this.#o.capture;
+    let ua: UserAgent | null = null;
+    const created = UserAgent.create({
       address,
       port: this.#p.fixedPorts ? SIP_PORTS[listener] : 0,
       logger: this.#o.logger.child({ host }),
@@ -435,10 +465,15 @@ export class Lab {
         raw: string,
       ) => {
         this.#calls.logSip(host, dir, message, remote, raw);
+        if (capture && dir === 'in' && ua) {
+          capture.sip(ua.stack.address, ua.stack.port, remote.address, remote.port, raw);
+        }
       },
       user: host,
       ...(this.#links ? { egress: this.#links.egress } : {}),
     });
+    ua = await created;
+    return ua;
   }
 
   /** A B2BUA over two listeners of a host, with the host's delegate. */
@@ -525,6 +560,7 @@ export class Lab {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
       payloadType: payloadTypeOf(codecOf(rec.call)) ?? 0,
       ...(this.#links ? { egress: this.#links.egress } : {}),
+      ...(this.#o.capture ? { tap: this.#o.capture } : {}),
       ...(acceptFrom
         ? { acceptFrom, dropReason: 'accepts media only from the Mediation Server' }
         : {}),

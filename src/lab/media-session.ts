@@ -4,7 +4,7 @@
  *
  * It must not know SIP, policy or any kind of host.
  */
-import type { DatagramEgress } from '../core/index.js';
+import type { DatagramEgress, DatagramTap } from '../core/index.js';
 import type { HostDrop, ReceivedStream } from '../report/index.js';
 
 /** What one media session of one host saw during a call. */
@@ -42,6 +42,8 @@ export interface MediaSessionOptions {
   readonly dropReason?: string;
   /** Where packets go out through when links are impaired. */
   readonly egress?: DatagramEgress;
+  /** Told of every datagram the session receives (a capture of the run). */
+  readonly tap?: DatagramTap;
 }
 
 /** Opens media sessions; the lab owns one for the whole run. */

@@ -19,10 +19,10 @@ import {
   type Message,
   type Request,
 } from './control.js';
-import { waitForCalls, type LabProgress, type LabResult } from './lab.js';
+import { waitForCalls, withDecisionTimes, type LabProgress, type LabResult } from './lab.js';
 import { LabLinks } from './links.js';
 import { mergeCallPartials, mergeLinkObservations, type CallPartial } from './merge.js';
-import { PolicyService } from '../policy/index.js';
+import { LedgerJournal, PolicyService } from '../policy/index.js';
 
 export interface OrchestratorOptions {
   readonly logger: Logger;
@@ -79,6 +79,9 @@ class Orchestrator {
   readonly #topo: Topology;
   readonly #addressing: Addressing;
   readonly #policy: PolicyService;
+  /** Milliseconds from the run's start, once it has one. */
+  #t0 = performance.now();
+  readonly #journal = new LedgerJournal(() => performance.now() - this.#t0);
   readonly #hosts: readonly string[];
   readonly #agents = new Map<string, ControlChannel>();
   readonly #outcomes = new Map<string, CallOutcome>();
@@ -97,7 +100,7 @@ class Orchestrator {
     this.#log = o.logger.child({ mod: 'orchestrator' });
     this.#topo = new Topology(s);
     this.#addressing = scenarioAddressing(s);
-    this.#policy = new PolicyService(this.#topo);
+    this.#policy = new PolicyService(this.#topo, { journal: this.#journal });
     this.#hosts = runHosts(this.#addressing);
     this.#failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
@@ -135,6 +138,7 @@ class Orchestrator {
     const lead = 300;
     const t0Wall = Date.now() + lead;
     const t0 = performance.now() + lead;
+    this.#t0 = t0;
     this.#broadcast({ t: 'start', t0: t0Wall });
     const plannedMs = Math.max(0, ...this.#s.calls.map((c) => c.atMs + c.durationMs));
     const allDone = new Promise<void>((resolve) => {
@@ -198,16 +202,20 @@ class Orchestrator {
     );
     const links = await this.#links(collected.map((c) => c.links));
     return {
-      calls: mergeCallPartials(
-        this.#s.calls,
-        collected.map((c) => c.calls),
-        (call) => this.#policy.reportedDecision(call),
-        (id) => {
-          const out = this.#outcomes.get(id);
-          return out ? { state: out.state, status: out.status, reason: out.reason } : undefined;
-        },
+      calls: withDecisionTimes(
+        mergeCallPartials(
+          this.#s.calls,
+          collected.map((c) => c.calls),
+          (call) => this.#policy.reportedDecision(call),
+          (id) => {
+            const out = this.#outcomes.get(id);
+            return out ? { state: out.state, status: out.status, reason: out.reason } : undefined;
+          },
+        ),
+        this.#journal,
       ),
       links,
+      ledger: this.#journal.events,
       addressing: this.#addressing,
       durationMs: performance.now() - t0,
       aborted,
@@ -250,6 +258,7 @@ class Orchestrator {
         () => ({ state: 'cancelled', status: null, reason: 'run interrupted' }),
       ),
       links: [],
+      ledger: [],
       addressing: this.#addressing,
       durationMs: 0,
       aborted: true,

@@ -10,6 +10,7 @@ import type { Topology } from '../topology/index.js';
 import type { CallDecision, DecideOptions } from './call-decision.js';
 import { decideCall } from './decide.js';
 import { Ledger } from './ledger.js';
+import type { LedgerJournal } from './ledger-journal.js';
 
 /** Options of a {@link PolicyService}. */
 export interface PolicyServiceOptions extends DecideOptions {
@@ -19,6 +20,8 @@ export interface PolicyServiceOptions extends DecideOptions {
    * timeline, a benchmark), and `decisionOf` knows no call.
    */
   readonly keepDecisions?: boolean;
+  /** Records decision times and every reservation and release (a live run's report). */
+  readonly journal?: LedgerJournal;
 }
 
 /**
@@ -32,6 +35,7 @@ export class PolicyService {
   /** Decisions by call id; null when decisions are not kept. */
   readonly #decisions: Map<string, CallDecision> | null;
   readonly #options: DecideOptions;
+  readonly #journal: LedgerJournal | null;
 
   constructor(topo: Topology, options: PolicyServiceOptions = {}) {
     this.#topo = topo;
@@ -40,6 +44,7 @@ export class PolicyService {
         ? { trace: options.trace ?? true }
         : { trace: options.trace ?? true, directPathWorks: options.directPathWorks };
     this.#decisions = (options.keepDecisions ?? true) ? new Map() : null;
+    this.#journal = options.journal ?? null;
   }
 
   /**
@@ -57,6 +62,7 @@ export class PolicyService {
     if (d.holding.reservations.length > 0 || d.holding.channels.length > 0) {
       this.#ledger.reserve(call.id, d.holding);
     }
+    this.#journal?.decided(call.id, d.holding);
     this.#decisions?.set(call.id, d);
     return d;
   }
@@ -89,7 +95,8 @@ export class PolicyService {
     if (!this.#ledger.holds(callId)) {
       return false;
     }
-    this.#ledger.release(callId);
+    const holding = this.#ledger.release(callId);
+    this.#journal?.released(callId, holding);
     return true;
   }
 

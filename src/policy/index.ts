@@ -12,3 +12,4 @@ export { Trace, type TraceStep, type TraceValue } from './trace.js';
 export { codecKbps, streamKbps, VIDEO_KBPS } from './codecs.js';
 export { PolicyService, type PolicyServiceOptions } from './bandwidth-policy-service.js';
 export { runTimeline, type TimelineEntry, type TimelineResult } from './timeline.js';
+export { LedgerJournal, type LedgerEvent } from './ledger-journal.js';

@@ -22,6 +22,7 @@ export {
   buildRunResults,
   formatLinks,
   type LinkObservation,
+  formatAddresses,
   formatRunTable,
   runJson,
   type CallEndState,
@@ -29,3 +30,8 @@ export {
   type RunCallResult,
   type SipLogEntry,
 } from './run.js';
+export { PcapngWriter, type CapturedDatagram } from './pcapng.js';
+export { renderHtmlReport, ResultShapeError } from './html/index.js';
+export { topologyView, type TopologyView } from './topology-view.js';
+export { RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
+export { ruleAnchor, ruleEntry, rulesMarkdown, RULE_BOOK } from './rule-book.js';

@@ -9,15 +9,8 @@ export const RESULT_FORMAT = 'mediapath-result';
 /** Bumped when a field changes meaning or goes away; new fields do not bump it. */
 export const RESULT_VERSION = 1;
 
-/** One reserve or release of the Bandwidth Policy Service, ms from the start. */
-export interface LedgerEvent {
-  readonly t: number;
-  readonly op: 'reserve' | 'release';
-  readonly callId: string;
-  readonly link: string;
-  readonly modality: 'audio' | 'video';
-  readonly kbps: number;
-}
+/** One reserve or release of the Bandwidth Policy Service (the policy layer's journal). */
+export type { LedgerEvent } from '../policy/index.js';
 
 /**
  * The host that made a call's decision: the Mediation Server for a PSTN call (it asks the

@@ -173,9 +173,10 @@ function summaryLine(
 ): string {
   const calls = plural(results.length, 'call');
   if (interrupted) {
+    const started = results.filter((r) => r.sip.length > 0 || r.state !== 'cancelled').length;
     const ended = results.filter((r) => r.state !== 'cancelled').length;
     return st.red(
-      `Interrupted: ${ended} of ${calls} ended before the run was stopped. Expectations were not evaluated.`,
+      `Interrupted: ${started} of ${calls} started, ${ended} ended before the run was stopped. Expectations not evaluated.`,
     );
   }
   const withExpect = results.filter((r) => r.call.expect).length;
@@ -218,7 +219,13 @@ function oneLine(r: RunCallResult): string {
  * page, `mediapath report`). `meta` carries what the run knows beyond its calls: the scenario,
  * mode, duration, the network (`topologyView`) and the ledger's events.
  */
-export function runJson(meta: Record<string, unknown>, results: readonly RunCallResult[]): unknown {
+export function runJson(
+  meta: Record<string, unknown>,
+  results: readonly RunCallResult[],
+  options: { readonly interrupted?: boolean } = {},
+): unknown {
+  // An interrupted run is not judged: its calls stopped half way.
+  const judged = options.interrupted !== true;
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -251,11 +258,11 @@ export function runJson(meta: Record<string, unknown>, results: readonly RunCall
       sent: r.sent,
       reservations: r.decision.holding.reservations,
       expect: r.call.expect,
-      expectationFailures: r.failures,
+      expectationFailures: judged ? r.failures : null,
       trace: r.decision.trace,
       sip: r.sip,
     })),
-    expectationsFailed: results.filter((r) => r.failures.length > 0).length,
+    expectationsFailed: judged ? results.filter((r) => r.failures.length > 0).length : null,
   };
 }
 
@@ -313,6 +320,37 @@ export function formatLinks(links: readonly LinkObservation[], colour: boolean):
       parts.push(`rate ${c.rateKbps} kbps, queue ${c.queueMs} ms: ${m.droppedQueue} tail drops`);
     }
     lines.push(`  ${l.name}: ${parts.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Which host each loopback address of the run stands for, with its scenario IP, so that a
+ * capture taken on the loopback interface can be read: `127.77.0.5 alice (172.29.77.15)`.
+ * Laid out in columns within `width` (one per line without a width).
+ */
+export function formatAddresses(
+  entries: readonly { host: string; address: string; scenarioIp: string; role: string }[],
+  width?: number,
+): string {
+  if (entries.length === 0) {
+    return '';
+  }
+  const cells = entries.map(
+    (e) =>
+      `${e.address} ${e.host}${e.role === 'pstn' ? ' (the PSTN)' : ` (${e.scenarioIp}${e.role === 'gateway-side' ? ', gateway side' : ''})`}`,
+  );
+  const cell = Math.max(...cells.map((c) => c.length)) + 2;
+  const perLine = width === undefined ? 1 : Math.max(1, Math.floor((width - 2) / cell));
+  const lines = ['', 'Addresses on loopback (address, host, scenario IP):'];
+  for (let i = 0; i < cells.length; i += perLine) {
+    lines.push(
+      `  ${cells
+        .slice(i, i + perLine)
+        .map((c) => c.padEnd(cell))
+        .join('')
+        .trimEnd()}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -126,7 +126,7 @@ describe('mediapath run: outputs and log', () => {
     clearTimeout(timer);
     expect(r.code).toBe(ExitCode.INTERRUPTED);
     expect(r.out).toMatch(
-      /Interrupted after \d+\.\ds, with \d of 3 calls started: expectations not evaluated\./,
+      /Interrupted: \d of 3 calls started, \d ended before the run was stopped\. Expectations not evaluated\./,
     );
     expect(r.out).not.toContain('expectations met');
     expect(r.out).not.toContain('expectations failed');

@@ -82,7 +82,9 @@ describe('the run table', () => {
   it('says that an interrupted run was interrupted and does not evaluate expectations', async () => {
     const results = await defaultRun();
     const text = formatRunTable(results, { colour: false, title: 't', interrupted: true });
-    expect(text).toContain('Interrupted: 3 of 3 calls ended before the run was stopped.');
+    expect(text).toContain(
+      'Interrupted: 3 of 3 calls started, 3 ended before the run was stopped. Expectations not evaluated.',
+    );
     expect(text).not.toContain('expectations met');
   });
 });
