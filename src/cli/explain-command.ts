@@ -11,29 +11,35 @@ import { Topology } from '../topology/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
 import { loadForCommand } from './load-scenario.js';
-import { outputOf, prepareOutput, writeOutput } from './output.js';
-import { DEFAULT_SCENARIO } from './paths.js';
+import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { DEFAULT_SCENARIO, displayPath, RULES_DOC } from './paths.js';
+import { writeHtml } from './results.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `mediapath explain`. */
-export const EXPLAIN_HELP = `Usage: mediapath explain [FILE] [--trace] [--json FILE|-]
+export const EXPLAIN_HELP = `Usage: mediapath explain [FILE] [--trace] [--json FILE|-] [--html FILE|-]
 
 Plays the call timeline through the policy engine (no sockets): for every call in time order,
 its decision (BYPASS, RELAY, DIRECT, CAC-ADMITTED, CAC-REROUTED-INTERNET/-PSTN/-VOICEMAIL,
 REJECTED), the predicted media path, the bandwidth it reserves on each link, the ledger after
 it, and its expect: assertions. With --trace, every rule applied, in order, with its id from
-the domain rules (b.1#10 exact subnet match, c.3#11 link limits, c.5#19 PSTN re-route, ...).
+the rules reference, docs/rules.md (b.1#10 exact subnet match, c.3#11 link limits, c.5#19 PSTN
+re-route, ...).
 
 Options:
   --trace          show the rule trace of each call
   --json FILE|-    write the decisions as JSON (always with the trace) to FILE (its folder is
                    created), or with - to standard output instead of the text
+  --html FILE|-    write a self-contained HTML page: the network with each call's decided
+                   media path, the rule traces linked to the rules reference, and each
+                   constrained link's use over the timeline
   -h, --help       this help
 
 Examples:
   mediapath explain scenarios/litware.yaml --trace
   mediapath explain scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision}'
   mediapath explain scenarios/litware.yaml --json out/litware-decisions.json
+  mediapath explain scenarios/branch-cac.yaml --html out/branch-cac-decisions.html
 
 Exit codes: 0 ok, 1 an expectation failed, 3 invalid scenario, 2 bad usage.
 `;
@@ -54,9 +60,10 @@ export async function explainCommand(args: readonly string[], io: CliIO): Promis
     {
       trace: { type: 'boolean' },
       json: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    { json: OUTPUT_VALUE },
+    { json: OUTPUT_VALUE, html: OUTPUT_VALUE },
   );
   if (values.help) {
     io.stdout.write(EXPLAIN_HELP);
@@ -66,26 +73,31 @@ export async function explainCommand(args: readonly string[], io: CliIO): Promis
     throw new UsageError('explain takes one scenario file');
   }
   const json = outputOf('--json', values.json, { notYaml: true });
+  const html = outputOf('--html', values.html, { notYaml: true });
+  oneOnStdout([json, html]);
   await prepareOutput(json);
+  await prepareOutput(html);
   const file = positionals[0] ?? DEFAULT_SCENARIO;
-  const scenario = await loadForCommand(file, io, { quietWarnings: json?.kind === 'stdout' });
+  const quiet = json?.kind === 'stdout' || html?.kind === 'stdout';
+  const scenario = await loadForCommand(file, io, { quietWarnings: quiet });
   const topo = new Topology(scenario);
   const timeline = runTimeline(topo, { trace: true });
   const calls = explainCalls(timeline);
-  if (json?.kind !== 'stdout') {
+  if (!quiet) {
     io.stdout.write(
       formatExplain(topo, calls, {
         trace: values.trace === true,
         colour: useColour(io.stdout, io.env),
+        rulesDoc: displayPath(RULES_DOC),
       }),
     );
   }
-  if (json !== null) {
-    const written = await writeOutput(
-      json,
-      `${JSON.stringify(explainJson(topo, calls), null, 2)}\n`,
-      io,
-    );
+  const doc = explainJson(topo, calls);
+  for (const [output, write] of [
+    [json, (o: Output) => writeOutput(o, `${JSON.stringify(doc, null, 2)}\n`, io)],
+    [html, (o: Output) => writeHtml(o, doc, io)],
+  ] as const) {
+    const written = output === null ? null : await write(output);
     if (written !== null) {
       io.stderr.write(`wrote ${written}\n`);
     }

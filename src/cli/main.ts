@@ -25,6 +25,7 @@ Commands:
   run [FILE]           Run the scenario live: real SIP and RTP between emulated hosts on
                        loopback; one row per call with the decision and the observed media path.
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
+  report RESULT        Render a saved result (run or explain --json) as an HTML page.
   validate FILE...     Check scenario files; every problem with file:line:col.
   load                 Load-test the Mediation Server's RTP relay.
   agent                One host of a multi-process run (run --net netns starts them).
@@ -34,13 +35,14 @@ Commands:
 
 FILE defaults to the embedded scenario (scenarios/default.yaml).
 
-Every result option (--json FILE, compose -o FILE) creates the file's folder, and takes - for
-standard output (then the JSON document is all that goes there).
+Every result option (--json FILE, --html FILE, compose -o FILE) creates the file's folder, and
+takes - for standard output (then the result is all that goes there).
 
 Examples:
   mediapath explain scenarios/litware.yaml --trace
   mediapath validate scenarios/*.yaml
   mediapath run scenarios/branch-cac.yaml --json out/branch-cac.json
+  mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
   mediapath explain scenarios/branch-cac.yaml --json - | jq '.calls[].decision'
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
@@ -80,6 +82,13 @@ const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModu
     async () => {
       const m = await import('./explain-command.js');
       return { run: m.explainCommand, help: m.EXPLAIN_HELP };
+    },
+  ],
+  [
+    'report',
+    async () => {
+      const m = await import('./report-command.js');
+      return { run: m.reportCommand, help: m.REPORT_HELP };
     },
   ],
   [

@@ -26,3 +26,6 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = relative(cwd, file);
   return rel.startsWith('..') ? file : rel;
 }
+
+/** The rules reference that every rule id of a trace points to. */
+export const RULES_DOC = join(packageRoot, 'docs', 'rules.md');

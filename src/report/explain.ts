@@ -36,7 +36,7 @@ const KIND_LABEL = {
 export function formatExplain(
   topo: Topology,
   calls: readonly ExplainedCall[],
-  options: { trace: boolean; colour: boolean },
+  options: { trace: boolean; colour: boolean; rulesDoc?: string },
 ): string {
   const st = styler(options.colour);
   const s = topo.scenario;
@@ -92,6 +92,9 @@ export function formatExplain(
           ? st.green(allMet(withExpect))
           : st.red(`${failed} of ${plural(withExpect, 'expectation')} failed.`)),
   );
+  if (options.trace && options.rulesDoc !== undefined) {
+    lines.push(st.dim(`Each rule id (b.1#10, c.5#19, ...) is explained in ${options.rulesDoc}.`));
+  }
   return lines.join('\n') + '\n';
 }
 
