@@ -67,7 +67,7 @@ export function assignLoopback(s: Scenario, base = 77): Addressing {
   for (const h of scenarioHostIps(s)) {
     entries.push({ host: h.host, address: next(), scenarioIp: h.ip, role: h.role });
   }
-  entries.push({ host: PSTN_HOST, address: next(), scenarioIp: '0.0.0.0', role: 'pstn' });
+  entries.push({ host: PSTN_HOST, address: next(), scenarioIp: PSTN_IP, role: 'pstn' });
   return addressingOf(entries, 'loopback address');
 }
 

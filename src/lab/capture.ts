@@ -10,7 +10,7 @@
  */
 import type { DatagramTap } from '../core/index.js';
 import { PcapngWriter } from '../report/index.js';
-import { PSTN_HOST, PSTN_IP, type Addressing } from './addressing.js';
+import type { Addressing } from './addressing.js';
 
 /** Where the capture's bytes go (a file stream the CLI opened). */
 export interface CaptureSink {
@@ -32,7 +32,7 @@ export class RunCapture implements DatagramTap {
     });
     const names = new Map<string, string[]>();
     for (const e of addressing.entries) {
-      const ip = e.host === PSTN_HOST ? PSTN_IP : e.scenarioIp;
+      const ip = e.scenarioIp;
       this.#scenarioIp.set(e.address, ip);
       const list = names.get(ip) ?? [];
       if (!list.includes(e.host)) {
