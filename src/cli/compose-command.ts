@@ -26,10 +26,11 @@ export const COMPOSE_HELP = `Usage: mediapath compose [FILE] [-o OUT|-] [--json 
 Writes a Docker Compose file that deploys the scenario as containers, the same hosts as the
 network-namespace mode: one agent container per host (and one for the PSTN), named after it,
 with the host's scenario IPs; one network per site subnet, "internet" for hosts in no site,
-"pstn" (192.0.2.0/24) and "control"; a router on every network, with a token bucket (tc tbf)
-for each rate in links:; and the orchestrator ("mediapath"), which runs the Bandwidth Policy
-Service and prints the report. Scenarios from the package's scenarios/ folder are used from
-the image; any other file is mounted read-only. Without -o the file goes to standard output.
+"pstn" (a transit network: the PSTN's 192.0.2.1 is routed) and "control"; a router on every
+network, with a token bucket (tc tbf) for each rate in links:; and the orchestrator
+("mediapath"), which runs the Bandwidth Policy Service and prints the report. Scenarios from
+the package's scenarios/ folder are used from the image; any other file is mounted read-only.
+Without -o the file goes to standard output.
 
 Options:
   -o, --out OUT|-  write the compose file to OUT (its folder is created; relative paths in it

@@ -1,21 +1,27 @@
+/**
+ * Deployment of a scenario outside this process: the Docker Compose file (`mediapath
+ * compose`). Pure planning and rendering; nothing here starts a container.
+ */
 export {
   APP_DIR,
   composeFor,
-  CONTROL_NETWORK,
   CONTROL_PORT,
   describePlan,
   IMAGE,
-  INTERNET_NETWORK,
   MOUNT_DIR,
+  type ComposeDocument,
+  type ComposeOptions,
+  type ComposeResult,
+  type ScenarioSource,
+} from './compose.js';
+export {
+  CONTROL_NETWORK,
+  INTERNET_NETWORK,
   ORCHESTRATOR_SERVICE,
   PSTN_NETWORK,
   PSTN_SUBNET,
   ROUTER_SERVICE,
-  type ComposeDocument,
-  type ComposeOptions,
   type ComposePlan,
-  type ComposeResult,
   type NetworkPlan,
-  type ScenarioSource,
   type ServicePlan,
-} from './compose.js';
+} from './compose-plan.js';

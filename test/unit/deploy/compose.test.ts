@@ -104,12 +104,18 @@ describe('compose: the default scenario', () => {
     const subnet = (n: string): string => doc.networks[n]!.ipam.config[0]!.subnet;
     expect(subnet('site-chicago')).toBe('172.28.152.128/25');
     expect(subnet('site-portland')).toBe('172.29.77.0/24');
-    expect(subnet('pstn')).toBe('192.0.2.0/24');
+    // Transit ranges: the PSTN's TEST-NET-1 address is on no Docker network (the Docker host
+    // may use 192.0.2.0/24 itself).
+    expect(subnet('control')).toBe('10.254.0.0/24');
+    expect(subnet('pstn')).toBe('10.254.1.0/24');
+    expect(
+      Object.values(doc.networks).filter((n) => inSubnet(PSTN_IP, n.ipam.config[0]!.subnet)),
+    ).toEqual([]);
     expect(doc.networks['site-portland']!.ipam.config[0]!.gateway).toBe('172.29.77.254');
     expect(Object.values(doc.networks).every((n) => n.internal)).toBe(true);
   });
 
-  it('runs the orchestrator on the scenario inside the image, on the control network', () => {
+  it('runs the orchestrator on the scenario inside the image, at a static address on control', () => {
     const m = doc.services.mediapath!;
     expect(m.command).toEqual([
       'run',
@@ -120,7 +126,8 @@ describe('compose: the default scenario', () => {
       '/app/scenarios/default.yaml',
     ]);
     expect(m.build).toEqual({ context: '.' });
-    expect(m.networks).toEqual(['control']);
+    expect(m.networks).toEqual({ control: { ipv4_address: '10.254.0.1' } });
+    expect(result.plan.orchestrator).toBe('10.254.0.1');
     expect(m.volumes).toBeUndefined();
   });
 
@@ -139,7 +146,7 @@ describe('compose: the default scenario', () => {
     expect(alice.command).toEqual([
       'agent',
       '--control',
-      'mediapath:7000',
+      '10.254.0.1:7000',
       '--host',
       'alice',
       '--via',
@@ -151,10 +158,22 @@ describe('compose: the default scenario', () => {
     expect(alice.depends_on?.router).toEqual({ condition: 'service_healthy' });
     expect(ipv4Of(doc.services['gw-por']!, 'site-portland')).toBe('172.29.77.200');
     expect(doc.services.bob!.command?.at(-1)).toBe('172.28.152.129');
+  });
+
+  it("puts the PSTN on a transit network; its agent adds the PSTN's address, the router routes it", () => {
     const pstn = doc.services.pstn!;
-    expect(ipv4Of(pstn, 'pstn')).toBe(PSTN_IP);
+    expect(pstn.networks).toEqual({ pstn: { ipv4_address: '10.254.1.2' }, control: {} });
     expect(pstn.command).toContain('pstn');
-    expect(pstn.command?.at(-1)).toBe('192.0.2.2');
+    expect(pstn.command?.at(-1)).toBe('10.254.1.1');
+    expect(result.plan.services.find((s) => s.host === 'pstn')?.addresses).toEqual([
+      { ip: PSTN_IP, network: 'pstn', role: 'pstn', assigned: false },
+      { ip: '10.254.1.2', network: 'pstn', role: 'transit', assigned: true },
+    ]);
+    expect(routerScript(doc)).toContain(`ip route replace ${PSTN_IP}/32 via 10.254.1.2\n`);
+    expect(routerScript(doc).indexOf('ip route')).toBeLessThan(
+      routerScript(doc).indexOf('touch /tmp/router-ready'),
+    );
+    expect(result.yaml).toContain(`pstn ${PSTN_IP} (pstn)`);
   });
 
   it('gives the Mediation Server its client-facing address; the agent adds the gateway-facing one', () => {
@@ -172,7 +191,7 @@ describe('compose: the default scenario', () => {
     expect(r.networks).toEqual({
       'site-chicago': { ipv4_address: '172.28.152.129' },
       'site-portland': { ipv4_address: '172.29.77.1' },
-      pstn: { ipv4_address: '192.0.2.2' },
+      pstn: { ipv4_address: '10.254.1.1' },
       control: {},
     });
     expect(r.sysctls).toEqual({ 'net.ipv4.ip_forward': 1 });
@@ -323,6 +342,15 @@ describe('compose: every reference scenario', () => {
       badVia.map(([name]) => name),
       '--via not the router on its network',
     ).toEqual([]);
+    // Agents join the orchestrator by its address on control, and the PSTN's range is on no
+    // Docker network.
+    const control = ipv4Of(doc.services.mediapath!, 'control');
+    expect(agents.every(([, svc]) => svc.command?.[2] === `${control}:7000`)).toBe(true);
+    expect(
+      Object.keys(doc.networks).filter((n) =>
+        inSubnet(PSTN_IP, doc.networks[n]!.ipam.config[0]!.subnet),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -361,7 +389,7 @@ ${hosts}
     const problems = r.ok ? [] : r.problems;
     expect(problems).toEqual([
       expect.stringContaining('host router: its service name "router"'),
-      expect.stringContaining('tn: 192.0.2.7 is in 192.0.2.0/24, the PSTN network'),
+      expect.stringContaining("tn: 192.0.2.7 is in 192.0.2.0/24, the PSTN's range"),
       expect.stringContaining(
         "10.2.0.1/32 (tiny) has no room for the router and Docker's gateway, and 10.2.0.0/31 would overlap 10.2.0.0/32",
       ),
