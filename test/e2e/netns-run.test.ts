@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsAvailable } from '../../src/net/netns.js';
 import { namespaces } from '../support/netns.js';
+import { essence, type RunDoc } from '../support/run-doc.js';
 
 const run = promisify(execFile);
 const available = await netnsAvailable();
@@ -14,17 +15,6 @@ if (process.env.CI === 'true' && !available) {
   throw new Error('CI runs as root with iproute2: the netns mode must be tested there');
 }
 const BIN = join(process.cwd(), 'bin', 'mediapath.js');
-
-interface RunDoc {
-  mode: string;
-  calls: {
-    id: string;
-    decision: string;
-    media: string;
-    finalStatus: number | null;
-    observedPath: { forward: { hops: string[] }; backward: { hops: string[] } };
-  }[];
-}
 
 /** The CLI as a child process; `lines` sees stderr as it comes. */
 function cli(
@@ -61,18 +51,6 @@ function runIdOf(stderr: string): string {
     throw new Error(`no run id in: ${stderr}`);
   }
   return id;
-}
-
-/** What must be equal between modes: decision, observed path both ways, media, final status. */
-function essence(doc: RunDoc): unknown[] {
-  return doc.calls.map((c) => ({
-    id: c.id,
-    decision: c.decision,
-    forward: c.observedPath.forward.hops,
-    reverse: c.observedPath.backward.hops,
-    media: c.media,
-    finalStatus: c.finalStatus,
-  }));
 }
 
 let dir: string;
