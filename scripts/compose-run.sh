@@ -153,7 +153,7 @@ make_base() {
     cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
     changes+=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')
   fi
-  tar -C "$rootfs" -c . | podman import "${changes[@]}" - "$BASE_IMAGE" >/dev/null ||
+  tar -C "$rootfs" -c . | podman import -q "${changes[@]}" - "$BASE_IMAGE" >/dev/null ||
     fail "podman import of the base image failed"
   rm -rf "$rootfs"
 }
