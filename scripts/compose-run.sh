@@ -119,8 +119,14 @@ cleanup() {
   if [ -n "$WATCHDOG_PID" ]; then
     kill "$WATCHDOG_PID" 2>/dev/null && wait "$WATCHDOG_PID" 2>/dev/null
   fi
-  rm -rf "$WORK"
-  say "cleaned up run $RUN_ID (kept: the base image $BASE_IMAGE)"
+  local kept=
+  podman image exists "$BASE_IMAGE" 2>/dev/null && kept=" (kept: the base image $BASE_IMAGE)"
+  # debootstrap cut short leaves /proc and /sys mounted in its target: unmount before removing.
+  awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m"
+  done
+  rm -rf --one-file-system "$WORK"
+  say "cleaned up run $RUN_ID$kept"
 }
 # The base image: Debian bookworm (debootstrap, minbase) with this machine's Node 20 where the
 # official image has it, and this machine's CA bundle (npm ci in the build trusts what the

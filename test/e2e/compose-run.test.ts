@@ -5,7 +5,8 @@
  * containers on Podman, and removes what it made. Both runs must decide and carry media as the
  * loopback run of the same scenario does, and the router container's token buckets must have
  * carried the WAN's packets. Root only (rootful Podman); in CI a missing Podman fails the file.
- * About 3 minutes with the base image cached (most of it the image build), 4 without.
+ * Takes 1.5 to 2.5 minutes with the base image cached (most of it the image build), and 30 to
+ * 45 s more the first time on a machine.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
