@@ -187,9 +187,13 @@ stop_health() {
 }
 
 # Removes a project's containers and networks: docker-compose down, then whatever carries its
-# label (a run cut short may have left a container docker-compose does not know of yet).
+# label (a run cut short may have left a container docker-compose does not know of yet), then
+# what the CNI plugins keep after a network is gone: the firewall plugin's isolation rules for
+# its bridge and the host-local IPAM's folder for it.
 teardown() {
-  local project=$1 ids
+  local project=$1 ids bridges b rule
+  bridges=$(podman network ls -q --filter "label=com.docker.compose.project=$project" 2>/dev/null |
+    xargs -r podman network inspect --format '{{.NetworkInterface}}' 2>/dev/null || true)
   # shellcheck disable=SC2086
   timeout 120 docker-compose -p "$project" ${PROJECT_FILES[$project]} down -v --remove-orphans -t 2 >>"$WORK/down.log" 2>&1 || true
   ids=$(podman ps -aq --filter "label=com.docker.compose.project=$project" 2>/dev/null || true)
@@ -198,6 +202,19 @@ teardown() {
   ids=$(podman network ls -q --filter "label=com.docker.compose.project=$project" 2>/dev/null || true)
   # shellcheck disable=SC2086
   [ -z "$ids" ] || podman network rm -f $ids >/dev/null 2>&1 || true
+  if command -v iptables >/dev/null 2>&1; then
+    for b in $bridges; do
+      ip link show "$b" >/dev/null 2>&1 && continue
+      for rule in "CNI-ISOLATION-STAGE-1 -i $b ! -o $b" "CNI-ISOLATION-STAGE-2 -o $b"; do
+        iptables -S "${rule%% *}" 2>/dev/null | grep -F -- "-A $rule " | sed 's/^-A /-D /' |
+          while read -r line; do eval "iptables $line" 2>/dev/null || true; done
+      done
+    done
+  fi
+  for d in /var/lib/cni/networks/"$project"_*; do
+    [ -d "$d" ] || continue
+    find "$d" -mindepth 1 ! -name 'last_reserved_ip.*' ! -name lock | grep -q . || rm -rf "$d"
+  done
   return 0
 }
 
@@ -363,8 +380,10 @@ fi
 say "building the image (podman build, no registry): $IMAGE"
 podman ps -aq --external --no-trunc | sort >"$WORK/containers-before-build"
 BUILD_STATE=started
-bg "$WORK/build.log" podman build --pull=never --label "io.mediapath.compose-run=$RUN_ID" -t "$IMAGE" \
-  -f "$REPO/Dockerfile" "$REPO" ||
+# The build's RUN steps use the host's network: a build cut short then leaves no container
+# network state behind (CNI's address and firewall rules for it).
+bg "$WORK/build.log" podman build --pull=never --network host \
+  --label "io.mediapath.compose-run=$RUN_ID" -t "$IMAGE" -f "$REPO/Dockerfile" "$REPO" ||
   { tail -30 "$WORK/build.log" >&2; fail "podman build failed"; }
 BUILD_STATE=built
 say "image built ($(grep -h '^udp-batch:' "$WORK/build.log" || echo 'udp-batch: no line in the build log'))"
