@@ -1,5 +1,5 @@
 /**
- * The Internet alternate path of a refused call (domain.md c.5 #18): media through A/V Edge
+ * The Internet alternate path of a refused call (docs/rules.md c.5#18): media through A/V Edge
  * relays instead of the WAN. The regions whose flag must allow it (A14), the Edge nearest to
  * each side (asked of the topology), and the CAC checks of the sub-paths site <-> relay site
  * (asked of `cac.ts`). It must not know where in the refusal chain it is used, nor anything

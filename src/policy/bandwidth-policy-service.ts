@@ -1,5 +1,5 @@
 /**
- * The Bandwidth Policy Service of a run (domain.md c.3 #12, b.2 #22): one ledger for the
+ * The Bandwidth Policy Service of a run (docs/rules.md c.3#12, b.2 #22): one ledger for the
  * whole run; a call is decided against it and what it holds is reserved at once, then
  * released when the call ends; a call is decided once; the decision for the report; usage
  * snapshots. The timeline and the live run both use it. Pure and synchronous: it must not

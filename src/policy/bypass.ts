@@ -1,5 +1,5 @@
 /**
- * The media bypass check (domain.md b.0-b.1): the effective trunk configuration (b.0 #2), the
+ * The media bypass check (docs/rules.md b.0-b.1): the effective trunk configuration (b.0 #2), the
  * rules #3-#16 in order, the encryption compatibility table (#14), and the trace steps that
  * explain the bypass IDs the topology assigns (#10-#11). The check depends only on the
  * scenario and the call's parties, never on the ledger, so its outcome and trace steps are
@@ -513,7 +513,7 @@ function encryptionLevel(topo: Topology, client: Client): EncryptionLevel {
   );
 }
 
-/** b.1 #14 compatibility table (INF in domain.md). */
+/** b.1 #14 compatibility table (inferred; see docs/rules.md). */
 export function encryptionCompatible(
   level: EncryptionLevel,
   srtp: TrunkConfiguration['srtpMode'],

@@ -1,5 +1,5 @@
 /**
- * Call admission control for one media leg (domain.md b.2, c.1-c.3): whether CAC runs at all
+ * Call admission control for one media leg (docs/rules.md b.2, c.1-c.3): whether CAC runs at all
  * (b.2 #18), locating the endpoints (c.1), the path between their sites (c.2, asked of the
  * topology), the limits of each constrained link with A9 applied, the session limit as codec
  * governor (c.3 #14), the room on each link (c.3 #11) and the claim of what an admitted leg

@@ -26,7 +26,7 @@ export interface LinkCheck {
   readonly ok: boolean;
 }
 
-/** The CAC check of one media leg (domain.md b.2 #20, c.3). */
+/** The CAC check of one media leg (docs/rules.md b.2#20, c.3). */
 export interface LegCheck {
   /** `A` client<->MS, `B` MS<->peer, `p2p`, or an alternate-path sub-path. */
   readonly name: string;
@@ -42,7 +42,7 @@ export interface LegCheck {
   readonly why: string;
 }
 
-/** How a refused call was carried after all (domain.md c.5). */
+/** How a refused call was carried after all (docs/rules.md c.5). */
 export type Reroute =
   | { readonly via: 'internet'; readonly edges: readonly string[] }
   | { readonly via: 'pstn'; readonly trunks: readonly string[] }

@@ -1,12 +1,12 @@
 /**
- * Codec bandwidth per stream (domain.md c.4, both tables) and the codec sets of the two
+ * Codec bandwidth per stream (docs/rules.md c.4, both tables) and the codec sets of the two
  * sides of the Mediation Server (b.1 #13, c.4). Data and small lookups; it must not know
  * about links, limits or calls.
  */
 import type { CodecName, Modality, SimulationSettings } from '../scenario/index.js';
 
 /**
- * Bandwidth per stream, kbps one direction (domain.md c.4).
+ * Bandwidth per stream, kbps one direction (docs/rules.md c.4).
  * Table 1: SfB network requirements, "max without FEC" column (includes 5 kbps RTCP).
  * Table 2: CAC planning table (Ethernet, IP, UDP, RTP, SRTP and 10 kbps RTCP).
  */

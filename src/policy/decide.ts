@@ -1,6 +1,6 @@
 /**
  * The flows of a decision, read top to bottom: a PSTN call through a Mediation Server to a
- * gateway peer (domain.md b.0, b.1, then b.2 with CAC per leg), and a client-to-client call
+ * gateway peer (docs/rules.md b.0, b.1, then b.2 with CAC per leg), and a client-to-client call
  * (c.1-c.3 on the media path). Each flow asks the steps in order (bypass, CAC, the refusal
  * chain) and puts their answers into the result. Pure: it reads the ledger and returns what
  * the call would hold; the caller commits it. The rules themselves live in `bypass.ts`,
@@ -31,7 +31,7 @@ import { refusalChain, type RefusalOutcome, type RefusedPstnLeg } from './refusa
 import { REFUSAL_SIP, type RefusalKind } from './refusal-sip.js';
 
 /**
- * Decides one call: the bypass check first (domain.md b.1), then CAC only if bypass was not
+ * Decides one call: the bypass check first (docs/rules.md b.1), then CAC only if bypass was not
  * used (b.2, c.3), with the refusal chain of c.5. Pure: it reads the ledger and returns what
  * the call would hold; the caller commits it.
  */

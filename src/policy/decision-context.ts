@@ -4,7 +4,7 @@
  * warnings, and what the result will say by default. The steps of the engine (bypass, CAC,
  * refusal chain) work through its methods; it also runs nested decisions (a PSTN re-route
  * decides its outbound and inbound parts as calls of their own) with the flow it was given.
- * It knows no rule of domain.md itself and never imports the flows (`decide.ts`).
+ * It knows no rule itself and never imports the flows (`decide.ts`).
  */
 import type { Call, Decision, Modality } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
@@ -69,7 +69,7 @@ export class DecisionContext {
     this.#flow = flow;
   }
 
-  /** The scenario's simulation settings (the INF choices of domain.md). */
+  /** The scenario's simulation settings (the settings for what the documentation leaves open). */
   get sim(): Topology['scenario']['simulation'] {
     return this.topo.scenario.simulation;
   }

@@ -1,5 +1,5 @@
 /**
- * The bandwidth ledger (domain.md c.3 #12): kbps in use per link and modality and channels
+ * The bandwidth ledger (docs/rules.md c.3#12): kbps in use per link and modality and channels
  * in use per gateway, reserved and released per call, with a read-only view for the pure
  * decision. It must not know how a decision is made or when a call ends.
  */
@@ -26,7 +26,7 @@ export interface LedgerView {
 }
 
 /**
- * The bandwidth ledger of the Bandwidth Policy Service (domain.md c.3 #12): the kbps in use
+ * The bandwidth ledger of the Bandwidth Policy Service (docs/rules.md c.3#12): the kbps in use
  * per link and modality, and the channels in use per gateway. Reservations are made and
  * released per call id. Usage never goes negative, and releasing every call returns it to
  * zero (tested as invariants).

@@ -1,5 +1,5 @@
 /**
- * What happens when CAC refuses the primary path (domain.md c.5 #17-#22), written once for a
+ * What happens when CAC refuses the primary path (docs/rules.md c.5#17-#22), written once for a
  * refused leg of a PSTN call (A6, A15) and for a refused client-to-client call: the
  * bandwidth policy override (#17), the Internet alternate path through A/V Edges (#18), the
  * PSTN re-route (#19), voice mail (#20), reject (#21), and video that only gets the Internet

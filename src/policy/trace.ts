@@ -1,5 +1,5 @@
 /**
- * The rule trace of a decision: each rule of domain.md applied to a call, in order, with what
+ * The rule trace of a decision: each rule of docs/rules.md applied to a call, in order, with what
  * it looked at and concluded. A disabled trace records nothing and costs almost nothing. It
  * must not know any rule itself.
  */
@@ -7,7 +7,7 @@
 export type TraceValue = string | number | boolean | null;
 
 /**
- * One rule applied to a call, in order: the rule id from domain.md (`b.1#10`, `c.3#11`,
+ * One rule applied to a call, in order: the rule id of docs/rules.md (`b.1#10`, `c.3#11`,
  * `c.5#19`), what it looked at, and what it concluded.
  */
 export interface TraceStep {

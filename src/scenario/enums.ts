@@ -19,7 +19,7 @@ export type Modality = (typeof MODALITIES)[number];
 /** A call is an audio call unless it says otherwise. */
 export const DEFAULT_CALL_MODALITY: Modality = 'audio';
 
-/** The codecs the simulator models (domain.md c.4). */
+/** The codecs the simulator models (docs/rules.md c.4). */
 export const CODEC_NAMES = [
   'RTAudio-WB',
   'RTAudio-NB',
@@ -43,7 +43,7 @@ export const DEFAULT_CLIENT_CODECS: readonly CodecName[] = [
   'PCMA',
 ];
 
-// Network configuration and trunks (domain.md a.2, a.10, a.11).
+// Network configuration and trunks (docs/rules.md a.2, a.10, a.11).
 
 /** `InternalBypassMode` and `ExternalBypassMode` of the media bypass settings. */
 export const BYPASS_MODES = ['Off', 'ICE', 'Any'] as const;
@@ -135,7 +135,7 @@ export const EXPECTED_MEDIA = ['both-ways', 'one-way', 'none'] as const;
 /** One of {@link EXPECTED_MEDIA}. */
 export type ExpectedMedia = (typeof EXPECTED_MEDIA)[number];
 
-// The simulator's settings for the ambiguities of domain.md section (h).
+// The simulator's settings for the ambiguities of docs/rules.md, section A.
 
 /** A4: an inter-site policy is added to the site uplinks and region route, or replaces them. */
 export const INTER_SITE_POLICY_MODES = ['add', 'replace'] as const;

@@ -26,9 +26,9 @@ export type LoadResult =
  * problem at once (YAML syntax, schema, references, domain rules), each with file:line:col.
  */
 export async function loadScenarioFile(file: string): Promise<LoadResult> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     return {
@@ -44,7 +44,37 @@ export async function loadScenarioFile(file: string): Promise<LoadResult> {
       ],
     };
   }
+  const text = textOf(bytes);
+  if (text === null || text.trim() === '') {
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: 'error',
+          code: ErrorCodes.SCENARIO_READ,
+          path: '(file)',
+          message:
+            text === null
+              ? 'not a text file (it holds binary data): a scenario is a YAML text file'
+              : 'the file is empty: a scenario is a YAML map (see docs/scenario-format.md)',
+          position: { file, line: 1, col: 1 },
+        },
+      ],
+    };
+  }
   return loadScenarioText(text, file);
+}
+
+/** The file's text, or null when it is not UTF-8 text (a NUL byte, an invalid sequence). */
+function textOf(bytes: Buffer): string | null {
+  if (bytes.includes(0)) {
+    return null;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 /** Validates scenario text; `file` is only used to name positions. */
@@ -78,6 +108,21 @@ export function loadScenarioText(text: string, file = '<inline>'): LoadResult {
   }
 
   const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  if (data === null || data === undefined) {
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: 'error',
+          code: ErrorCodes.SCENARIO_SCHEMA,
+          path: '(document)',
+          message: 'no scenario in the file: it holds only comments or blank lines',
+          expected: 'a YAML map (see docs/scenario-format.md)',
+          position: { file, line: 1, col: 1 },
+        },
+      ],
+    };
+  }
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -1,6 +1,6 @@
 /**
  * The second stage of loading: parsed YAML -> the scenario model, with every documented
- * default filled in (domain.md section a) and durations in milliseconds. The allowed values and
+ * default filled in (docs/scenario-format.md) and durations in milliseconds. The allowed values and
  * defaults of the enumerations come from `enums.ts`.
  *
  * This file must not know zod, YAML positions or the semantic rules: it never reports a
@@ -78,7 +78,7 @@ import type {
 } from './types.js';
 
 /**
- * Fills every documented default (domain.md section a) and resolves durations to ms.
+ * Fills every documented default (docs/scenario-format.md) and resolves durations to ms.
  *
  * It reads the parsed YAML defensively: a field of the wrong type takes its default, and every
  * array keeps all its elements in order, so that the semantic rules can still run (and report
@@ -131,7 +131,7 @@ export function normalize(input: unknown, source: string): Scenario {
   };
 }
 
-/** The simulator's settings for the ambiguities of domain.md section (h). */
+/** The simulator's settings for the ambiguities of docs/rules.md, section A. */
 function simulationSettings(sim: Record<string, unknown>): SimulationSettings {
   return {
     interSitePolicy: pick(

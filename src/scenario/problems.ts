@@ -1,6 +1,6 @@
 /**
  * The problems a scenario can have (YAML, schema, references, domain rules), where they are,
- * and how they print as `file:line:col: error: path: message`.
+ * and how they print as `file:line:col: error CODE: path: message`.
  *
  * This file must not know how problems are found: it holds their shapes and formatting only.
  */
@@ -15,7 +15,7 @@ export type Severity = 'error' | 'warning';
 
 /**
  * One problem found in a scenario. `path` is the dot-path into the document
- * (`network.subnets[2].maskBits`); `rule` is the domain.md rule or validation id it comes
+ * (`network.subnets[2].maskBits`); `rule` is the rule of docs/rules.md or validation id it comes
  * from (`d.V13`), when there is one.
  */
 export interface Problem {
@@ -44,10 +44,13 @@ export function formatPath(path: PathSegments): string {
   return out === '' ? '(document)' : out;
 }
 
-/** `file:line:col: error: path: message (expected ...)` */
+/**
+ * `file:line:col: error SIM_ERR_...: path: message (expected ...) [rule]`, as compilers print
+ * theirs: the code is the entry of docs/errors.md, the rule the entry of docs/rules.md.
+ */
 export function formatProblem(p: Problem): string {
   const where = `${p.position.file}:${p.position.line}:${p.position.col}`;
   const rule = p.rule ? ` [${p.rule}]` : '';
   const expected = p.expected ? ` (expected ${p.expected})` : '';
-  return `${where}: ${p.severity}: ${p.path}: ${p.message}${expected}${rule}`;
+  return `${where}: ${p.severity} ${p.code}: ${p.path}: ${p.message}${expected}${rule}`;
 }

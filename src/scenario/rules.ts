@@ -1,5 +1,5 @@
 /**
- * The domain.md rules that scenario validation cites in its problems (`[d.V13]`), each with
+ * The rules of docs/rules.md that scenario validation cites in its problems (`[d.V13]`), each with
  * the severity of what it reports: the table of docs/scenario-format.md lists exactly these (a
  * docs test reads this file). The rules themselves are in `rules/`, run from the one list in
  * `rules/index.ts`; a rule whose id is in this catalogue names it in every problem it reports.
@@ -7,7 +7,7 @@
  * This file must not know how a rule is checked, nor YAML, zod or source positions.
  */
 
-/** The cited domain.md rules, in the order of docs/scenario-format.md. */
+/** The cited rules of docs/rules.md, in the order of docs/scenario-format.md. */
 export const CITED_DOMAIN_RULES = [
   { rule: 'd.V1', severity: 'error' },
   { rule: 'd.V2', severity: 'warning' },
@@ -33,12 +33,12 @@ export const CITED_DOMAIN_RULES = [
   { rule: 'a.5', severity: 'warning' },
 ] as const;
 
-/** The id of a cited domain.md rule. */
+/** The id of a cited rule of docs/rules.md. */
 export type DomainRuleId = (typeof CITED_DOMAIN_RULES)[number]['rule'];
 
 const CITED: ReadonlySet<string> = new Set(CITED_DOMAIN_RULES.map((r) => r.rule));
 
-/** True when `id` is a domain.md rule that validation cites (`d.V13`), false for our own ids. */
+/** True when `id` is a rule of docs/rules.md that validation cites (`d.V13`), false for our own ids. */
 export function isDomainRuleId(id: string): id is DomainRuleId {
   return CITED.has(id);
 }

@@ -1,5 +1,5 @@
 /**
- * The validated, normalized, frozen scenario model. Every default of domain.md section (a) is
+ * The validated, normalized, frozen scenario model. Every default of docs/scenario-format.md is
  * filled in; names are resolved and checked; durations are milliseconds. Nothing downstream
  * reads the raw YAML. The enumerations are those of `enums.ts`.
  *
@@ -53,7 +53,7 @@ export type {
   ZeroBandwidthLimit,
 };
 
-/** Simulator settings for every ambiguity that domain.md section (h) lists. */
+/** Simulator settings for every ambiguity that section A of docs/rules.md lists. */
 export interface SimulationSettings {
   /** A4: an inter-site policy is added to the site uplinks and region route, or replaces them. */
   readonly interSitePolicy: InterSitePolicyMode;

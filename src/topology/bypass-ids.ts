@@ -1,5 +1,5 @@
 /**
- * Which bypass ID a client or a gateway peer has, and why (domain.md b.1 #10-#11, b.4): each
+ * Which bypass ID a client or a gateway peer has, and why (docs/rules.md b.1#10-#11, b.4): each
  * answer names the rule that gave the ID, the configured subnet that matched and that
  * subnet's site, so that a caller can explain it in its own words. Pure lookups over a
  * {@link Topology}; this file knows nothing of calls, decisions, rule traces or the ledger.

@@ -1,6 +1,6 @@
 /**
  * Which A/V Edge serves a site: the Edge an external client's media goes through, and the
- * relay a site uses on the Internet alternate path (domain.md c.5 #18). Pure lookups over a
+ * relay a site uses on the Internet alternate path (docs/rules.md c.5#18). Pure lookups over a
  * {@link Topology}; this file knows nothing of calls, decisions, CAC or the ledger.
  */
 import type { Edge, Site } from '../scenario/index.js';

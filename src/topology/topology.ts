@@ -1,6 +1,6 @@
 /**
  * The network of a scenario as pure lookups: subnets (exact and longest prefix), sites,
- * regions, hosts, the sites' bypass IDs (domain.md b.4) and the paths between sites (c.2).
+ * regions, hosts, the sites' bypass IDs (docs/rules.md b.4) and the paths between sites (c.2).
  * Built once per scenario and cached where it pays. It must not know of calls, decisions,
  * rule traces or the bandwidth ledger: the policy layer asks, this file answers.
  */
@@ -43,7 +43,7 @@ export interface PathLink {
   readonly profile: BwPolicyProfile | null;
 }
 
-/** The path between two sites (domain.md c.2), or why there is none. */
+/** The path between two sites (docs/rules.md c.2), or why there is none. */
 export type SitePath =
   | { readonly ok: true; readonly links: readonly PathLink[]; readonly steps: readonly string[] }
   | {
@@ -54,7 +54,7 @@ export type SitePath =
 
 /**
  * The network of a scenario as pure lookups: subnets (exact and longest-prefix), sites,
- * regions, bypass IDs (domain.md b.4) and paths between sites (c.2). Built once per
+ * regions, bypass IDs (docs/rules.md b.4) and paths between sites (c.2). Built once per
  * scenario; every query is allocation-light and side-effect free.
  */
 export class Topology {
@@ -164,7 +164,7 @@ export class Topology {
   }
 
   /**
-   * The configured subnet that is exactly `ip & mask / maskBits` (domain.md b.1 #10: no
+   * The configured subnet that is exactly `ip & mask / maskBits` (docs/rules.md b.1#10: no
    * containment match for the client's bypass lookup).
    */
   exactSubnet(ip: string, maskBits: number): Subnet | undefined {
@@ -176,7 +176,7 @@ export class Topology {
     return level?.nets.get((addr & level.mask) >>> 0);
   }
 
-  /** The longest configured prefix containing `ip` (domain.md c.1 #1). */
+  /** The longest configured prefix containing `ip` (docs/rules.md c.1#1). */
   containingSubnet(ip: string): Subnet | undefined {
     const addr = this.#ip(ip);
     if (addr < 0) {

@@ -103,13 +103,13 @@ describe('mediapath validate', () => {
     const r = await cli(['validate', file]);
     expect(r.code).toBe(3);
     expect(r.err).toContain(
-      `${file}:3:55: error: networkConfiguration.mediaBypassSettings.alwaysBypass`,
+      `${file}:3:55: error SIM_ERR_SCENARIO_RULE: networkConfiguration.mediaBypassSettings.alwaysBypass`,
     );
     expect(r.err).toContain(
-      `${file}:9:17: error: network.subnets[1].subnet: 10.0.1.0/24 overlaps 10.0.0.0/16`,
+      `${file}:9:17: error SIM_ERR_SCENARIO_RULE: network.subnets[1].subnet: 10.0.1.0/24 overlaps 10.0.0.0/16`,
     );
     expect(r.err).toContain(
-      `${file}:11:22: error: trunkConfigurations[0].enableBypas: unknown key "enableBypas"; did you mean "enableBypass"?`,
+      `${file}:11:22: error SIM_ERR_SCENARIO_SCHEMA: trunkConfigurations[0].enableBypas: unknown key "enableBypas"; did you mean "enableBypass"?`,
     );
   });
 

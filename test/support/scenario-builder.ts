@@ -218,7 +218,7 @@ export class ScenarioBuilder {
   }
 }
 
-/** The reference scenario of domain.md f.0. */
+/** The Litware reference scenario (Microsoft's call admission control planning example). */
 export function litware(): ScenarioBuilder {
   return ScenarioBuilder.fromFile(
     new URL('../../scenarios/litware.yaml', import.meta.url).pathname,

@@ -1,5 +1,5 @@
 /**
- * Addressing rules (domain.md a.5, b.2 #20, d.V10, d.V11): subnets and their sites, and
+ * Addressing rules (docs/rules.md a.5, b.2 #20, d.V10, d.V11): subnets and their sites, and
  * whether CAC can locate each host's address in a subnet mapped to a site.
  *
  * This file must not know YAML, zod or source positions, nor how the topology locates an

@@ -1,5 +1,5 @@
 /**
- * Media bypass configuration rules (domain.md d.V1-d.V3, d.V9, d.V13, d.V14): the global
+ * Media bypass configuration rules (docs/rules.md d.V1-d.V3, d.V9, d.V13, d.V14): the global
  * bypass settings against CAC, manually supplied bypass IDs, and what a trunk with bypass on
  * needs.
  *

@@ -1,5 +1,5 @@
 /**
- * Call admission control configuration rules (domain.md d.V5-d.V7, d.V12, d.V16): bandwidth
+ * Call admission control configuration rules (docs/rules.md d.V5-d.V7, d.V12, d.V16): bandwidth
  * policy profiles, region links, inter-region routes, inter-site policies and the alternate
  * path flags of regions.
  *

@@ -1,5 +1,5 @@
 /**
- * Rules on the hosts themselves (domain.md b.0 #1): what each names (site, Mediation Server,
+ * Rules on the hosts themselves (docs/rules.md b.0#1): what each names (site, Mediation Server,
  * voice policy), a gateway's number pattern and media termination point, and codecs. Their
  * names and addresses are checked in `names.ts` and `addressing.ts`.
  *

@@ -1,7 +1,7 @@
 /**
  * The semantic rules of a scenario, in ONE ordered list, and the runner that applies them to
  * the normalized model: references, uniqueness, addressing, and the configuration rules of
- * domain.md section (d) that apply to a simulation. A caller (the loader, a lab driven by
+ * docs/rules.md (section d) that apply to a simulation. A caller (the loader, a lab driven by
  * cmdlets, what-if planning) runs them all, or picks some by id.
  *
  * The order is the order of the report. Consecutive rules with the same subject run object by
@@ -245,7 +245,7 @@ function bySubject(
   return groups;
 }
 
-/** The context of one rule: its problems name the rule when it is a domain.md rule. */
+/** The context of one rule: its problems name the rule when it is a rule of docs/rules.md. */
 function ruleContext(
   rule: ScenarioRule,
   scenario: Scenario,

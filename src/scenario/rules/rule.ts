@@ -3,7 +3,7 @@
  *
  * A rule checks one kind of object (its *subject*: a site, a trunk configuration, a call, or
  * the scenario as a whole), one object at a time, and reports problems through the context it
- * is given. It is described by an id (the domain.md rule it implements, such as `d.V13`, or a
+ * is given. It is described by an id (the rule of docs/rules.md it implements, such as `d.V13`, or a
  * stable name of our own, such as `calls.known-caller`), one sentence on what it checks and the
  * messages it can report. The one ordered list of rules is `index.ts`.
  *
@@ -38,7 +38,7 @@ export interface RuleProblem {
   readonly path: PathSegments;
   readonly message: string;
   readonly expected?: string;
-  /** The domain.md rule the problem comes from, when the rule that found it is one. */
+  /** The docs/rules.md rule the problem comes from, when the rule that found it is one. */
   readonly rule?: string;
   /** Point at the key rather than the value (duplicates). */
   readonly atKey?: boolean;
@@ -172,12 +172,12 @@ export interface RuleContext {
 /**
  * A semantic rule of the scenario.
  *
- * When `id` is a cited domain.md rule (`rules.ts`), every problem the rule reports names it
+ * When `id` is a cited rule of docs/rules.md (`rules.ts`), every problem the rule reports names it
  * (`[d.V13]`); a rule of our own reports problems without a rule id. One domain rule that
  * applies to several kinds of object (d.V9, d.V11) is several entries with the same id.
  */
 export interface ScenarioRule<S extends Subject = Subject> {
-  /** A cited domain.md rule (`d.V13`, `a.3`, `b.0#1`), or our own `<kind>.<what>`. */
+  /** A cited rule of docs/rules.md (`d.V13`, `a.3`, `b.0#1`), or our own `<kind>.<what>`. */
   readonly id: string;
   /** The kind of object it checks. */
   readonly subject: S;

@@ -1,6 +1,6 @@
 /**
  * Rules on network regions and sites as places: a region's central site, a site's region and
- * bandwidth profile (domain.md a.3, a.4, d.V8, d.V17). Bypass IDs are in `bypass.ts`, alternate
+ * bandwidth profile (docs/rules.md a.3, a.4, d.V8, d.V17). Bypass IDs are in `bypass.ts`, alternate
  * paths in `cac.ts`.
  *
  * This file must not know YAML, zod or source positions.

@@ -1,5 +1,5 @@
 /**
- * Trunk and media configuration rules (domain.md d.V15, d.V20): the scope each configuration
+ * Trunk and media configuration rules (docs/rules.md d.V15, d.V20): the scope each configuration
  * applies to, one configuration per scope, and SRTP on TCP trunks. The bypass rules of a trunk
  * (d.V13, d.V14) are in `bypass.ts`.
  *

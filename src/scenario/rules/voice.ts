@@ -1,5 +1,5 @@
 /**
- * Voice policy rules (domain.md d.V21): PSTN usages, and the PSTN routes folded into each
+ * Voice policy rules (docs/rules.md d.V21): PSTN usages, and the PSTN routes folded into each
  * policy.
  *
  * This file must not know YAML, zod or source positions, nor how a call is routed.

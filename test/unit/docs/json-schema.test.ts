@@ -107,6 +107,11 @@ describe('docs/scenario.schema.json', () => {
     expect(keyProblems(data, schema, '(document)')).toEqual([]);
   });
 
+  it.each(files)('scenarios/%s names the JSON Schema for editors on its first line', (file) => {
+    const first = readFileSync(join(scenarioDir, file), 'utf8').split('\n')[0];
+    expect(first).toBe('# yaml-language-server: $schema=../docs/scenario.schema.json');
+  });
+
   it('the key walker reports an unknown key and a missing required key', () => {
     const schema = scenarioJsonSchema() as JsonSchemaNode;
     const bad = {

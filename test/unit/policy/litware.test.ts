@@ -3,7 +3,7 @@ import { runTimeline } from '../../../src/policy/index.js';
 import { litware } from '../../support/scenario-builder.js';
 
 /**
- * The reference scenario's calls carry their expected decisions (domain.md f.0). Each was
+ * The reference scenario's calls carry their expected decisions (after the Litware example of Microsoft's call admission control planning). Each was
  * checked by hand against the rules named in the test title.
  */
 describe('Litware reference calls', () => {

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenarioFile, loadScenarioText } from '../../../src/scenario/index.js';
 import {
   litware,
@@ -9,6 +11,38 @@ import {
 } from '../../support/scenario-builder.js';
 
 const FIVE = new URL('../../fixtures/scenarios/five-mistakes.yaml', import.meta.url).pathname;
+
+describe('loading a file that holds no scenario', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mediapath-load-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const load = async (name: string, bytes: Buffer | string): Promise<string[]> => {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const r = await loadScenarioFile(file);
+    return r.ok ? [] : r.problems.map((p) => `${p.code}: ${p.message}`);
+  };
+
+  it('says a binary file is not a text file, in one short line', async () => {
+    const problems = await load(
+      'bin.yaml',
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 0, 0, 0xff]),
+    );
+    expect(problems).toEqual([
+      'SIM_ERR_SCENARIO_READ: not a text file (it holds binary data): a scenario is a YAML text file',
+    ]);
+  });
+
+  it('says an empty file is empty, and a file of comments holds no scenario', async () => {
+    expect(await load('empty.yaml', '  \n')).toEqual([
+      'SIM_ERR_SCENARIO_READ: the file is empty: a scenario is a YAML map (see docs/scenario-format.md)',
+    ]);
+    expect(await load('comments.yaml', '# nothing yet\n')).toEqual([
+      'SIM_ERR_SCENARIO_SCHEMA: no scenario in the file: it holds only comments or blank lines',
+    ]);
+  });
+});
 
 describe('loading a scenario', () => {
   it('the default builder scenario and Litware load without errors or warnings', () => {
@@ -130,7 +164,7 @@ describe('loading a scenario', () => {
   });
 });
 
-describe('normalized defaults (domain.md a and h)', () => {
+describe('normalized defaults (the format defaults and section A of docs/rules.md)', () => {
   const s = new ScenarioBuilder().build();
 
   it('a.2 bypass defaults: AlwaysBypass off, default ID off, external bypass Off, not for conferences', () => {

@@ -69,7 +69,7 @@ describe('the list of scenario rules', () => {
     },
   );
 
-  it('a problem names its rule exactly when the rule is a cited domain.md rule, with its severity', () => {
+  it('a problem names its rule exactly when the rule is a cited rule of docs/rules.md, with its severity', () => {
     const severity = new Map<string, string>(CITED_DOMAIN_RULES.map((r) => [r.rule, r.severity]));
     for (const rule of SCENARIO_RULES) {
       const found = runOne(rule);
@@ -103,7 +103,7 @@ describe('the list of scenario rules', () => {
     ]);
   });
 
-  it('ids are cited domain.md rules or our own <kind>.<what>; no id twice for one subject', () => {
+  it('ids are cited rules of docs/rules.md or our own <kind>.<what>; no id twice for one subject', () => {
     const ownId = /^[a-z][A-Za-z]+\.[a-z][a-z-]+$/;
     expect(SCENARIO_RULE_IDS.filter((id) => !isDomainRuleId(id) && !ownId.test(id))).toEqual([]);
     for (const rule of SCENARIO_RULES) {
@@ -114,7 +114,7 @@ describe('the list of scenario rules', () => {
     expect(new Set(pairs).size).toBe(pairs.length);
   });
 
-  it('covers every domain.md (d) rule a simulation can check, and every cited rule', () => {
+  it('covers every docs/rules.md (d) rule a simulation can check, and every cited rule', () => {
     const simulated = [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21];
     expect(simulated.map((n) => `d.V${n}`).filter((id) => !SCENARIO_RULE_IDS.includes(id))).toEqual(
       [],
