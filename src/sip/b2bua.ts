@@ -17,15 +17,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
+import type { CallEndCause } from './call-owner.js';
+import type { IncomingCall } from './incoming-call.js';
 import { headerText, type SipRemote } from './message.js';
+import type { OutgoingCall } from './outgoing-call.js';
 import type { SipObserver } from './stack.js';
 import type { SipTimers } from './transaction.js';
-import {
-  UserAgent,
-  type CallEndCause,
-  type IncomingCall,
-  type OutgoingCall,
-} from './user-agent.js';
+import { UserAgent } from './user-agent.js';
 
 /** The two listeners of the B2BUA. */
 export type B2buaSide = 'client' | 'gateway';

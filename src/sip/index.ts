@@ -27,5 +27,8 @@ export {
 } from './stack.js';
 export * from './sdp.js';
 export { Dialog, dialogKey } from './dialog.js';
+export type { CallEndCause } from './call-owner.js';
+export * from './outgoing-call.js';
+export * from './incoming-call.js';
 export * from './user-agent.js';
 export * from './b2bua.js';
