@@ -4,17 +4,8 @@
  * media; `src/lab` joins them.
  */
 export * from './message.js';
-export {
-  decodeDatagram,
-  encodeMessage,
-  parseSipUri,
-  parseAddress,
-  parseVia,
-  type DecodedDatagram,
-  type DecodeOptions,
-  type SipUri,
-  type ParsedAddress,
-} from './wire.js';
+export { decodeDatagram, encodeMessage, type DecodedDatagram, type DecodeOptions } from './wire.js';
+export { parseSipUri, parseAddress, parseVia, type SipUri, type ParsedAddress } from './syntax.js';
 export { DEFAULT_TIMERS, type SipTimers, type ResponseHandler } from './transaction.js';
 export {
   SipStack,

@@ -24,6 +24,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.js';
+import { parseSipUri } from './syntax.js';
 import {
   ClientTransaction,
   DEFAULT_TIMERS,
@@ -34,7 +35,7 @@ import {
   type SipTimers,
   type TransactionHost,
 } from './transaction.js';
-import { decodeDatagram, encodeMessage, parseSipUri } from './wire.js';
+import { decodeDatagram, encodeMessage } from './wire.js';
 
 /** Observes every message the stack sends or receives (for the run's SIP message log). */
 export type SipObserver = (

@@ -28,7 +28,7 @@ import {
   type OutgoingCallHandlers,
 } from './outgoing-call.js';
 import { SipStack, type IncomingRequest, type SipObserver, type SipStackOptions } from './stack.js';
-import { parseSipUri } from './wire.js';
+import { parseSipUri } from './syntax.js';
 
 /** Methods this UA implements, advertised in Allow. */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS'] as const;
