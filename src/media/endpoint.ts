@@ -50,7 +50,7 @@ import {
   VERDICT_NAMES,
   type DropReasonName,
 } from './classifier.js';
-import type { TransportAddress } from './relay-engine.js';
+import type { TransportAddress } from './relay-types.js';
 import {
   rtpHeaderLength,
   rtpPaddingLength,

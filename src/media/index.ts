@@ -8,10 +8,9 @@ export * from './classifier.js';
 export * from './stats.js';
 export { PortPool } from './port-pool.js';
 export { CoarseTicker, type Tickable } from './ticker.js';
+export { RelayEngine, resolveRelayIo } from './relay-engine.js';
 export {
   RELAY_IO_ENV,
-  RelayEngine,
-  resolveRelayIo,
   type AllocateRequest,
   type LegName,
   type RelayCounters,
@@ -23,7 +22,7 @@ export {
   type RelaySessionStats,
   type SessionCloseReason,
   type TransportAddress,
-} from './relay-engine.js';
+} from './relay-types.js';
 export { loadUdpBatch, udpBatchLoadError } from './udp-batch.js';
 export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
 export {

@@ -26,7 +26,7 @@ import dgram from 'node:dgram';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TransportAddress } from './relay-engine.js';
+import type { TransportAddress } from './relay-types.js';
 
 /** Packets per second per stream (G.711 with 20 ms packets). */
 export const PACKETS_PER_SECOND = 50;

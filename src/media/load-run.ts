@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Relay } from './relay.js';
-import type { TransportAddress } from './relay-engine.js';
+import type { TransportAddress } from './relay-types.js';
 import type {
   GeneratorAddresses,
   GeneratorProgress,

@@ -1,5 +1,6 @@
 /**
- * The relay core of one thread: sessions, their UDP sockets and the per-packet path.
+ * The relay core of one thread: its control side (allocate, setPeer, close, stats, counters,
+ * shutdown and the inactivity tick) and the two entry points of the per-packet path.
  *
  * A session has two legs, A and B. Each leg owns one UDP socket (RTP and RTCP multiplexed on
  * it, RFC 5761) and knows its peer: the far end that signalling told us about (or that was
@@ -11,8 +12,9 @@
  *   peer A  <----  [leg A socket]  <==relay==  [leg B socket]  <----  peer B
  * ```
  *
- * The per-packet path runs through named stages with one reused context object, and does no
- * allocation, no closure, no promise, no throw and no logging of its own:
+ * The per-packet path runs through the named stages of `relay-stages.ts` with one reused
+ * context object, and does no allocation, no closure, no promise, no throw and no logging of
+ * its own:
  *
  * ```
  * receive -> stageClassify -> stageSession -> stageSource -> stageCount -> stageForward
@@ -28,8 +30,14 @@
  *
  * Control operations (allocate, setPeer, close, stats) are ordinary methods. A coarse
  * ticker releases sessions that carried no valid packet for the inactivity timeout.
+ *
+ * Sessions and legs are in `relay-session.ts`, binding a leg's socket in `relay-sockets.ts`,
+ * the types of the control API in `relay-types.ts`. The engine must not know SIP, SDP or
+ * policy (the signalling side gives orders through `relay.ts`); the checks a packet goes
+ * through belong to the stages, and the engine runs them, counts their outcome and handles
+ * a latched peer.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import {
@@ -43,7 +51,6 @@ import {
   type DatagramTap,
 } from '../core/index.js';
 import {
-  classifyPacket,
   DEFAULT_MAX_PACKET_LENGTH,
   DropReason,
   PacketClass,
@@ -52,8 +59,40 @@ import {
   type DropReasonName,
 } from './classifier.js';
 import { PortPool } from './port-pool.js';
-import { rtpSequenceNumber, rtpSsrc } from './rtp-header.js';
-import { StreamStatsTable, type StreamStatsSnapshot } from './stats.js';
+import {
+  countSessionDrop,
+  LEG_A,
+  LEG_B,
+  legStats,
+  PEER_LATCHED,
+  PEER_SIGNALLED,
+  Session,
+  type Leg,
+  type LegPacketHandler,
+} from './relay-session.js';
+import { bindBatchLeg, bindDgramLeg } from './relay-sockets.js';
+import {
+  PacketContext,
+  stageClassify,
+  stageCount,
+  stageForward,
+  stageSession,
+  stageSource,
+} from './relay-stages.js';
+import {
+  RELAY_IO_ENV,
+  type AllocateRequest,
+  type LegName,
+  type RelayCounters,
+  type RelayEngineOptions,
+  type RelayEvents,
+  type RelayIo,
+  type RelaySessionInfo,
+  type RelaySessionStats,
+  type SessionCloseReason,
+  type TransportAddress,
+} from './relay-types.js';
+import { StreamStatsTable } from './stats.js';
 import { CoarseTicker, type Tickable } from './ticker.js';
 import {
   ipv4ToUint32,
@@ -67,92 +106,6 @@ import {
   udpBatchLoadError,
   uint32ToIpv4,
 } from './udp-batch.js';
-
-/** A transport address. */
-export interface TransportAddress {
-  readonly address: string;
-  readonly port: number;
-}
-
-/** Which leg of a session. */
-export type LegName = 'A' | 'B';
-
-/** What to allocate: the local address each leg binds to. */
-export interface AllocateRequest {
-  readonly legA: { readonly bindAddress: string };
-  readonly legB: { readonly bindAddress: string };
-}
-
-/** A relay session as allocated: the ports to put into the SDP of each side. */
-export interface RelaySessionInfo {
-  readonly id: string;
-  readonly legA: TransportAddress;
-  readonly legB: TransportAddress;
-}
-
-/** Per-leg figures of a session. */
-export interface RelayLegStats {
-  /** The leg's local address. */
-  readonly local: TransportAddress;
-  /** The accepted source and forwarding target, or null before signalling. */
-  readonly peer: TransportAddress | null;
-  /** How the peer was learnt. */
-  readonly peerSource: 'none' | 'signalled' | 'latched';
-  /** Valid RTP packets received on this leg from its peer. */
-  readonly rtpPackets: number;
-  /** Valid RTCP packets received on this leg from its peer. */
-  readonly rtcpPackets: number;
-  /** Bytes of valid packets received on this leg. */
-  readonly bytes: number;
-  /** Packets received on this leg and sent out of the other leg. */
-  readonly forwarded: number;
-  /** Packets received on this leg and dropped, by reason (only reasons seen). */
-  readonly dropped: Partial<Record<DropReasonName, number>>;
-  /** RFC 3550 receive statistics of the RTP stream arriving on this leg. */
-  readonly stream: StreamStatsSnapshot | null;
-}
-
-/** Figures of one session. */
-export interface RelaySessionStats {
-  readonly id: string;
-  readonly state: 'active' | 'closed';
-  readonly legA: RelayLegStats;
-  readonly legB: RelayLegStats;
-}
-
-/** Relay-wide counters. */
-export interface RelayCounters {
-  readonly sessions: number;
-  readonly received: number;
-  readonly forwarded: number;
-  readonly forwardedBytes: number;
-  readonly rtp: number;
-  readonly rtcp: number;
-  /** Drops by reason; every reason is present, zero when none. */
-  readonly dropped: Record<DropReasonName, number>;
-  readonly droppedTotal: number;
-}
-
-/** Why a session ended. */
-export type SessionCloseReason = 'closed' | 'timeout' | 'shutdown';
-
-/** Events of a relay. */
-export type RelayEvents = {
-  /** A session was closed; its ports are free again. */
-  'session-closed': [{ id: string; reason: SessionCloseReason }];
-  /** In learning mode, a leg latched onto the source of its first valid packet. */
-  'peer-latched': [{ id: string; leg: LegName; peer: TransportAddress }];
-};
-
-/**
- * How the relay receives and sends datagrams: `batch` through the native addon (batched,
- * Linux), `dgram` through `node:dgram`, `auto` (the default) batch when the addon is built
- * and dgram otherwise.
- */
-export type RelayIo = 'auto' | 'batch' | 'dgram';
-
-/** The environment variable that sets the default of {@link RelayEngineOptions.io}. */
-export const RELAY_IO_ENV = 'MEDIAPATH_RELAY_IO';
 
 /**
  * The I/O path a relay will use. Without `requested`, the environment variable
@@ -185,186 +138,11 @@ export function resolveRelayIo(
   return 'batch';
 }
 
-/** Options of a relay engine (one thread). */
-export interface RelayEngineOptions {
-  /** Inclusive port range to bind legs from; omitted: ports chosen by the OS. */
-  readonly portRange?: { readonly min: number; readonly max: number } | undefined;
-  /** Largest number of concurrent sessions (default 10,000). */
-  readonly maxSessions?: number | undefined;
-  /** Largest datagram accepted (default 1500). */
-  readonly maxPacketLength?: number | undefined;
-  /**
-   * Learning window in milliseconds after allocation or signalling during which a leg
-   * latches onto the source of its first valid packet. 0 (the default) means strict: only
-   * the signalled peer is accepted.
-   */
-  readonly learningWindowMs?: number | undefined;
-  /** A session with no valid packet for this long is closed (default 30,000; 0: never). */
-  readonly inactivityTimeoutMs?: number | undefined;
-  /** Period of the coarse inactivity ticker (default 1,000 ms). */
-  readonly tickMs?: number | undefined;
-  /**
-   * Connect each leg's socket to its peer once known. Sends then skip the per-packet
-   * address handling, and the kernel itself discards datagrams from other sources, so
-   * strangers are not seen (nor counted) by the relay. Default false.
-   */
-  readonly connectSockets?: boolean | undefined;
-  /** SO_RCVBUF and SO_SNDBUF for each leg socket, in bytes; omitted: system default. */
-  readonly socketBufferBytes?: number | undefined;
-  /** Prefix of session ids (distinguishes shards). */
-  readonly idPrefix?: string | undefined;
-  /** Time source (default: the system clock). */
-  readonly clock?: Clock | undefined;
-  /**
-   * Sends forwarded packets through this (link impairment in user space) instead of straight
-   * to the socket. Leg sockets are then never connected. One thread only: an egress cannot be
-   * shared with worker threads.
-   */
-  readonly egress?: DatagramEgress | undefined;
-  /**
-   * Batched I/O through the native addon, or `node:dgram` (see {@link RelayIo}). Default:
-   * `MEDIAPATH_RELAY_IO`, else `auto`. With an egress the relay always uses dgram.
-   */
-  readonly io?: RelayIo | undefined;
-  /**
-   * Told of every datagram a leg receives, before any check (a capture of the run). One
-   * thread only. Costs one comparison per datagram when absent.
-   */
-  readonly tap?: DatagramTap | undefined;
-}
-
-const LEG_A = 0;
-const LEG_B = 1;
-const PEER_NONE = 0;
-const PEER_SIGNALLED = 1;
-const PEER_LATCHED = 2;
-
-/**
- * A synchronous address lookup for IP literals. The default dgram lookup goes through
- * `dns.lookup`, which defers every unconnected send by one tick even for a literal.
- */
-function literalLookup(
-  address: string,
-  _family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, 4);
-}
-
-/** One side of a session. All fields are set in the constructor (stable shape). */
-class Leg {
-  readonly engine: RelayEngine;
-  readonly session: Session;
-  readonly index: number;
-  /** The leg's socket on the dgram path; null with batched I/O. */
-  readonly socket: dgram.Socket | null;
-  /** The leg's socket index in the batch context; -1 on the dgram path or when closed. */
-  sock = -1;
-  address = '';
-  port = 0;
-  peerAddress = '';
-  /** The peer's address as a host-order uint32 (batched I/O compares these). */
-  peerIp = 0;
-  peerPort = 0;
-  peerState = PEER_NONE;
-  /** Clock time until which the leg may latch; 0 when learning is over or off. */
-  learnUntil = 0;
-  connected = false;
-  other: Leg | null = null;
-  statsSlot = -1;
-  rtp = 0;
-  rtcp = 0;
-  bytes = 0;
-  forwarded = 0;
-  readonly onMessage: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | null;
-
-  constructor(
-    engine: RelayEngine,
-    session: Session,
-    index: number,
-    bufferBytes: number,
-    batch: boolean,
-  ) {
-    this.engine = engine;
-    this.session = session;
-    this.index = index;
-    if (batch) {
-      // The batch context owns the socket; nothing per leg on the JavaScript side.
-      this.socket = null;
-      this.onMessage = null;
-      return;
-    }
-    const options: dgram.SocketOptions = { type: 'udp4', lookup: literalLookup };
-    if (bufferBytes > 0) {
-      this.socket = dgram.createSocket({
-        ...options,
-        recvBufferSize: bufferBytes,
-        sendBufferSize: bufferBytes,
-      });
-    } else {
-      this.socket = dgram.createSocket(options);
-    }
-    // The handler is bound once per leg; the packet path allocates nothing of its own.
-    this.onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
-      engine.onPacket(this, msg, rinfo);
-    };
-  }
-}
-
-/** A relay session: two legs and their counters. */
-class Session {
-  readonly id: string;
-  readonly legs: [Leg, Leg];
-  /** Drops by reason, `leg * VERDICT_COUNT + reason`. */
-  /**
-   * Drops by reason, `leg * VERDICT_COUNT + reason`; allocated on the session's first drop
-   * (most sessions never drop a packet), so at most once per session.
-   */
-  drops: Float64Array | null = null;
-  active = true;
-  /** Valid packets seen at the last tick, and since when none arrived. */
-  lastSeen = 0;
-  idleSince: number;
-
-  constructor(engine: RelayEngine, id: string, now: number, bufferBytes: number, batch: boolean) {
-    this.id = id;
-    this.idleSince = now;
-    const a = new Leg(engine, this, LEG_A, bufferBytes, batch);
-    const b = new Leg(engine, this, LEG_B, bufferBytes, batch);
-    a.other = b;
-    b.other = a;
-    this.legs = [a, b];
-  }
-}
-
-/** The per-packet context, one per engine, reused for every packet. */
-class PacketContext {
-  leg: Leg | null = null;
-  buf: Buffer = Buffer.alloc(0);
-  len = 0;
-  /** Source address: a string on the dgram path, a uint32 with batched I/O. */
-  srcAddress = '';
-  srcIp = 0;
-  srcPort = 0;
-  /** The packet's slot in the batch (batched I/O). */
-  slot = 0;
-  /** The packet class found by the classifier. */
-  cls = 0;
-  /** Set by the source stage when it latched a new peer. */
-  latched = false;
-  maxLength = DEFAULT_MAX_PACKET_LENGTH;
-  now = 0;
-  /** Where forwarded packets go out through, when links are impaired. */
-  egress: DatagramEgress | null = null;
-  /** The batch context with batched I/O; null on the dgram path. */
-  io: UdpBatchIo | null = null;
-}
-
 /**
  * The relay of one thread. Use {@link createRelay} for the public, possibly sharded, relay;
  * this class is its in-thread core.
  */
-export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
+export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, LegPacketHandler {
   readonly #log: ComponentLogger | undefined;
   readonly #clock: Clock;
   readonly #pool: PortPool | undefined;
@@ -468,11 +246,11 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     const [a, b] = session.legs;
     try {
       if (this.#io === null) {
-        await this.#bind(a, addrA);
-        await this.#bind(b, addrB);
+        await bindDgramLeg(a, addrA, this.#pool, this.#onSocketError);
+        await bindDgramLeg(b, addrB, this.#pool, this.#onSocketError);
       } else {
-        this.#bindBatch(this.#io, a, addrA);
-        this.#bindBatch(this.#io, b, addrB);
+        bindBatchLeg(this.#io, a, addrA, this.#pool, this.#bufferBytes);
+        bindBatchLeg(this.#io, b, addrB, this.#pool, this.#bufferBytes);
       }
     } catch (e) {
       this.#releaseLeg(a);
@@ -558,8 +336,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     return {
       id,
       state: session.active ? 'active' : 'closed',
-      legA: this.#legStats(session, session.legs[LEG_A]),
-      legB: this.#legStats(session, session.legs[LEG_B]),
+      legA: legStats(session, session.legs[LEG_A], this.#stats),
+      legB: legStats(session, session.legs[LEG_B], this.#stats),
     };
   }
 
@@ -821,86 +599,6 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     }
   }
 
-  /** Batched I/O: binds a leg's socket, from the port range when there is one. */
-  #bindBatch(io: UdpBatchIo, leg: Leg, address: string): void {
-    const pool = this.#pool;
-    const attempts = pool === undefined ? 1 : Math.min(pool.size, 64);
-    for (let attempt = 0; ; attempt++) {
-      const port = pool === undefined ? 0 : pool.take();
-      if (port < 0) {
-        throw new SimError(
-          ErrorCodes.MEDIA_PORTS_EXHAUSTED,
-          'no free port left in the relay range',
-        );
-      }
-      try {
-        const [sock, bound] = io.bind(address, port, this.#bufferBytes);
-        leg.sock = sock;
-        leg.address = address;
-        leg.port = bound;
-        return;
-      } catch (e) {
-        if (port !== 0) {
-          pool?.give(port);
-        }
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' && pool !== undefined && attempt + 1 < attempts) {
-          continue;
-        }
-        const message = e instanceof Error ? e.message : String(e);
-        throw new SimError(ErrorCodes.MEDIA_BIND, `cannot bind ${address}:${port}: ${message}`, {
-          cause: e,
-          details: { address, port },
-        });
-      }
-    }
-  }
-
-  #bind(leg: Leg, address: string): Promise<void> {
-    const socket = leg.socket!;
-    const pool = this.#pool;
-    const attempts = pool === undefined ? 1 : Math.min(pool.size, 64);
-    const tryOnce = (attempt: number): Promise<void> => {
-      const port = pool === undefined ? 0 : pool.take();
-      if (port < 0) {
-        return Promise.reject(
-          new SimError(ErrorCodes.MEDIA_PORTS_EXHAUSTED, 'no free port left in the relay range'),
-        );
-      }
-      return new Promise<void>((resolve, reject) => {
-        const onError = (err: NodeJS.ErrnoException): void => {
-          socket.off('listening', onListening);
-          if (port !== 0) {
-            pool?.give(port);
-          }
-          if (err.code === 'EADDRINUSE' && pool !== undefined && attempt + 1 < attempts) {
-            resolve(tryOnce(attempt + 1));
-            return;
-          }
-          reject(
-            new SimError(ErrorCodes.MEDIA_BIND, `cannot bind ${address}:${port}: ${err.message}`, {
-              cause: err,
-              details: { address, port },
-            }),
-          );
-        };
-        const onListening = (): void => {
-          socket.off('error', onError);
-          const bound = socket.address();
-          leg.address = bound.address;
-          leg.port = bound.port;
-          // Errors after bind (none are expected on UDP) must not crash the process.
-          socket.on('error', this.#onSocketError);
-          resolve();
-        };
-        socket.once('error', onError);
-        socket.once('listening', onListening);
-        socket.bind({ port, address, exclusive: true });
-      });
-    };
-    return tryOnce(0);
-  }
-
   #releaseLeg(leg: Leg): void {
     if (leg.socket !== null && leg.onMessage !== null) {
       leg.socket.off('message', leg.onMessage);
@@ -919,140 +617,6 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable {
     }
     leg.connected = false;
   }
-
-  #legStats(session: Session, leg: Leg): RelayLegStats {
-    const dropped: Partial<Record<DropReasonName, number>> = {};
-    for (let code = 2; code < VERDICT_COUNT; code++) {
-      const n = session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0;
-      if (n > 0) {
-        dropped[VERDICT_NAMES[code] as DropReasonName] = n;
-      }
-    }
-    return {
-      local: { address: leg.address, port: leg.port },
-      peer: leg.peerState === PEER_NONE ? null : { address: leg.peerAddress, port: leg.peerPort },
-      peerSource:
-        leg.peerState === PEER_NONE
-          ? 'none'
-          : leg.peerState === PEER_LATCHED
-            ? 'latched'
-            : 'signalled',
-      rtpPackets: leg.rtp,
-      rtcpPackets: leg.rtcp,
-      bytes: leg.bytes,
-      forwarded: leg.forwarded,
-      dropped,
-      stream: leg.rtp > 0 && session.active ? this.#stats.snapshot(leg.statsSlot, 8000) : null,
-    };
-  }
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Counts a drop on a session's leg; the table is created on the session's first drop. */
-function countSessionDrop(session: Session, leg: number, verdict: number): void {
-  const drops = (session.drops ??= new Float64Array(VERDICT_COUNT * 2));
-  drops[leg * VERDICT_COUNT + verdict]! += 1;
-}
-
-/*
- * Every stage returns the packet class to continue with, or a drop reason to stop.
- */
-
-/** Stage 1: length and structure (see classifier.ts). */
-function stageClassify(ctx: PacketContext): number {
-  const verdict = classifyPacket(ctx.buf, ctx.len, ctx.maxLength);
-  ctx.cls = verdict;
-  return verdict;
-}
-
-/** Stage 2: the leg's session must still be forwarding. */
-function stageSession(ctx: PacketContext): number {
-  return ctx.leg!.session.active ? ctx.cls : DropReason.INACTIVE;
-}
-
-/**
- * Stage 3: the source must be the leg's peer. Strangers are dropped without a reply (RTP
- * bleed). In learning mode, the first valid packet within the window latches its source.
- */
-function stageSource(ctx: PacketContext, clock: Clock): number {
-  const leg = ctx.leg!;
-  ctx.latched = false;
-  if (
-    leg.peerPort === ctx.srcPort &&
-    (ctx.io !== null ? leg.peerIp === ctx.srcIp : leg.peerAddress === ctx.srcAddress)
-  ) {
-    leg.learnUntil = 0;
-    return ctx.cls;
-  }
-  if (leg.learnUntil !== 0) {
-    if (clock.now() <= leg.learnUntil) {
-      // The engine completes the other form of the address once latched (#onLatched).
-      leg.peerAddress = ctx.srcAddress;
-      leg.peerIp = ctx.srcIp;
-      leg.peerPort = ctx.srcPort;
-      leg.learnUntil = 0;
-      ctx.latched = true;
-      return ctx.cls;
-    }
-    leg.learnUntil = 0;
-  }
-  return DropReason.STRANGER;
-}
-
-/** Stage 4: per-leg counters and RFC 3550 A.1 sequence statistics. */
-function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
-  const leg = ctx.leg!;
-  leg.bytes += ctx.len;
-  if (ctx.cls === PacketClass.RTCP) {
-    leg.rtcp++;
-  } else {
-    leg.rtp++;
-    const buf = ctx.buf;
-    stats.onRtp(leg.statsSlot, rtpSsrc(buf), rtpSequenceNumber(buf), ctx.len);
-  }
-}
-
-/**
- * Stage 5: send the same bytes out of the other leg's socket to that leg's peer. With
- * batched I/O the send is queued (the batch's slot goes out as it is) and the whole batch
- * is flushed at its end; a send the kernel refuses then is counted as `send-failed`.
- */
-function stageForward(ctx: PacketContext): number {
-  const leg = ctx.leg!;
-  const out = leg.other!;
-  if (out.peerPort === 0) {
-    return DropReason.NO_PEER;
-  }
-  if (ctx.io !== null) {
-    if (out.sock < 0) {
-      return DropReason.SEND_FAILED;
-    }
-    ctx.io.queue(
-      out.sock,
-      out.peerIp,
-      out.connected ? 0 : out.peerPort,
-      ctx.slot,
-      ctx.len,
-      leg.sock,
-      ctx.cls,
-    );
-    leg.forwarded++;
-    return ctx.cls;
-  }
-  const socket = out.socket!;
-  try {
-    if (ctx.egress !== null) {
-      ctx.egress.send(socket, ctx.buf, out.peerPort, out.peerAddress);
-    } else if (out.connected) {
-      socket.send(ctx.buf);
-    } else {
-      socket.send(ctx.buf, out.peerPort, out.peerAddress);
-    }
-  } catch {
-    // Only a socket closed under us throws here; the packet is counted as a failed send.
-    return DropReason.SEND_FAILED;
-  }
-  leg.forwarded++;
-  return ctx.cls;
-}

@@ -19,18 +19,17 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, SimError, type ComponentLogger } from '../core/index.js';
 import { DROP_REASON_NAMES, type DropReasonName } from './classifier.js';
-import {
-  RelayEngine,
-  resolveRelayIo,
-  type AllocateRequest,
-  type LegName,
-  type RelayCounters,
-  type RelayEngineOptions,
-  type RelayEvents,
-  type RelaySessionInfo,
-  type RelaySessionStats,
-  type TransportAddress,
-} from './relay-engine.js';
+import { RelayEngine, resolveRelayIo } from './relay-engine.js';
+import type {
+  AllocateRequest,
+  LegName,
+  RelayCounters,
+  RelayEngineOptions,
+  RelayEvents,
+  RelaySessionInfo,
+  RelaySessionStats,
+  TransportAddress,
+} from './relay-types.js';
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions extends Omit<RelayEngineOptions, 'idPrefix' | 'clock'> {

@@ -1,0 +1,144 @@
+/**
+ * The relay's control API in types: what the signalling side asks of a relay (a session's
+ * legs, their peers), what it gets back (session addresses, figures, counters, events), and
+ * the options of one engine. Shared by `relay.ts` (the public relay, in this thread or
+ * sharded over workers) and `relay-engine.ts` (one thread). It must not know sockets,
+ * sessions' state or the packet path.
+ */
+import type { Clock, DatagramEgress, DatagramTap } from '../core/index.js';
+import type { DropReasonName } from './classifier.js';
+import type { StreamStatsSnapshot } from './stats.js';
+
+/** A transport address. */
+export interface TransportAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Which leg of a session. */
+export type LegName = 'A' | 'B';
+
+/** What to allocate: the local address each leg binds to. */
+export interface AllocateRequest {
+  readonly legA: { readonly bindAddress: string };
+  readonly legB: { readonly bindAddress: string };
+}
+
+/** A relay session as allocated: the ports to put into the SDP of each side. */
+export interface RelaySessionInfo {
+  readonly id: string;
+  readonly legA: TransportAddress;
+  readonly legB: TransportAddress;
+}
+
+/** Per-leg figures of a session. */
+export interface RelayLegStats {
+  /** The leg's local address. */
+  readonly local: TransportAddress;
+  /** The accepted source and forwarding target, or null before signalling. */
+  readonly peer: TransportAddress | null;
+  /** How the peer was learnt. */
+  readonly peerSource: 'none' | 'signalled' | 'latched';
+  /** Valid RTP packets received on this leg from its peer. */
+  readonly rtpPackets: number;
+  /** Valid RTCP packets received on this leg from its peer. */
+  readonly rtcpPackets: number;
+  /** Bytes of valid packets received on this leg. */
+  readonly bytes: number;
+  /** Packets received on this leg and sent out of the other leg. */
+  readonly forwarded: number;
+  /** Packets received on this leg and dropped, by reason (only reasons seen). */
+  readonly dropped: Partial<Record<DropReasonName, number>>;
+  /** RFC 3550 receive statistics of the RTP stream arriving on this leg. */
+  readonly stream: StreamStatsSnapshot | null;
+}
+
+/** Figures of one session. */
+export interface RelaySessionStats {
+  readonly id: string;
+  readonly state: 'active' | 'closed';
+  readonly legA: RelayLegStats;
+  readonly legB: RelayLegStats;
+}
+
+/** Relay-wide counters. */
+export interface RelayCounters {
+  readonly sessions: number;
+  readonly received: number;
+  readonly forwarded: number;
+  readonly forwardedBytes: number;
+  readonly rtp: number;
+  readonly rtcp: number;
+  /** Drops by reason; every reason is present, zero when none. */
+  readonly dropped: Record<DropReasonName, number>;
+  readonly droppedTotal: number;
+}
+
+/** Why a session ended. */
+export type SessionCloseReason = 'closed' | 'timeout' | 'shutdown';
+
+/** Events of a relay. */
+export type RelayEvents = {
+  /** A session was closed; its ports are free again. */
+  'session-closed': [{ id: string; reason: SessionCloseReason }];
+  /** In learning mode, a leg latched onto the source of its first valid packet. */
+  'peer-latched': [{ id: string; leg: LegName; peer: TransportAddress }];
+};
+
+/**
+ * How the relay receives and sends datagrams: `batch` through the native addon (batched,
+ * Linux), `dgram` through `node:dgram`, `auto` (the default) batch when the addon is built
+ * and dgram otherwise.
+ */
+export type RelayIo = 'auto' | 'batch' | 'dgram';
+
+/** The environment variable that sets the default of {@link RelayEngineOptions.io}. */
+export const RELAY_IO_ENV = 'MEDIAPATH_RELAY_IO';
+
+/** Options of a relay engine (one thread). */
+export interface RelayEngineOptions {
+  /** Inclusive port range to bind legs from; omitted: ports chosen by the OS. */
+  readonly portRange?: { readonly min: number; readonly max: number } | undefined;
+  /** Largest number of concurrent sessions (default 10,000). */
+  readonly maxSessions?: number | undefined;
+  /** Largest datagram accepted (default 1500). */
+  readonly maxPacketLength?: number | undefined;
+  /**
+   * Learning window in milliseconds after allocation or signalling during which a leg
+   * latches onto the source of its first valid packet. 0 (the default) means strict: only
+   * the signalled peer is accepted.
+   */
+  readonly learningWindowMs?: number | undefined;
+  /** A session with no valid packet for this long is closed (default 30,000; 0: never). */
+  readonly inactivityTimeoutMs?: number | undefined;
+  /** Period of the coarse inactivity ticker (default 1,000 ms). */
+  readonly tickMs?: number | undefined;
+  /**
+   * Connect each leg's socket to its peer once known. Sends then skip the per-packet
+   * address handling, and the kernel itself discards datagrams from other sources, so
+   * strangers are not seen (nor counted) by the relay. Default false.
+   */
+  readonly connectSockets?: boolean | undefined;
+  /** SO_RCVBUF and SO_SNDBUF for each leg socket, in bytes; omitted: system default. */
+  readonly socketBufferBytes?: number | undefined;
+  /** Prefix of session ids (distinguishes shards). */
+  readonly idPrefix?: string | undefined;
+  /** Time source (default: the system clock). */
+  readonly clock?: Clock | undefined;
+  /**
+   * Sends forwarded packets through this (link impairment in user space) instead of straight
+   * to the socket. Leg sockets are then never connected. One thread only: an egress cannot be
+   * shared with worker threads.
+   */
+  readonly egress?: DatagramEgress | undefined;
+  /**
+   * Batched I/O through the native addon, or `node:dgram` (see {@link RelayIo}). Default:
+   * `MEDIAPATH_RELAY_IO`, else `auto`. With an egress the relay always uses dgram.
+   */
+  readonly io?: RelayIo | undefined;
+  /**
+   * Told of every datagram a leg receives, before any check (a capture of the run). One
+   * thread only. Costs one comparison per datagram when absent.
+   */
+  readonly tap?: DatagramTap | undefined;
+}
