@@ -1,3 +1,8 @@
+/**
+ * A container host's network set-up in the Compose deployment: the scenario addresses its
+ * interfaces lack, and routes to the other networks via the router container. Runs `ip`;
+ * knows nothing of SIP, media or the run.
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 

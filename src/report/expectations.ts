@@ -1,3 +1,7 @@
+/**
+ * The `expect:` assertions of a scenario's calls, checked against what a call turned out to be
+ * (decided in explain, observed in a run). Pure; it knows nothing of how the outcome was made.
+ */
 import type { CallExpectation } from '../scenario/index.js';
 
 /** What a call turned out to be, for checking `expect:`. Fields a mode cannot know are left out. */

@@ -1,3 +1,9 @@
+/**
+ * The explain report: every call of the timeline with its decision, predicted path, holding,
+ * the ledger after it and its expectations, as text (optionally with the rule trace) and as a
+ * result document (the same format as a run's, for `mediapath report`). Pure: it reads the
+ * timeline; it knows nothing of sockets or files.
+ */
 import type { CallDecision, TimelineEntry, TimelineResult, TraceStep } from '../policy/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';

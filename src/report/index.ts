@@ -1,3 +1,8 @@
+/**
+ * The report layer's public surface: every view of a result (explain text, the run table, the
+ * JSON result document, the HTML page, the pcapng writer, the rules reference). Pure; it knows
+ * nothing of sockets, processes or files.
+ */
 export { explainCalls, explainJson, formatExplain, type ExplainedCall } from './explain.js';
 export {
   checkExpectation,

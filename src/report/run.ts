@@ -1,3 +1,9 @@
+/**
+ * The run report: the lab's per-call input joined with the observed media path and the
+ * expectations, as the terminal table (fitted to the terminal), the JSON result document, the
+ * links' configured and measured figures, and the loopback addresses' owners. Pure; it knows
+ * nothing of sockets or how the observations were made.
+ */
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
 import { checkExpectation, type ExpectationFailure } from './expectations.js';

@@ -55,19 +55,136 @@ const INTERNET = 'group:internet';
 
 /** Lays out the network; deterministic for a given view. */
 export async function layoutTopology(view: TopologyView): Promise<LaidOutTopology> {
-  const meta = new Map<string, Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height'>>();
-  const edgeMeta = new Map<string, { kind: 'link'; link: ViewLink | null }>();
-  const hostNode = (h: ViewHost): ElkNode => {
-    meta.set(nodeId(h.name), {
-      id: nodeId(h.name),
-      kind: 'host',
-      label: h.name,
-      sub: ipsText(h.ips),
-      host: h,
-    });
-    return { id: nodeId(h.name), width: HOST_WIDTH, height: HOST_HEIGHT };
+  const g = new GraphBuilder(view);
+  const laid = await new ELK().layout(g.graph());
+  const boxes: LaidOutBox[] = [];
+  const edges: LaidOutEdge[] = [];
+  const walk = (n: ElkNode): void => {
+    const m = g.boxes.get(n.id);
+    if (m) {
+      boxes.push({ ...m, x: n.x ?? 0, y: n.y ?? 0, width: n.width ?? 0, height: n.height ?? 0 });
+    }
+    for (const e of n.edges ?? []) {
+      edges.push(laidEdge(e, g.links.get(e.id) ?? null));
+    }
+    for (const c of n.children ?? []) {
+      walk(c);
+    }
   };
-  const group = (
+  walk(laid);
+  return { width: laid.width ?? 0, height: laid.height ?? 0, boxes, edges };
+}
+
+/**
+ * The ELK graph of a network: hosts of a site in rows; sites of a region with the central site
+ * first and each branch below it (its uplink drawn from the central site); regions side by
+ * side, joined by their region links; hosts in no site and the PSTN beside them. Remembers
+ * what each node and edge stands for.
+ */
+class GraphBuilder {
+  readonly boxes = new Map<string, Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height'>>();
+  readonly links = new Map<string, ViewLink>();
+  readonly #view: TopologyView;
+  readonly #siteRegion: ReadonlyMap<string, string | null>;
+
+  constructor(view: TopologyView) {
+    this.#view = view;
+    this.#siteRegion = new Map(view.sites.map((s) => [s.name, s.region] as const));
+  }
+
+  graph(): ElkNode {
+    const view = this.#view;
+    const root: ElkNode[] = view.regions.map((r) => this.#regionNode(r));
+    for (const s of view.sites.filter((x) => x.region === null)) {
+      root.push(this.#siteNode(s));
+    }
+    const outside = view.hosts.filter((h) => h.kind !== 'pstn' && h.site === null);
+    if (outside.length > 0) {
+      const hosts = outside.map((h) => this.#hostNode(h));
+      root.push(this.#group(INTERNET, 'group', 'Internet / no site', '', hosts, [], HOST_PACKING));
+    }
+    const pstn = view.hosts.find((h) => h.kind === 'pstn');
+    if (pstn) {
+      root.push(this.#hostNode(pstn));
+    }
+    return {
+      id: 'root',
+      layoutOptions: {
+        'elk.algorithm': 'layered',
+        'elk.direction': 'RIGHT',
+        'elk.json.edgeCoords': 'ROOT',
+        'elk.json.shapeCoords': 'ROOT',
+        ...SPACING,
+      },
+      children: root,
+      edges: this.#crossRegionEdges(),
+    };
+  }
+
+  #regionNode(r: TopologyView['regions'][number]): ElkNode {
+    const edges: ElkExtendedEdge[] = [];
+    for (const l of this.#view.links) {
+      const [a, b] = l.ends;
+      const inside = this.#siteRegion.get(a) === r.name && this.#siteRegion.get(b) === r.name;
+      if (l.kind === 'region-link' || a === b || !inside) {
+        continue;
+      }
+      // An uplink runs from the region's central site down to the branch.
+      edges.push(
+        l.kind === 'site-uplink'
+          ? this.#linkEdge(l, siteId(b), siteId(a), false)
+          : this.#linkEdge(l, siteId(a), siteId(b), true),
+      );
+    }
+    const sites = this.#view.sites.filter((s) => s.region === r.name).map((s) => this.#siteNode(s));
+    return this.#group(
+      regionId(r.name),
+      'region',
+      `region ${r.name}`,
+      centralText(r.centralSite),
+      sites,
+      edges,
+      { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', ...SPACING },
+    );
+  }
+
+  #siteNode(s: TopologyView['sites'][number]): ElkNode {
+    const profile = this.#view.links.find((l) => l.kind === 'site-uplink' && l.name === s.name);
+    const sub = [s.subnets.join(' '), profile ? `uplink ${limitsText(profile)}` : '']
+      .filter((x) => x !== '')
+      .join(' · ');
+    const hosts = this.#view.hosts
+      .filter((h) => h.kind !== 'pstn' && h.site === s.name)
+      .map((h) => this.#hostNode(h));
+    return this.#group(siteId(s.name), 'site', s.name, sub, hosts, [], HOST_PACKING);
+  }
+
+  /** Region links, and inter-site policies between sites of different regions. */
+  #crossRegionEdges(): ElkExtendedEdge[] {
+    const regionOf = (end: string): string =>
+      end.startsWith('region:') ? end : regionId(this.#siteRegion.get(end) ?? '');
+    const out: ElkExtendedEdge[] = [];
+    for (const l of this.#view.links) {
+      const crosses =
+        l.kind === 'region-link' ||
+        (l.kind === 'inter-site' &&
+          this.#siteRegion.get(l.ends[0]) !== this.#siteRegion.get(l.ends[1]));
+      const a = regionOf(l.ends[0]);
+      const b = regionOf(l.ends[1]);
+      if (crosses && a !== b && this.boxes.has(a) && this.boxes.has(b)) {
+        out.push(this.#linkEdge(l, a, b, true));
+      }
+    }
+    return out;
+  }
+
+  #hostNode(h: ViewHost): ElkNode {
+    const id = nodeId(h.name);
+    this.boxes.set(id, { id, kind: 'host', label: h.name, sub: ipsText(h.ips), host: h });
+    return { id, width: HOST_WIDTH, height: HOST_HEIGHT };
+  }
+
+  #group(
     id: string,
     kind: 'region' | 'site' | 'group',
     label: string,
@@ -75,8 +192,8 @@ export async function layoutTopology(view: TopologyView): Promise<LaidOutTopolog
     children: ElkNode[],
     edges: ElkExtendedEdge[],
     options: Record<string, string>,
-  ): ElkNode => {
-    meta.set(id, { id, kind, label, sub, host: null });
+  ): ElkNode {
+    this.boxes.set(id, { id, kind, label, sub, host: null });
     const minWidth = Math.max(label.length, sub.length) * CHAR + 28;
     return {
       id,
@@ -89,10 +206,11 @@ export async function layoutTopology(view: TopologyView): Promise<LaidOutTopolog
         ...options,
       },
     };
-  };
-  const linkEdge = (l: ViewLink, a: string, b: string, labelled: boolean): ElkExtendedEdge => {
+  }
+
+  #linkEdge(l: ViewLink, a: string, b: string, labelled: boolean): ElkExtendedEdge {
     const id = `edge:${l.id}`;
-    edgeMeta.set(id, { kind: 'link', link: l });
+    this.links.set(id, l);
     const text = linkLabel(l);
     return {
       id,
@@ -100,124 +218,7 @@ export async function layoutTopology(view: TopologyView): Promise<LaidOutTopolog
       targets: [b],
       ...(labelled ? { labels: [{ text, width: text.length * CHAR, height: 14 }] } : {}),
     };
-  };
-  // Hosts of a site in rows; sites of a region with the central site first and each branch
-  // below it (its uplink drawn from the central site); regions side by side, joined by their
-  // region links; hosts in no site and the PSTN beside them.
-  const siteNode = (s: TopologyView['sites'][number]): ElkNode => {
-    const profile = view.links.find((l) => l.kind === 'site-uplink' && l.name === s.name);
-    const sub = [s.subnets.join(' '), profile ? `uplink ${limitsText(profile)}` : '']
-      .filter((x) => x !== '')
-      .join(' · ');
-    return group(
-      siteId(s.name),
-      'site',
-      s.name,
-      sub,
-      view.hosts.filter((h) => h.kind !== 'pstn' && h.site === s.name).map(hostNode),
-      [],
-      HOST_PACKING,
-    );
-  };
-  const siteRegion = new Map(view.sites.map((s) => [s.name, s.region] as const));
-  const rootEdges: ElkExtendedEdge[] = [];
-  const root: ElkNode[] = [];
-  for (const r of view.regions) {
-    const sites = view.sites.filter((s) => s.region === r.name);
-    const edges: ElkExtendedEdge[] = [];
-    for (const l of view.links) {
-      const [a, b] = l.ends;
-      if (l.kind === 'region-link' || a === b || siteRegion.get(a) !== r.name) {
-        continue;
-      }
-      if (siteRegion.get(b) !== r.name) {
-        continue;
-      }
-      // An uplink runs from the region's central site down to the branch.
-      edges.push(
-        l.kind === 'site-uplink'
-          ? linkEdge(l, siteId(b), siteId(a), false)
-          : linkEdge(l, siteId(a), siteId(b), true),
-      );
-    }
-    root.push(
-      group(
-        regionId(r.name),
-        'region',
-        `region ${r.name}`,
-        centralText(r.centralSite),
-        sites.map(siteNode),
-        edges,
-        { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', ...SPACING },
-      ),
-    );
   }
-  for (const s of view.sites.filter((x) => x.region === null)) {
-    root.push(siteNode(s));
-  }
-  const outside = view.hosts.filter((h) => h.kind !== 'pstn' && h.site === null);
-  if (outside.length > 0) {
-    root.push(
-      group(INTERNET, 'group', 'Internet / no site', '', outside.map(hostNode), [], HOST_PACKING),
-    );
-  }
-  const pstn = view.hosts.find((h) => h.kind === 'pstn');
-  if (pstn) {
-    root.push(hostNode(pstn));
-  }
-  const regionOf = (end: string): string | undefined =>
-    end.startsWith('region:') ? end : regionId(siteRegion.get(end) ?? '');
-  for (const l of view.links) {
-    const [a, b] = l.ends.map(regionOf);
-    const crossesRegions =
-      l.kind === 'region-link' ||
-      (l.kind === 'inter-site' && siteRegion.get(l.ends[0]) !== siteRegion.get(l.ends[1]));
-    if (
-      crossesRegions &&
-      a !== undefined &&
-      b !== undefined &&
-      a !== b &&
-      meta.has(a) &&
-      meta.has(b)
-    ) {
-      rootEdges.push(linkEdge(l, a, b, true));
-    }
-  }
-  const graph: ElkNode = {
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
-      'elk.json.edgeCoords': 'ROOT',
-      'elk.json.shapeCoords': 'ROOT',
-      ...SPACING,
-    },
-    children: root,
-    edges: rootEdges,
-  };
-  const laid = await new ELK().layout(graph);
-  const boxes: LaidOutBox[] = [];
-  const outEdges: LaidOutEdge[] = [];
-  const walk = (n: ElkNode): void => {
-    const m = meta.get(n.id);
-    if (m) {
-      boxes.push({
-        ...m,
-        x: n.x ?? 0,
-        y: n.y ?? 0,
-        width: n.width ?? 0,
-        height: n.height ?? 0,
-      });
-    }
-    for (const e of n.edges ?? []) {
-      outEdges.push(laidEdge(e, edgeMeta));
-    }
-    for (const c of n.children ?? []) {
-      walk(c);
-    }
-  };
-  walk(laid);
-  return { width: laid.width ?? 0, height: laid.height ?? 0, boxes, edges: outEdges };
 }
 
 const SPACING: Record<string, string> = {
@@ -236,28 +237,22 @@ const HOST_PACKING: Record<string, string> = {
   'elk.spacing.nodeNode': '10',
 };
 
-function laidEdge(
-  e: ElkExtendedEdge,
-  edgeMeta: ReadonlyMap<string, { kind: 'link'; link: ViewLink | null }>,
-): LaidOutEdge {
-  const m = edgeMeta.get(e.id) ?? { kind: 'link' as const, link: null };
-  const points = (e.sections ?? []).flatMap((s) => [
-    s.startPoint,
-    ...(s.bendPoints ?? []),
-    s.endPoint,
+function laidEdge(e: ElkExtendedEdge, link: ViewLink | null): LaidOutEdge {
+  const points = (e.sections ?? []).flatMap((x) => [
+    x.startPoint,
+    ...(x.bendPoints ?? []),
+    x.endPoint,
   ]);
   const label = e.labels?.[0];
   return {
     id: e.id,
-    kind: m.kind,
-    link: m.link,
+    kind: 'link',
+    link,
     points: points.map((p) => ({ x: p.x, y: p.y })),
     label:
       label?.text !== undefined
         ? { text: label.text, x: label.x ?? 0, y: (label.y ?? 0) + (label.height ?? 0) - 3 }
-        : m.link
-          ? null
-          : null,
+        : null,
   };
 }
 
