@@ -19,7 +19,6 @@ import {
 } from '../lab/index.js';
 import {
   buildRunResults,
-  formatAddresses,
   formatLinks,
   formatRunTable,
   runJson,
@@ -351,12 +350,10 @@ async function report(
         title: `${scenario.name} (${shown}), ${WHERE[a.mode]}, ${seconds}s`,
         width,
         interrupted: result.aborted,
+        ...(a.mode === 'loopback' ? { addresses: result.addressing.entries } : {}),
       }),
     );
     io.stdout.write(formatLinks(result.links, colour));
-    if (a.mode === 'loopback') {
-      io.stdout.write(formatAddresses(result.addressing.entries, width));
-    }
   }
   if (a.json !== null || a.html !== null) {
     const doc = runJson(

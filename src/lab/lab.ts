@@ -263,7 +263,12 @@ export class Lab {
       elapsed: () => Math.round(performance.now() - this.#t0),
       relayOf: (host) => this.#relayOf(host),
       isExternal: (host) => this.#isExternal(host),
-      ...(placement.onFinished ? { onFinished: placement.onFinished } : {}),
+      // A call that ended here gives back what it held (a client-to-client call has no
+      // Mediation Server to do it; for a PSTN call a second release does nothing).
+      onFinished: (callId, state, status, reason) => {
+        placement.policy.release(callId);
+        placement.onFinished?.(callId, state, status, reason);
+      },
     });
     this.#ctx = this.#hostContext(new Topology(s));
   }

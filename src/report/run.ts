@@ -79,6 +79,8 @@ export interface RunTableOptions {
   readonly width?: number | undefined;
   /** The run was interrupted: the counts are partial and expectations were not evaluated. */
   readonly interrupted?: boolean;
+  /** The run's loopback addresses, listed with their hosts before the summary line. */
+  readonly addresses?: Parameters<typeof formatAddresses>[0];
 }
 
 /** Below this many characters a shortened reason says too little: it gets its own line. */
@@ -166,6 +168,9 @@ export function formatRunTable(
   }
   if (notes.length) {
     lines.push('', ...notes);
+  }
+  if (options.addresses) {
+    lines.push(formatAddresses(options.addresses, options.width).trimEnd());
   }
   lines.push('', summaryLine(results, st, options.interrupted === true));
   return lines.join('\n') + '\n';
@@ -344,7 +349,7 @@ export function formatAddresses(
   }
   const cells = entries.map(
     (e) =>
-      `${e.address} ${e.host}${e.role === 'pstn' ? ' (the PSTN)' : ` (${e.scenarioIp}${e.role === 'gateway-side' ? ', gateway side' : ''})`}`,
+      `${e.address} ${e.host} (${e.scenarioIp}${e.role === 'gateway-side' ? ', gateway side' : e.role === 'pstn' ? ', the PSTN' : ''})`,
   );
   const cell = Math.max(...cells.map((c) => c.length)) + 2;
   const perLine = width === undefined ? 1 : Math.max(1, Math.floor((width - 2) / cell));

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assignLoopback, endpointMedia, runLab, type Addressing } from '../../../src/lab/index.js';
+import type { LedgerEvent } from '../../../src/policy/index.js';
 import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
 import { loadScenarioFile } from '../../../src/scenario/index.js';
 
@@ -17,6 +18,8 @@ const logger = pino({ level: 'silent' });
 interface LiveRun {
   readonly calls: readonly RunCallResult[];
   readonly addressing: Addressing;
+  readonly ledger: readonly LedgerEvent[];
+  readonly durationMs: number;
 }
 
 async function live(file: string): Promise<LiveRun> {
@@ -33,7 +36,12 @@ async function live(file: string): Promise<LiveRun> {
   });
   expect(result.aborted).toBe(false);
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
-  return { calls: buildRunResults(result.calls, isMs), addressing: result.addressing };
+  return {
+    calls: buildRunResults(result.calls, isMs),
+    addressing: result.addressing,
+    ledger: result.ledger,
+    durationMs: result.durationMs,
+  };
 }
 
 function callOf(run: LiveRun, id: string): RunCallResult {
@@ -123,6 +131,20 @@ describe('live: a client-to-client call admitted by CAC', () => {
       `c=IN IP4 ${run.addressing.addressOf('p1')}`,
     );
     expect(sipText(c, 'c1', 'out', '200')).toContain(`c=IN IP4 ${run.addressing.addressOf('c1')}`);
+  });
+
+  it('gives its bandwidth back when it ends (the caller releases it: no Mediation Server)', () => {
+    const c = callOf(run, 'p2p');
+    const reserved = run.ledger.filter((e) => e.callId === 'p2p' && e.op === 'reserve');
+    const released = run.ledger.filter((e) => e.callId === 'p2p' && e.op === 'release');
+    expect(reserved.length).toBeGreaterThan(0);
+    expect(released.map((e) => [e.link, e.kbps])).toEqual(reserved.map((e) => [e.link, e.kbps]));
+    // Released at the hang-up, not when the run ends.
+    const at = c.call.atMs + c.call.durationMs;
+    for (const e of released) {
+      expect(e.t).toBeGreaterThan(at - 100);
+      expect(e.t).toBeLessThan(at + 1000);
+    }
   });
 });
 
