@@ -6,6 +6,7 @@
  * It must not know SIP, media, policy or how a run goes: only the scenario's hosts and their
  * IPs.
  */
+import { InternalError } from '../core/index.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** The loopback addresses of a run's hosts, and the way back from an address to a host. */
@@ -108,7 +109,7 @@ function addressingOf(entries: Addressing['entries'], what: string): Addressing 
     const list = byHost.get(host);
     const a = list?.[Math.min(i, list.length - 1)];
     if (a === undefined) {
-      throw new TypeError(`no ${what} for host ${host}`);
+      throw new InternalError(`no ${what} for host ${host}`);
     }
     return a;
   };

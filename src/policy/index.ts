@@ -6,7 +6,7 @@
 export { decideCall } from './decide.js';
 export type { CallDecision, DecideOptions, LegCheck, LinkCheck, Reroute } from './call-decision.js';
 export { encryptionCompatible } from './bypass.js';
-export { REFUSAL_SIP, type RefusalKind } from './refusal-sip.js';
+export { REFUSAL_SIP, REFUSAL_STATUSES, type RefusalKind } from './refusal-sip.js';
 export { Ledger, type Holding, type LedgerView, type Reservation } from './ledger.js';
 export { Trace, type TraceStep, type TraceValue } from './trace.js';
 export { codecKbps, streamKbps, VIDEO_KBPS } from './codecs.js';

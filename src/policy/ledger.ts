@@ -3,7 +3,7 @@
  * in use per gateway, reserved and released per call, with a read-only view for the pure
  * decision. It must not know how a decision is made or when a call ends.
  */
-import { ErrorCodes, SimError } from '../core/index.js';
+import { ErrorCodes, InternalError, SimError } from '../core/index.js';
 import type { Modality } from '../scenario/index.js';
 
 /** Bandwidth one call holds on one link for one modality (kbps, one direction). */
@@ -52,12 +52,12 @@ export class Ledger implements LedgerView {
 
   /**
    * Records what a call holds. A call id may hold once.
-   * @throws {TypeError} when the call already holds a reservation (a caller bug).
+   * @throws {InternalError} when the call already holds a reservation (a caller bug).
    * @throws {RangeError} for a negative or non-finite amount.
    */
   reserve(callId: string, holding: Holding): void {
     if (this.#holdings.has(callId)) {
-      throw new TypeError(`call ${callId} already holds a reservation`);
+      throw new InternalError(`call ${callId} already holds a reservation`);
     }
     for (const r of holding.reservations) {
       if (!(r.kbps >= 0) || !Number.isFinite(r.kbps)) {

@@ -1,7 +1,7 @@
 /**
  * The SIP final response for each kind of refusal, in one table, so that the decision, the
- * live run and the report agree on the status a caller sees. Data only: it must not know when
- * a call is refused.
+ * live run's hosts and the report agree on the status a caller sees. Data only: it must not
+ * know when a call is refused.
  */
 
 /** SIP answers for refusals (status and reason phrase), by refusal kind. */
@@ -17,7 +17,27 @@ export const REFUSAL_SIP = {
   noRoute: { status: 404, reason: 'Not Found (no route)' },
   /** The two clients of a client-to-client call share no codec. */
   noCommonCodec: { status: 488, reason: 'Not Acceptable Here (no common codec)' },
+  /** A host of the live run got an INVITE that belongs to no call of the scenario. */
+  unknownCall: { status: 404, reason: 'Not Found (no call of the scenario)' },
+  /** A re-routed call reached a gateway or the PSTN, and no gateway serves the number. */
+  numberNotServed: { status: 404, reason: 'Not Found (no gateway serves the number)' },
+  /** A host of the live run failed while handling the call (a bug: see the log). */
+  internalError: { status: 500, reason: 'Server Internal Error' },
 } as const;
+
+/**
+ * Final statuses that mean the call was refused (the callee side said no), as opposed to a
+ * failure (no answer, a timeout, a server error) or a cancel (487).
+ */
+export const REFUSAL_STATUSES: ReadonlySet<number> = new Set([
+  ...Object.values(REFUSAL_SIP)
+    .map((r) => r.status)
+    .filter((s) => s !== 500),
+  403,
+  480,
+  486,
+  603,
+]);
 
 /** A kind of refusal: a key of {@link REFUSAL_SIP}. */
 export type RefusalKind = keyof typeof REFUSAL_SIP;

@@ -6,6 +6,7 @@
  *
  * It must not know any kind of host, policy, or how a run is bound and started (`lab.ts`).
  */
+import { REFUSAL_STATUSES } from '../../policy/index.js';
 import type { TransportAddress } from '../../media/index.js';
 import type { Call } from '../../scenario/index.js';
 import { codecsOf, mediaAddressOf, type IncomingCall, type OutgoingCall } from '../../sip/index.js';
@@ -14,7 +15,6 @@ import type { HostContext } from '../host-context.js';
 import type { MediaSession } from '../media-session.js';
 
 /** Final statuses that mean the callee's side refused the call (not a failure of the lab). */
-const REFUSED = new Set([403, 404, 480, 486, 488, 503, 603]);
 
 /** The G.711 codec a call's endpoints send: the scenario's pin when it is PCMA, else PCMU. */
 export function codecOf(call: Call): 'PCMU' | 'PCMA' {
@@ -75,7 +75,7 @@ export function placeCall(
       failed: (status, reason) => {
         media.stop();
         rec.finish(
-          status === 487 ? 'cancelled' : REFUSED.has(status) ? 'refused' : 'failed',
+          status === 487 ? 'cancelled' : REFUSAL_STATUSES.has(status) ? 'refused' : 'failed',
           status,
           reason,
         );

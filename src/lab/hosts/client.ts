@@ -105,7 +105,7 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
 export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCall): void {
   const rec = ctx.recordOf(inc);
   if (!rec) {
-    inc.reject(404, 'Unknown call');
+    inc.reject(REFUSAL_SIP.unknownCall.status, REFUSAL_SIP.unknownCall.reason);
     return;
   }
   void (async () => {
@@ -138,6 +138,6 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
   })().catch((e: unknown) => {
     ctx.log.error({ err: e }, 'client failed to answer');
-    inc.reject(500, 'Server Internal Error');
+    inc.reject(REFUSAL_SIP.internalError.status, REFUSAL_SIP.internalError.reason);
   });
 }

@@ -8,6 +8,7 @@
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
+import { REFUSAL_SIP } from '../../policy/index.js';
 import type { Gateway, VoicemailHost } from '../../scenario/index.js';
 import {
   answerFor,
@@ -82,7 +83,7 @@ async function answerWithMedia(
 ): Promise<void> {
   const rec = ctx.recordOf(inc);
   if (!rec) {
-    inc.reject(404, 'Unknown call');
+    inc.reject(REFUSAL_SIP.unknownCall.status, REFUSAL_SIP.unknownCall.reason);
     return;
   }
   const media = await ctx.openMedia(rec, host, acceptFrom);

@@ -52,7 +52,7 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
     route: async (incoming) => {
       const rec = ctx.recordOf(incoming.call);
       if (!rec) {
-        return { reject: 404, reason: 'Unknown call' };
+        return { reject: REFUSAL_SIP.unknownCall.status, reason: REFUSAL_SIP.unknownCall.reason };
       }
       external.set(incoming.id, rec);
       const decision = await ctx.policy.decide(rec.call);
@@ -81,7 +81,10 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
       } catch (e) {
         ctx.log.error({ err: e, call: rec.call.id }, 'Mediation Server could not route the call');
         ctx.policy.release(rec.call.id);
-        return { reject: 500, reason: 'Server Internal Error' };
+        return {
+          reject: REFUSAL_SIP.internalError.status,
+          reason: REFUSAL_SIP.internalError.reason,
+        };
       }
     },
     answer: (answerSdp, incoming) => {
@@ -124,7 +127,7 @@ async function routeOutbound(
   const gw = ctx.topology.gateway(rerouted ? (decision.trunk ?? '') : (rec.call.trunk ?? ''));
   const clientMedia = mediaAddressOf(inc.offerSdp);
   if (!gw || !clientMedia) {
-    return { reject: 404, reason: 'No route' };
+    return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
   }
   const number = rec.call.number;
   const target = ctx.uri(gw.name, number !== null ? dialString(number) : gw.name);
@@ -194,7 +197,7 @@ async function routeInbound(
   const client = ctx.topology.client(rec.call.to);
   const gwMedia = mediaAddressOf(inc.offerSdp);
   if (!gw || !client || !gwMedia) {
-    return { reject: 404, reason: 'No route' };
+    return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
   }
   const relay = ctx.relayOf(ms.name);
   const s = await relay.allocate({

@@ -11,6 +11,7 @@
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
+import { REFUSAL_SIP } from '../../policy/index.js';
 import { answerFor, mediaAddressOf, offerFor, type B2buaDelegate } from '../../sip/index.js';
 import { PSTN_HOST } from '../addressing.js';
 import { CALL_HEADER } from '../call-observations.js';
@@ -30,11 +31,14 @@ export function pstnBridgeDelegate(ctx: HostContext, host: string): B2buaDelegat
       const d = rec ? (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id))) : undefined;
       const media = mediaAddressOf(incoming.call.offerSdp);
       if (!rec || d?.reroute?.via !== 'pstn' || !media) {
-        return { reject: 404, reason: 'Not Found' };
+        return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
       }
       const inbound = ctx.topology.gateway(d.reroute.trunks[1] ?? '');
       if (!inbound) {
-        return { reject: 404, reason: 'No gateway serves the number' };
+        return {
+          reject: REFUSAL_SIP.numberNotServed.status,
+          reason: REFUSAL_SIP.numberNotServed.reason,
+        };
       }
       let target: string;
       let leg: string;
