@@ -203,3 +203,10 @@ export const VOICE_POLICY_OWNERS = ['docs', 'receiving-user'] as const;
 export type VoicePolicyOwner = (typeof VOICE_POLICY_OWNERS)[number];
 /** The value when the scenario leaves it out. */
 export const DEFAULT_VOICE_POLICY_OWNER: VoicePolicyOwner = 'docs';
+
+// Busy-hour traffic (the `traffic:` section, for `mediapath plan`).
+
+/** The end of a traffic stream that stands for the public telephone network, not a site. */
+export const PSTN_TRAFFIC_END = 'pstn';
+/** A stream's mean holding time when neither it nor the section gives one: three minutes. */
+export const DEFAULT_HOLDING_TIME_MS = 180_000;

@@ -13,6 +13,7 @@ import {
   CLIENT_LOCATIONS,
   CLIENT_VERSIONS,
   CODEC_BANDWIDTH_TABLES,
+  CODEC_NAMES,
   DEFAULT_ALTERNATE_PATH_REGIONS,
   DEFAULT_BYPASS_MODE,
   DEFAULT_CALL_MODALITY,
@@ -24,6 +25,7 @@ import {
   DEFAULT_GATEWAY_CODECS,
   DEFAULT_GATEWAY_KIND,
   DEFAULT_GATEWAY_SUBNET_MATCH,
+  DEFAULT_HOLDING_TIME_MS,
   DEFAULT_INTER_SITE_POLICY_MODE,
   DEFAULT_MEDIA_SOURCE,
   DEFAULT_MISSING_ROUTE_MODE,
@@ -58,6 +60,7 @@ import type {
   CallKind,
   Client,
   CodecName,
+  CodecShare,
   Edge,
   Gateway,
   Impairment,
@@ -72,6 +75,8 @@ import type {
   SimulationSettings,
   Site,
   Subnet,
+  Traffic,
+  TrafficStream,
   TrunkConfiguration,
   VoicemailHost,
   VoicePolicy,
@@ -128,6 +133,7 @@ export function normalize(input: unknown, source: string): Scenario {
     },
     links: arr(root.links).map(link),
     calls: arr(root.calls).map((c, index) => call(c, index, parties)),
+    traffic: root.traffic === undefined ? null : traffic(obj(root.traffic), obj(root.simulation)),
   };
 }
 
@@ -399,6 +405,48 @@ function expectation(e: Record<string, unknown>): CallExpectation {
     ...(typeof e.media === 'string' ? { media: e.media as ExpectedMedia } : {}),
     ...(typeof e.maxLossPercent === 'number' ? { maxLossPercent: e.maxLossPercent } : {}),
   };
+}
+
+/**
+ * The busy hour's offered load: each stream's load in both units (Erlangs and calls per hour),
+ * its mean holding time, and its mix, the section's where the stream gives none.
+ */
+function traffic(t: Record<string, unknown>, sim: Record<string, unknown>): Traffic {
+  const holdingMs = durationMs(t.holdingTime, DEFAULT_HOLDING_TIME_MS);
+  const video = num(t.video, 0);
+  const pstnShare = num(t.pstnShare, 0);
+  const mix = codecShares(t.codecs);
+  return {
+    seed: num(t.seed, num(sim.seed, 1)),
+    streams: arr(t.streams).map((x): TrafficStream => {
+      const o = obj(x);
+      const holding = durationMs(o.holdingTime, holdingMs);
+      const hours = holding / 3_600_000;
+      const callsPerHour =
+        typeof o.erlangs === 'number' && hours > 0 ? o.erlangs / hours : num(o.callsPerHour, 0);
+      return {
+        from: str(o.from, ''),
+        to: str(o.to, ''),
+        callsPerHour,
+        holdingMs: holding,
+        erlangs: typeof o.erlangs === 'number' ? o.erlangs : callsPerHour * hours,
+        video: num(o.video, video),
+        pstnShare: num(o.pstnShare, pstnShare),
+        codecs: o.codecs === undefined ? mix : codecShares(o.codecs),
+        trunks: arr(o.trunks).map((g) => str(g, '')),
+      };
+    }),
+  };
+}
+
+/** Codec weights -> shares that add up to 1, in the order of the codec list; none when empty. */
+function codecShares(v: unknown): CodecShare[] {
+  const o = obj(v);
+  const weights = CODEC_NAMES.map((codec) => ({ codec, w: num(o[codec], 0) })).filter(
+    (x) => x.w > 0,
+  );
+  const total = weights.reduce((sum, x) => sum + x.w, 0);
+  return total > 0 ? weights.map((x) => ({ codec: x.codec, share: x.w / total })) : [];
 }
 
 /** a.6: a profile with only a session limit has total 0; with only a total, the documented session default. */

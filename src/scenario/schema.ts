@@ -33,6 +33,7 @@ import {
   UNMAPPED_ENDPOINT_MODES,
   VOICE_POLICY_OWNERS,
   ZERO_BANDWIDTH_LIMITS,
+  type CodecName,
 } from './enums.js';
 
 const name = z
@@ -327,6 +328,61 @@ const link = z.strictObject({
   impairment,
 });
 
+const share = z.number().min(0).max(1);
+
+/** Codec weights of a traffic mix, one optional key per codec (so a typo gets a suggestion). */
+const codecMix = z
+  .strictObject(
+    Object.fromEntries(CODEC_NAMES.map((c) => [c, z.number().positive().optional()])) as Record<
+      CodecName,
+      z.ZodOptional<z.ZodNumber>
+    >,
+  )
+  .describe(
+    'Weights of the codecs the calls pin, such as { PCMU: 3, RTAudio-NB: 1 }; left out, every call negotiates its codec.',
+  );
+
+const trafficEnd = z.string().describe('A site of network.sites, or pstn.');
+
+/** One stream of offered load between two sites, or between a site and the PSTN. */
+const trafficStream = z.strictObject({
+  from: trafficEnd,
+  to: trafficEnd,
+  erlangs: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Offered load in Erlangs: calls in progress on average, were none refused.'),
+  callsPerHour: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Offered load as call attempts per hour (with holdingTime); not with erlangs.'),
+  holdingTime: durationSchema.optional().describe('Mean holding time of a call of this stream.'),
+  video: share.optional().describe('Share of client-to-client calls that are video calls.'),
+  pstnShare: share
+    .optional()
+    .describe('Share of a site-to-site stream that calls the PSTN from the first site instead.'),
+  codecs: codecMix.optional(),
+  trunks: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('The gateways PSTN calls use, picked at random; default: those of the site.'),
+});
+
+/** The busy hour's offered load, for mediapath plan. */
+const traffic = z
+  .strictObject({
+    seed: z.number().int().optional().describe('Seed of the arrivals; default simulation.seed.'),
+    holdingTime: durationSchema.optional().describe('Mean holding time of every stream.'),
+    video: share.optional(),
+    pstnShare: share.optional(),
+    codecs: codecMix.optional(),
+    streams: z.array(trafficStream).min(1),
+  })
+  .describe('Offered load for mediapath plan: Poisson streams between sites and the PSTN.');
+
 const simulation = z.strictObject({
   interSitePolicy: z.enum(INTER_SITE_POLICY_MODES).optional(),
   gatewaySubnetMatch: z.enum(GATEWAY_SUBNET_MATCHES).optional(),
@@ -353,6 +409,7 @@ export const scenarioSchema = z
     hosts,
     links: z.array(link).optional(),
     calls: z.array(call).optional(),
+    traffic: traffic.optional(),
   })
   .describe('A mediapath scenario: network, SfB settings, hosts and a call timeline.');
 
@@ -361,3 +418,4 @@ export type RawCall = z.infer<typeof call>;
 export type RawGateway = z.infer<typeof gateway>;
 export type RawClient = z.infer<typeof client>;
 export type RawImpairment = z.infer<typeof impairment>;
+export type RawTraffic = z.infer<typeof traffic>;

@@ -275,6 +275,44 @@ export interface LinkImpairment {
   readonly impairment: Impairment;
 }
 
+/** The weight of one codec in a traffic mix, as a share of the calls (the shares add up to 1). */
+export interface CodecShare {
+  readonly codec: CodecName;
+  readonly share: number;
+}
+
+/**
+ * One stream of offered load: calls from clients of one site to clients of another (or the
+ * same) site, from a site's clients to the PSTN, or from the PSTN to a site's clients.
+ */
+export interface TrafficStream {
+  /** A site name, or `pstn`. */
+  readonly from: string;
+  /** A site name, or `pstn`. */
+  readonly to: string;
+  /** Call attempts per hour. */
+  readonly callsPerHour: number;
+  /** Mean holding time of a call, ms. */
+  readonly holdingMs: number;
+  /** Offered load in Erlangs: `callsPerHour` times the mean holding time in hours. */
+  readonly erlangs: number;
+  /** Share (0-1) of the client-to-client calls that are video calls. */
+  readonly video: number;
+  /** Share (0-1) of a site-to-site stream's calls that go to the PSTN instead. */
+  readonly pstnShare: number;
+  /** The codecs the calls pin, with their shares; empty: every call negotiates its codec. */
+  readonly codecs: readonly CodecShare[];
+  /** The gateways of the stream's PSTN calls; empty: the gateways of the site, else every one. */
+  readonly trunks: readonly string[];
+}
+
+/** The busy hour's offered load (the `traffic:` section), for `mediapath plan`. */
+export interface Traffic {
+  /** Seed of the arrivals, holding times and choices (default `simulation.seed`). */
+  readonly seed: number;
+  readonly streams: readonly TrafficStream[];
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
@@ -306,4 +344,6 @@ export interface Scenario {
   };
   readonly links: readonly LinkImpairment[];
   readonly calls: readonly Call[];
+  /** The busy hour's offered load; null when the file has no `traffic:` section. */
+  readonly traffic: Traffic | null;
 }

@@ -95,7 +95,7 @@ function maskBitsValid(bits: number): boolean {
  * address is the first of its range), or `null` when no subnet contains it or that subnet is
  * mapped to no site.
  */
-function mappedSiteOf(s: Scenario, facts: ScenarioFacts, ipText: string): string | null {
+export function mappedSiteOf(s: Scenario, facts: ScenarioFacts, ipText: string): string | null {
   const ip = parseIpv4(ipText);
   if (ip < 0) {
     return null;

@@ -95,6 +95,7 @@ export function subjectItems(
     edge: items(h.edges, ['hosts', 'edges']),
     link: items(s.links, ['links']),
     call: items(s.calls, ['calls']),
+    trafficStream: items(s.traffic?.streams ?? [], ['traffic', 'streams']),
   };
 }
 

@@ -85,6 +85,14 @@ import {
   siteProfileExists,
   siteRegionExists,
 } from './sites.js';
+import {
+  trafficEndsKnown,
+  trafficHoldingPositive,
+  trafficLoadGiven,
+  trafficSharesApply,
+  trafficSiteHasClients,
+  trafficTrunksKnown,
+} from './traffic.js';
 import { mediaScopeKnown, srtpOnTcpTrunk, trunkScopeKnown, trunkScopeUnique } from './trunks.js';
 import { voicePolicyHasUsages, voiceRoutesValid } from './voice.js';
 
@@ -171,6 +179,13 @@ export const SCENARIO_RULES: readonly ScenarioRule[] = [
   callDurationPositive,
   callVideoClientToClient,
   callExpectedPathKnown,
+  // The busy hour's offered load.
+  trafficEndsKnown,
+  trafficLoadGiven,
+  trafficHoldingPositive,
+  trafficSiteHasClients,
+  trafficTrunksKnown,
+  trafficSharesApply,
 ];
 
 /** The distinct rule ids, in list order. */

@@ -27,6 +27,7 @@ import type {
   Scenario,
   Site,
   Subnet,
+  TrafficStream,
   TrunkConfiguration,
   VoicePolicy,
 } from '../types.js';
@@ -90,6 +91,8 @@ export interface SubjectItems {
   readonly edge: Item<Edge>;
   readonly link: Item<LinkImpairment>;
   readonly call: Item<Call>;
+  /** A stream of the busy hour's offered load (`traffic.streams`). */
+  readonly trafficStream: Item<TrafficStream>;
 }
 
 /** The kind of object a rule checks. */
