@@ -2,14 +2,17 @@
  * The Bandwidth Policy Service of a run (docs/rules.md c.3#12, b.2 #22): one ledger for the
  * whole run; a call is decided against it and what it holds is reserved at once, then
  * released when the call ends; a call is decided once; the decision for the report; usage
- * snapshots. The timeline and the live run both use it. Pure and synchronous: it must not
- * know who asks (a host in this process, an agent over a socket) nor when calls end.
+ * snapshots. The ledger's invariants are checked after every reservation and release
+ * (`ledger-invariants.ts`). The timeline, the busy-hour simulation and the live run all use it.
+ * Pure and synchronous: it must not know who asks (a host in this process, an agent over a
+ * socket) nor when calls end.
  */
 import type { Call } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 import type { CallDecision, DecideOptions } from './call-decision.js';
 import { decideCall } from './decide.js';
 import { Ledger } from './ledger.js';
+import { LedgerInvariants, type LedgerCheckCounts } from './ledger-invariants.js';
 import type { LedgerJournal } from './ledger-journal.js';
 
 /** Options of a {@link PolicyService}. */
@@ -22,6 +25,12 @@ export interface PolicyServiceOptions extends DecideOptions {
   readonly keepDecisions?: boolean;
   /** Records decision times and every reservation and release (a live run's report). */
   readonly journal?: LedgerJournal;
+  /**
+   * Check the ledger's invariants after every reservation and release (default true): never
+   * negative, never above a limit but by calls admitted without a check (counted), back to
+   * zero whenever no call holds anything.
+   */
+  readonly checkInvariants?: boolean;
 }
 
 /**
@@ -36,6 +45,7 @@ export class PolicyService {
   readonly #decisions: Map<string, CallDecision> | null;
   readonly #options: DecideOptions;
   readonly #journal: LedgerJournal | null;
+  readonly #invariants: LedgerInvariants | null;
 
   constructor(topo: Topology, options: PolicyServiceOptions = {}) {
     this.#topo = topo;
@@ -45,6 +55,10 @@ export class PolicyService {
         : { trace: options.trace ?? true, directPathWorks: options.directPathWorks };
     this.#decisions = (options.keepDecisions ?? true) ? new Map() : null;
     this.#journal = options.journal ?? null;
+    this.#invariants =
+      (options.checkInvariants ?? true)
+        ? new LedgerInvariants((g) => topo.gateway(g)?.channels ?? null)
+        : null;
   }
 
   /**
@@ -52,6 +66,7 @@ export class PolicyService {
    * already decided gets the same decision again (when decisions are kept).
    * @throws {TypeError} when decisions are not kept and a call that still holds a
    * reservation is decided again (a caller bug).
+   * @throws {InternalError} when the reservation breaks an invariant of the ledger (a bug).
    */
   decide(call: Call): CallDecision {
     const known = this.#decisions?.get(call.id);
@@ -61,6 +76,7 @@ export class PolicyService {
     const d = decideCall(this.#topo, call, this.#ledger, this.#options);
     if (d.holding.reservations.length > 0 || d.holding.channels.length > 0) {
       this.#ledger.reserve(call.id, d.holding);
+      this.#invariants?.reserved(this.#ledger, d);
     }
     this.#journal?.decided(call.id, d.holding);
     this.#decisions?.set(call.id, d);
@@ -90,6 +106,7 @@ export class PolicyService {
   /**
    * Releases what the call holds (at BYE, or when it fails after admission); a call that
    * holds nothing is left alone. Returns whether something was released.
+   * @throws {InternalError} when the release breaks an invariant of the ledger (a bug).
    */
   release(callId: string): boolean {
     if (!this.#ledger.holds(callId)) {
@@ -97,7 +114,17 @@ export class PolicyService {
     }
     const holding = this.#ledger.release(callId);
     this.#journal?.released(callId, holding);
+    this.#invariants?.released(this.#ledger, callId, holding);
     return true;
+  }
+
+  /**
+   * What the invariant checks found so far: reservations and releases checked, calls admitted
+   * by an override or without a check (and those that took a link above its limit), and how
+   * often the ledger was found back at zero. Null when the checks are off.
+   */
+  ledgerChecks(): LedgerCheckCounts | null {
+    return this.#invariants?.counts ?? null;
   }
 
   /** Usage per link and modality, sorted, for the report. */

@@ -13,3 +13,9 @@ export { codecKbps, streamKbps, VIDEO_KBPS } from './codecs.js';
 export { PolicyService, type PolicyServiceOptions } from './bandwidth-policy-service.js';
 export { runTimeline, type TimelineEntry, type TimelineResult } from './timeline.js';
 export { LedgerJournal, type LedgerEvent } from './ledger-journal.js';
+export {
+  LedgerInvariants,
+  reservationBases,
+  type LedgerCheckCounts,
+  type ReservationBasis,
+} from './ledger-invariants.js';
