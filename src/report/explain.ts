@@ -1,11 +1,19 @@
 /**
- * The explain report: every call of the timeline with its decision, predicted path, holding,
- * the ledger after it and its expectations, as text (optionally with the rule trace) and as a
- * result document (the same format as a run's, for `mediapath report`). Pure: it reads the
- * timeline; it knows nothing of sockets or files.
+ * The report of `mediapath explain`: every call of the timeline with its decision, path,
+ * reservations, ledger and expectation check, as text and as the JSON result document; and
+ * the ledger over time (`--ledger`, `--ledger-csv`): per constrained link and modality, each
+ * reservation and release with the kbps in use against the limit, and the ledger's invariants
+ * checked on the way. Pure string building: it must not know how a decision is made.
  */
-import type { CallDecision, TimelineEntry, TimelineResult, TraceStep } from '../policy/index.js';
-import type { Scenario } from '../scenario/index.js';
+import {
+  reservationBases,
+  type CallDecision,
+  type ReservationBasis,
+  type TimelineEntry,
+  type TimelineResult,
+  type TraceStep,
+} from '../policy/index.js';
+import type { Modality, Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 import { checkExpectation, formatHostPath, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
@@ -200,6 +208,7 @@ export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): un
     expectationsFailed: calls.filter((c) => c.failures.length > 0).length,
     topology: topologyView(topo),
     ledger: timelineLedger(calls.map((c) => c.entry)),
+    ledgerChecks: ledgerOverTime(calls).checks,
   };
 }
 
@@ -214,4 +223,268 @@ function timelineLedger(entries: readonly TimelineEntry[]): LedgerEvent[] {
     }
   }
   return out.sort((a, b) => a.t - b.t || (a.op === b.op ? 0 : a.op === 'release' ? -1 : 1));
+}
+
+/** One reservation or release on a link, with what the link holds after it. */
+export interface LedgerRow {
+  /** Ms from the start of the timeline. */
+  readonly t: number;
+  readonly op: 'reserve' | 'release';
+  readonly callId: string;
+  readonly kbps: number;
+  /** Kbps in use on the link and modality after it. */
+  readonly inUseKbps: number;
+  /** How the call's reservation was admitted (policy's `reservationBases`). */
+  readonly basis: ReservationBasis;
+  /** True when the link holds more than its limit after it. */
+  readonly aboveLimit: boolean;
+}
+
+/** One constrained link and modality over the timeline. */
+export interface LedgerLink {
+  readonly link: string;
+  readonly modality: Modality;
+  /** As the link checks of the decisions saw it; null when unlimited or never checked. */
+  readonly limitKbps: number | null;
+  readonly sessionLimitKbps: number | null;
+  readonly peakKbps: number;
+  readonly rows: readonly LedgerRow[];
+}
+
+/** The invariants of the ledger, checked over a timeline. */
+export interface LedgerChecks {
+  /** Usage never went below zero. */
+  readonly neverNegative: boolean;
+  /**
+   * No link held more than its limit beyond what calls admitted by a bandwidth policy
+   * override (c.5 #17) or accounted without a check (b.2 #21) held there.
+   */
+  readonly withinLimits: boolean;
+  /** Every link was back at zero once every call had ended. */
+  readonly backToZero: boolean;
+  /** Calls admitted by a bandwidth policy override that reserved bandwidth. */
+  readonly overrideAdmissions: number;
+  /** Calls with bandwidth accounted without a check. */
+  readonly uncheckedAdmissions: number;
+  /** Reservations after which a link held more than its limit. */
+  readonly aboveLimitEvents: number;
+}
+
+/** The ledger over a timeline: every constrained link's use, and the invariants. */
+export interface LedgerOverTime {
+  readonly links: readonly LedgerLink[];
+  readonly checks: LedgerChecks;
+}
+
+/**
+ * The ledger over the timeline: reservations at each call's start and releases at its end (a
+ * call ending at the instant another starts is released first, as the timeline does), per
+ * link and modality, with the invariants of the ledger checked at every step.
+ */
+export function ledgerOverTime(calls: readonly ExplainedCall[]): LedgerOverTime {
+  interface Ev {
+    readonly t: number;
+    readonly order: number;
+    readonly op: 'reserve' | 'release';
+    readonly callId: string;
+    readonly link: string;
+    readonly modality: Modality;
+    readonly kbps: number;
+    readonly basis: ReservationBasis;
+  }
+  const events: Ev[] = [];
+  const limits = new Map<string, { limit: number | null; session: number | null }>();
+  let overrideAdmissions = 0;
+  let uncheckedAdmissions = 0;
+  calls.forEach(({ entry }, order) => {
+    const { call, decision } = entry;
+    for (const leg of decision.legs) {
+      for (const lc of leg.links) {
+        limits.set(`${lc.link}|${lc.modality}`, {
+          limit: lc.limitKbps,
+          session: lc.sessionLimitKbps,
+        });
+      }
+    }
+    const bases = reservationBases(decision);
+    overrideAdmissions += bases.includes('override') ? 1 : 0;
+    uncheckedAdmissions += bases.includes('unchecked') ? 1 : 0;
+    decision.holding.reservations.forEach((r, i) => {
+      const base = { callId: call.id, link: r.link, modality: r.modality, kbps: r.kbps };
+      const basis = bases[i] ?? 'checked';
+      events.push({ t: call.atMs, order, op: 'reserve', basis, ...base });
+      events.push({ t: call.atMs + call.durationMs, order, op: 'release', basis, ...base });
+    });
+  });
+  events.sort(
+    (a, b) => a.t - b.t || (a.op === b.op ? a.order - b.order : a.op === 'release' ? -1 : 1),
+  );
+  const links = new Map<
+    string,
+    {
+      link: string;
+      modality: Modality;
+      used: number;
+      exempt: number;
+      peak: number;
+      rows: LedgerRow[];
+    }
+  >();
+  let neverNegative = true;
+  let withinLimits = true;
+  let aboveLimitEvents = 0;
+  for (const e of events) {
+    const key = `${e.link}|${e.modality}`;
+    let l = links.get(key);
+    if (!l) {
+      l = { link: e.link, modality: e.modality, used: 0, exempt: 0, peak: 0, rows: [] };
+      links.set(key, l);
+    }
+    const sign = e.op === 'reserve' ? 1 : -1;
+    l.used = snap(l.used + sign * e.kbps);
+    if (e.basis !== 'checked') {
+      l.exempt = snap(l.exempt + sign * e.kbps);
+    }
+    l.peak = Math.max(l.peak, l.used);
+    neverNegative &&= l.used >= 0;
+    const limit = limits.get(key)?.limit ?? null;
+    const above = limit !== null && l.used > limit + 1e-6;
+    if (above && e.op === 'reserve') {
+      aboveLimitEvents++;
+      withinLimits &&= l.used - l.exempt <= limit + 1e-6;
+    }
+    l.rows.push({
+      t: e.t,
+      op: e.op,
+      callId: e.callId,
+      kbps: e.kbps,
+      inUseKbps: l.used,
+      basis: e.basis,
+      aboveLimit: above,
+    });
+  }
+  const out = [...links.values()]
+    .sort((a, b) => a.link.localeCompare(b.link) || a.modality.localeCompare(b.modality))
+    .map((l) => {
+      const lim = limits.get(`${l.link}|${l.modality}`);
+      return {
+        link: l.link,
+        modality: l.modality,
+        limitKbps: lim?.limit ?? null,
+        sessionLimitKbps: lim?.session ?? null,
+        peakKbps: l.peak,
+        rows: l.rows,
+      };
+    });
+  return {
+    links: out,
+    checks: {
+      neverNegative,
+      withinLimits,
+      backToZero: [...links.values()].every((l) => l.used === 0),
+      overrideAdmissions,
+      uncheckedAdmissions,
+      aboveLimitEvents,
+    },
+  };
+}
+
+/** Sums of kbps such as 44.8 do not cancel exactly in floating point: residue is zero. */
+function snap(x: number): number {
+  return Math.abs(x) < 1e-9 ? 0 : Math.round(x * 1e6) / 1e6;
+}
+
+/** The ledger over time as text: one table per link and modality, then the invariants. */
+export function formatLedger(view: LedgerOverTime, options: { colour: boolean }): string {
+  const st = styler(options.colour);
+  const lines: string[] = [
+    st.bold('Ledger over time') +
+      st.dim(' (kbps in use, one direction, per constrained link and modality)'),
+  ];
+  if (view.links.length === 0) {
+    lines.push('', 'No call reserved bandwidth on a constrained link.');
+  }
+  for (const l of view.links) {
+    const limit = l.limitKbps === null ? 'no limit checked' : `limit ${round(l.limitKbps)} kbps`;
+    const session = l.sessionLimitKbps === null ? '' : `, ${round(l.sessionLimitKbps)} per session`;
+    lines.push(
+      '',
+      `${st.bold(`${l.link} ${l.modality}`)}  ${limit}${session}; peak ${round(l.peakKbps)} kbps`,
+    );
+    const idWidth = Math.max(4, ...l.rows.map((r) => r.callId.length));
+    lines.push(
+      st.dim(
+        `  ${'t (s)'.padStart(8)}    ${'call'.padEnd(idWidth)}${'kbps'.padStart(8)}  ${'in use'.padStart(9)}`,
+      ),
+    );
+    for (const r of l.rows) {
+      const sign = r.op === 'reserve' ? '+' : '-';
+      const note = [
+        r.basis === 'override' ? 'bandwidth policy override' : '',
+        r.basis === 'unchecked' ? 'accounted without a check' : '',
+        r.aboveLimit ? 'above the limit' : '',
+      ].filter((x) => x !== '');
+      const text = `  ${(r.t / 1000).toFixed(1).padStart(8)}  ${sign} ${r.callId.padEnd(idWidth)}${round(r.kbps).toString().padStart(8)}  ${round(r.inUseKbps).toString().padStart(9)}${note.length ? `  ${note.join(', ')}` : ''}`;
+      lines.push(r.aboveLimit ? st.yellow(text) : text);
+    }
+  }
+  lines.push('', ledgerChecksLine(view.checks, st));
+  return `${lines.join('\n')}\n`;
+}
+
+function ledgerChecksLine(c: LedgerChecks, st: Styler): string {
+  const exempt = [
+    c.overrideAdmissions
+      ? `${plural(c.overrideAdmissions, 'call')} admitted by a bandwidth policy override`
+      : '',
+    c.uncheckedAdmissions
+      ? `${plural(c.uncheckedAdmissions, 'call')} accounted without a check`
+      : '',
+  ].filter((x) => x !== '');
+  const limits = `never above a limit${exempt.length ? ` but by ${exempt.join(' and ')} (${plural(c.aboveLimitEvents, 'reservation')} above a limit)` : ''}`;
+  const checks = [
+    { ok: c.neverNegative, text: 'never negative' },
+    { ok: c.withinLimits, text: limits },
+    { ok: c.backToZero, text: 'back to zero once every call ended' },
+  ];
+  const broken = checks.filter((x) => !x.ok);
+  return broken.length === 0
+    ? st.green(`Ledger invariants held: ${checks.map((x) => x.text).join('; ')}.`)
+    : st.red(`Ledger invariants BROKEN (a bug): not ${broken.map((x) => x.text).join('; not ')}.`);
+}
+
+/** The columns of the ledger's CSV, in order. */
+export const LEDGER_CSV_COLUMNS = [
+  't_s',
+  'link',
+  'modality',
+  'op',
+  'call',
+  'kbps',
+  'in_use_kbps',
+  'limit_kbps',
+  'basis',
+  'above_limit',
+] as const;
+
+/** The ledger over time as CSV: one row per reservation or release, links in order. */
+export function ledgerCsv(view: LedgerOverTime): string {
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = view.links.flatMap((l) =>
+    l.rows.map((r) =>
+      [
+        String(r.t / 1000),
+        quote(l.link),
+        l.modality,
+        r.op,
+        quote(r.callId),
+        String(r.kbps),
+        String(r.inUseKbps),
+        l.limitKbps === null ? '' : String(l.limitKbps),
+        r.basis,
+        String(r.aboveLimit),
+      ].join(','),
+    ),
+  );
+  return `${[LEDGER_CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
 }

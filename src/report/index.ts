@@ -3,7 +3,20 @@
  * JSON result document, the HTML page, the pcapng writer, the rules reference). Pure; it knows
  * nothing of sockets, processes or files.
  */
-export { explainCalls, explainJson, formatExplain, type ExplainedCall } from './explain.js';
+export {
+  explainCalls,
+  explainJson,
+  formatExplain,
+  formatLedger,
+  ledgerCsv,
+  ledgerOverTime,
+  LEDGER_CSV_COLUMNS,
+  type ExplainedCall,
+  type LedgerChecks,
+  type LedgerLink,
+  type LedgerOverTime,
+  type LedgerRow,
+} from './explain.js';
 export {
   checkExpectation,
   formatHostPath,
