@@ -6,7 +6,8 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 /**
- * Layering (design.md): cli -> lab -> {sip, media, policy, report} -> topology -> scenario -> core.
+ * Layering (design.md): cli -> lab -> {sip, media, policy, report} -> topology -> scenario -> core;
+ * cli -> planning -> {policy, topology, scenario, core} (and report types).
  * `sip` and `media` never import each other or `policy`. Each folder's rule lists what it may
  * not reach into, and the files of those folders it may import all the same (`allowed`).
  */
@@ -57,6 +58,31 @@ const labHosts = {
   },
 };
 
+/**
+ * The planning layer (what-if, bypass A/B, busy hour) is pure: it runs calls through the policy
+ * engine and may import policy, topology, scenario and core, and the report layer's types only
+ * (a report's values stay in the CLI); never sip, media, lab, net, deploy or cli. The live part
+ * of `compare --live` lives in src/cli/compare-command.ts.
+ */
+const planning = {
+  files: ['src/planning/**/*.ts'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...layerPatterns('planning', ['sip', 'media', 'lab', 'cli', 'net', 'deploy']),
+          {
+            group: ['**/report/*', '**/report/**', '../report', '../../report'],
+            allowTypeImports: true,
+            message: 'src/planning may import types only from src/report (see eslint.config.js).',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   {
     ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', '.profiles/**'],
@@ -92,17 +118,43 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
-  layer('core', ['scenario', 'topology', 'policy', 'sip', 'media', 'lab', 'report', 'cli', 'net']),
-  layer('scenario', ['topology', 'policy', 'sip', 'media', 'lab', 'report', 'cli', 'net']),
-  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net']),
-  layer('policy', ['sip', 'media', 'lab', 'report', 'cli', 'net']),
-  layer('sip', ['media', 'policy', 'lab', 'report', 'cli', 'net']),
-  layer('media', ['sip', 'policy', 'lab', 'report', 'cli', 'net']),
-  layer('report', ['sip', 'media', 'lab', 'cli', 'net']),
-  layer('net', ['sip', 'media', 'policy', 'lab', 'report', 'cli']),
-  layer('lab', ['cli']),
+  layer('core', [
+    'scenario',
+    'topology',
+    'policy',
+    'sip',
+    'media',
+    'lab',
+    'report',
+    'cli',
+    'net',
+    'planning',
+  ]),
+  layer('scenario', [
+    'topology',
+    'policy',
+    'sip',
+    'media',
+    'lab',
+    'report',
+    'cli',
+    'net',
+    'planning',
+  ]),
+  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning']),
+  layer('policy', ['sip', 'media', 'lab', 'report', 'cli', 'net', 'planning']),
+  layer('sip', ['media', 'policy', 'lab', 'report', 'cli', 'net', 'planning']),
+  layer('media', ['sip', 'policy', 'lab', 'report', 'cli', 'net', 'planning']),
+  layer('report', ['sip', 'media', 'lab', 'cli', 'net', 'planning']),
+  layer('net', ['sip', 'media', 'policy', 'lab', 'report', 'cli', 'planning']),
+  layer('lab', ['cli', 'planning']),
   labHosts,
-  layer('deploy', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net'], ['lab/addressing.js']),
+  layer(
+    'deploy',
+    ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning'],
+    ['lab/addressing.js'],
+  ),
+  planning,
   {
     files: ['test/**/*.ts', 'perf/**/*.ts'],
     plugins: { vitest },
