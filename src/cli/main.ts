@@ -25,6 +25,12 @@ Commands:
   run [FILE]           Run the scenario live: real SIP and RTP between emulated hosts on
                        loopback; one row per call with the decision and the observed media path.
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
+  diff A B             What-if: A's calls under configurations A and B; the calls that change
+                       and the first rule that differs (exit 1 when a call changed).
+  compare FILE         Media bypass as configured and off, side by side: relayed streams,
+                       relay CPU, kbps reserved per link, calls refused or re-routed.
+  plan FILE            Simulate the busy hour of the traffic: section: per link the load,
+                       blocking against Erlang B, and the limit for a target blocking.
   report RESULT        Render a saved result (run or explain --json) as an HTML page.
   validate FILE...     Check scenario files; every problem with file:line:col.
   load                 Load-test the Mediation Server's RTP relay.
@@ -44,13 +50,15 @@ Examples:
   mediapath run scenarios/branch-cac.yaml --json out/branch-cac.json
   mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
   mediapath explain scenarios/branch-cac.yaml --json - | jq '.calls[].decision'
+  mediapath diff scenarios/litware.yaml my-change.yaml
+  mediapath plan scenarios/busy-hour.yaml --target-blocking 1%
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
   mediapath compose scenarios/litware.yaml -o docker-compose.yml
 
 Exit codes:
   0    success, every expectation met (validate: every file valid)
-  1    an expect: assertion failed (run, explain)
+  1    an expect: assertion failed (run, explain); diff: a call changed
   2    bad command line: unknown command or option, a missing value or file, an output
        path that cannot be written
   3    invalid scenario (nothing ran), or one compose cannot deploy
@@ -96,6 +104,27 @@ const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModu
     async () => {
       const m = await import('./validate-command.js');
       return { run: m.validateCommand, help: m.VALIDATE_HELP };
+    },
+  ],
+  [
+    'diff',
+    async () => {
+      const m = await import('./diff-command.js');
+      return { run: m.diffCommand, help: m.DIFF_HELP };
+    },
+  ],
+  [
+    'compare',
+    async () => {
+      const m = await import('./compare-command.js');
+      return { run: m.compareCommand, help: m.COMPARE_HELP };
+    },
+  ],
+  [
+    'plan',
+    async () => {
+      const m = await import('./plan-command.js');
+      return { run: m.planCommand, help: m.PLAN_HELP };
     },
   ],
   [
