@@ -64,7 +64,7 @@ scenario, 130 interrupted.
 `;
 
 /** Arrivals simulated between two looks at the clock and at Ctrl-C. */
-const CHUNK = 5000;
+const CHUNK = 2000;
 
 /** The checked command line of `mediapath plan`. */
 interface PlanArgs {
@@ -227,7 +227,7 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   const result = sim.result();
   const seconds = ((performance.now() - t0) / 1000).toFixed(2);
   io.stderr.write(
-    `simulated ${count(result.calls.measured + result.calls.warmup, 'call')} in ${seconds} s\n`,
+    `simulated ${(result.calls.measured + result.calls.warmup).toLocaleString('en-US')} calls in ${seconds} s\n`,
   );
   if (!quiet) {
     io.stdout.write(formatPlan(scenario, result, styler(useColour(io.stdout, io.env))));
