@@ -1,7 +1,7 @@
 /**
- * The report layer's public surface: every view of a result (explain text, the run table, the
- * JSON result document, the HTML page, the pcapng writer, the rules reference). Pure; it knows
- * nothing of sockets, processes or files.
+ * The report layer's public surface: decisions and observations turned into text, JSON result
+ * documents and the HTML page (explain, with the ledger over time; the run table; the pcapng
+ * writer; the rules reference). Pure: it must not know sockets, nor how a decision is made.
  */
 export {
   explainCalls,
