@@ -115,7 +115,9 @@ describe('Ledger', () => {
   it('refuses a second holding for the same call and a negative or non-finite reservation', () => {
     const ledger = new Ledger();
     ledger.reserve('a', { reservations: [], channels: ['gw-chi'] });
-    expect(() => ledger.reserve('a', { reservations: [], channels: [] })).toThrow(/already holds a reservation/);
+    expect(() => ledger.reserve('a', { reservations: [], channels: [] })).toThrow(
+      /already holds a reservation/,
+    );
     for (const kbps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() =>
         ledger.reserve(`bad-${kbps}`, {
