@@ -7,7 +7,8 @@ import globals from 'globals';
 
 /**
  * Layering (design.md): cli -> lab -> {sip, media, policy, report} -> topology -> scenario -> core;
- * cli -> planning -> {policy, topology, scenario, core} (and report types).
+ * cli -> planning -> {policy, topology, scenario, core} (and report types);
+ * cli -> {admin, labs} -> {policy, report, topology, scenario, core}.
  * `sip` and `media` never import each other or `policy`. Each folder's rule lists what it may
  * not reach into, and the files of those folders it may import all the same (`allowed`).
  */
@@ -71,7 +72,7 @@ const planning = {
       'error',
       {
         patterns: [
-          ...layerPatterns('planning', ['sip', 'media', 'lab', 'cli', 'net', 'deploy']),
+          ...layerPatterns('planning', ['sip', 'media', 'lab', 'cli', 'net', 'deploy', 'admin', 'labs']),
           {
             group: ['**/report/*', '**/report/**', '../report', '../../report'],
             allowTypeImports: true,
@@ -129,6 +130,8 @@ export default tseslint.config(
     'cli',
     'net',
     'planning',
+    'admin',
+    'labs',
   ]),
   layer('scenario', [
     'topology',
@@ -140,18 +143,20 @@ export default tseslint.config(
     'cli',
     'net',
     'planning',
+    'admin',
+    'labs',
   ]),
-  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning']),
-  layer('policy', ['sip', 'media', 'lab', 'report', 'cli', 'net', 'planning']),
-  layer('sip', ['media', 'policy', 'lab', 'report', 'cli', 'net', 'planning']),
-  layer('media', ['sip', 'policy', 'lab', 'report', 'cli', 'net', 'planning']),
-  layer('report', ['sip', 'media', 'lab', 'cli', 'net', 'planning']),
-  layer('net', ['sip', 'media', 'policy', 'lab', 'report', 'cli', 'planning']),
-  layer('lab', ['cli', 'planning']),
+  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('policy', ['sip', 'media', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('sip', ['media', 'policy', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('media', ['sip', 'policy', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('report', ['sip', 'media', 'lab', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('net', ['sip', 'media', 'policy', 'lab', 'report', 'cli', 'planning', 'admin', 'labs']),
+  layer('lab', ['cli', 'planning', 'admin', 'labs']),
   labHosts,
   layer(
     'deploy',
-    ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning'],
+    ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs'],
     ['lab/addressing.js'],
   ),
   planning,
