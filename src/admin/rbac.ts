@@ -161,7 +161,7 @@ export interface CustomRoleDefinition {
   readonly name: string;
   readonly template: string;
   /** `site:<name>` entries; empty or absent means global. */
-  readonly configScopes?: readonly string[];
+  readonly configScopes?: readonly string[] | undefined;
 }
 
 /** A role as the shell uses it. */

@@ -88,7 +88,7 @@ Examples:
   mediapath run                              # the embedded default scenario
   mediapath run scenarios/branch-office.yaml
   sudo mediapath run --net netns scenarios/branch-office.yaml
-  mediapath run scenarios/broken-lab-sbc.yaml --json out/broken.json
+  mediapath run labs/broken-sip-trunk-sbc/scenario.yaml --json out/broken.json
   mediapath run scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision, media}'
   mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
 
