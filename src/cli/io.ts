@@ -34,6 +34,8 @@ export const ExitCode = {
   RUNTIME: 4,
   /** A load test or benchmark ran but missed its floor (loss, latency, calls carried). */
   LOAD_FLOOR_MISSED: 5,
+  /** A cmdlet was refused by a configuration rule or denied to the role, or a script did not parse. */
+  COMMAND_REFUSED: 6,
   /** Interrupted (Ctrl-C); everything created was cleaned up. */
   INTERRUPTED: 130,
 } as const;

@@ -37,6 +37,15 @@ Commands:
   agent                One host of a multi-process run (run --net netns starts them).
   net clean            Remove network namespaces left by a killed run (root).
   compose [FILE]       Write a Docker Compose file that deploys the scenario as containers.
+  lab list|start|check|hint|answer|reset
+                       Training labs: start one, change it with the cmdlets, check its goals
+                       against a live run.
+  shell [DIR]          Skype for Business Server cmdlets (PowerShell syntax) under an RBAC
+                       role, interactively, against a lab or a scenario.
+  apply SCRIPT [DIR]   The same cmdlets from a script.
+  export FILE          The cmdlets that configure a real deployment like the scenario
+                       (--powershell).
+  import SCRIPT        A scenario's configuration from a script of cmdlets (--onto FILE).
   help [COMMAND]       Show help for a command.
 
 FILE defaults to the embedded scenario (scenarios/default.yaml).
@@ -55,16 +64,21 @@ Examples:
   sudo mediapath run --net netns scenarios/branch-office.yaml
   mediapath load --calls 300 --seconds 10
   mediapath compose scenarios/litware.yaml -o docker-compose.yml
+  mediapath lab start deploy-media-bypass mylab && mediapath shell mylab
+  mediapath export scenarios/litware.yaml --powershell -o out/litware.ps1
 
 Exit codes:
   0    success, every expectation met (validate: every file valid)
-  1    an expect: assertion failed (run, explain); diff: a call changed
+  1    an expect: assertion failed (run, explain), a lab goal is not met (lab check);
+       diff: a call changed
   2    bad command line: unknown command or option, a missing value or file, an output
        path that cannot be written
   3    invalid scenario (nothing ran), or one compose cannot deploy
   4    runtime failure (bind error, missing privilege, peer crash, a file not written,
        mediapath not built or not installed)
   5    a load test missed its floor
+  6    a cmdlet was refused by a configuration rule or denied to the role, or a script
+       did not parse (shell, apply, import)
   130  interrupted (Ctrl-C); everything created was cleaned up, expectations not evaluated
 
 Colour is used only on a terminal (NO_COLOR turns it off, FORCE_COLOR on).
@@ -153,6 +167,41 @@ const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModu
     async () => {
       const m = await import('./compose-command.js');
       return { run: m.composeCommand, help: m.COMPOSE_HELP };
+    },
+  ],
+  [
+    'lab',
+    async () => {
+      const m = await import('./lab-command.js');
+      return { run: m.labCommand, help: m.LAB_HELP };
+    },
+  ],
+  [
+    'shell',
+    async () => {
+      const m = await import('./shell-command.js');
+      return { run: (args, io) => m.shellCommand(args, io), help: m.SHELL_HELP };
+    },
+  ],
+  [
+    'apply',
+    async () => {
+      const m = await import('./apply-command.js');
+      return { run: (args, io) => m.applyCommand(args, io), help: m.APPLY_HELP };
+    },
+  ],
+  [
+    'export',
+    async () => {
+      const m = await import('./export-command.js');
+      return { run: m.exportCommand, help: m.EXPORT_HELP };
+    },
+  ],
+  [
+    'import',
+    async () => {
+      const m = await import('./import-command.js');
+      return { run: m.importCommand, help: m.IMPORT_HELP };
     },
   ],
 ]);
