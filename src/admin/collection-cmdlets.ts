@@ -64,7 +64,7 @@ function getCmdlet(kind: CollectionKind): CmdletSpec {
     family: kind.family,
     access: 'read',
     changesFile: false,
-    synopsis: `Shows ${kind.title}s (all, one by -Identity, or those matching -Filter).`,
+    synopsis: `Shows ${plural(kind.title)} (all, one by -Identity, or those matching -Filter).`,
     params: [
       identityParam(kind, false),
       { name: 'Filter', type: 'string', help: 'Identities matching a wildcard pattern (* and ?).' },
@@ -166,7 +166,7 @@ function newCmdlet(kind: CollectionKind, hooks: KindHooks): CmdletSpec {
     family: kind.family,
     access: 'write',
     changesFile: true,
-    synopsis: `Creates a ${kind.title}.`,
+    synopsis: `Creates ${article(kind.title)}.`,
     params,
     positional: ['Identity'],
     notModelled: kind.notModelled,
@@ -211,7 +211,7 @@ function setCmdlet(kind: CollectionKind, hooks: KindHooks): CmdletSpec {
     family: kind.family,
     access: 'write',
     changesFile: true,
-    synopsis: `Changes a ${kind.title}; $null clears a setting.`,
+    synopsis: `Changes ${article(kind.title)}; $null clears a setting.`,
     params: [
       identityParam(kind, false),
       ...fieldParams(kind),
@@ -274,8 +274,8 @@ function removeCmdlet(kind: CollectionKind, hooks: KindHooks): CmdletSpec {
     access: 'write',
     changesFile: true,
     synopsis: kind.implicitGlobal
-      ? `Removes a ${kind.title} (the global one is reset to its defaults).`
-      : `Removes a ${kind.title}.`,
+      ? `Removes ${article(kind.title)} (the global one is reset to its defaults).`
+      : `Removes ${article(kind.title)}.`,
     params: [identityParam(kind, !kind.implicitGlobal)],
     positional: ['Identity'],
     notModelled: [],
@@ -392,4 +392,14 @@ function orderKeys(
     }
   }
   return out;
+}
+
+/** `network sites`, `voice policies`. */
+function plural(title: string): string {
+  return title.endsWith('y') ? `${title.slice(0, -1)}ies` : `${title}s`;
+}
+
+/** `a network site`, `an inter-site policy`. */
+function article(title: string): string {
+  return `${/^[aeiou]/i.test(title) ? 'an' : 'a'} ${title}`;
 }

@@ -63,7 +63,6 @@ export const VOICE_POLICIES: CollectionKind = {
     'Name',
     'AllowSimulRing',
     'AllowCallForwarding',
-    'AllowPSTNReRouting2',
     'EnableDelegation',
     'EnableTeamCall',
     'EnableCallTransfer',

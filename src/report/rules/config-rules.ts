@@ -143,6 +143,27 @@ export const CONFIG_RULES: readonly RuleSection[] = [
     ],
   },
   {
+    id: 'e',
+    title: 'Administrative roles',
+    intro:
+      'Who may run the cmdlets of `mediapath shell` and `mediapath apply` (docs/cmdlets.md). RBAC applies to remote administration (the Control Panel and a remote shell); the shell acts as a remote session under the role. A denied cmdlet changes nothing and its message names the role.',
+    entries: [
+      rule(
+        'e.roles',
+        'Predefined roles',
+        'CsAdministrator, CsVoiceAdministrator and the RTCUniversalServerAdmins group may change the media bypass, trunk, network (regions, sites, subnets, CAC) and media configuration and the voice policies; CsServerAdministrator may change trunk, network and media configuration within the limit of A8. CsViewOnlyAdministrator, CsHelpDesk and RTCUniversalReadOnlyAdmins only read (Get- cmdlets); CsUserAdministrator reads voice policies and RTCUniversalUserAdmins the network configuration; the other predefined roles have none of these cmdlets.',
+        [S.deployBypass, S.newAdminRole],
+      ),
+      rule(
+        'e.scope',
+        'Roles scoped to sites',
+        'A role made from a predefined one with ConfigScopes site:<name> changes only objects of those sites: trunk configurations of site:<name> or of a gateway whose address is in the site (PstnGateway:<name>), media configurations and voice policies of site:<name>. The network configuration (bypass settings, CAC, regions, sites, subnets, profiles, links, routes) is one global object, so a scoped role cannot change it.',
+        [S.newAdminRole],
+        { basis: 'inferred' },
+      ),
+    ],
+  },
+  {
     id: 'A',
     title: 'Settings for what the documentation leaves open',
     intro:
@@ -182,6 +203,16 @@ export const CONFIG_RULES: readonly RuleSection[] = [
         "The Skype for Business documentation has the caller's policy govern the PSTN re-route and the callee's the bandwidth policy override; a Lync 2010 book says the receiving user's for both. docs (default) or receiving-user.",
         [S.voicePolicy],
         { settings: ['simulation.voicePolicyOwner'] },
+      ),
+      rule(
+        'A8',
+        'CsServerAdministrator and changes of global scope',
+        'The media bypass deployment topic lists CsServerAdministrator for every step (trunks, global bypass, subnets), while the role is described as unable to make changes with global impact. no-global (default): it changes only objects of a site or a service (site:<name> and PstnGateway:<name> trunk configurations, site media configurations); deploy-table: trunk, network and media configuration, as the deployment topic says. The conservative reading is the default: a wrong denial costs a question, a wrong permission teaches the wrong thing.',
+        [S.deployBypass, S.newAdminRole],
+        {
+          settings: ['serverAdministratorScope (lab.yaml), --server-admin-scope'],
+          basis: 'inferred',
+        },
       ),
       rule(
         'A9',

@@ -87,6 +87,7 @@ export const SOURCES = {
     url: `${CMDLET}/new-csnetworkintersitepolicy`,
   },
   newTrunk: { title: 'New-CsTrunkConfiguration', url: `${CMDLET}/new-cstrunkconfiguration` },
+  newAdminRole: { title: 'New-CsAdminRole', url: `${CMDLET}/new-csadminrole` },
   newVoicePolicy: { title: 'New-CsVoicePolicy', url: `${CMDLET}/new-csvoicepolicy` },
   newMediaConfiguration: {
     title: 'New-CsMediaConfiguration',
