@@ -140,17 +140,24 @@ async function readLoop(
 ): Promise<boolean> {
   const tty = stdin.isTTY === true;
   const name = target.lab?.title ?? displayPath(target.scenario);
-  const prompt = (more: boolean): void => {
-    if (tty) {
-      io.stdout.write(more ? '>> ' : `PS ${name}> `);
-    }
-  };
   const base = await lastVersion(target.log);
   const state = { written: 0, failed: false };
   let buffer = '';
   // The interface reads as soon as it exists: it is made after the last await before the loop,
   // so that no line is emitted before the loop listens.
-  const rl = createInterface({ input: stdin, terminal: false });
+  // On a terminal, readline edits the line and keeps a history; Ctrl-C and Ctrl-D leave.
+  const rl = tty
+    ? createInterface({ input: stdin, output: io.stdout, terminal: true })
+    : createInterface({ input: stdin, terminal: false });
+  rl.on('SIGINT', () => {
+    rl.close();
+  });
+  const prompt = (more: boolean): void => {
+    if (tty) {
+      rl.setPrompt(more ? '>> ' : `PS ${name}> `);
+      rl.prompt();
+    }
+  };
   prompt(false);
   try {
     for await (const line of rl) {
