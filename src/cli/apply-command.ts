@@ -69,7 +69,8 @@ denied or failed, or the script has a syntax error (nothing ran).
  * @returns 0 when every statement ran, 6 when one failed (refused, denied, an error, a syntax
  *   error).
  * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line or an unreadable script.
- * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_LAB_DEFINITION`, `SIM_ERR_CLI_OUTPUT`.
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_CLI_OUTPUT`. An invalid lab definition
+ *   (`SIM_ERR_LAB_DEFINITION`) is printed and gives exit code 3.
  */
 export function applyCommand(
   args: readonly string[],

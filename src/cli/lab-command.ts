@@ -48,8 +48,8 @@ interface LabState {
  *
  * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line, an unknown lab, a folder in
  *   the way.
- * @throws {SimError} `SIM_ERR_LAB_DEFINITION`, `SIM_ERR_SCENARIO_INVALID`, and what a run fails
- *   with.
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, and what a run fails with. An invalid lab
+ *   definition (`SIM_ERR_LAB_DEFINITION`) is printed and gives exit code 3.
  */
 export function labCommand(args: readonly string[], io: CliIO): Promise<number> {
   return withLabDefinition('lab', io, () => labCommandInner(args, io));
@@ -161,9 +161,7 @@ async function labSource(
   for (const folder of /^[A-Za-z0-9_.-]+$/.test(nameOrPath)
     ? [shipped, resolve(nameOrPath)]
     : [resolve(nameOrPath)]) {
-    const lab = await readLab(folder).catch((e: unknown) => {
-      throw e;
-    });
+    const lab = await readLab(folder);
     if (lab !== null) {
       return { name: basename(folder), folder, lab };
     }

@@ -78,7 +78,8 @@ denied or failed.
  * @param stdin - Where lines come from (standard input; tests pass a stream).
  * @returns 0 when every statement ran, 6 when one was refused, denied or failed.
  * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
- * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_LAB_DEFINITION`, `SIM_ERR_CLI_OUTPUT`.
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_CLI_OUTPUT`. An invalid lab definition
+ *   (`SIM_ERR_LAB_DEFINITION`) is printed and gives exit code 3.
  */
 export function shellCommand(
   args: readonly string[],
