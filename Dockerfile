@@ -27,7 +27,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/native ./native
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-# The reference scenarios: a generated compose file names them as /app/scenarios/<file>.
+# The reference scenarios (a generated compose file names them as /app/scenarios/<file>),
+# the training labs, and the docs the CLI points to (docs/rules.md).
 COPY scenarios ./scenarios
+COPY labs ./labs
+COPY docs ./docs
 ENTRYPOINT ["node", "/app/bin/mediapath.js"]
 CMD ["run"]

@@ -38,6 +38,7 @@ export const TOP_ORDER = [
   'hosts',
   'links',
   'calls',
+  'traffic',
 ] as const;
 
 /** The lists of `network:`, in the order a new one is inserted. */
