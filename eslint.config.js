@@ -72,7 +72,16 @@ const planning = {
       'error',
       {
         patterns: [
-          ...layerPatterns('planning', ['sip', 'media', 'lab', 'cli', 'net', 'deploy', 'admin', 'labs']),
+          ...layerPatterns('planning', [
+            'sip',
+            'media',
+            'lab',
+            'cli',
+            'net',
+            'deploy',
+            'admin',
+            'labs',
+          ]),
           {
             group: ['**/report/*', '**/report/**', '../report', '../../report'],
             allowTypeImports: true,
@@ -146,7 +155,18 @@ export default tseslint.config(
     'admin',
     'labs',
   ]),
-  layer('topology', ['policy', 'sip', 'media', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
+  layer('topology', [
+    'policy',
+    'sip',
+    'media',
+    'lab',
+    'report',
+    'cli',
+    'net',
+    'planning',
+    'admin',
+    'labs',
+  ]),
   layer('policy', ['sip', 'media', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
   layer('sip', ['media', 'policy', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
   layer('media', ['sip', 'policy', 'lab', 'report', 'cli', 'net', 'planning', 'admin', 'labs']),
