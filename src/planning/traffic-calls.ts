@@ -197,6 +197,12 @@ function call(
     codec,
     modality,
     expect: null,
+    user: null,
+    answerAfterMs: 0,
+    videoCodec: null,
+    transfer: null,
+    transferOf: null,
+    escalateAtMs: null,
   };
 }
 

@@ -19,7 +19,13 @@ export type Modality = (typeof MODALITIES)[number];
 /** A call is an audio call unless it says otherwise. */
 export const DEFAULT_CALL_MODALITY: Modality = 'audio';
 
-/** The codecs the simulator models (docs/rules.md c.4). */
+/**
+ * The audio codecs the simulator models (docs/rules.md c.4): every row of the two Microsoft
+ * tables. A name ending in `+FEC` is the same codec with forward error correction (the
+ * tables' "with FEC" figures); `SILK-WB` is SILK wideband at 36 kbps, `SILK-WB-26` and
+ * `SILK-WB-20` its lower rates, `SILK-NB` SILK at 13 kbps. New names are appended, so that
+ * the order of the first eight stays what it was.
+ */
 export const CODEC_NAMES = [
   'RTAudio-WB',
   'RTAudio-NB',
@@ -29,6 +35,20 @@ export const CODEC_NAMES = [
   'Siren',
   'PCMU',
   'PCMA',
+  'G.722-Stereo',
+  'SILK-WB-26',
+  'SILK-WB-20',
+  'RTAudio-WB+FEC',
+  'RTAudio-NB+FEC',
+  'SILK-WB+FEC',
+  'SILK-WB-26+FEC',
+  'SILK-WB-20+FEC',
+  'SILK-NB+FEC',
+  'G.722+FEC',
+  'G.722-Stereo+FEC',
+  'Siren+FEC',
+  'PCMU+FEC',
+  'PCMA+FEC',
 ] as const;
 /** One of {@link CODEC_NAMES}. */
 export type CodecName = (typeof CODEC_NAMES)[number];
@@ -42,6 +62,17 @@ export const DEFAULT_CLIENT_CODECS: readonly CodecName[] = [
   'PCMU',
   'PCMA',
 ];
+
+/** The video codecs the simulator models (docs/rules.md c.4, the CAC planning table). */
+export const VIDEO_CODEC_NAMES = ['RTVideo-VGA', 'RTVideo-CIF'] as const;
+/** One of {@link VIDEO_CODEC_NAMES}. */
+export type VideoCodecName = (typeof VIDEO_CODEC_NAMES)[number];
+/**
+ * What a client offers for video when it lists no video codecs: RTVideo CIF, the figure CAC
+ * has always reserved for video (260 kbps). A client that lists VGA first prefers it where
+ * the session limits allow.
+ */
+export const DEFAULT_CLIENT_VIDEO_CODECS: readonly VideoCodecName[] = ['RTVideo-CIF'];
 
 // Network configuration and trunks (docs/rules.md a.2, a.10, a.11).
 
@@ -114,6 +145,48 @@ export type ClientLocation = (typeof CLIENT_LOCATIONS)[number];
 /** The value when the scenario leaves it out. */
 export const DEFAULT_CLIENT_LOCATION: ClientLocation = 'internal';
 
+/** Whether a gateway peer sends RTCP (b.5 #40: a peer that sends none may see its calls torn down). */
+export const PEER_RTCP_MODES = ['sends', 'none'] as const;
+/** One of {@link PEER_RTCP_MODES}. */
+export type PeerRtcpMode = (typeof PEER_RTCP_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_PEER_RTCP_MODE: PeerRtcpMode = 'sends';
+
+/**
+ * A16: how a site reaches the A/V Edge on the Internet alternate path: over its own Internet
+ * breakout (the WAN links are not on that path), or over the WAN to the Edge's site.
+ */
+export const EDGE_REACHES = ['internet-breakout', 'via-wan'] as const;
+/** One of {@link EDGE_REACHES}. */
+export type EdgeReach = (typeof EDGE_REACHES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_EDGE_REACH: EdgeReach = 'internet-breakout';
+
+// Deployments (docs/rules.md g).
+
+/** What decides the media path: Skype for Business Server, or Teams Direct Routing (g). */
+export const DEPLOYMENT_KINDS = ['sfb-server', 'teams-direct-routing'] as const;
+/** One of {@link DEPLOYMENT_KINDS}. */
+export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_DEPLOYMENT_KIND: DeploymentKind = 'sfb-server';
+
+/** Local Media Optimization's `-BypassMode` of a Direct Routing SBC (g.5). */
+export const TEAMS_BYPASS_MODES = ['Always', 'OnlyForLocalUsers'] as const;
+/** One of {@link TEAMS_BYPASS_MODES}. */
+export type TeamsBypassMode = (typeof TEAMS_BYPASS_MODES)[number];
+
+/**
+ * Where a user is homed in a Teams deployment (`TeamsUpgradePolicy`): `TeamsOnly`, or still
+ * on Skype for Business (`SfBOnly`), which brings a Media Processor into a call transferred or
+ * forwarded to them (g.3).
+ */
+export const TEAMS_UPGRADE_MODES = ['TeamsOnly', 'SfBOnly'] as const;
+/** One of {@link TEAMS_UPGRADE_MODES}. */
+export type TeamsUpgradeMode = (typeof TEAMS_UPGRADE_MODES)[number];
+/** The value when the scenario leaves it out. */
+export const DEFAULT_TEAMS_UPGRADE_MODE: TeamsUpgradeMode = 'TeamsOnly';
+
 // Calls and what is expected of them (no defaults: an expectation left out is not checked).
 
 /** The outcome of a policy decision. */
@@ -126,6 +199,7 @@ export const DECISIONS = [
   'CAC-REROUTED-PSTN',
   'CAC-REROUTED-VOICEMAIL',
   'REJECTED',
+  'HANDED-OFF',
 ] as const;
 /** One of {@link DECISIONS}. */
 export type Decision = (typeof DECISIONS)[number];

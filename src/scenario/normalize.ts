@@ -13,54 +13,50 @@ import {
   CLIENT_LOCATIONS,
   CLIENT_VERSIONS,
   CODEC_BANDWIDTH_TABLES,
-  CODEC_NAMES,
   DEFAULT_ALTERNATE_PATH_REGIONS,
   DEFAULT_BYPASS_MODE,
-  DEFAULT_CALL_MODALITY,
   DEFAULT_CLIENT_CODECS,
+  DEFAULT_CLIENT_VIDEO_CODECS,
   DEFAULT_CLIENT_LOCATION,
   DEFAULT_CLIENT_VERSION,
   DEFAULT_CODEC_BANDWIDTH_TABLE,
+  DEFAULT_EDGE_REACH,
   DEFAULT_ENCRYPTION_LEVEL,
   DEFAULT_GATEWAY_CODECS,
   DEFAULT_GATEWAY_KIND,
   DEFAULT_GATEWAY_SUBNET_MATCH,
-  DEFAULT_HOLDING_TIME_MS,
   DEFAULT_INTER_SITE_POLICY_MODE,
   DEFAULT_MEDIA_SOURCE,
   DEFAULT_MISSING_ROUTE_MODE,
+  DEFAULT_PEER_RTCP_MODE,
   DEFAULT_PSTN_CALL_REFUSED_MODE,
   DEFAULT_SIP_TRANSPORT,
   DEFAULT_SRTP_MODE,
+  DEFAULT_TEAMS_UPGRADE_MODE,
   DEFAULT_UNMAPPED_ENDPOINT_MODE,
   DEFAULT_VOICE_POLICY_OWNER,
   DEFAULT_ZERO_BANDWIDTH_LIMIT,
+  EDGE_REACHES,
   ENCRYPTION_LEVELS,
   GATEWAY_KINDS,
   GATEWAY_SUBNET_MATCHES,
   INTER_SITE_POLICY_MODES,
   MEDIA_SOURCES,
   MISSING_ROUTE_MODES,
-  MODALITIES,
+  PEER_RTCP_MODES,
   PSTN_CALL_REFUSED_MODES,
   SIP_TRANSPORTS,
   SRTP_MODES,
+  TEAMS_UPGRADE_MODES,
   UNMAPPED_ENDPOINT_MODES,
   VOICE_POLICY_OWNERS,
   ZERO_BANDWIDTH_LIMITS,
-  type Decision,
-  type ExpectedMedia,
   type Modality,
 } from './enums.js';
 import type {
   BandwidthLimits,
   BwPolicyProfile,
-  Call,
-  CallExpectation,
-  CallKind,
   Client,
-  CodecName,
-  CodecShare,
   Edge,
   Gateway,
   Impairment,
@@ -75,12 +71,29 @@ import type {
   SimulationSettings,
   Site,
   Subnet,
-  Traffic,
-  TrafficStream,
   TrunkConfiguration,
   VoicemailHost,
   VoicePolicy,
 } from './types.js';
+import {
+  arr,
+  bool,
+  codecs,
+  durationMs,
+  num,
+  obj,
+  pair,
+  pick,
+  str,
+  strOrNull,
+} from './normalize-read.js';
+import { traffic } from './normalize-traffic.js';
+
+import { call, type CallParties } from './normalize-calls.js';
+import { codecTable, deployment, teamsDirectRouting } from './normalize-deployment.js';
+import { asEndpoint, endpointUsers, user } from './normalize-users.js';
+
+export { durationMs } from './normalize-read.js';
 
 /**
  * Fills every documented default (docs/scenario-format.md) and resolves durations to ms.
@@ -94,7 +107,13 @@ export function normalize(input: unknown, source: string): Scenario {
   const net = obj(root.network);
   const hosts = obj(root.hosts);
   const gateways = arr(hosts.gateways).map(gateway);
-  const clients = arr(hosts.clients).map(client);
+  const users = arr(root.users).map(user);
+  const owners = endpointUsers(users);
+  const clients = arr(hosts.clients)
+    .map(client)
+    .map((c) => asEndpoint(c, owners.get(c.name)));
+  const dep = deployment(obj(root.deployment));
+  const usesTeams = dep.kind === 'teams-direct-routing' || dep.contrast === 'teams-direct-routing';
   const mediaConfigurations = arr(root.mediaConfigurations).map(mediaConfiguration);
   const voicePolicies = arr(root.voicePolicies).map(voicePolicy);
   if (!voicePolicies.some((v) => v.name === 'global')) {
@@ -103,6 +122,7 @@ export function normalize(input: unknown, source: string): Scenario {
   const parties: CallParties = {
     clients: new Set(clients.map((c) => c.name)),
     gateways: new Set(gateways.map((g) => g.name)),
+    users: new Map(users.map((u) => [u.name, u] as const)),
   };
   return {
     name: str(root.name, source),
@@ -134,6 +154,10 @@ export function normalize(input: unknown, source: string): Scenario {
     links: arr(root.links).map(link),
     calls: arr(root.calls).map((c, index) => call(c, index, parties)),
     traffic: root.traffic === undefined ? null : traffic(obj(root.traffic), obj(root.simulation)),
+    users,
+    codecTable: codecTable(root.codecTable),
+    deployment: dep,
+    teamsDirectRouting: teamsDirectRouting(obj(root.teamsDirectRouting), usesTeams, gateways),
   };
 }
 
@@ -203,6 +227,7 @@ function site(s: unknown): Site {
     region: strOrNull(o.region),
     bwPolicyProfile: strOrNull(o.bwPolicyProfile),
     bypassId: strOrNull(o.bypassId),
+    edgeReach: pick(o.edgeReach, EDGE_REACHES, DEFAULT_EDGE_REACH),
   };
 }
 
@@ -313,6 +338,7 @@ function gateway(g: unknown): Gateway {
     channels: o.channels === undefined ? null : num(o.channels, 0),
     numbers: strOrNull(o.numbers),
     supportsEarlyDialogs: num(o.supportsEarlyDialogs, 20),
+    rtcp: pick(o.rtcp, PEER_RTCP_MODES, DEFAULT_PEER_RTCP_MODE),
   };
 }
 
@@ -332,6 +358,10 @@ function client(c: unknown): Client {
     voicePolicy: str(o.voicePolicy, 'global'),
     voicemail: bool(o.voicemail, false),
     conferenceMcu: bool(o.conferenceMcu, false),
+    videoCodecs: codecs(o.videoCodecs, DEFAULT_CLIENT_VIDEO_CODECS),
+    user: null,
+    publicIp: strOrNull(o.publicIp),
+    teamsUpgradeMode: pick(o.teamsUpgradeMode, TEAMS_UPGRADE_MODES, DEFAULT_TEAMS_UPGRADE_MODE),
   };
 }
 
@@ -353,100 +383,6 @@ function voicemailHost(v: unknown): VoicemailHost {
 function link(l: unknown): LinkImpairment {
   const o = obj(l);
   return { between: pair(o.between), impairment: impairment(obj(o.impairment)) };
-}
-
-/** The names a call's parties are looked up in, to tell its kind. */
-interface CallParties {
-  readonly clients: ReadonlySet<string>;
-  readonly gateways: ReadonlySet<string>;
-}
-
-/** A call of the timeline; its kind follows from who calls whom, and whether a trunk is given. */
-function call(c: unknown, index: number, parties: CallParties): Call {
-  const o = obj(c);
-  const from = str(o.from, '');
-  const to = str(o.to, '');
-  const trunk = strOrNull(o.trunk);
-  const { clients, gateways } = parties;
-  let kind: CallKind = 'p2p';
-  if (clients.has(from) && (gateways.has(to) || (trunk !== null && !clients.has(to)))) {
-    kind = 'outbound-pstn';
-  } else if (gateways.has(from)) {
-    kind = 'inbound-pstn';
-  }
-  return {
-    id: str(o.id, `call-${index + 1}`),
-    index,
-    atMs: durationMs(o.at, 0),
-    durationMs: durationMs(o.duration, 5000),
-    kind,
-    from,
-    to,
-    trunk:
-      kind === 'outbound-pstn'
-        ? (trunk ?? (gateways.has(to) ? to : null))
-        : kind === 'inbound-pstn'
-          ? from
-          : trunk,
-    number: strOrNull(o.number),
-    codec: typeof o.codec === 'string' ? (o.codec as CodecName) : null,
-    modality: pick(o.modality, MODALITIES, DEFAULT_CALL_MODALITY),
-    expect: o.expect === undefined ? null : expectation(obj(o.expect)),
-  };
-}
-
-/** What a call is expected to do; only the keys given are checked. */
-function expectation(e: Record<string, unknown>): CallExpectation {
-  return {
-    ...(typeof e.decision === 'string' ? { decision: e.decision as Decision } : {}),
-    ...(typeof e.path === 'string' ? { path: e.path } : {}),
-    ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
-    ...(typeof e.sipStatus === 'number' ? { sipStatus: e.sipStatus } : {}),
-    ...(typeof e.media === 'string' ? { media: e.media as ExpectedMedia } : {}),
-    ...(typeof e.maxLossPercent === 'number' ? { maxLossPercent: e.maxLossPercent } : {}),
-  };
-}
-
-/**
- * The busy hour's offered load: each stream's load in both units (Erlangs and calls per hour),
- * its mean holding time, and its mix, the section's where the stream gives none.
- */
-function traffic(t: Record<string, unknown>, sim: Record<string, unknown>): Traffic {
-  const holdingMs = durationMs(t.holdingTime, DEFAULT_HOLDING_TIME_MS);
-  const video = num(t.video, 0);
-  const pstnShare = num(t.pstnShare, 0);
-  const mix = codecShares(t.codecs);
-  return {
-    seed: num(t.seed, num(sim.seed, 1)),
-    streams: arr(t.streams).map((x): TrafficStream => {
-      const o = obj(x);
-      const holding = durationMs(o.holdingTime, holdingMs);
-      const hours = holding / 3_600_000;
-      const callsPerHour =
-        typeof o.erlangs === 'number' && hours > 0 ? o.erlangs / hours : num(o.callsPerHour, 0);
-      return {
-        from: str(o.from, ''),
-        to: str(o.to, ''),
-        callsPerHour,
-        holdingMs: holding,
-        erlangs: typeof o.erlangs === 'number' ? o.erlangs : callsPerHour * hours,
-        video: num(o.video, video),
-        pstnShare: num(o.pstnShare, pstnShare),
-        codecs: o.codecs === undefined ? mix : codecShares(o.codecs),
-        trunks: arr(o.trunks).map((g) => str(g, '')),
-      };
-    }),
-  };
-}
-
-/** Codec weights -> shares that add up to 1, in the order of the codec list; none when empty. */
-function codecShares(v: unknown): CodecShare[] {
-  const o = obj(v);
-  const weights = CODEC_NAMES.map((codec) => ({ codec, w: num(o[codec], 0) })).filter(
-    (x) => x.w > 0,
-  );
-  const total = weights.reduce((sum, x) => sum + x.w, 0);
-  return total > 0 ? weights.map((x) => ({ codec: x.codec, share: x.w / total })) : [];
 }
 
 /** a.6: a profile with only a session limit has total 0; with only a total, the documented session default. */
@@ -551,50 +487,4 @@ function impairment(o: Record<string, unknown>): Impairment {
     rateKbps: o.rateKbps === undefined ? null : num(o.rateKbps, 0),
     queueMs: num(o.queueMs, 100),
   };
-}
-
-/** Parses `1500ms`, `2s`, `1.5m` or a number of seconds into milliseconds. */
-export function durationMs(value: unknown, fallback: number): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
-    return Math.round(value * 1000);
-  }
-  if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(value.trim());
-    if (m) {
-      const n = Number(m[1]);
-      return Math.round(m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000);
-    }
-  }
-  return fallback;
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : {};
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown, fallback: string): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback;
-}
-function strOrNull(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-function bool(v: unknown, fallback: boolean): boolean {
-  return typeof v === 'boolean' ? v : fallback;
-}
-function num(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-function pick<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
-  return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
-}
-function pair(v: unknown): readonly [string, string] {
-  const a = arr(v);
-  return [str(a[0], ''), str(a[1], '')];
-}
-function codecs(v: unknown, fallback: readonly CodecName[]): CodecName[] {
-  return Array.isArray(v) ? v.filter((x): x is CodecName => typeof x === 'string') : [...fallback];
 }

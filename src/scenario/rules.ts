@@ -31,6 +31,9 @@ export const CITED_DOMAIN_RULES = [
   { rule: 'b.0#1', severity: 'error' },
   { rule: 'b.2#20', severity: 'warning' },
   { rule: 'a.5', severity: 'warning' },
+  { rule: 'b.5#37', severity: 'warning' },
+  { rule: 'b.5#39', severity: 'warning' },
+  { rule: 'b.5#40', severity: 'warning' },
 ] as const;
 
 /** The id of a cited rule of docs/rules.md. */

@@ -19,6 +19,8 @@ import {
   CODEC_BANDWIDTH_TABLES,
   CODEC_NAMES,
   DECISIONS,
+  DEPLOYMENT_KINDS,
+  EDGE_REACHES,
   ENCRYPTION_LEVELS,
   EXPECTED_MEDIA,
   GATEWAY_KINDS,
@@ -27,10 +29,14 @@ import {
   MEDIA_SOURCES,
   MISSING_ROUTE_MODES,
   MODALITIES,
+  PEER_RTCP_MODES,
   PSTN_CALL_REFUSED_MODES,
   SIP_TRANSPORTS,
   SRTP_MODES,
+  TEAMS_BYPASS_MODES,
+  TEAMS_UPGRADE_MODES,
   UNMAPPED_ENDPOINT_MODES,
+  VIDEO_CODEC_NAMES,
   VOICE_POLICY_OWNERS,
   ZERO_BANDWIDTH_LIMITS,
   type CodecName,
@@ -111,6 +117,12 @@ const site = z.strictObject({
     .optional()
     .describe('BWPolicyProfileID: the site WAN uplink profile.'),
   bypassId: guid.optional(),
+  edgeReach: z
+    .enum(EDGE_REACHES)
+    .optional()
+    .describe(
+      'A16: how the site reaches the A/V Edge on the Internet alternate path: its own Internet breakout, or over the WAN.',
+    ),
   description: z.string().optional(),
 });
 
@@ -209,6 +221,7 @@ const voicePolicy = z.strictObject({
 });
 
 const codec = z.enum(CODEC_NAMES);
+const videoCodec = z.enum(VIDEO_CODEC_NAMES);
 
 const mediationServer = z.strictObject({
   name,
@@ -243,7 +256,13 @@ const gateway = z.strictObject({
     .string()
     .optional()
     .describe('A regular expression of the numbers (line URIs) it serves.'),
-  supportsEarlyDialogs: z.number().int().nonnegative().optional(),
+  supportsEarlyDialogs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('How many forked early dialogs the peer handles; more are mishandled (b.5 #38).'),
+  rtcp: z.enum(PEER_RTCP_MODES).optional().describe('Whether the peer sends RTCP (b.5 #40).'),
 });
 
 const client = z.strictObject({
@@ -258,6 +277,27 @@ const client = z.strictObject({
   voicePolicy: z.string().optional(),
   voicemail: z.boolean().optional(),
   conferenceMcu: z.boolean().optional().describe('This endpoint is an A/V conferencing MCU.'),
+  videoCodecs: z.array(videoCodec).optional().describe('Video codecs, in order of preference.'),
+  publicIp: ipv4
+    .optional()
+    .describe('Teams Direct Routing: the address Teams sees the media come from (g.5).'),
+  teamsUpgradeMode: z
+    .enum(TEAMS_UPGRADE_MODES)
+    .optional()
+    .describe('Teams Direct Routing: where the user is homed (g.3).'),
+});
+
+/** A user (Enable-CsUser) signed in on one or more endpoints (b.5 #37). */
+const user = z.strictObject({
+  name,
+  sipUri: z.string().optional(),
+  lineUri: z.string().optional(),
+  voicePolicy: z.string().optional(),
+  voicemail: z.boolean().optional(),
+  endpoints: z
+    .array(z.string())
+    .min(1)
+    .describe('Clients the user is signed in on, in the order a call forks to them.'),
 });
 
 const edge = z.strictObject({
@@ -279,7 +319,7 @@ const hosts = z.strictObject({
   voicemail: z.array(voicemailHost).optional(),
 });
 
-const expectation = z.strictObject({
+const decisionExpectation = z.strictObject({
   decision: z.enum(DECISIONS).optional(),
   path: z
     .string()
@@ -287,8 +327,30 @@ const expectation = z.strictObject({
     .describe('Media path, such as "alice -> gw-por" or "alice -> ms-chi -> gw-chi".'),
   reason: z.string().optional().describe('Text the one-line reason must contain.'),
   sipStatus: z.number().int().optional().describe('Final SIP status the caller must see.'),
+});
+
+const expectation = decisionExpectation.extend({
   media: z.enum(EXPECTED_MEDIA).optional(),
   maxLossPercent: z.number().nonnegative().optional(),
+  codec: codec.optional().describe("The audio codec on the caller's side (c.3 #14)."),
+  videoCodec: videoCodec.optional().describe('The video codec of a video call (c.4).'),
+  answeredBy: z.string().optional().describe('The endpoint of the called user that answers.'),
+  earlyDialogs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Early dialogs forwarded to the gateway peer (b.5 #37).'),
+  greetingClipped: z.boolean().optional().describe("The callee's greeting is clipped (b.5 #38)."),
+  rtcpTeardown: z.boolean().optional().describe('Torn down for want of RTCP (b.5 #40).'),
+  contrast: decisionExpectation.optional().describe('The decision under the contrast deployment.'),
+});
+
+const transfer = z.strictObject({
+  at: durationSchema.describe('When, after the call starts.'),
+  to: z.string().describe('A user, a client, or a number.'),
+  trunk: z.string().optional().describe('For a number: the gateway it goes out through.'),
+  expect: decisionExpectation.optional().describe('The decision after the transfer.'),
 });
 
 const call = z.strictObject({
@@ -301,6 +363,18 @@ const call = z.strictObject({
   duration: durationSchema.optional(),
   codec: codec.optional(),
   modality: z.enum(MODALITIES).optional(),
+  videoCodec: videoCodec.optional(),
+  answeredBy: z
+    .string()
+    .optional()
+    .describe('For a call to a user: the endpoint that answers (its first by default).'),
+  answerAfter: durationSchema
+    .optional()
+    .describe('How long the endpoints ring before one answers.'),
+  transfer: transfer.optional().describe('A blind transfer during a PSTN call (b.5 #39).'),
+  escalateAt: durationSchema
+    .optional()
+    .describe('Teams Direct Routing: when the 1:1 call escalates to a group call (g.3).'),
   expect: expectation.optional(),
 });
 
@@ -382,6 +456,43 @@ const traffic = z
     streams: z.array(trafficStream).min(1),
   })
   .describe('Offered load for mediapath plan: Poisson streams between sites and the PSTN.');
+/** A codec figure that replaces the table's (c.4). */
+const codecFigure = z.strictObject({
+  codec: z.enum([...CODEC_NAMES, ...VIDEO_CODEC_NAMES]),
+  kbps: kbps.optional().describe('What CAC reserves for one stream, instead of the table.'),
+  ptime: durationSchema.optional().describe('Audio packetization, such as 20ms.'),
+});
+
+/** Set-CsOnlinePSTNGateway, with Local Media Optimization's settings. */
+const teamsSbc = z.strictObject({
+  gateway: z.string().describe('The hosts.gateways entry that is this SBC.'),
+  mediaBypass: z.boolean().optional(),
+  bypassMode: z.enum(TEAMS_BYPASS_MODES).optional().describe('Local Media Optimization mode.'),
+  proxySbc: z.string().optional().describe('LMO: the proxy SBC of this downstream SBC.'),
+  gatewaySite: z.string().optional().describe("LMO: the SBC's network site."),
+  internalIp: ipv4.optional(),
+  publicIp: ipv4.optional(),
+});
+
+const teamsRelay = z.strictObject({ name, ip: ipv4 });
+
+const teamsDirectRouting = z.strictObject({
+  sbcs: z.array(teamsSbc).optional(),
+  trustedIps: z
+    .array(z.strictObject({ ip: ipv4, maskBits: z.number().int() }))
+    .optional()
+    .describe('New-CsTenantTrustedIPAddress: the enterprise public addresses (LMO).'),
+  mediaProcessors: z.array(teamsRelay).optional(),
+  transportRelays: z.array(teamsRelay).optional(),
+});
+
+const deployment = z.strictObject({
+  kind: z.enum(DEPLOYMENT_KINDS).optional(),
+  contrast: z
+    .enum(DEPLOYMENT_KINDS)
+    .optional()
+    .describe('Decide every call also under this deployment and show both.'),
+});
 
 const simulation = z.strictObject({
   interSitePolicy: z.enum(INTER_SITE_POLICY_MODES).optional(),
@@ -407,6 +518,10 @@ export const scenarioSchema = z
     mediaConfigurations: z.array(mediaConfiguration).optional(),
     voicePolicies: z.array(voicePolicy).optional(),
     hosts,
+    users: z.array(user).optional(),
+    codecTable: z.array(codecFigure).optional(),
+    deployment: deployment.optional(),
+    teamsDirectRouting: teamsDirectRouting.optional(),
     links: z.array(link).optional(),
     calls: z.array(call).optional(),
     traffic: traffic.optional(),

@@ -13,6 +13,8 @@ import type {
   CodecBandwidthTable,
   CodecName,
   Decision,
+  DeploymentKind,
+  EdgeReach,
   EncryptionLevel,
   ExpectedMedia,
   GatewayKind,
@@ -21,10 +23,14 @@ import type {
   MediaSource,
   MissingRouteMode,
   Modality,
+  PeerRtcpMode,
   PstnCallRefusedMode,
   SipTransportName,
   SrtpMode,
+  TeamsBypassMode,
+  TeamsUpgradeMode,
   UnmappedEndpointMode,
+  VideoCodecName,
   VoicePolicyOwner,
   ZeroBandwidthLimit,
 } from './enums.js';
@@ -37,6 +43,8 @@ export type {
   CodecBandwidthTable,
   CodecName,
   Decision,
+  DeploymentKind,
+  EdgeReach,
   EncryptionLevel,
   ExpectedMedia,
   GatewayKind,
@@ -45,10 +53,14 @@ export type {
   MediaSource,
   MissingRouteMode,
   Modality,
+  PeerRtcpMode,
   PstnCallRefusedMode,
   SipTransportName,
   SrtpMode,
+  TeamsBypassMode,
+  TeamsUpgradeMode,
   UnmappedEndpointMode,
+  VideoCodecName,
   VoicePolicyOwner,
   ZeroBandwidthLimit,
 };
@@ -104,6 +116,8 @@ export interface Site {
   readonly region: string | null;
   readonly bwPolicyProfile: string | null;
   readonly bypassId: string | null;
+  /** A16: how the site reaches the A/V Edge on the Internet alternate path (c.5 #18). */
+  readonly edgeReach: EdgeReach;
 }
 
 export interface Subnet {
@@ -195,7 +209,10 @@ export interface Gateway {
   readonly codecs: readonly CodecName[];
   readonly channels: number | null;
   readonly numbers: string | null;
+  /** How many forked early dialogs the peer handles; more are mishandled (b.5 #38). */
   readonly supportsEarlyDialogs: number;
+  /** Whether the peer sends RTCP (b.5 #40). */
+  readonly rtcp: PeerRtcpMode;
 }
 
 export interface Client {
@@ -211,6 +228,29 @@ export interface Client {
   readonly voicePolicy: string;
   readonly voicemail: boolean;
   readonly conferenceMcu: boolean;
+  /** Video codecs offered, in order of preference (c.4). */
+  readonly videoCodecs: readonly VideoCodecName[];
+  /** The user this client is an endpoint of, when it is one (b.5 #37); null otherwise. */
+  readonly user: string | null;
+  /** The address Teams sees the client's media come from (g.5); null: not given. */
+  readonly publicIp: string | null;
+  /** Where the user is homed in a Teams deployment (g.3). */
+  readonly teamsUpgradeMode: TeamsUpgradeMode;
+}
+
+/**
+ * A user (b.5 #37): a SIP URI, a line URI, a voice policy and voice mail, signed in on one or
+ * more endpoints (clients). A call to the user rings every endpoint. Each endpoint client
+ * carries the user's SIP URI, line URI, voice policy and voice mail.
+ */
+export interface User {
+  readonly name: string;
+  readonly sipUri: string;
+  readonly lineUri: string | null;
+  readonly voicePolicy: string;
+  readonly voicemail: boolean;
+  /** The endpoints (client names), in the order the call forks to them. */
+  readonly endpoints: readonly string[];
 }
 
 export interface Edge {
@@ -228,16 +268,61 @@ export interface VoicemailHost {
 
 export type Host = MediationServer | Gateway | Client | Edge | VoicemailHost;
 
-export interface CallExpectation {
+/** What a decision is expected to be: the part of {@link CallExpectation} `explain` checks. */
+export interface DecisionExpectation {
   readonly decision?: Decision;
   readonly path?: string;
   readonly reason?: string;
   readonly sipStatus?: number;
+}
+
+export interface CallExpectation extends DecisionExpectation {
   readonly media?: ExpectedMedia;
   readonly maxLossPercent?: number;
+  /** The audio codec the caller's side uses (c.3 #14). */
+  readonly codec?: CodecName;
+  /** The video codec of a video call (c.4). */
+  readonly videoCodec?: VideoCodecName;
+  /** The endpoint of the called user that answers (b.5 #37). */
+  readonly answeredBy?: string;
+  /** Early dialogs the Mediation Server forwards to the gateway peer (b.5 #37). */
+  readonly earlyDialogs?: number;
+  /** Whether the callee's greeting is clipped (b.5 #38). */
+  readonly greetingClipped?: boolean;
+  /** Whether the call is torn down for want of RTCP (b.5 #40). */
+  readonly rtcpTeardown?: boolean;
+  /** The decision under the contrast deployment (g). */
+  readonly contrast?: DecisionExpectation;
 }
 
 export type CallKind = 'outbound-pstn' | 'inbound-pstn' | 'p2p';
+
+/**
+ * A blind transfer during a PSTN call (b.5 #39): at `atMs` after the call starts, the
+ * enterprise party transfers the far (PSTN) party to a user, a client or a number.
+ */
+export interface CallTransfer {
+  readonly atMs: number;
+  /** As written: a user, a client, or a number. */
+  readonly to: string;
+  /** The client that takes the transferred call: for a user, its first endpoint; null for a number. */
+  readonly toClient: string | null;
+  /** The user the transfer goes to, when `to` names one. */
+  readonly toUser: string | null;
+  /** For a number: the gateway the call goes out through (the call's own by default). */
+  readonly trunk: string | null;
+  readonly expect: DecisionExpectation | null;
+}
+
+/** What a call that carries on after a transfer comes from (set by the policy, not the file). */
+export interface TransferOrigin {
+  /** The id of the call that was transferred. */
+  readonly callId: string;
+  /** The client that transferred it. */
+  readonly by: string;
+  /** The gateway of the original call: the transferred party's side. */
+  readonly gateway: string;
+}
 
 export interface Call {
   readonly id: string;
@@ -254,6 +339,21 @@ export interface Call {
   readonly codec: CodecName | null;
   readonly modality: Modality;
   readonly expect: CallExpectation | null;
+  /**
+   * The user the call was placed to (b.5 #37), or null. Then every endpoint of the user rings
+   * and `to` is the endpoint that answers.
+   */
+  readonly user: string | null;
+  /** How long the endpoints ring before `to` answers (0: at once). */
+  readonly answerAfterMs: number;
+  /** The video codec a video call asks for, instead of the first both sides support. */
+  readonly videoCodec: VideoCodecName | null;
+  /** A blind transfer during the call (b.5 #39), or null. */
+  readonly transfer: CallTransfer | null;
+  /** Set on the part of a call after its transfer (never by the scenario file). */
+  readonly transferOf: TransferOrigin | null;
+  /** When a 1:1 call escalates to a group call, after it starts (g.3); null: it does not. */
+  readonly escalateAtMs: number | null;
 }
 
 export interface Impairment {
@@ -313,6 +413,60 @@ export interface Traffic {
   readonly streams: readonly TrafficStream[];
 }
 
+/** A codec figure the scenario sets instead of the table's (c.4). */
+export interface CodecOverride {
+  readonly codec: CodecName | VideoCodecName;
+  /** Kbps one direction, what CAC reserves; null: the table's. */
+  readonly kbps: number | null;
+  /** Packetization (audio), ms; null: the codec's. */
+  readonly ptimeMs: number | null;
+}
+
+/** A cloud relay of Teams Direct Routing (g.2): a Media Processor or a Transport Relay. */
+export interface TeamsRelay {
+  readonly kind: 'media-processor' | 'transport-relay';
+  readonly name: string;
+  readonly ip: string;
+}
+
+/** A Direct Routing SBC (`Set-CsOnlinePSTNGateway`, g.2, g.5). */
+export interface TeamsSbc {
+  /** The gateway (of `hosts.gateways`) that is this SBC. */
+  readonly gateway: string;
+  readonly mediaBypass: boolean;
+  /** Local Media Optimization's `-BypassMode`; null: LMO is not used for this SBC. */
+  readonly bypassMode: TeamsBypassMode | null;
+  /** LMO `-ProxySbc`: the SBC that proxies this (downstream) one; null: none. */
+  readonly proxySbc: string | null;
+  /** LMO `-GatewaySiteId`: the network site of the SBC; null: the site of its address. */
+  readonly gatewaySite: string | null;
+  /** The address internal users reach (the gateway's `mediaIp` by default). */
+  readonly internalIp: string;
+  /** The public address external users reach; null: the internal one. */
+  readonly publicIp: string | null;
+}
+
+/** A trusted IP range of the tenant (`New-CsTenantTrustedIPAddress`, g.5). */
+export interface TrustedIp {
+  readonly ip: string;
+  readonly maskBits: number;
+}
+
+/** The Teams Direct Routing side of a scenario (g). */
+export interface TeamsDirectRouting {
+  readonly sbcs: readonly TeamsSbc[];
+  readonly trustedIps: readonly TrustedIp[];
+  readonly mediaProcessors: readonly TeamsRelay[];
+  readonly transportRelays: readonly TeamsRelay[];
+}
+
+/** Which deployment decides the calls, and which one they are contrasted with (g). */
+export interface Deployment {
+  readonly kind: DeploymentKind;
+  /** Decide every call also under this deployment, side by side; null: no contrast. */
+  readonly contrast: DeploymentKind | null;
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
@@ -346,4 +500,10 @@ export interface Scenario {
   readonly calls: readonly Call[];
   /** The busy hour's offered load; null when the file has no `traffic:` section. */
   readonly traffic: Traffic | null;
+  /** Users with their endpoints (b.5 #37). */
+  readonly users: readonly User[];
+  /** Codec figures that replace the table's (c.4). */
+  readonly codecTable: readonly CodecOverride[];
+  readonly deployment: Deployment;
+  readonly teamsDirectRouting: TeamsDirectRouting;
 }

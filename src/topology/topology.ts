@@ -17,6 +17,9 @@ import type {
   Scenario,
   Site,
   Subnet,
+  TeamsRelay,
+  TeamsSbc,
+  User,
   VoicemailHost,
 } from '../scenario/index.js';
 
@@ -72,6 +75,9 @@ export class Topology {
   readonly #autoIds = new Map<string, string>();
   readonly #locateCache = new Map<string, Location | null>();
   readonly #ipCache = new Map<string, number>();
+  readonly #users = new Map<string, User>();
+  readonly #teamsRelays = new Map<string, TeamsRelay>();
+  readonly #teamsSbcs = new Map<string, TeamsSbc>();
 
   constructor(scenario: Scenario) {
     this.scenario = scenario;
@@ -127,6 +133,31 @@ export class Topology {
     ]) {
       this.#hosts.set(host.name, host);
     }
+    for (const u of scenario.users) {
+      this.#users.set(u.name, u);
+    }
+    const t = scenario.teamsDirectRouting;
+    for (const r of [...t.mediaProcessors, ...t.transportRelays]) {
+      this.#teamsRelays.set(r.name, r);
+    }
+    for (const sbc of t.sbcs) {
+      this.#teamsSbcs.set(sbc.gateway, sbc);
+    }
+  }
+
+  /** A user by name (b.5 #37). */
+  user(name: string | null): User | undefined {
+    return name === null ? undefined : this.#users.get(name);
+  }
+
+  /** A Teams cloud relay (Media Processor or Transport Relay) by name (g.2). */
+  teamsRelay(name: string): TeamsRelay | undefined {
+    return this.#teamsRelays.get(name);
+  }
+
+  /** The Direct Routing settings of a gateway, when it is configured as a Teams SBC (g.2). */
+  teamsSbc(gateway: string): TeamsSbc | undefined {
+    return this.#teamsSbcs.get(gateway);
   }
 
   /** Any host by name. */

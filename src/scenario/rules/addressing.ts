@@ -1,6 +1,7 @@
 /**
- * Addressing rules (docs/rules.md a.5, b.2 #20, d.V10, d.V11): subnets and their sites, and
- * whether CAC can locate each host's address in a subnet mapped to a site.
+ * Addressing rules (docs/rules.md a.5, b.2 #20, d.V10, d.V11, A17): subnets and their sites
+ * (nested subnets are legal and warned about, the same subnet twice is an error), and whether
+ * CAC can locate each host's address in a subnet mapped to a site.
  *
  * This file must not know YAML, zod or source positions, nor how the topology locates an
  * endpoint at run time (it only repeats the longest-prefix lookup to warn early).
@@ -31,17 +32,17 @@ export const subnetSiteKnown = defineRule(
   },
 );
 
-/** d.V10: a subnet is a valid range, given by its first address, overlapping no other. */
+/** d.V10: a subnet is a valid range, given by its first address, configured once. */
 export const subnetRangeValid = defineRule(
   {
     id: 'd.V10',
     subject: 'subnet',
     checks:
-      'A subnet has maskBits from 1 to 32, is given by the first address of its range, and overlaps no earlier subnet.',
+      'A subnet has maskBits from 1 to 32, is given by the first address of its range, and is not configured twice.',
     messages: [
       'maskBits <bits> is out of range',
       '<subnet>/<bits> is not the first address of its range',
-      '<subnet>/<bits> overlaps <subnet>/<bits> (network.subnets[<index>])',
+      '<subnet>/<bits> is configured twice (network.subnets[<index>])',
     ],
   },
   function subnetRangeValid({ value: sub, path, index }, ctx) {
@@ -67,24 +68,73 @@ export const subnetRangeValid = defineRule(
         { expected: `${formatIpv4(first)} (the range's first address)` },
       );
     }
-    const subnets = ctx.scenario.network.subnets;
-    for (let j = 0; j < index; j++) {
-      const other = elementAt(subnets, j, 'subnet');
-      const otherIp = elementAt(ctx.facts.subnetAddresses, j, 'subnet');
-      if (!maskBitsValid(other.maskBits) || otherIp < 0) {
-        continue;
-      }
-      if (rangesOverlap(first, sub.maskBits, networkOf(otherIp, other.maskBits), other.maskBits)) {
-        ctx.error(
-          [...path, 'subnet'],
-          ErrorCodes.SCENARIO_RULE,
-          `${sub.subnet}/${sub.maskBits} overlaps ${other.subnet}/${other.maskBits} (network.subnets[${j}])`,
-          { expected: 'subnets that do not overlap' },
-        );
-      }
+    const twice = earlierSubnets(ctx, index, sub.maskBits, first).find(
+      (o) => o.bits === sub.maskBits,
+    );
+    if (twice) {
+      ctx.error(
+        [...path, 'subnet'],
+        ErrorCodes.SCENARIO_RULE,
+        `${sub.subnet}/${sub.maskBits} is configured twice (network.subnets[${twice.index}])`,
+        { expected: 'each subnet once' },
+      );
     }
   },
 );
+
+/**
+ * A17: nested subnets are legal ("virtual" subnets beside more specific ones): bypass uses the
+ * exact match of a client's own subnet, CAC the longest prefix. A warning says so.
+ */
+export const subnetNested = defineRule(
+  {
+    id: 'subnets.nested',
+    subject: 'subnet',
+    checks:
+      'A subnet nested in (or holding) an earlier one is reported, since bypass and CAC locate addresses differently in it (a warning, A17).',
+    messages: [
+      '<subnet>/<bits> is nested in <subnet>/<bits> (network.subnets[<index>]): bypass uses only exact matches (b.1#10), CAC the longest prefix (c.1#1)',
+      '<subnet>/<bits> holds <subnet>/<bits> (network.subnets[<index>]): bypass uses only exact matches (b.1#10), CAC the longest prefix (c.1#1)',
+    ],
+  },
+  function subnetNested({ value: sub, path, index }, ctx) {
+    const ip = elementAt(ctx.facts.subnetAddresses, index, 'subnet');
+    if (!maskBitsValid(sub.maskBits) || ip < 0 || networkOf(ip, sub.maskBits) !== ip) {
+      return;
+    }
+    const other = earlierSubnets(ctx, index, sub.maskBits, ip).find((o) => o.bits !== sub.maskBits);
+    if (other) {
+      const how = other.bits < sub.maskBits ? 'is nested in' : 'holds';
+      ctx.warning(
+        [...path, 'subnet'],
+        ErrorCodes.SCENARIO_RULE,
+        `${sub.subnet}/${sub.maskBits} ${how} ${other.text} (network.subnets[${other.index}]): bypass uses only exact matches (b.1#10), CAC the longest prefix (c.1#1)`,
+      );
+    }
+  },
+);
+
+/** The valid earlier subnets whose range overlaps (so nests in, holds or equals) this one. */
+function earlierSubnets(
+  ctx: RuleContext,
+  index: number,
+  bits: number,
+  first: number,
+): { readonly index: number; readonly bits: number; readonly text: string }[] {
+  const subnets = ctx.scenario.network.subnets;
+  const out: { index: number; bits: number; text: string }[] = [];
+  for (let j = 0; j < index; j++) {
+    const other = elementAt(subnets, j, 'subnet');
+    const otherIp = elementAt(ctx.facts.subnetAddresses, j, 'subnet');
+    if (!maskBitsValid(other.maskBits) || otherIp < 0) {
+      continue;
+    }
+    if (rangesOverlap(first, bits, networkOf(otherIp, other.maskBits), other.maskBits)) {
+      out.push({ index: j, bits: other.maskBits, text: `${other.subnet}/${other.maskBits}` });
+    }
+  }
+  return out;
+}
 
 function maskBitsValid(bits: number): boolean {
   return bits >= 1 && bits <= 32;

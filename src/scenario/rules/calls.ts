@@ -1,7 +1,8 @@
 /**
  * Rules on the run's timeline: the impaired links between sites, and each call (a unique id,
- * a known caller, callee and trunk, a duration, a modality the simulator models, and an
- * expected media path through known hosts).
+ * a known caller, callee (a client, a user, a gateway or a number) and trunk, a duration, a
+ * modality the simulator models, and expected media paths through known hosts). What happens
+ * during a call (answer, transfer, escalation) is in `transfers.ts`.
  *
  * This file must not know YAML, zod or source positions, nor how a call is decided or run.
  */
@@ -91,7 +92,7 @@ export const callCalleeKnown = defineRule(
         [...path, 'to'],
         ErrorCodes.SCENARIO_UNKNOWN_REF,
         `an inbound call from gateway ${c.from} must go to a client, not "${c.to}"`,
-        { expected: `one of ${listOf(f.clientNames)}` },
+        { expected: `a client or user: ${listOf(new Set([...f.clientNames, ...f.userNames]))}` },
       );
     } else if (
       f.clientNames.has(c.from) &&
@@ -104,7 +105,7 @@ export const callCalleeKnown = defineRule(
         ErrorCodes.SCENARIO_UNKNOWN_REF,
         `unknown callee "${c.to}" (for a number, give trunk:)`,
         {
-          expected: `a client or gateway: ${listOf(new Set([...f.clientNames, ...f.gatewayNames]))}`,
+          expected: `a client, user or gateway: ${listOf(new Set([...f.clientNames, ...f.userNames, ...f.gatewayNames]))}`,
         },
       );
     }
@@ -178,26 +179,39 @@ export const callVideoClientToClient = defineRule(
   },
 );
 
-/** The expected media path names known hosts (or `pstn`, `none`). */
+/** The expected media paths name known hosts (or `pstn`, `none`). */
 export const callExpectedPathKnown = defineRule(
   {
     id: 'calls.known-expected-path',
     subject: 'call',
-    checks: "Every hop of a call's expected media path is a host of the scenario, pstn or none.",
+    checks:
+      "Every hop of a call's expected media paths (of the call, after its transfer, under the contrast deployment) is a host of the scenario, a Teams relay, pstn or none.",
     messages: ['unknown host "<name>" in the expected path'],
   },
   function callExpectedPathKnown({ value: c, path }, ctx) {
-    if (c.expect?.path === undefined) {
-      return;
-    }
-    for (const hop of c.expect.path.split('->').map((x) => x.trim())) {
-      if (!ctx.facts.hostNames.has(hop) && hop !== 'pstn' && hop !== 'none') {
-        ctx.error(
-          [...path, 'expect', 'path'],
-          ErrorCodes.SCENARIO_UNKNOWN_REF,
-          `unknown host "${hop}" in the expected path`,
-          { expected: 'host names joined by ->' },
-        );
+    const paths: [readonly (string | number)[], string | undefined][] = [
+      [['expect', 'path'], c.expect?.path],
+      [['expect', 'contrast', 'path'], c.expect?.contrast?.path],
+      [['transfer', 'expect', 'path'], c.transfer?.expect?.path],
+    ];
+    for (const [key, text] of paths) {
+      if (text === undefined) {
+        continue;
+      }
+      for (const hop of text.split('->').map((x) => x.trim())) {
+        const known =
+          ctx.facts.hostNames.has(hop) ||
+          ctx.facts.teamsRelayNames.has(hop) ||
+          hop === 'pstn' ||
+          hop === 'none';
+        if (!known) {
+          ctx.error(
+            [...path, ...key],
+            ErrorCodes.SCENARIO_UNKNOWN_REF,
+            `unknown host "${hop}" in the expected path`,
+            { expected: 'host names joined by ->' },
+          );
+        }
       }
     }
   },

@@ -63,7 +63,27 @@ export function scenarioFacts(
       present(['trunkConfigurations', i]) ? t.scope.toLowerCase() : null,
     ),
     earlierCallId: earlierSameKey(s.calls, (c) => c.id),
+    userNames: namesOf(s.users),
+    endpointOwner: endpointOwners(s),
+    teamsRelayNames: new Set(
+      [...s.teamsDirectRouting.mediaProcessors, ...s.teamsDirectRouting.transportRelays].map(
+        (r) => r.name,
+      ),
+    ),
   };
+}
+
+/** The first user that lists each endpoint. */
+function endpointOwners(s: Scenario): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const u of s.users) {
+    for (const e of u.endpoints) {
+      if (!out.has(e)) {
+        out.set(e, u.name);
+      }
+    }
+  }
+  return out;
 }
 
 /** The objects of every subject, in the order the rules visit them. */
@@ -96,6 +116,8 @@ export function subjectItems(
     link: items(s.links, ['links']),
     call: items(s.calls, ['calls']),
     trafficStream: items(s.traffic?.streams ?? [], ['traffic', 'streams']),
+    user: items(s.users, ['users']),
+    teamsSbc: items(s.teamsDirectRouting.sbcs, ['teamsDirectRouting', 'sbcs']),
   };
 }
 

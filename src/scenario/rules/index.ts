@@ -21,6 +21,7 @@ import {
   gatewayAddressMapped,
   mediationServerAddressesMapped,
   mediationServerOneSite,
+  subnetNested,
   subnetRangeValid,
   subnetSiteKnown,
 } from './addressing.js';
@@ -58,6 +59,12 @@ import {
   callVideoClientToClient,
   linkSitesKnown,
 } from './calls.js';
+import {
+  codecFiguresValid,
+  deploymentConsistent,
+  teamsNamesAndRanges,
+  teamsSbcKnown,
+} from './deployment.js';
 import { scenarioFacts, subjectItems } from './facts.js';
 import {
   clientHasCodecs,
@@ -94,6 +101,21 @@ import {
   trafficTrunksKnown,
 } from './traffic.js';
 import { mediaScopeKnown, srtpOnTcpTrunk, trunkScopeKnown, trunkScopeUnique } from './trunks.js';
+import {
+  callAnsweredBy,
+  callTimesWithin,
+  callTransferValid,
+  callVideoCodecOnVideo,
+  earlyDialogsCapped,
+  peerWithoutRtcp,
+  transferLosesBypass,
+} from './transfers.js';
+import {
+  endpointTakesUserSettings,
+  userEndpointsKnown,
+  userNameUnique,
+  userVoicePolicyKnown,
+} from './users.js';
 import { voicePolicyHasUsages, voiceRoutesValid } from './voice.js';
 
 export { CITED_DOMAIN_RULES, isDomainRuleId, type DomainRuleId } from '../rules.js';
@@ -128,6 +150,7 @@ export const SCENARIO_RULES: readonly ScenarioRule[] = [
   // Subnets.
   subnetSiteKnown,
   subnetRangeValid,
+  subnetNested,
   // Bandwidth policy profiles, region links and routes, inter-site policies.
   profileLimitsValid,
   profileSessionWithinTotal,
@@ -163,12 +186,23 @@ export const SCENARIO_RULES: readonly ScenarioRule[] = [
   gatewayNumbersValid,
   gatewayMediaTerminationPoint,
   gatewayHasCodecs,
+  peerWithoutRtcp,
   clientVoicePolicyKnown,
   clientMaskBitsValid,
   clientAddressMapped,
   clientHasCodecs,
+  endpointTakesUserSettings,
   edgeSiteKnown,
   edgeAddressIsSubnet,
+  // Users and their endpoints.
+  userNameUnique,
+  userEndpointsKnown,
+  userVoicePolicyKnown,
+  // Codec figures, the deployment and Teams Direct Routing.
+  codecFiguresValid,
+  deploymentConsistent,
+  teamsNamesAndRanges,
+  teamsSbcKnown,
   // Impaired links and calls.
   linkSitesKnown,
   callIdUnique,
@@ -186,6 +220,12 @@ export const SCENARIO_RULES: readonly ScenarioRule[] = [
   trafficSiteHasClients,
   trafficTrunksKnown,
   trafficSharesApply,
+  callAnsweredBy,
+  callTimesWithin,
+  callVideoCodecOnVideo,
+  callTransferValid,
+  transferLosesBypass,
+  earlyDialogsCapped,
 ];
 
 /** The distinct rule ids, in list order. */

@@ -28,7 +28,9 @@ import type {
   Site,
   Subnet,
   TrafficStream,
+  TeamsSbc,
   TrunkConfiguration,
+  User,
   VoicePolicy,
 } from '../types.js';
 
@@ -93,6 +95,8 @@ export interface SubjectItems {
   readonly call: Item<Call>;
   /** A stream of the busy hour's offered load (`traffic.streams`). */
   readonly trafficStream: Item<TrafficStream>;
+  readonly user: Item<User>;
+  readonly teamsSbc: Item<TeamsSbc>;
 }
 
 /** The kind of object a rule checks. */
@@ -136,6 +140,11 @@ export interface ScenarioFacts {
   readonly earlierTrunkScope: readonly (number | undefined)[];
   /** Per call: the earlier call with the same id. */
   readonly earlierCallId: readonly (number | undefined)[];
+  readonly userNames: ReadonlySet<string>;
+  /** Per client that is an endpoint: the first user that lists it. */
+  readonly endpointOwner: ReadonlyMap<string, string>;
+  /** The Teams Media Processors and Transport Relays (g.2). */
+  readonly teamsRelayNames: ReadonlySet<string>;
 }
 
 /** The addresses of a host, each with the key it is written under. */

@@ -46,6 +46,19 @@ const uses: readonly (readonly [string, readonly string[]])[] = [
   ['simulation.pstnCallRefused', E.PSTN_CALL_REFUSED_MODES],
   ['simulation.codecBandwidth', E.CODEC_BANDWIDTH_TABLES],
   ['simulation.voicePolicyOwner', E.VOICE_POLICY_OWNERS],
+  ['hosts.clients.[].videoCodecs.[]', E.VIDEO_CODEC_NAMES],
+  ['calls.[].videoCodec', E.VIDEO_CODEC_NAMES],
+  ['calls.[].expect.videoCodec', E.VIDEO_CODEC_NAMES],
+  ['hosts.gateways.[].rtcp', E.PEER_RTCP_MODES],
+  ['network.sites.[].edgeReach', E.EDGE_REACHES],
+  ['deployment.kind', E.DEPLOYMENT_KINDS],
+  ['deployment.contrast', E.DEPLOYMENT_KINDS],
+  ['teamsDirectRouting.sbcs.[].bypassMode', E.TEAMS_BYPASS_MODES],
+  ['hosts.clients.[].teamsUpgradeMode', E.TEAMS_UPGRADE_MODES],
+  ['calls.[].expect.codec', E.CODEC_NAMES],
+  ['calls.[].expect.contrast.decision', E.DECISIONS],
+  ['calls.[].transfer.expect.decision', E.DECISIONS],
+  ['codecTable.[].codec', [...E.CODEC_NAMES, ...E.VIDEO_CODEC_NAMES]],
 ];
 
 describe('the enumerations of the scenario format', () => {
@@ -57,7 +70,7 @@ describe('the enumerations of the scenario format', () => {
     const lists = Object.entries(E).filter(
       ([k, v]) => /^[A-Z_]+$/.test(k) && !k.startsWith('DEFAULT_') && Array.isArray(v),
     );
-    expect(lists.length).toBe(21);
+    expect(lists.length).toBe(27);
     const used = new Set(uses.map(([, values]) => values));
     expect(lists.filter(([, v]) => !used.has(v as readonly string[])).map(([k]) => k)).toEqual([]);
   });
@@ -108,6 +121,15 @@ describe('the enumerations of the scenario format', () => {
       E.DEFAULT_CLIENT_CODECS,
     ]);
     expect(s.calls[0]?.modality).toBe(E.DEFAULT_CALL_MODALITY);
+    expect([alice?.videoCodecs, alice?.teamsUpgradeMode]).toEqual([
+      E.DEFAULT_CLIENT_VIDEO_CODECS,
+      E.DEFAULT_TEAMS_UPGRADE_MODE,
+    ]);
+    expect(gw?.rtcp).toBe(E.DEFAULT_PEER_RTCP_MODE);
+    expect(s.deployment).toEqual({ kind: E.DEFAULT_DEPLOYMENT_KIND, contrast: null });
+    const site = normalize({ network: { sites: [{ name: 'X' }] }, hosts: {} }, 's.yaml').network
+      .sites[0];
+    expect(site?.edgeReach).toBe(E.DEFAULT_EDGE_REACH);
   });
 
   it('with bypass enabled and no internalBypassMode given, it is Any (a.2)', () => {

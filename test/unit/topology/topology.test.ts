@@ -26,14 +26,19 @@ function linkIds(topo: Topology, a: string, b: string): string[] {
 }
 
 describe('subnet lookups', () => {
-  // Nested prefixes: the loader rejects them (see the validation tests), so this model is
-  // built without validation to exercise the lookups themselves.
-  const topo = new Topology(
-    new ScenarioBuilder()
-      .add('network.subnets', { subnet: '172.29.0.0', maskBits: 16, site: 'Chicago' })
-      .add('network.subnets', { subnet: '172.29.81.0', maskBits: 24, site: 'Portland' })
-      .unvalidated(),
-  );
+  // Nested prefixes (A17): legal, and the loader only warns about them.
+  const builder = new ScenarioBuilder()
+    .add('network.subnets', { subnet: '172.29.0.0', maskBits: 16, site: 'Chicago' })
+    .add('network.subnets', { subnet: '172.29.81.0', maskBits: 24, site: 'Portland' });
+  const topo = builder.topology();
+
+  it('A17 nested subnets load, with a warning', () => {
+    const r = builder.load();
+    expect(r.ok).toBe(true);
+    expect(r.ok && r.warnings.map((w) => w.message)).toEqual([
+      '172.29.81.0/24 is nested in 172.29.0.0/16 (network.subnets[2]): bypass uses only exact matches (b.1#10), CAC the longest prefix (c.1#1)',
+    ]);
+  });
 
   it('b.1#10 exactSubnet matches only the prefix of the given length, never a containing one', () => {
     expect(topo.exactSubnet('172.29.81.20', 24)?.site).toBe('Portland');
