@@ -1,14 +1,16 @@
 /**
  * The Internet alternate path of a refused call (docs/rules.md c.5#18): media through A/V Edge
  * relays instead of the WAN. The regions whose flag must allow it (A14), the Edge nearest to
- * each side (asked of the topology), and the CAC checks of the sub-paths site <-> relay site
- * (asked of `cac.ts`). It must not know where in the refusal chain it is used, nor anything
- * of bypass.
+ * each side (asked of the topology), and the sub-paths site <-> relay site: checked by CAC
+ * (asked of `cac.ts`) when the site reaches the Edge over the WAN, not checked when it reaches
+ * it over its own Internet breakout (A16). It must not know where in the refusal chain it is
+ * used, nor anything of bypass.
  */
-import type { CodecName, Modality, Region } from '../scenario/index.js';
+import type { Edge, Modality, Region } from '../scenario/index.js';
 import { nearestEdge } from '../topology/index.js';
 import type { LegCheck } from './call-decision.js';
 import { checkLeg } from './cac.js';
+import type { MediaCodec } from './codecs.js';
 import type { DecisionContext } from './decision-context.js';
 
 /**
@@ -22,8 +24,9 @@ export function internetPath(
   leg: LegCheck,
   fromHost: string,
   toHost: string,
-  codecs: readonly CodecName[],
+  codecs: readonly MediaCodec[],
   modalities: readonly Modality[],
+  videoCodecs: readonly MediaCodec[] = [],
 ): string[] | null {
   const { topo, trace } = ctx;
   const mode = ctx.sim.alternatePathRegions;
@@ -63,24 +66,36 @@ export function internetPath(
     trace.add('c.5#18', 'Internet alternate path', 'fail', 'no A/V Edge to relay', {});
     return null;
   }
-  const ipA = clientSideIp(ctx, fromHost);
-  const ipB = clientSideIp(ctx, toHost);
+  const sides: readonly [SubPath, SubPath] = [
+    { n: 1, host: fromHost, ip: clientSideIp(ctx, fromHost), site: leg.fromSite, edge: edgeA },
+    { n: 2, host: toHost, ip: clientSideIp(ctx, toHost), site: leg.toSite, edge: edgeB },
+  ];
+  const overWan = [checkedOverWan(ctx, sides[0]), checkedOverWan(ctx, sides[1])] as const;
   for (const m of modalities) {
-    const sub1 = checkLeg(ctx, `alt-${m}-1`, fromHost, ipA, edgeA.name, edgeA.ip, codecs, m);
-    const sub2 =
-      sub1.verdict === 'refused'
-        ? sub1
-        : checkLeg(ctx, `alt-${m}-2`, toHost, ipB, edgeB.name, edgeB.ip, codecs, m);
-    if (sub1.verdict === 'refused' || sub2.verdict === 'refused') {
-      const bad = sub1.verdict === 'refused' ? sub1 : sub2;
+    if (trace.enabled) {
       trace.add(
-        'c.5#18',
-        'Internet alternate path',
-        'fail',
-        `sub-path ${bad.from} <-> ${bad.to} refused (${bad.why})`,
-        {},
+        'A16',
+        'How a site reaches the A/V Edge',
+        overWan[0] || overWan[1] ? 'info' : 'pass',
+        `${m} sub-paths: ${describeSubPath(ctx, sides[0], overWan[0])}; ${describeSubPath(ctx, sides[1], overWan[1])}`,
+        { localChecked: overWan[0], remoteChecked: overWan[1] },
       );
-      return null;
+    }
+    for (const side of sides) {
+      if (!overWan[side.n - 1]) {
+        continue;
+      }
+      const sub = subPath(ctx, side, m === 'video' && videoCodecs.length ? videoCodecs : codecs, m);
+      if (sub.verdict === 'refused') {
+        trace.add(
+          'c.5#18',
+          'Internet alternate path',
+          'fail',
+          `sub-path ${sub.from} <-> ${sub.to} refused (${sub.why})`,
+          {},
+        );
+        return null;
+      }
     }
   }
   const edges = edgeA.name === edgeB.name ? [edgeA.name] : [edgeA.name, edgeB.name];
@@ -92,6 +107,60 @@ export function internetPath(
     { edges: edges.join(',') },
   );
   return edges;
+}
+
+/** One side of the alternate path: a host's site and the relay (Edge) it uses. */
+interface SubPath {
+  readonly n: 1 | 2;
+  readonly host: string;
+  readonly ip: string;
+  readonly site: string | null;
+  readonly edge: Edge;
+}
+
+/**
+ * Whether the sub-path between a side's site and its relay's site (c.5 #18) is checked by CAC:
+ * yes when the site reaches the Edge over the WAN, or is the Edge's own site (the LAN); no
+ * when it reaches it over its own Internet breakout (A16), so the WAN is not on it.
+ */
+function checkedOverWan(ctx: DecisionContext, side: SubPath): boolean {
+  const reach = ctx.topo.site(side.site)?.edgeReach ?? 'internet-breakout';
+  return reach === 'via-wan' || side.site === edgeSiteOf(ctx, side);
+}
+
+function edgeSiteOf(ctx: DecisionContext, side: SubPath): string | null {
+  return ctx.topo.siteOfHost(side.edge)?.name ?? null;
+}
+
+/** One side of the alternate path in words, for the trace. */
+function describeSubPath(ctx: DecisionContext, side: SubPath, checked: boolean): string {
+  const edgeSite = edgeSiteOf(ctx, side);
+  const where = `${side.n === 1 ? 'local' : 'remote'} site ${side.site ?? '?'} <-> relay site ${edgeSite ?? '?'} (${side.edge.name})`;
+  if (!checked) {
+    return `${where} not checked, ${side.site ?? 'the site'} reaches the Edge over its own Internet breakout (no WAN link on it)`;
+  }
+  return side.site === edgeSite
+    ? `${where} checked, the Edge is in the same site`
+    : `${where} checked, ${side.site ?? 'the site'} reaches the Edge over the WAN`;
+}
+
+/** The CAC check of one side's sub-path; an admitted one claims its bandwidth. */
+function subPath(
+  ctx: DecisionContext,
+  side: SubPath,
+  codecs: readonly MediaCodec[],
+  m: Modality,
+): LegCheck {
+  return checkLeg(
+    ctx,
+    `alt-${m}-${side.n}`,
+    side.host,
+    side.ip,
+    side.edge.name,
+    side.edge.ip,
+    codecs,
+    m,
+  );
 }
 
 /** The address a host's media uses towards the clients' side (the MS's client interface). */

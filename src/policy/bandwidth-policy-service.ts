@@ -49,10 +49,13 @@ export class PolicyService {
 
   constructor(topo: Topology, options: PolicyServiceOptions = {}) {
     this.#topo = topo;
-    this.#options =
-      options.directPathWorks === undefined
-        ? { trace: options.trace ?? true }
-        : { trace: options.trace ?? true, directPathWorks: options.directPathWorks };
+    this.#options = {
+      trace: options.trace ?? true,
+      ...(options.directPathWorks === undefined
+        ? {}
+        : { directPathWorks: options.directPathWorks }),
+      ...(options.deployment === undefined ? {} : { deployment: options.deployment }),
+    };
     this.#decisions = (options.keepDecisions ?? true) ? new Map() : null;
     this.#journal = options.journal ?? null;
     this.#invariants =

@@ -470,12 +470,35 @@ function gatewayBypassIdStep(trace: Trace, topo: Topology, gw: Gateway): BypassI
 
 /**
  * b.0 #2: the pstnGateway scope wins over the site scope (the Mediation Server's site), then
- * global.
- * @throws {InternalError} when the scenario has no trunk configuration at all (the normalized
- * scenario always has a global one).
+ * global; recorded in the trace.
  */
 function effectiveTrunkConfig(
   out: Recorder,
+  topo: Topology,
+  gw: Gateway,
+  ms: MediationServer,
+): TrunkConfiguration {
+  const site = topo.siteOfHost(ms);
+  const chosen = trunkConfigFor(topo, gw, ms);
+  out.trace.add(
+    'b.0#2',
+    'Effective trunk configuration',
+    'info',
+    `${chosen.scope} (most specific of pstnGateway:${gw.name}, site:${site?.name ?? '?'}, global)`,
+    {
+      scope: chosen.scope,
+    },
+  );
+  return chosen;
+}
+
+/**
+ * b.0 #2 without a trace: the trunk configuration of a gateway's trunk, the pstnGateway scope
+ * first, then the site of its Mediation Server, then global.
+ * @throws {InternalError} when the scenario has no trunk configuration at all (the normalized
+ * scenario always has a global one).
+ */
+export function trunkConfigFor(
   topo: Topology,
   gw: Gateway,
   ms: MediationServer,
@@ -490,15 +513,6 @@ function effectiveTrunkConfig(
   if (!chosen) {
     throw new InternalError('the normalized scenario always has a global trunk configuration');
   }
-  out.trace.add(
-    'b.0#2',
-    'Effective trunk configuration',
-    'info',
-    `${chosen.scope} (most specific of pstnGateway:${gw.name}, site:${site?.name ?? '?'}, global)`,
-    {
-      scope: chosen.scope,
-    },
-  );
   return chosen;
 }
 

@@ -6,10 +6,10 @@
  * reserves (c.3 #12); also the gateway channels a PSTN call occupies. It must not know about
  * bypass or the refusal chain: a refused leg is returned, and the caller decides what follows.
  */
-import type { CodecName, Gateway, Modality, Region } from '../scenario/index.js';
+import type { Gateway, Modality, Region } from '../scenario/index.js';
 import type { PathLink } from '../topology/index.js';
 import type { LegCheck, LinkCheck } from './call-decision.js';
-import { streamKbps } from './codecs.js';
+import type { MediaCodec } from './codecs.js';
 import type { DecisionContext } from './decision-context.js';
 
 /** b.2 #18: whether CAC runs at all (EnableBandwidthPolicyCheck), recorded in the trace. */
@@ -75,7 +75,7 @@ export function checkLeg(
   fromIp: string,
   toHost: string,
   toIp: string,
-  candidates: readonly CodecName[],
+  candidates: readonly MediaCodec[],
   modality: Modality,
 ): LegCheck {
   const { topo, trace } = ctx;
@@ -91,7 +91,7 @@ export function checkLeg(
     modality,
   };
   const firstCodec = candidates[0] ?? null;
-  const kbps0 = firstCodec ? streamKbps(modality, firstCodec, sim.codecBandwidth) : 0;
+  const kbps0 = firstCodec ? ctx.codecs.kbps(modality, firstCodec) : 0;
   const rid = trace.enabled
     ? `leg ${name} ${fromHost}(${base.fromSite ?? '?'}) <-> ${toHost}(${base.toSite ?? '?'})`
     : '';
@@ -158,19 +158,18 @@ function checkLinks(
   base: LegBase,
   rid: string,
   links: readonly PathLink[],
-  candidates: readonly CodecName[],
+  candidates: readonly MediaCodec[],
   kbps0: number,
 ): LegCheck {
   const { trace } = ctx;
   const { modality } = base;
-  const table = ctx.sim.codecBandwidth;
   const firstCodec = candidates[0] ?? null;
   // c.3 #14: the highest-priority codec whose bandwidth fits every session limit.
   const constrained = links.filter((l) => limitsOf(ctx, l, modality).constrained);
-  let codec: CodecName | null = null;
+  let codec: MediaCodec | null = null;
   let kbps = 0;
   for (const c of candidates) {
-    const bw = streamKbps(modality, c, table);
+    const bw = ctx.codecs.kbps(modality, c);
     if (constrained.every((l) => fitsSession(limitsOf(ctx, l, modality).session, bw))) {
       codec = c;
       kbps = bw;
@@ -200,13 +199,15 @@ function checkLinks(
       `session limit on ${first?.id ?? '?'}`,
     );
   }
-  if (codec !== firstCodec) {
+  if (codec !== firstCodec && trace.enabled) {
+    const over = constrained.find((l) => !fitsSession(limitsOf(ctx, l, modality).session, kbps0));
+    const session = over ? limitsOf(ctx, over, modality).session : null;
     trace.add(
       'c.3#14',
       'Session limit as codec governor',
       'info',
-      `${rid}: ${firstCodec ?? '?'} exceeds a session limit; ${codec} (${kbps} kbps) fits`,
-      { codec, kbps },
+      `${rid}: ${firstCodec ?? '?'} (${round(kbps0)} kbps) exceeds the ${modality} session limit ${session ?? '?'} kbps of ${over?.id ?? '?'}; ${codec} (${round(kbps)} kbps), the highest-priority codec that fits every link, is used`,
+      { preferred: firstCodec, codec, kbps: round(kbps), link: over?.id ?? null },
     );
   }
   const checks = constrained.map((l) => linkCheck(ctx, l, modality, kbps));
@@ -231,7 +232,7 @@ function checkLinks(
     return makeLeg(base, codec, kbps, checks, 'refused', why);
   }
   for (const l of constrained) {
-    ctx.claim(l.id, modality, kbps);
+    ctx.claim(l.id, modality, kbps, codec);
   }
   if (!trace.enabled) {
     // Nothing to record.
@@ -262,17 +263,17 @@ export function accountWithoutCheck(
   fromIp: string,
   toHost: string,
   toIp: string,
-  candidates: readonly CodecName[],
+  candidates: readonly MediaCodec[],
 ): LegCheck {
   const { topo } = ctx;
   const la = topo.locate(fromIp);
   const lb = topo.locate(toIp);
   const codec = candidates[0] ?? 'PCMU';
-  const kbps = streamKbps('audio', codec, ctx.sim.codecBandwidth);
+  const kbps = ctx.codecs.kbps('audio', codec);
   const path = la?.site && lb?.site ? topo.path(la.site, lb.site) : null;
   const links = path?.ok ? path.links.filter((l) => limitsOf(ctx, l, 'audio').constrained) : [];
   for (const l of links) {
-    ctx.claim(l.id, 'audio', kbps);
+    ctx.claim(l.id, 'audio', kbps, codec);
   }
   return ctx.recordLeg({
     name,
@@ -323,7 +324,7 @@ function computeLimits(ctx: DecisionContext, link: PathLink, modality: Modality)
 /** Builds a LegCheck with one fixed shape (object spread is slow on this path). */
 function makeLeg(
   base: LegBase,
-  codec: CodecName | null,
+  codec: MediaCodec | null,
   kbps: number,
   links: readonly LinkCheck[],
   verdict: LegCheck['verdict'],

@@ -1,10 +1,12 @@
 /**
  * The flows of a decision, read top to bottom: a PSTN call through a Mediation Server to a
- * gateway peer (docs/rules.md b.0, b.1, then b.2 with CAC per leg), and a client-to-client call
- * (c.1-c.3 on the media path). Each flow asks the steps in order (bypass, CAC, the refusal
+ * gateway peer (docs/rules.md b.0, b.1, then b.2 with CAC per leg), a client-to-client call
+ * (c.1-c.3 on the media path), and the part of a PSTN call after a transfer (b.5 #39). A call
+ * to a user forks to the user's endpoints (`forking.ts`); a Teams Direct Routing deployment
+ * has flows of its own (`teams/`). Each flow asks the steps in order (bypass, CAC, the refusal
  * chain) and puts their answers into the result. Pure: it reads the ledger and returns what
  * the call would hold; the caller commits it. The rules themselves live in `bypass.ts`,
- * `cac.ts` and `refusal-chain.ts`; this file must not repeat them.
+ * `cac.ts`, `refusal-chain.ts` and `trunk-behaviour.ts`; this file must not repeat them.
  */
 import type {
   Call,
@@ -13,9 +15,11 @@ import type {
   Gateway,
   MediationServer,
   Modality,
+  TransferOrigin,
+  VideoCodecName,
 } from '../scenario/index.js';
 import { nearestEdge, type Topology } from '../topology/index.js';
-import { checkBypass, type BypassOutcome } from './bypass.js';
+import { checkBypass, trunkConfigFor, type BypassOutcome } from './bypass.js';
 import type { CallDecision, DecideOptions, LegCheck } from './call-decision.js';
 import {
   accountWithoutCheck,
@@ -26,9 +30,12 @@ import {
 } from './cac.js';
 import { isG711, MS_CLIENT_CODECS } from './codecs.js';
 import { DecisionContext } from './decision-context.js';
+import { withForking } from './forking.js';
 import type { LedgerView } from './ledger.js';
 import { refusalChain, type RefusalOutcome, type RefusedPstnLeg } from './refusal-chain.js';
 import { REFUSAL_SIP, type RefusalKind } from './refusal-sip.js';
+import { decideTeams } from './teams/decide-teams.js';
+import { planRtcp, planTransfer, transferMethod } from './trunk-behaviour.js';
 
 /**
  * Decides one call: the bypass check first (docs/rules.md b.1), then CAC only if bypass was not
@@ -41,15 +48,30 @@ export function decideCall(
   ledger: LedgerView,
   options: DecideOptions = {},
 ): CallDecision {
-  return decideIn(new DecisionContext(topo, call, ledger, options, decideIn));
+  const ctx = new DecisionContext(topo, call, ledger, options, decideIn);
+  const d = decideIn(ctx);
+  const user = call.user ? topo.user(call.user) : undefined;
+  if (!user) {
+    return d;
+  }
+  // b.5 #37: every other endpoint is decided against the same ledger; it holds nothing.
+  const probe = (c: Call): CallDecision =>
+    decideIn(new DecisionContext(topo, { ...c, user: null }, ledger, options, decideIn, true));
+  return withForking(topo, call, user, d, probe, options.trace ?? true);
 }
 
-/** The flow for the call's kind. */
+/** The flow for the deployment and the call's kind. */
 function decideIn(ctx: DecisionContext): CallDecision {
-  switch (ctx.call.kind) {
+  if (ctx.deployment === 'teams-direct-routing') {
+    return decideTeams(ctx);
+  }
+  const call = ctx.call;
+  switch (call.kind) {
     case 'outbound-pstn':
-    case 'inbound-pstn':
       return decidePstn(ctx);
+    case 'inbound-pstn':
+      // The part of a call after its transfer is an inbound call from the same gateway.
+      return call.transferOf ? decideTransferred(ctx, call.transferOf) : decidePstn(ctx);
     case 'p2p':
       return decideP2p(ctx);
   }
@@ -66,8 +88,12 @@ interface PstnParties {
   readonly ms: MediationServer;
 }
 
-/** b.0 routing and channels, then the bypass check (b.1); CAC only without bypass. */
-function decidePstn(ctx: DecisionContext): CallDecision {
+/**
+ * b.0 routing and channels, then the bypass check (b.1); CAC only without bypass. `noBypass`
+ * says why bypass is ruled out before the check (the Mediation Server carried out a transfer,
+ * b.5 #39).
+ */
+function decidePstn(ctx: DecisionContext, noBypass: string | null = null): CallDecision {
   const { topo, call, trace } = ctx;
   const outbound = call.kind === 'outbound-pstn';
   const gw = topo.gateway(call.trunk ?? '');
@@ -99,7 +125,16 @@ function decidePstn(ctx: DecisionContext): CallDecision {
     return rejected(ctx, `all ${gw.channels ?? 0} channels of ${gw.name} are busy`, 'channels');
   }
 
-  const bypass = checkBypass(ctx, client, gw, ms, outbound);
+  const bypass: BypassOutcome =
+    noBypass === null
+      ? checkBypass(ctx, client, gw, ms, outbound)
+      : { ok: false, why: noBypass, cid: null, gid: null, codec: null };
+  if (ctx.call.transfer) {
+    ctx.learnTransfer(planTransfer(ctx, client.name, gw, ms));
+  }
+  if (gw.rtcp === 'none') {
+    ctx.learnRtcp(planRtcp(ctx, gw, ms, bypass.ok ? client.name : ms.name));
+  }
   if (!bypass.ok) {
     return relayPstn(ctx, { outbound, client, gw, ms }, bypass);
   }
@@ -137,9 +172,7 @@ function relayPstn(ctx: DecisionContext, p: PstnParties, bypass: BypassOutcome):
   ]);
   const legACandidates = legACodecs(call, client);
   const legBCandidates =
-    call.codec && isG711(call.codec) && gw.codecs.includes(call.codec)
-      ? [call.codec]
-      : gw.codecs.filter(isG711);
+    call.codec && isG711(call.codec) && gw.codecs.includes(call.codec) ? [call.codec] : g711Of(gw);
   ctx.learnRelay(
     {
       caller: outbound ? (legACandidates[0] ?? null) : (legBCandidates[0] ?? null),
@@ -220,10 +253,10 @@ function admittedPstn(
   rescueB: RefusalOutcome | null,
 ): CallDecision {
   const { outbound, client, gw, ms } = p;
-  const codecs = {
-    caller: outbound ? legA.codec : legB.codec,
-    callee: outbound ? legB.codec : legA.codec,
-  };
+  // Both legs are audio legs: their codecs are audio codecs.
+  const a = legA.codec as CodecName | null;
+  const b = legB.codec as CodecName | null;
+  const codecs = { caller: outbound ? a : b, callee: outbound ? b : a };
   const bypassIds = { client: bypass.cid, gateway: bypass.gid };
   if (rescueA?.kind === 'internet') {
     const edges = rescueA.edges;
@@ -268,13 +301,33 @@ function pstnPath(outbound: boolean, hops: string[]): string[] {
 }
 
 /** Codecs the Mediation Server offers the client on leg A (c.4: G.711 or RTAudio 8 kHz). */
-function legACodecs(call: Call, client: Client): CodecName[] {
+function legACodecs(call: Call, client: Client): readonly CodecName[] {
   if (call.codec) {
     return [call.codec];
   }
-  const list = client.codecs.filter((c) => MS_CLIENT_CODECS.includes(c));
-  return list.length ? list : ['PCMU'];
+  let list = LEG_A_CODECS.get(client);
+  if (!list) {
+    const offered = client.codecs.filter((c) => MS_CLIENT_CODECS.includes(c));
+    list = Object.freeze(offered.length ? offered : ['PCMU' as const]);
+    LEG_A_CODECS.set(client, list);
+  }
+  return list;
 }
+
+/** A gateway's G.711 codecs, in its order (computed once per gateway). */
+function g711Of(gw: Gateway): readonly CodecName[] {
+  let list = G711_OF.get(gw);
+  if (!list) {
+    list = Object.freeze(gw.codecs.filter(isG711));
+    G711_OF.set(gw, list);
+  }
+  return list;
+}
+
+const G711_OF = new WeakMap<Gateway, readonly CodecName[]>();
+
+/** Leg A's codecs per client (they depend on the client alone): computed once. */
+const LEG_A_CODECS = new WeakMap<Client, readonly CodecName[]>();
 
 // ---------------------------------------------------------------------------------------
 // Client to client.
@@ -294,10 +347,21 @@ function decideP2p(ctx: DecisionContext): CallDecision {
     'not applicable: no Mediation Server between two clients',
     {},
   );
-  const codecs = call.codec ? [call.codec] : a.codecs.filter((c) => b.codecs.includes(c));
+  const codecs = call.codec ? [call.codec] : commonCodecs(a, b);
   if (codecs.length === 0) {
     trace.add('c.3#14', 'Common codec', 'fail', `${a.name} and ${b.name} share no codec`, {});
     return rejected(ctx, 'no common codec', 'noCommonCodec');
+  }
+  const video = call.modality === 'video' ? commonVideoCodecs(call, a, b) : NO_VIDEO;
+  if (call.modality === 'video' && video.length === 0) {
+    trace.add('c.4', 'Common video codec', 'fail', `${a.name} and ${b.name} share no video codec`, {
+      caller: a.videoCodecs.join(','),
+      callee: b.videoCodecs.join(','),
+    });
+    return rejected(ctx, 'no common video codec', 'noCommonCodec');
+  }
+  if (call.modality === 'video') {
+    ctx.learnVideoCodec(video[0] ?? null);
   }
   const edgeA = a.location === 'external' ? nearestEdge(topo, topo.siteOfHost(b)) : null;
   const edgeB = b.location === 'external' ? nearestEdge(topo, topo.siteOfHost(a)) : null;
@@ -317,31 +381,45 @@ function decideP2p(ctx: DecisionContext): CallDecision {
   const checked: LegCheck[] = [];
   for (const m of modalities) {
     const name = m === 'audio' ? 'p2p' : 'p2p-video';
-    const leg = checkLeg(ctx, name, a.name, ipA, b.name, ipB, codecs, m);
+    const leg = checkLeg(ctx, name, a.name, ipA, b.name, ipB, m === 'audio' ? codecs : video, m);
     checked.push(leg);
     if (leg.verdict === 'refused') {
       refusedLeg = leg;
       break;
     }
   }
+  const videoLeg = checked[1];
+  if (videoLeg?.codec) {
+    ctx.learnVideoCodec(videoLeg.codec as VideoCodecName);
+  }
+  // The first leg is the audio leg: its codec is an audio codec.
+  const audio = (checked[0]?.codec ?? null) as CodecName | null;
+  const both = { caller: audio, callee: audio };
   if (!refusedLeg) {
-    const codec = checked[0]?.codec ?? null;
     return ctx.result({
       decision: 'CAC-ADMITTED',
       reason: `client to client; CAC admitted ${checked.map(describeLeg).join(', ')}`,
       mediaPath: hops,
-      codecs: { caller: codec, callee: codec },
+      codecs: both,
     });
   }
   const leg = refusedLeg;
-  const outcome = refusalChain(ctx, { kind: 'p2p', leg, caller: a, callee: b, codecs, modalities });
+  const outcome = refusalChain(ctx, {
+    kind: 'p2p',
+    leg,
+    caller: a,
+    callee: b,
+    codecs,
+    videoCodecs: video,
+    modalities,
+  });
   switch (outcome.kind) {
     case 'override':
       return ctx.result({
         decision: 'CAC-ADMITTED',
         reason: `refused (${leg.why}) but ${b.name}'s voice policy overrides bandwidth policy`,
         mediaPath: [a.name, b.name],
-        codecs: { caller: leg.codec, callee: leg.codec },
+        codecs: both,
         reroute: { via: 'override' },
       });
     case 'internet':
@@ -349,12 +427,144 @@ function decideP2p(ctx: DecisionContext): CallDecision {
         decision: 'CAC-REROUTED-INTERNET',
         reason: `WAN refused (${leg.why}); media over the Internet through ${outcome.edges.join(' and ')}`,
         mediaPath: uniqueHops([a.name, ...outcome.edges, b.name]),
-        codecs: { caller: leg.codec, callee: leg.codec },
+        codecs: both,
         reroute: { via: 'internet', edges: outcome.edges },
       });
     case 'final':
       return outcome.decision;
   }
+}
+
+/** The codecs both clients offer, in the caller's order (computed once per pair). */
+function commonCodecs(a: Client, b: Client): readonly CodecName[] {
+  let byCallee = COMMON_CODECS.get(a);
+  if (!byCallee) {
+    byCallee = new WeakMap();
+    COMMON_CODECS.set(a, byCallee);
+  }
+  let list = byCallee.get(b);
+  if (!list) {
+    list = Object.freeze(a.codecs.filter((c) => b.codecs.includes(c)));
+    byCallee.set(b, list);
+  }
+  return list;
+}
+
+const COMMON_CODECS = new WeakMap<Client, WeakMap<Client, readonly CodecName[]>>();
+
+/** The video codecs of an audio call: none. */
+const NO_VIDEO: readonly VideoCodecName[] = Object.freeze([]);
+
+/** The video codecs both clients offer, in the caller's order, or the one the call asks for. */
+function commonVideoCodecs(call: Call, a: Client, b: Client): VideoCodecName[] {
+  if (call.videoCodec) {
+    return [call.videoCodec];
+  }
+  return a.videoCodecs.filter((v) => b.videoCodecs.includes(v));
+}
+
+// ---------------------------------------------------------------------------------------
+// After a transfer (b.5 #39): the far party, through the same gateway, with the target.
+
+/**
+ * The part of a PSTN call after its transfer. To a user or a client: a new inbound call from
+ * the gateway, whose bypass is ruled out when the Mediation Server carried out the transfer
+ * on a trunk with bypass; to a number: the peer takes the call over (REFER), or the Mediation
+ * Server keeps it and relays it out through a trunk.
+ */
+function decideTransferred(ctx: DecisionContext, origin: TransferOrigin): CallDecision {
+  const { topo, call, trace } = ctx;
+  const gw = topo.gateway(origin.gateway);
+  const ms = gw ? topo.mediationServer(gw.mediationServer) : undefined;
+  if (!gw || !ms) {
+    return rejected(ctx, 'no trunk for the transferred call', 'noRoute');
+  }
+  const m = transferMethod(trunkConfigFor(topo, gw, ms));
+  if (topo.client(call.to)) {
+    trace.add(
+      'b.5#39',
+      'After the transfer',
+      m.bypassLost ? 'fail' : 'pass',
+      `${origin.by} transferred the call from ${gw.name} to ${call.to}: ${m.why}`,
+      { method: m.method, bypassLost: m.bypassLost },
+    );
+    return decidePstn(
+      ctx,
+      m.bypassLost ? 'no bypass: the Mediation Server carried out the transfer (b.5#39)' : null,
+    );
+  }
+  return transferredToNumber(ctx, gw, ms, m.method === 'refer', m.why);
+}
+
+/** A transfer to a number: handed to the peer (REFER), or relayed out by the Mediation Server. */
+function transferredToNumber(
+  ctx: DecisionContext,
+  gw: Gateway,
+  ms: MediationServer,
+  refer: boolean,
+  why: string,
+): CallDecision {
+  const { topo, call, trace } = ctx;
+  ctx.learnRoute(gw.name, ms.name);
+  if (refer) {
+    trace.add(
+      'b.5#39',
+      'After the transfer',
+      'pass',
+      `${why}: ${gw.name} calls ${call.to} itself and the call leaves the enterprise`,
+      { method: 'refer' },
+    );
+    return ctx.result({
+      decision: 'HANDED-OFF',
+      reason: `transferred to ${call.to}: the REFER went to ${gw.name}, which took the call over`,
+      mediaPath: [gw.name, 'pstn'],
+      keepHolding: false,
+    });
+  }
+  const out = topo.gateway(call.trunk ?? gw.name) ?? gw;
+  trace.add(
+    'b.5#39',
+    'After the transfer',
+    'info',
+    `${why}: the Mediation Server calls ${call.to} out through ${out.name} and relays between the two gateways`,
+    { method: 'mediation-server', trunk: out.name },
+  );
+  if (!takeGatewayChannel(ctx, out)) {
+    return rejected(ctx, `all ${out.channels ?? 0} channels of ${out.name} are busy`, 'channels');
+  }
+  const g711 = gw.codecs.filter(isG711);
+  const codecs = { caller: g711[0] ?? 'PCMU', callee: g711[0] ?? 'PCMU' } as const;
+  const path = [gw.name, ms.name, out.name, 'pstn'];
+  if (!cacEnabled(ctx, 'both gateway legs')) {
+    return ctx.result({
+      decision: 'RELAY',
+      reason: `transferred to ${call.to}: the Mediation Server relays ${gw.name} <-> ${out.name}, CAC off`,
+      mediaPath: path,
+      codecs,
+    });
+  }
+  const legIn = checkLeg(ctx, 'B', gw.name, gw.mediaIp, ms.name, ms.gatewayIp, g711, 'audio');
+  const legOut =
+    legIn.verdict === 'refused'
+      ? legIn
+      : checkLeg(ctx, 'B-out', ms.name, ms.gatewayIp, out.name, out.mediaIp, g711, 'audio');
+  if (legOut.verdict === 'refused') {
+    ctx.dropClaims();
+    trace.add('c.5#21', 'Reject', 'fail', `call blocked: ${legOut.why}`, {});
+    return ctx.result({
+      decision: 'REJECTED',
+      reason: `transferred to ${call.to}: leg ${legOut.name} refused: ${legOut.why}`,
+      mediaPath: [],
+      sip: REFUSAL_SIP.bandwidth,
+      keepHolding: false,
+    });
+  }
+  return ctx.result({
+    decision: 'CAC-ADMITTED',
+    reason: `transferred to ${call.to}: CAC admitted ${describeLeg(legIn)}, ${describeLeg(legOut)}`,
+    mediaPath: path,
+    codecs,
+  });
 }
 
 /** Hops without gaps (null) and without a hop repeated next to itself. */

@@ -11,6 +11,8 @@ export interface Reservation {
   readonly link: string;
   readonly modality: Modality;
   readonly kbps: number;
+  /** The codec the bandwidth is reserved for, when known (a label for reports). */
+  readonly codec?: string;
 }
 
 /** What one call holds: bandwidth on links and channels on gateways. */

@@ -16,10 +16,12 @@ import type {
   Gateway,
   MediationServer,
   Modality,
+  VideoCodecName,
   VoicePolicy,
 } from '../scenario/index.js';
 import type { CallDecision, LegCheck } from './call-decision.js';
 import { internetPath } from './alternate-path.js';
+import { audioCodecOf } from './codecs.js';
 import type { DecisionContext } from './decision-context.js';
 import type { Holding, LedgerView } from './ledger.js';
 import { REFUSAL_SIP } from './refusal-sip.js';
@@ -45,6 +47,8 @@ export interface RefusedP2pCall {
   readonly callee: Client;
   /** The codecs both clients offer, in the caller's order. */
   readonly codecs: readonly CodecName[];
+  /** The video codecs both offer, in the caller's order (video calls). */
+  readonly videoCodecs: readonly VideoCodecName[];
   /** The call's modalities: audio, or audio and video. */
   readonly modalities: readonly Modality[];
 }
@@ -191,7 +195,7 @@ function internetAlternatePath(ctx: DecisionContext, r: Refusal): string[] | nul
   }
   return r.kind === 'pstn-leg'
     ? internetPath(ctx, leg, r.client.name, r.ms.name, leg.codec ? [leg.codec] : [], ['audio'])
-    : internetPath(ctx, leg, r.caller.name, r.callee.name, r.codecs, r.modalities);
+    : internetPath(ctx, leg, r.caller.name, r.callee.name, r.codecs, r.modalities, r.videoCodecs);
 }
 
 /**
@@ -438,6 +442,12 @@ function reroutedCall(
     reroute: { via: 'pstn', trunks: [trunk, inbound.name] },
     warnings: [...out.warnings, ...inn.warnings],
     trace: steps,
+    deployment: ctx.deployment,
+    streams: [...out.streams, ...inn.streams],
+    forking: null,
+    transfer: null,
+    rtcp: null,
+    teams: null,
   };
 }
 
@@ -484,7 +494,8 @@ function voicemail(ctx: DecisionContext, r: Refusal): CallDecision | null {
     decision: 'CAC-REROUTED-VOICEMAIL',
     reason: `WAN refused (${leg.why}); to ${callee.name}'s voice mail`,
     mediaPath: [r.caller.name, host.name],
-    codecs: { caller: leg.codec, callee: leg.codec },
+    codecs: { caller: audioCodecOf(leg.codec), callee: audioCodecOf(leg.codec) },
+    videoCodec: null,
     reroute,
   });
 }

@@ -16,7 +16,23 @@ export function nearestEdge(topo: Topology, site: Site | null | undefined): Edge
   if (edges.length === 0) {
     return null;
   }
-  const same = site ? edges.find((e) => topo.siteOfHost(e)?.name === site.name) : undefined;
-  const region = site ? edges.find((e) => topo.siteOfHost(e)?.region === site.region) : undefined;
-  return same ?? region ?? edges[0] ?? null;
+  if (!site) {
+    return edges[0] ?? null;
+  }
+  let bySite = NEAREST.get(topo);
+  if (!bySite) {
+    bySite = new Map();
+    NEAREST.set(topo, bySite);
+  }
+  let edge = bySite.get(site);
+  if (edge === undefined) {
+    const same = edges.find((e) => topo.siteOfHost(e)?.name === site.name);
+    const region = edges.find((e) => topo.siteOfHost(e)?.region === site.region);
+    edge = same ?? region ?? edges[0] ?? null;
+    bySite.set(site, edge);
+  }
+  return edge;
 }
+
+/** The answers per topology and site: they depend on nothing else. */
+const NEAREST = new WeakMap<Topology, Map<Site, Edge | null>>();

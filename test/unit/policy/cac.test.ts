@@ -225,11 +225,13 @@ describe('c.2 path between sites', () => {
   it('c.2#7 at run time a missing route refuses by default, or admits with missingRoute: admit', () => {
     const b = litware()
       .remove('network.regionRoutes', 'NA_APAC_ROUTE')
+      .site('Beijing', { edgeReach: 'via-wan' })
       .calls({ id: 'x', at: 0, from: 'hank', to: 'carol' });
     // The loader refuses this (d.V5); the run-time rule is for a model built without it.
     expect(b.load().ok).toBe(false);
     const refused = decide(new Topology(b.unvalidated()));
-    // The WAN leg fails, and so does the Internet sub-path Beijing <-> Chicago Edge.
+    // The WAN leg fails, and so does the Internet sub-path Beijing <-> Chicago Edge, which
+    // Beijing reaches over the WAN (A16).
     expect(verdicts(refused, 'c.2#7')[0]).toBe('fail');
     expect(refused.legs[0]?.verdict).toBe('refused');
     expect(refused.decision).toBe('REJECTED');

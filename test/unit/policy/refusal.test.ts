@@ -12,10 +12,12 @@ import {
 /**
  * alice (Portland, uplink 1000 kbps) calls bob (Chicago) with bypass off on the trunk. bob's
  * number +1312... is served by gw-chi; alice's voice policy routes it out through gw-por, her
- * local gateway. The A/V Edge sits in Chicago.
+ * local gateway. The A/V Edge sits in Chicago, and Portland reaches it over the WAN (A16), so
+ * a full Portland uplink also blocks the Internet alternate path and the chain goes on.
  */
 const chain = (): ScenarioBuilder =>
   new ScenarioBuilder()
+    .site('Portland', { edgeReach: 'via-wan' })
     .add('network.subnets', { subnet: '131.107.0.10', maskBits: 32, site: 'Chicago' })
     .add('hosts.edges', { name: 'edge-chi', ip: '131.107.0.10', site: 'Chicago' })
     .gateway('gw-chi', { numbers: '^\\+1312' })
@@ -52,6 +54,14 @@ const twoRegions = (): ScenarioBuilder =>
     .calls({ id: 'c1', at: 0, from: 'gina', to: 'bob' });
 
 const LINK_FULL = usage({ 'region-link:NA-EMEA-LINK': 500 });
+
+/** The sites reach the A/V Edge over the WAN (A16), so that CAC checks the sub-paths. */
+function viaWan(b: ScenarioBuilder, ...sites: string[]): ScenarioBuilder {
+  for (const site of sites) {
+    b.site(site, { edgeReach: 'via-wan' });
+  }
+  return b;
+}
 
 describe('c.5 when the primary path is refused', () => {
   it('c.5#17 an incoming call to a user with EnableBWPolicyOverride is admitted and still accounted', () => {
@@ -102,7 +112,7 @@ describe('c.5 when the primary path is refused', () => {
 
   it('c.5#18 the Internet alternate path is used when its sub-paths pass (Litware Reno-Albuquerque)', () => {
     const d = decide(
-      litware().topology(),
+      viaWan(litware(), 'Reno', 'Albuquerque').topology(),
       'reno-albuquerque-p2p',
       usage({ 'inter-site:Reno_Albuquerque': 12000 }),
     );
@@ -110,12 +120,29 @@ describe('c.5 when the primary path is refused', () => {
     expect(d.decision).toBe('CAC-REROUTED-INTERNET');
     expect(d.mediaPath).toEqual(['erin', 'edge-chi', 'frank']);
     expect(d.reroute).toEqual({ via: 'internet', edges: ['edge-chi'] });
-    // Sub-paths: Reno <-> Chicago relay site and Albuquerque <-> Chicago relay site.
+    // Sub-paths over the WAN (A16 via-wan): Reno <-> Chicago and Albuquerque <-> Chicago.
     expect(reserved(d)).toEqual(['site:Albuquerque|audio=62', 'site:Reno|audio=62']);
+    expect(verdicts(d, 'A16')).toEqual(['info']);
+  });
+
+  it('c.5#18 A16 internet-breakout (default): the branch reaches the Edge over its own Internet link', () => {
+    const d = decide(litware().topology(), 'reno-albuquerque-p2p', usage({ 'site:Reno': 4000 }));
+    // The full Reno uplink refuses the WAN path but is not on the Internet path.
+    expect(d.legs[0]?.verdict).toBe('refused');
+    expect(verdicts(d, 'A16')).toEqual(['pass']);
+    expect(verdicts(d, 'c.5#18')).toEqual(['pass']);
+    expect(d.decision).toBe('CAC-REROUTED-INTERNET');
+    expect(d.mediaPath).toEqual(['erin', 'edge-chi', 'frank']);
+    expect(d.holding.reservations).toEqual([]);
+    expect(steps(d, 'A16')[0]?.detail).toContain('not checked');
   });
 
   it('c.5#18 only sub-paths that pass are used: a full local uplink also blocks the Internet path', () => {
-    const d = decide(litware().topology(), 'reno-albuquerque-p2p', usage({ 'site:Reno': 4000 }));
+    const d = decide(
+      viaWan(litware(), 'Reno').topology(),
+      'reno-albuquerque-p2p',
+      usage({ 'site:Reno': 4000 }),
+    );
     expect(verdicts(d, 'c.5#18')).toEqual(['fail']);
     expect(d.decision).toBe('REJECTED');
   });
@@ -216,7 +243,9 @@ describe('c.5 when the primary path is refused', () => {
 
   it('c.5#22 refused video may take the Internet alternate path', () => {
     const d = decide(
-      litware().calls({ id: 'v', at: 0, from: 'erin', to: 'frank', modality: 'video' }).topology(),
+      viaWan(litware(), 'Reno')
+        .calls({ id: 'v', at: 0, from: 'erin', to: 'frank', modality: 'video' })
+        .topology(),
       'v',
       usage({ 'inter-site:Reno_Albuquerque|video': 5000 }),
     );
