@@ -13,31 +13,112 @@ import {
   type TimelineResult,
   type TraceStep,
 } from '../policy/index.js';
-import type { Modality, Scenario } from '../scenario/index.js';
+import type { DecisionExpectation, Modality, Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
-import { checkExpectation, formatHostPath, type ExpectationFailure } from './expectations.js';
+import {
+  decisionDetailsJson,
+  forkingText,
+  rtcpText,
+  streamText,
+  teamsText,
+  transferText,
+} from './call-details.js';
+import {
+  checkExpectation,
+  formatHostPath,
+  type CallOutcome,
+  type ExpectationFailure,
+} from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
 import { allMet, plural } from './run.js';
 import { decisionColour, styler, type Styler } from './style.js';
 import { topologyView } from './topology-view.js';
 
-/** One call of an explain report, with its expectation check. */
+/** One call of an explain report, with its expectation checks. */
 export interface ExplainedCall {
   readonly entry: TimelineEntry;
+  /** Every expectation that failed, those of the transfer (`transfer.`) and contrast (`contrast.`) too. */
   readonly failures: readonly ExpectationFailure[];
+  /** The part after the call's transfer (b.5 #39), decided at the transfer time; null: none. */
+  readonly transfer: TimelineEntry | null;
+  /** The same call under the contrast deployment (g); null: the scenario has none. */
+  readonly contrast: TimelineEntry | null;
+  /** The contrast deployment, when the scenario has one. */
+  readonly contrastDeployment: string | null;
+  /** Under the contrast deployment, the part after the call's transfer; null: none. */
+  readonly contrastTransfer: TimelineEntry | null;
 }
 
-/** Joins the timeline with the `expect:` checks. */
+/** Joins the timeline with the `expect:` checks, the transfers and the contrast. */
 export function explainCalls(result: TimelineResult): ExplainedCall[] {
-  return result.entries.map((entry) => ({
-    entry,
-    failures: checkExpectation(entry.call.expect, {
-      decision: entry.decision.decision,
-      path: entry.decision.mediaPath,
-      reason: entry.decision.reason,
-      ...(entry.decision.sip ? { sipStatus: entry.decision.sip.status } : {}),
-    }),
-  }));
+  const transfers = transfersByCall(result.transfers);
+  const contrastTransfers = transfersByCall(result.contrast?.result.transfers ?? []);
+  const contrast = new Map<string, TimelineEntry>(
+    (result.contrast?.result.entries ?? []).map((e) => [e.call.id, e] as const),
+  );
+  return result.entries.map((entry) => {
+    const call = entry.call;
+    const transfer = transfers.get(call.id) ?? null;
+    const other = contrast.get(call.id) ?? null;
+    const failures = [
+      ...checkExpectation(call.expect, outcomeOf(entry.decision)),
+      ...partFailures(call.transfer?.expect ?? null, transfer, 'transfer.', 'a transfer'),
+      ...partFailures(call.expect?.contrast ?? null, other, 'contrast.', 'a contrast deployment'),
+    ];
+    return {
+      entry,
+      failures,
+      transfer,
+      contrast: other,
+      contrastDeployment: result.contrast?.deployment ?? null,
+      contrastTransfer: contrastTransfers.get(call.id) ?? null,
+    };
+  });
+}
+
+/** The parts after transfers, by the id of the call transferred. */
+function transfersByCall(entries: readonly TimelineEntry[]): Map<string, TimelineEntry> {
+  const out = new Map<string, TimelineEntry>();
+  for (const e of entries) {
+    if (e.call.transferOf) {
+      out.set(e.call.transferOf.callId, e);
+    }
+  }
+  return out;
+}
+
+/** The expectation of a part of a call (after its transfer, under the contrast). */
+function partFailures(
+  expect: DecisionExpectation | null,
+  part: TimelineEntry | null,
+  prefix: string,
+  what: string,
+): ExpectationFailure[] {
+  if (expect === null) {
+    return [];
+  }
+  if (part === null) {
+    return [{ field: prefix.slice(0, -1), expected: what, actual: 'none' }];
+  }
+  return checkExpectation(expect, outcomeOf(part.decision), prefix);
+}
+
+/** What a decision answers of an expectation (explain sees no packets). */
+export function outcomeOf(d: CallDecision): CallOutcome {
+  const video = d.streams.find((x) => x.modality === 'video');
+  const carried = d.decision !== 'REJECTED' && d.decision !== 'HANDED-OFF';
+  return {
+    decision: d.decision,
+    path: d.mediaPath,
+    reason: d.reason,
+    ...(d.sip ? { sipStatus: d.sip.status } : {}),
+    codec: carried ? d.codecs.caller : null,
+    videoCodec: video?.codec ?? null,
+    answeredBy: d.forking?.answeredBy ?? null,
+    earlyDialogs: d.forking ? d.forking.earlyDialogs : d.kind === 'inbound-pstn' && carried ? 1 : 0,
+    greetingClipped: d.forking?.greetingClipped ?? false,
+    rtcpTeardown: d.rtcp?.teardownAfterMs !== null && d.rtcp?.teardownAfterMs !== undefined,
+  };
 }
 
 const KIND_LABEL = {
@@ -59,38 +140,7 @@ export function formatExplain(
   lines.push(st.dim(describeSettings(s)));
   lines.push('');
   for (const [i, c] of calls.entries()) {
-    const { call, decision } = c.entry;
-    lines.push(
-      `${st.bold(`#${i + 1}`)} ${st.dim(`t=${(call.atMs / 1000).toFixed(1)}s`)} ${st.bold(call.id)}  ${call.from} -> ${call.to}` +
-        st.dim(
-          ` (${KIND_LABEL[call.kind]}${call.trunk && call.kind !== 'p2p' ? ` via ${call.trunk}` : ''}, ${(call.durationMs / 1000).toFixed(0)}s${call.modality === 'video' ? ', video' : ''})`,
-        ),
-    );
-    if (c.entry.releasedBefore.length) {
-      lines.push(`   ${st.dim('released')} ${st.dim(c.entry.releasedBefore.join(', '))}`);
-    }
-    lines.push(
-      `   ${label('decision')}${decisionColour(st, decision.decision)}${decision.sip ? st.red(`  SIP ${decision.sip.status} ${decision.sip.reason}`) : ''}`,
-    );
-    lines.push(`   ${label('path')}${formatHostPath(decision.mediaPath)}${codecText(decision)}`);
-    lines.push(`   ${label('reason')}${decision.reason}`);
-    for (const w of decision.warnings) {
-      lines.push(`   ${label('warning')}${st.yellow(w)}`);
-    }
-    lines.push(`   ${label('reserves')}${reservesText(decision)}`);
-    lines.push(`   ${label('ledger')}${ledgerText(topo, c.entry)}`);
-    if (call.expect) {
-      lines.push(
-        `   ${label('expect')}${c.failures.length === 0 ? st.green('ok') : st.red(c.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; '))}`,
-      );
-    }
-    if (options.trace) {
-      lines.push(`   ${st.dim('trace')}`);
-      for (const step of decision.trace) {
-        lines.push(`     ${traceLine(st, step)}`);
-      }
-    }
-    lines.push('');
+    lines.push(...callLines(st, topo, c, i, options.trace), '');
   }
   const failed = calls.filter((c) => c.failures.length > 0).length;
   const withExpect = calls.filter((c) => c.entry.call.expect).length;
@@ -112,6 +162,100 @@ export function formatExplain(
   return lines.join('\n') + '\n';
 }
 
+/** The lines of one call: its decision and path, what the live run must do, its checks. */
+function callLines(
+  st: Styler,
+  topo: Topology,
+  c: ExplainedCall,
+  i: number,
+  trace: boolean,
+): string[] {
+  const { call, decision } = c.entry;
+  const lines: string[] = [];
+  const callee = call.user ? `${call.user} (user; answered by ${call.to})` : call.to;
+  lines.push(
+    `${st.bold(`#${i + 1}`)} ${st.dim(`t=${(call.atMs / 1000).toFixed(1)}s`)} ${st.bold(call.id)}  ${call.from} -> ${callee}` +
+      st.dim(
+        ` (${KIND_LABEL[call.kind]}${call.trunk && call.kind !== 'p2p' ? ` via ${call.trunk}` : ''}, ${(call.durationMs / 1000).toFixed(0)}s${call.modality === 'video' ? ', video' : ''})`,
+      ),
+  );
+  if (c.entry.releasedBefore.length) {
+    lines.push(`   ${st.dim('released')} ${st.dim(c.entry.releasedBefore.join(', '))}`);
+  }
+  lines.push(...decisionLines(st, topo, c.entry));
+  const more: [string, string | null][] = [
+    ['rings', forkingText(decision)],
+    ['teams', teamsText(decision)],
+    ['rtcp', rtcpText(decision)],
+  ];
+  for (const [name, text] of more) {
+    if (text !== null) {
+      lines.push(`   ${label(name)}${text}`);
+    }
+  }
+  decision.streams.forEach((x, k) => {
+    lines.push(`   ${label(k === 0 ? 'streams' : '')}${streamText(x)}`);
+  });
+  const transfer = transferText(decision);
+  if (transfer !== null) {
+    const after = c.transfer
+      ? `; after: ${decisionColour(st, c.transfer.decision.decision)} ${formatHostPath(c.transfer.decision.mediaPath)} (${c.transfer.decision.reason})`
+      : '';
+    lines.push(`   ${label('transfer')}${transfer}${after}`);
+  }
+  if (c.contrast) {
+    const d = c.contrast.decision;
+    const relays = teamsText(d);
+    const after = c.contrastTransfer?.decision;
+    lines.push(
+      `   ${label('contrast')}${c.contrastDeployment ?? ''}: ${decisionColour(st, d.decision)} ${formatHostPath(d.mediaPath)}${codecText(d)}; ${d.reason}`,
+      ...(relays === null ? [] : [`   ${label('')}${relays}`]),
+      ...(after
+        ? [
+            `   ${label('')}after the transfer: ${decisionColour(st, after.decision)} ${formatHostPath(after.mediaPath)} (${after.reason})`,
+          ]
+        : []),
+    );
+  }
+  if (call.expect || call.transfer?.expect) {
+    lines.push(
+      `   ${label('expect')}${c.failures.length === 0 ? st.green('ok') : st.red(c.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; '))}`,
+    );
+  }
+  if (trace) {
+    lines.push(...traceLines(st, 'trace', decision.trace));
+    if (c.transfer) {
+      lines.push(...traceLines(st, 'trace after the transfer', c.transfer.decision.trace));
+    }
+    if (c.contrast) {
+      lines.push(
+        ...traceLines(st, `trace under ${c.contrastDeployment ?? ''}`, c.contrast.decision.trace),
+      );
+    }
+  }
+  return lines;
+}
+
+/** The decision, path, reason, warnings, reservations and ledger of an entry. */
+function decisionLines(st: Styler, topo: Topology, e: TimelineEntry): string[] {
+  const decision = e.decision;
+  const lines = [
+    `   ${label('decision')}${decisionColour(st, decision.decision)}${decision.sip ? st.red(`  SIP ${decision.sip.status} ${decision.sip.reason}`) : ''}`,
+    `   ${label('path')}${formatHostPath(decision.mediaPath)}${codecText(decision)}`,
+    `   ${label('reason')}${decision.reason}`,
+  ];
+  for (const w of decision.warnings) {
+    lines.push(`   ${label('warning')}${st.yellow(w)}`);
+  }
+  lines.push(`   ${label('reserves')}${reservesText(decision)}`);
+  lines.push(`   ${label('ledger')}${ledgerText(topo, e)}`);
+  return lines;
+}
+
+function traceLines(st: Styler, title: string, steps: readonly TraceStep[]): string[] {
+  return [`   ${st.dim(title)}`, ...steps.map((step) => `     ${traceLine(st, step)}`)];
+}
+
 function label(s: string): string {
   return s.padEnd(10);
 }
@@ -124,7 +268,12 @@ function describeSettings(s: Scenario): string {
     : mb.alwaysBypass
       ? 'bypass: always'
       : `bypass: sites and regions${mb.enableDefaultBypassId ? ' + default ID' : ''}`;
-  return `${s.calls.length} calls; ${bypass}; CAC ${nc.enableBandwidthPolicyCheck ? 'on' : 'off'}; codec table ${s.simulation.codecBandwidth}; inter-site policy ${s.simulation.interSitePolicy}`;
+  const d = s.deployment;
+  const deployment =
+    d.kind === 'sfb-server' && d.contrast === null
+      ? ''
+      : `; deployment ${d.kind}${d.contrast ? `, contrast ${d.contrast}` : ''}`;
+  return `${s.calls.length} calls; ${bypass}; CAC ${nc.enableBandwidthPolicyCheck ? 'on' : 'off'}; codec table ${s.simulation.codecBandwidth}; inter-site policy ${s.simulation.interSitePolicy}${deployment}`;
 }
 
 function codecText(d: CallDecision): string {
@@ -138,7 +287,9 @@ function codecText(d: CallDecision): string {
 }
 
 function reservesText(d: CallDecision): string {
-  const parts = d.holding.reservations.map((r) => `${r.link} ${r.modality} ${round(r.kbps)} kbps`);
+  const parts = d.holding.reservations.map(
+    (r) => `${r.link} ${r.modality} ${round(r.kbps)} kbps${r.codec ? ` (${r.codec})` : ''}`,
+  );
   parts.push(...d.holding.channels.map((g) => `1 channel on ${g}`));
   return parts.length ? parts.join(', ') : 'nothing';
 }
@@ -179,47 +330,69 @@ export function explainJson(topo: Topology, calls: readonly ExplainedCall[]): un
       name: topo.scenario.name,
       source: topo.scenario.source,
       simulation: topo.scenario.simulation,
+      deployment: topo.scenario.deployment,
     },
     calls: calls.map((c) => ({
+      ...entryJson(c.entry),
       id: c.entry.call.id,
-      at: c.entry.call.atMs / 1000,
-      from: c.entry.call.from,
-      to: c.entry.call.to,
-      kind: c.entry.call.kind,
-      trunk: c.entry.decision.trunk,
-      decidedBy: decidedBy(c.entry.decision),
-      decision: c.entry.decision.decision,
-      reason: c.entry.decision.reason,
-      mediaPath: c.entry.decision.mediaPath,
-      codecs: c.entry.decision.codecs,
-      sip: c.entry.decision.sip,
-      reroute: c.entry.decision.reroute,
-      warnings: c.entry.decision.warnings,
-      bypassIds: c.entry.decision.bypassIds,
-      legs: c.entry.decision.legs,
-      reservations: c.entry.decision.holding.reservations,
-      channels: c.entry.decision.holding.channels,
+      user: c.entry.call.user,
+      answerAfter: c.entry.call.answerAfterMs / 1000,
       releasedBefore: c.entry.releasedBefore,
       ledgerAfter: c.entry.ledgerAfter,
       expect: c.entry.call.expect,
       expectationFailures: c.failures,
-      trace: c.entry.decision.trace,
+      afterTransfer: c.transfer ? entryJson(c.transfer) : null,
+      contrast: c.contrast
+        ? {
+            deployment: c.contrastDeployment,
+            ...entryJson(c.contrast),
+            afterTransfer: c.contrastTransfer ? entryJson(c.contrastTransfer) : null,
+          }
+        : null,
     })),
     expectationsFailed: calls.filter((c) => c.failures.length > 0).length,
     topology: topologyView(topo),
-    ledger: timelineLedger(calls.map((c) => c.entry)),
+    ledger: timelineLedger(calls.flatMap((c) => (c.transfer ? [c.entry, c.transfer] : [c.entry]))),
     ledgerChecks: ledgerOverTime(calls).checks,
   };
 }
 
-/** Reserve and release events of a timeline, at each call's start and planned end. */
+/** One decided entry of the timeline, as the result document shows it. */
+function entryJson(e: TimelineEntry): Record<string, unknown> {
+  const d = e.decision;
+  return {
+    id: e.call.id,
+    at: e.call.atMs / 1000,
+    endsAt: e.endsAtMs / 1000,
+    from: e.call.from,
+    to: e.call.to,
+    kind: e.call.kind,
+    trunk: d.trunk,
+    decidedBy: decidedBy(d),
+    decision: d.decision,
+    reason: d.reason,
+    mediaPath: d.mediaPath,
+    codecs: d.codecs,
+    sip: d.sip,
+    reroute: d.reroute,
+    warnings: d.warnings,
+    bypassIds: d.bypassIds,
+    legs: d.legs,
+    reservations: d.holding.reservations,
+    channels: d.holding.channels,
+    ...decisionDetailsJson(d),
+    trace: d.trace,
+  };
+}
+
+/** Reserve and release events of a timeline, at each entry's start and its end. */
 function timelineLedger(entries: readonly TimelineEntry[]): LedgerEvent[] {
   const out: LedgerEvent[] = [];
-  for (const { call, decision } of entries) {
+  for (const { call, decision, endsAtMs } of entries) {
     for (const r of decision.holding.reservations) {
       const base = { callId: call.id, link: r.link, modality: r.modality, kbps: r.kbps };
       out.push({ t: call.atMs, op: 'reserve', ...base });
-      out.push({ t: call.atMs + call.durationMs, op: 'release', ...base });
+      out.push({ t: endsAtMs, op: 'release', ...base });
     }
   }
   return out.sort((a, b) => a.t - b.t || (a.op === b.op ? 0 : a.op === 'release' ? -1 : 1));

@@ -9,12 +9,23 @@
 import { CALL_RULES } from './rules/call-rules.js';
 import { CONFIG_RULES } from './rules/config-rules.js';
 import type { RuleEntry, RuleSection } from './rules/rule-types.js';
+import { SIGNALLING_RULES } from './rules/signalling-rules.js';
+import { TEAMS_RULES } from './rules/teams-rules.js';
 
 export type { RuleBasis, RuleEntry, RuleSection, RuleSource } from './rules/rule-types.js';
 export { SOURCES } from './rules/sources.js';
 
-/** The whole reference, in order. */
-export const RULE_BOOK: readonly RuleSection[] = [...CALL_RULES, ...CONFIG_RULES];
+/** The sections about a call up to the bypass IDs (b.0-b.4); b.5 follows them. */
+const BEFORE_SIGNALLING = CALL_RULES.findIndex((s) => s.id.startsWith('c.'));
+
+/** The whole reference, in order: b, then b.5, then c, then g, then d and A. */
+export const RULE_BOOK: readonly RuleSection[] = [
+  ...CALL_RULES.slice(0, BEFORE_SIGNALLING),
+  SIGNALLING_RULES,
+  ...CALL_RULES.slice(BEFORE_SIGNALLING),
+  TEAMS_RULES,
+  ...CONFIG_RULES,
+];
 
 /** Every entry by id. */
 export function ruleEntry(id: string): RuleEntry | undefined {

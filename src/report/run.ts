@@ -6,6 +6,7 @@
  */
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
+import { decisionDetailsJson } from './call-details.js';
 import { checkExpectation, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type ObservedCall } from './observed.js';
@@ -268,6 +269,8 @@ export function runJson(
       drops: r.media.drops,
       sent: r.sent,
       reservations: r.decision.holding.reservations,
+      user: r.call.user ?? null,
+      ...decisionDetailsJson(r.decision),
       expect: r.call.expect,
       expectationFailures: judged ? r.failures : null,
       trace: r.decision.trace,

@@ -28,7 +28,16 @@ export interface ViewLink {
 }
 
 export type ViewHostKind =
-  'client' | 'mediation-server' | 'pstn-gateway' | 'ip-pbx' | 'sbc' | 'edge' | 'voicemail' | 'pstn';
+  | 'client'
+  | 'mediation-server'
+  | 'pstn-gateway'
+  | 'ip-pbx'
+  | 'sbc'
+  | 'edge'
+  | 'voicemail'
+  | 'pstn'
+  | 'media-processor'
+  | 'transport-relay';
 
 /** A host of the run. */
 export interface ViewHost {
@@ -186,5 +195,9 @@ function scenarioHosts(s: Scenario, topo: Topology): Omit<ViewHost, 'addresses'>
       ips: [v.ip],
       external: false,
     })),
+    // The Teams cloud relays (g.2), outside every site.
+    ...[...s.teamsDirectRouting.mediaProcessors, ...s.teamsDirectRouting.transportRelays].map(
+      (r) => ({ name: r.name, kind: r.kind, site: null, ips: [r.ip], external: true }),
+    ),
   ];
 }

@@ -3,7 +3,15 @@
  * the one shape the HTML page is drawn from, checking what it needs so that a foreign or
  * truncated file gets a clear error instead of a broken page. Pure: no files, no sockets.
  */
-import type { TraceStep } from '../../policy/index.js';
+import type {
+  CallDecision,
+  Forking,
+  RtcpPlan,
+  StreamPlan,
+  TeamsMedia,
+  TraceStep,
+  TransferPlan,
+} from '../../policy/index.js';
 import type { ExpectationFailure } from '../expectations.js';
 import type { DirectionPath, Divergence, HostDrop, ReceivedStream } from '../observed.js';
 import type { LedgerEvent } from '../result.js';
@@ -35,13 +43,37 @@ export interface PageCall {
   readonly received: readonly ReceivedStream[];
   readonly drops: readonly HostDrop[];
   readonly sip: readonly SipLogEntry[];
-  readonly reservations: readonly { link: string; modality: string; kbps: number }[];
+  readonly reservations: readonly {
+    link: string;
+    modality: string;
+    kbps: number;
+    codec?: string;
+  }[];
   readonly trace: readonly TraceStep[];
   readonly warnings: readonly string[];
   readonly expectationFailures: readonly ExpectationFailure[];
   readonly hasExpectation: boolean;
   readonly decidedBy: string | null;
   readonly decidedAt: number | null;
+  /** The user a call was placed to, when it was (its endpoints are in `forking`). */
+  readonly user: string | null;
+  /** What the live run sends, per pair of media endpoints (empty in older results). */
+  readonly streams: readonly StreamPlan[];
+  readonly forking: Forking | null;
+  readonly transfer: TransferPlan | null;
+  readonly rtcp: RtcpPlan | null;
+  readonly teams: TeamsMedia | null;
+  /** The part after a transfer, and the call under the contrast deployment (explain only). */
+  readonly afterTransfer: PagePart | null;
+  readonly contrast: (PagePart & { readonly deployment: string }) | null;
+}
+
+/** A decided part of a call shown beside it: after its transfer, or under the contrast. */
+export interface PagePart {
+  readonly decision: CallDecision['decision'];
+  readonly reason: string;
+  readonly mediaPath: readonly string[];
+  readonly trace: readonly TraceStep[];
 }
 
 /** Everything the page shows. */
@@ -177,5 +209,36 @@ function pageCall(c: Json, i: number): PageCall {
     hasExpectation: typeof c.expect === 'object' && c.expect !== null,
     decidedBy: strOrNull(c.decidedBy),
     decidedAt: numOrNull(c.decidedAt),
+    user: strOrNull(c.user),
+    streams: list<StreamPlan>(c.streams),
+    forking: objOrNull<Forking>(c.forking),
+    transfer: objOrNull<TransferPlan>(c.transfer),
+    rtcp: objOrNull<RtcpPlan>(c.rtcp),
+    teams: objOrNull<TeamsMedia>(c.teams),
+    afterTransfer: part(c.afterTransfer),
+    contrast: contrastPart(c.contrast),
   };
+}
+
+function objOrNull<T>(v: unknown): T | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as T) : null;
+}
+
+/** A part of a call (after its transfer, under the contrast), when the result has one. */
+function part(v: unknown): PagePart | null {
+  const o = objOrNull<Json>(v);
+  if (!o || typeof o.decision !== 'string') {
+    return null;
+  }
+  return {
+    decision: o.decision as PagePart['decision'],
+    reason: strOrNull(o.reason) ?? '',
+    mediaPath: list<string>(o.mediaPath),
+    trace: list<TraceStep>(o.trace),
+  };
+}
+
+function contrastPart(v: unknown): PageCall['contrast'] {
+  const p = part(v);
+  return p ? { ...p, deployment: strOrNull(objOrNull<Json>(v)?.deployment) ?? '' } : null;
 }

@@ -6,10 +6,12 @@
  * links' configured and measured impairments, and each constrained link's use over time. Knows
  * nothing of sockets or of how the result was made.
  */
+import { forkingText, rtcpText, streamText, teamsText, transferText } from '../call-details.js';
 import { ruleAnchor, ruleEntry, RULE_BOOK, type RuleEntry } from '../rule-book.js';
 import { linkUses, linkUseSvg } from './bandwidth-chart.js';
 import { buildLadder, ladderSvg } from './ladder.js';
 import { layoutTopology } from './layout.js';
+import type { TraceStep } from '../../policy/index.js';
 import type { PageCall, PageModel } from './model.js';
 import { esc, num } from './text.js';
 import { topologySvg } from './topology-svg.js';
@@ -19,7 +21,13 @@ import { PAGE_CSS, PAGE_SCRIPT } from './assets.js';
 export async function renderPage(m: PageModel): Promise<string> {
   const layout = await layoutTopology(m.topology);
   const hostOf = addressOwner(m);
-  const usedRules = new Set(m.calls.flatMap((c) => c.trace.map((s) => s.rule)));
+  const usedRules = new Set(
+    m.calls.flatMap((c) =>
+      [...c.trace, ...(c.afterTransfer?.trace ?? []), ...(c.contrast?.trace ?? [])].map(
+        (s) => s.rule,
+      ),
+    ),
+  );
   const body: string[] = [
     header(m),
     `<section id="network"><h2>Network and media paths</h2>${legend(m)}<div class="scroll">${topologySvg(layout, m.calls)}</div></section>`,
@@ -209,13 +217,69 @@ function callTemplate(
   if (c.reservations.length > 0) {
     parts.push(
       `<h3>Reserved bandwidth</h3><ul>${c.reservations
-        .map((r) => `<li>${esc(r.link)} ${esc(r.modality)} ${num(r.kbps)} kbps</li>`)
+        .map(
+          (r) =>
+            `<li>${esc(r.link)} ${esc(r.modality)} ${num(r.kbps)} kbps${r.codec ? ` (${esc(r.codec)})` : ''}</li>`,
+        )
         .join('')}</ul>`,
     );
   }
-  parts.push(traceList(c));
+  parts.push(...planSections(c));
+  parts.push(traceList(c.trace, 'Rule trace'));
+  if (c.afterTransfer) {
+    parts.push(traceList(c.afterTransfer.trace, 'Rule trace after the transfer'));
+  }
+  if (c.contrast) {
+    parts.push(traceList(c.contrast.trace, `Rule trace under ${c.contrast.deployment}`));
+  }
   return `<template id="call-${i}" data-call="${esc(c.id)}">${parts.join('\n')}</template>`;
 }
+
+/**
+ * What the decision asks of the live run beyond the path: the endpoints a call to a user rings,
+ * the planned streams, the Teams relays, RTCP supervision, a transfer, and the contrast.
+ */
+function planSections(c: PageCall): string[] {
+  const out: string[] = [];
+  const items = [
+    [
+      'Endpoints',
+      forkingText({ forking: c.forking, kind: c.kind as PageCallKind, trunk: c.trunk }),
+    ],
+    ['Teams relays', teamsText({ teams: c.teams })],
+    ['RTCP', rtcpText({ rtcp: c.rtcp })],
+  ] as const;
+  for (const [title, text] of items) {
+    if (text !== null) {
+      out.push(`<h3>${title}</h3><p>${esc(text)}</p>`);
+    }
+  }
+  if (c.streams.length > 0) {
+    out.push(
+      `<h3>Planned streams</h3><ul class="plan">${c.streams.map((x) => `<li>${esc(streamText(x))}</li>`).join('')}</ul>`,
+    );
+  }
+  const transfer = transferText({ transfer: c.transfer });
+  if (transfer !== null) {
+    const after = c.afterTransfer;
+    out.push(
+      `<h3>Transfer</h3><p>${esc(transfer)}${
+        after
+          ? `<br><b>After:</b> <span class="decision ${decisionClass(after.decision)}">${esc(after.decision)}</span> ${esc(pathText(after.mediaPath))}: ${esc(after.reason)}`
+          : ''
+      }</p>`,
+    );
+  }
+  if (c.contrast) {
+    const k = c.contrast;
+    out.push(
+      `<h3>Under ${esc(k.deployment)}</h3><p><span class="decision ${decisionClass(k.decision)}">${esc(k.decision)}</span> ${esc(pathText(k.mediaPath))}: ${esc(k.reason)}</p>`,
+    );
+  }
+  return out;
+}
+
+type PageCallKind = Parameters<typeof forkingText>[0]['kind'];
 
 function streamsTable(c: PageCall): string {
   const rows = c.received.map(
@@ -236,18 +300,18 @@ function streamsTable(c: PageCall): string {
   ].join('')}</tbody></table>`;
 }
 
-function traceList(c: PageCall): string {
-  if (c.trace.length === 0) {
+function traceList(trace: readonly TraceStep[], title: string): string {
+  if (trace.length === 0) {
     return '';
   }
-  const items = c.trace.map((s) => {
+  const items = trace.map((s) => {
     const known = ruleEntry(s.rule) !== undefined;
     const id = known
       ? `<a class="rule" href="#${ruleAnchor(s.rule)}">${esc(s.rule)}</a>`
       : `<span class="rule">${esc(s.rule)}</span>`;
     return `<li class="${s.verdict}">${id} <span class="verdict">${s.verdict === 'fail' ? 'FAIL' : s.verdict}</span> <b>${esc(s.title)}</b>: ${esc(s.detail)}</li>`;
   });
-  return `<h3>Rule trace</h3><ol class="trace">${items.join('')}</ol>`;
+  return `<h3>${esc(title)}</h3><ol class="trace">${items.join('')}</ol>`;
 }
 
 function linksSection(m: PageModel): string {

@@ -18,6 +18,8 @@ const KIND_LABEL: Readonly<Record<string, string>> = {
   edge: 'A/V Edge',
   voicemail: 'voice mail',
   pstn: 'PSTN',
+  'media-processor': 'Teams Media Processor',
+  'transport-relay': 'Teams Transport Relay',
 };
 
 /** The picture of the network, with a hidden media layer per call. */

@@ -323,10 +323,15 @@ export const CALL_RULES: readonly RuleSection[] = [
       rule(
         'c.3#14',
         'Session limit as codec governor',
-        'A low session limit keeps expensive codecs off a link: the endpoints use the highest-priority codec they share whose bandwidth fits the session limit of every link on the path. When none fits, the leg is refused.',
+        "A low session limit keeps expensive codecs off a link: the endpoints use the highest-priority codec they share (each endpoint's codecs list is in priority order) whose bandwidth fits the session limit of every link on the path; the trace names the preferred codec, the link whose session limit it exceeds and the codec used, and the live call sends that codec's payload size. The same holds for video codecs. When none fits, the leg is refused.",
         [S.planCac],
         {
-          settings: ['hosts.clients[].codecs', 'simulation.codecBandwidth (A11)'],
+          settings: [
+            'hosts.clients[].codecs',
+            'hosts.clients[].videoCodecs',
+            'simulation.codecBandwidth (A11)',
+            'codecTable[]',
+          ],
           basis: 'inferred',
         },
       ),
@@ -347,9 +352,9 @@ export const CALL_RULES: readonly RuleSection[] = [
       rule(
         'c.4',
         'Bandwidth per stream',
-        'table1 (default, network requirements, maximum without FEC): G.711 97, RTAudio narrowband 44.8, RTAudio wideband 62, SILK wideband 69, G.722 100.6, Siren 52.6 kbps. table2 (CAC planning table): G.711 102, RTAudio narrowband 49.8, RTAudio wideband 67, G.722 105.6, Siren 57.6 kbps. Video (RTVideo CIF 15 fps) 260 kbps in both.',
+        "Every codec of both tables, FEC and stereo variants included, at 20 ms packetization. table1 (default, network requirements, maximum without FEC, and with FEC for the +FEC codecs; 5 kbps RTCP included): G.711 (PCMU, PCMA) 97 / 161, RTAudio narrowband 44.8 / 56.6, RTAudio wideband 62 / 91, SILK wideband 69 / 105, G.722 100.6 / 164.6, Siren 52.6 / 68.6 kbps. table2 (CAC planning table, 10 kbps RTCP): G.711 102 / 166, RTAudio narrowband 49.8 / 61.6, RTAudio wideband 67 / 96, G.722 105.6 / 169.6, Siren 57.6 / 73.6 kbps. Video: RTVideo CIF 15 fps 260 and VGA 30 fps 610 kbps in both. Inferred: G.722 stereo and the SILK rates of 26, 20 and 13 kbps, which the tables list without a maximum, take the next column plus the table's RTCP (G.722 stereo 164.6 / 228.6, SILK 26k 59 / 85, SILK 20k 53 / 73, SILK 13k (SILK-NB) 46 / 59 kbps in table1), and SILK, which table2 lacks, keeps table1's figure. A scenario may set its own figure per codec (codecTable). Each stream of a decision names its codec, payload type, packet interval and payload size (G.711: 160 bytes every 20 ms; a FEC packet carries two frames; RTVideo CIF: 2 packets per frame, 30 a second). Two clients that share no video codec cannot make a video call.",
         [S.networkRequirements, S.planCac],
-        { settings: ['simulation.codecBandwidth (A11)'] },
+        { settings: ['simulation.codecBandwidth (A11)', 'codecTable[]'] },
       ),
     ],
   },
@@ -376,13 +381,14 @@ export const CALL_RULES: readonly RuleSection[] = [
       rule(
         'c.5#18',
         'Internet alternate path',
-        'If the region allows it (AudioAlternatePath or VideoAlternatePath, on by default; which region: setting A14) and an A/V Edge exists, media goes through the Edge relay over the Internet instead of the WAN. The sub-paths between each site and its relay site must pass CAC. It is not recorded as a re-route. Decision CAC-REROUTED-INTERNET.',
+        "If the region allows it (AudioAlternatePath or VideoAlternatePath, on by default; which region: setting A14) and an A/V Edge exists, media goes through the Edge relay over the Internet instead of the WAN. Of the sub-paths the ICE bandwidth checks look at, the local site to its relay's site and the remote site to its relay's site must pass CAC when the site reaches the Edge over the WAN; a site that reaches it over its own Internet breakout (the default, setting A16) has no WAN link on its sub-path, which is not checked. The trace names each sub-path and whether it was checked. It is not recorded as a re-route. Decision CAC-REROUTED-INTERNET.",
         [S.planCac, S.newRegion],
         {
           settings: [
             'network.regions[].audioAlternatePath (AudioAlternatePath)',
             'network.regions[].videoAlternatePath (VideoAlternatePath)',
             'simulation.alternatePathRegions (A14)',
+            'network.sites[].edgeReach (A16)',
           ],
         },
       ),

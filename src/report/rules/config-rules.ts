@@ -71,7 +71,7 @@ export const CONFIG_RULES: readonly RuleSection[] = [
       rule(
         'd.V10',
         'Subnet address and mask',
-        'A subnet is given by its first address and a mask of 1 to 32 bits. Error.',
+        'A subnet is given by its first address and a mask of 1 to 32 bits, and is configured once. Error. A subnet nested in another is legal (setting A17) and only warned about.',
         [S.newSubnet],
       ),
       rule(
@@ -248,6 +248,20 @@ export const CONFIG_RULES: readonly RuleSection[] = [
         'A relayed PSTN call has two CAC checks; whether a refusal on the gateway leg takes the same re-route chain is not said. It is treated like A6.',
         [S.cacTopologies],
         { settings: ['simulation.pstnCallRefused'], basis: 'inferred' },
+      ),
+      rule(
+        'A16',
+        'How a site reaches the A/V Edge',
+        "Whether a branch reaches the Edge's relay over the enterprise WAN or over its own Internet connection is a property of the deployment the documentation does not model. internet-breakout (default): the site reaches the Edge's public side over its own Internet link, so the WAN links that refused the call are not on the Internet alternate path and its sub-path is not checked; this is how the documented examples re-route branch calls through a single Edge in the central site. via-wan: the sub-path between the site and the Edge's site is checked by CAC (c.5#18).",
+        [S.planCac],
+        { settings: ['network.sites[].edgeReach'], basis: 'inferred' },
+      ),
+      rule(
+        'A17',
+        'Nested subnets',
+        'Configured subnets may nest: a "virtual" super-subnet beside more specific ones. Bypass finds a client\'s bypass ID only through the exact match of its own subnet (b.1#10), CAC places an address in the longest matching prefix (c.1#1), so nesting is legal and changes where each looks. Only the same subnet configured twice is an error (d.V10); a nested one is a warning.',
+        [S.planCac, S.networkSettings],
+        { settings: ['network.subnets[]'], basis: 'inferred' },
       ),
     ],
   },

@@ -5,6 +5,7 @@ import type { RuleSource } from './rule-types.js';
 
 const LEARN = 'https://learn.microsoft.com/en-us/skypeforbusiness';
 const CMDLET = 'https://learn.microsoft.com/en-us/powershell/module/skype';
+const TEAMS = 'https://learn.microsoft.com/en-us/microsoftteams';
 
 /** The Microsoft documents the rules cite. */
 export const SOURCES = {
@@ -92,5 +93,17 @@ export const SOURCES = {
   newMediaConfiguration: {
     title: 'New-CsMediaConfiguration',
     url: `${CMDLET}/new-csmediaconfiguration`,
+  },
+  teamsMediaBypass: {
+    title: 'Plan for media bypass with Direct Routing',
+    url: `${TEAMS}/direct-routing-plan-media-bypass`,
+  },
+  teamsLmo: {
+    title: 'Plan Local Media Optimization for Direct Routing',
+    url: `${TEAMS}/direct-routing-media-optimization`,
+  },
+  setOnlinePstnGateway: {
+    title: 'Set-CsOnlinePSTNGateway',
+    url: 'https://learn.microsoft.com/en-us/powershell/module/teams/set-csonlinepstngateway',
   },
 } as const satisfies Record<string, RuleSource>;
