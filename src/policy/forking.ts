@@ -33,7 +33,8 @@ export function withForking(
   const trace = new Trace(traceOn);
   const steps: TraceStep[] = [];
   const endpoints: RingingEndpoint[] = [];
-  const inbound = call.kind === 'inbound-pstn';
+  // Early dialogs to the gateway peer through a Mediation Server: Skype for Business only.
+  const inbound = call.kind === 'inbound-pstn' && answered.deployment === 'sfb-server';
   const gw = inbound ? topo.gateway(call.from) : undefined;
   const ms = gw ? topo.mediationServer(gw.mediationServer) : undefined;
   const maxEarly = gw && ms ? trunkConfigFor(topo, gw, ms).maxEarlyDialogs : null;

@@ -20,7 +20,7 @@ export function forkingText(d: Pick<CallDecision, 'forking' | 'kind' | 'trunk'>)
     )
     .join(', ');
   const early =
-    d.kind === 'inbound-pstn'
+    d.kind === 'inbound-pstn' && f.maxEarlyDialogs !== null
       ? `; ${f.earlyDialogs} early dialog${f.earlyDialogs === 1 ? '' : 's'} to ${d.trunk ?? '?'} (MaxEarlyDialogs ${f.maxEarlyDialogs ?? '?'})${f.peerMishandles ? `, mishandled${f.greetingClipped ? ': greeting clipped' : ''}` : ''}`
       : '';
   const after = f.answerAfterMs ? `, answered after ${f.answerAfterMs / 1000}s` : '';

@@ -145,7 +145,7 @@ function teamsP2p(ctx: DecisionContext): CallDecision {
   if (sfb) {
     const why = `${sfb.name} is a Skype for Business user: the call goes through the Media Processor (interop)`;
     trace.add('g.3', 'Media Processor forced in', 'info', why, { mediaProcessor: mp });
-    ctx.learnTeams(p2pMedia(a, mp, why, null));
+    ctx.learnTeams(p2pMedia(clientIsInternal(topo, a), mp, why, null));
     return ctx.result({
       decision: 'RELAY',
       reason: `Teams: ${why}`,
@@ -165,7 +165,9 @@ function teamsP2p(ctx: DecisionContext): CallDecision {
       : 'both inside: media direct between the clients',
     { transportRelay: outside.length > 0 ? tr : null },
   );
-  ctx.learnTeams(p2pMedia(a, null, null, escalation(ctx, mp, [a.name, mp, b.name])));
+  ctx.learnTeams(
+    p2pMedia(clientIsInternal(topo, a), null, null, escalation(ctx, mp, [a.name, mp, b.name])),
+  );
   return ctx.result({
     decision: 'DIRECT',
     reason:
@@ -177,9 +179,9 @@ function teamsP2p(ctx: DecisionContext): CallDecision {
   });
 }
 
-/** The Teams part of a call between two clients. */
+/** The Teams part of a call between two clients (`internal`: the caller is inside). */
 function p2pMedia(
-  a: Client,
+  internal: boolean,
   mp: string | null,
   why: string | null,
   esc: TeamsMedia['escalation'],
@@ -192,7 +194,7 @@ function p2pMedia(
     transportRelay: null,
     mediaProcessor: mp,
     mediaProcessorWhy: why,
-    clientInternal: a.location === 'internal',
+    clientInternal: internal,
     escalation: esc,
   };
 }
