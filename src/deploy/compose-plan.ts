@@ -158,7 +158,10 @@ export function planCompose(
     net: parseIpv4(n.subnet),
     bits: n.maskBits,
   }));
-  const blocks = placeAddresses(s, topo, addresses, scenarioSubnets, problems);
+  const blocks = splitNested(
+    placeAddresses(s, topo, addresses, scenarioSubnets, problems),
+    problems,
+  );
   for (const b of blocks) {
     widen(b, blocks, scenarioSubnets, problems);
   }
@@ -350,6 +353,53 @@ function placeAddresses(
     blocks.push({ range, scenarioSubnet: null, site, addresses: [a] });
   }
   return blocks;
+}
+
+/**
+ * Nested scenario subnets (a "virtual" super-subnet beside a more specific one, A17) would make
+ * overlapping Docker networks, which Docker refuses. A block whose range contains another
+ * block's is split: each of its hosts goes into the widest range around it that overlaps no
+ * other block, and hosts that share a range share a network (`site-chicago`, `site-chicago-2`).
+ * Hosts keep their scenario addresses: only the Docker networks are smaller than the subnet.
+ */
+function splitNested(blocks: Block[], problems: string[]): Block[] {
+  const out: Block[] = [];
+  for (const b of blocks) {
+    const inner = blocks.filter(
+      (o) => o !== b && overlaps(b.range, o.range) && o.range.bits > b.range.bits,
+    );
+    if (inner.length === 0) {
+      out.push(b);
+      continue;
+    }
+    const parts = new Map<string, Block>();
+    for (const a of b.addresses) {
+      let range: Range | null = null;
+      for (let bits = b.range.bits + 1; bits <= 30 && range === null; bits++) {
+        const candidate = { net: networkOf(a.value, bits), bits };
+        if (!inner.some((o) => overlaps(candidate, o.range))) {
+          range = candidate;
+        }
+      }
+      if (range === null) {
+        problems.push(
+          `${a.host}: ${a.ip} in ${cidr(b.range)} has no range of its own clear of ${inner.map((o) => cidr(o.range)).join(', ')}: Docker networks cannot overlap`,
+        );
+        continue;
+      }
+      const key = cidr(range);
+      const part = parts.get(key) ?? {
+        range,
+        scenarioSubnet: b.scenarioSubnet,
+        site: b.site,
+        addresses: [],
+      };
+      part.addresses.push(a);
+      parts.set(key, part);
+    }
+    out.push(...parts.values());
+  }
+  return out;
 }
 
 /** Room for the hosts, the router and Docker's gateway: widens a block that is too small. */

@@ -94,6 +94,7 @@ describe('mediapath validate', () => {
         '  subnets:',
         '    - { subnet: 10.0.0.0, maskBits: 16, site: Chicago }',
         '    - { subnet: 10.0.1.0, maskBits: 24, site: Chicago }',
+        '    - { subnet: 10.0.1.0, maskBits: 24, site: Chicago }',
         'trunkConfigurations:',
         '  - { scope: global, enableBypas: true }',
         'hosts: {}',
@@ -105,11 +106,15 @@ describe('mediapath validate', () => {
     expect(r.err).toContain(
       `${file}:3:55: error SIM_ERR_SCENARIO_RULE: networkConfiguration.mediaBypassSettings.alwaysBypass`,
     );
+    // A17: a nested subnet is legal (a warning); the same subnet twice is an error.
     expect(r.err).toContain(
-      `${file}:9:17: error SIM_ERR_SCENARIO_RULE: network.subnets[1].subnet: 10.0.1.0/24 overlaps 10.0.0.0/16`,
+      `${file}:9:17: warning SIM_ERR_SCENARIO_RULE: network.subnets[1].subnet: 10.0.1.0/24 is nested in 10.0.0.0/16`,
     );
     expect(r.err).toContain(
-      `${file}:11:22: error SIM_ERR_SCENARIO_SCHEMA: trunkConfigurations[0].enableBypas: unknown key "enableBypas"; did you mean "enableBypass"?`,
+      `${file}:10:17: error SIM_ERR_SCENARIO_RULE: network.subnets[2].subnet: 10.0.1.0/24 is configured twice`,
+    );
+    expect(r.err).toContain(
+      `${file}:12:22: error SIM_ERR_SCENARIO_SCHEMA: trunkConfigurations[0].enableBypas: unknown key "enableBypas"; did you mean "enableBypass"?`,
     );
   });
 

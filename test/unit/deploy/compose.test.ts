@@ -210,6 +210,30 @@ describe('compose: the default scenario', () => {
   });
 });
 
+describe('compose: nested subnets (A17)', () => {
+  const { doc } = generate('nested-subnets.yaml');
+
+  it('splits a super-subnet around a nested one: Docker networks never overlap', () => {
+    const subnets = Object.values(doc.networks).map((n) => n.ipam.config[0]!.subnet);
+    for (const [i, a] of subnets.entries()) {
+      for (const b of subnets.slice(i + 1)) {
+        const [na, ba] = a.split('/');
+        const [nb, bb] = b.split('/');
+        const overlap =
+          containsIp(parseIpv4(na!), Number(ba), parseIpv4(nb!)) ||
+          containsIp(parseIpv4(nb!), Number(bb), parseIpv4(na!));
+        expect({ a, b, overlap }).toEqual({ a, b, overlap: false });
+      }
+    }
+    // Hosts keep their scenario addresses, each on a network of its site that holds it.
+    expect(ipv4Of(doc.services.fred!, 'site-chicago-2')).toBe('172.29.90.10');
+    expect(inSubnet('172.29.90.10', doc.networks['site-chicago-2']!.ipam.config[0]!.subnet)).toBe(
+      true,
+    );
+    expect(ipv4Of(doc.services.alice!, 'site-portland')).toBe('172.29.77.15');
+  });
+});
+
 describe('compose: the Litware topology', () => {
   const { doc } = generate('litware.yaml');
 
