@@ -68,24 +68,34 @@ function withoutConfiguration(text: string): string {
 }
 
 /**
- * Region settings that are the simulator's, not a cmdlet's (`bandwidthPolicyServiceDown`),
- * carried over from the scenario imported onto, for the regions that are still there.
+ * Settings that are the simulator's, not a cmdlet's, on objects the cmdlets configure: a
+ * region's `bandwidthPolicyServiceDown` and a site's `edgeReach` (A16). They are carried over
+ * from the scenario imported onto, for the objects that are still there.
  */
+const SIMULATION_KEYS: readonly { readonly section: readonly string[]; readonly key: string }[] = [
+  { section: ['network', 'regions'], key: 'bandwidthPolicyServiceDown' },
+  { section: ['network', 'sites'], key: 'edgeReach' },
+];
+
 function keepSimulationFlags(onto: string, result: string): string {
-  const before = ConfigDocument.parse(onto).items(['network', 'regions']);
-  const down = before
-    .map((r) => r as Record<string, unknown> | null)
-    .filter((r) => r?.bandwidthPolicyServiceDown === true)
-    .map((r) => (typeof r?.name === 'string' ? r.name : ''));
-  if (down.length === 0) {
-    return result;
-  }
+  const source = ConfigDocument.parse(onto);
   const doc = ConfigDocument.parse(result);
-  doc.items(['network', 'regions']).forEach((r, i) => {
-    const n = (r as Record<string, unknown> | null)?.name;
-    if (typeof n === 'string' && down.includes(n)) {
-      doc.set(['network', 'regions', i, 'bandwidthPolicyServiceDown'], true);
+  let changed = false;
+  for (const { section, key } of SIMULATION_KEYS) {
+    const given = new Map<string, unknown>();
+    for (const item of source.items([...section])) {
+      const o = item as Record<string, unknown> | null;
+      if (typeof o?.name === 'string' && o[key] !== undefined) {
+        given.set(o.name, o[key]);
+      }
     }
-  });
-  return doc.text();
+    doc.items([...section]).forEach((item, i) => {
+      const name = (item as Record<string, unknown> | null)?.name;
+      if (typeof name === 'string' && given.has(name)) {
+        doc.set([...section, i, key], given.get(name));
+        changed = true;
+      }
+    });
+  }
+  return changed ? doc.text() : result;
 }

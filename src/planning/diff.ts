@@ -290,12 +290,27 @@ export function withCallsOf(
   readonly problems: readonly RuleProblem[];
 } {
   const scenario: Scenario = { ...b, calls: a.calls };
+  // Whether A's file wrote a call's optional key, told from the normalized call.
   const present = (path: PathSegments): boolean => {
     if (path[0] !== 'calls' || typeof path[1] !== 'number') {
       return true;
     }
     const c = a.calls[path[1]];
-    return c !== undefined && (path[2] !== 'trunk' || c.trunk !== null);
+    if (c === undefined) {
+      return false;
+    }
+    const written: Readonly<Record<string, boolean>> = {
+      trunk: c.trunk !== null,
+      number: c.number !== null,
+      codec: c.codec !== null,
+      expect: c.expect !== null,
+      answeredBy: c.user !== null,
+      answerAfter: c.answerAfterMs > 0,
+      videoCodec: c.videoCodec !== null,
+      transfer: c.transfer !== null,
+      escalateAt: c.escalateAtMs !== null,
+    };
+    return typeof path[2] === 'string' ? (written[path[2]] ?? true) : true;
   };
   const callRules = SCENARIO_RULES.filter((r) => r.subject === 'call');
   return { scenario, problems: runRules(scenario, present, callRules) };

@@ -38,7 +38,10 @@ describe('mediapath diff', () => {
   it('names the calls that changed and why, and exits 1', async () => {
     const r = await cli(['diff', 'scenarios/litware.yaml', change]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/5 calls changed: 5 decision, 5 path, 4 bandwidth, 3 SIP status\./);
+    // Refused Portland calls take the Internet path (A16: the branch's own breakout), so no SIP
+    // status changes.
+    expect(r.out).toMatch(/5 calls changed: 5 decision, 5 path, 4 bandwidth\./);
+    expect(r.out).toContain('CAC-ADMITTED -> CAC-REROUTED-INTERNET: 2 calls');
     expect(r.out).toContain('BYPASS -> CAC-ADMITTED: 2 calls');
     expect(r.out).toContain('portland-local-gw');
     expect(r.out).toContain('b.1#10 Client bypass ID: pass -> FAIL');

@@ -31,6 +31,13 @@ function configuration(s: Scenario): unknown {
   };
 }
 
+/** A configuration without the simulator's own settings (a site's edgeReach). */
+function cmdletPart(config: unknown): unknown {
+  return JSON.parse(JSON.stringify(config), (key, value: unknown) =>
+    key === 'edgeReach' ? undefined : value,
+  ) as unknown;
+}
+
 describe('export --powershell, then import', () => {
   it.each(files)('gives the same model for %s', (file) => {
     const text = readFileSync(file, 'utf8');
@@ -42,7 +49,8 @@ describe('export --powershell, then import', () => {
     expect(configuration(after)).toEqual(configuration(before));
     // Hosts, links, calls and settings come from the scenario imported onto.
     expect(after).toEqual(before);
-    // Without --onto, the configuration alone, the same.
+    // Without --onto, the configuration alone, the same; but for the simulator's own settings on
+    // its objects (a site's edgeReach, A16), which no cmdlet sets and only --onto carries over.
     const bare = importPowerShell(script, null);
     const loaded = loadScenarioText(bare.text, 'bare.yaml');
     // A trunk of a gateway that the bare scenario has no host for is the only error allowed.
@@ -52,8 +60,8 @@ describe('export --powershell, then import', () => {
           (p) => p.severity === 'error' && !p.message.includes('unknown gateway'),
         );
     expect(errors).toEqual([]);
-    expect(loaded.ok ? configuration(loaded.scenario) : configuration(before)).toEqual(
-      configuration(before),
+    expect(cmdletPart(loaded.ok ? configuration(loaded.scenario) : configuration(before))).toEqual(
+      cmdletPart(configuration(before)),
     );
   });
 
