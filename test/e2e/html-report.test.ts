@@ -68,7 +68,7 @@ async function checkReport(page: Page, file: string, result: Result, shot: strin
     const detail = page.locator('#detail');
     expect(await detail.getAttribute('data-call')).toBe(c.id);
     // The rule trace, each rule linked to the rules at the end of the page.
-    expect(await detail.locator('ol.trace li').count()).toBe(c.trace.length);
+    expect(await detail.locator('ol.trace[data-of="call"] li').count()).toBe(c.trace.length);
     const hrefs = new Set<string>();
     for (const a of await detail.locator('ol.trace a.rule').all()) {
       hrefs.add((await a.getAttribute('href')) ?? '');

@@ -225,12 +225,14 @@ function callTemplate(
     );
   }
   parts.push(...planSections(c));
-  parts.push(traceList(c.trace, 'Rule trace'));
+  parts.push(traceList(c.trace, 'Rule trace', 'call'));
   if (c.afterTransfer) {
-    parts.push(traceList(c.afterTransfer.trace, 'Rule trace after the transfer'));
+    parts.push(traceList(c.afterTransfer.trace, 'Rule trace after the transfer', 'transfer'));
   }
   if (c.contrast) {
-    parts.push(traceList(c.contrast.trace, `Rule trace under ${c.contrast.deployment}`));
+    parts.push(
+      traceList(c.contrast.trace, `Rule trace under ${c.contrast.deployment}`, 'contrast'),
+    );
   }
   return `<template id="call-${i}" data-call="${esc(c.id)}">${parts.join('\n')}</template>`;
 }
@@ -300,7 +302,11 @@ function streamsTable(c: PageCall): string {
   ].join('')}</tbody></table>`;
 }
 
-function traceList(trace: readonly TraceStep[], title: string): string {
+function traceList(
+  trace: readonly TraceStep[],
+  title: string,
+  of: 'call' | 'transfer' | 'contrast',
+): string {
   if (trace.length === 0) {
     return '';
   }
@@ -311,7 +317,7 @@ function traceList(trace: readonly TraceStep[], title: string): string {
       : `<span class="rule">${esc(s.rule)}</span>`;
     return `<li class="${s.verdict}">${id} <span class="verdict">${s.verdict === 'fail' ? 'FAIL' : s.verdict}</span> <b>${esc(s.title)}</b>: ${esc(s.detail)}</li>`;
   });
-  return `<h3>${esc(title)}</h3><ol class="trace">${items.join('')}</ol>`;
+  return `<h3>${esc(title)}</h3><ol class="trace" data-of="${of}">${items.join('')}</ol>`;
 }
 
 function linksSection(m: PageModel): string {
