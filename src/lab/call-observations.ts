@@ -18,6 +18,9 @@ import type { Addressing } from './addressing.js';
 import type { MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
 
+/** How long a finished call's media sessions stay open for packets still in flight. */
+const MEDIA_LINGER_MS = 300;
+
 /** The header that tells every host which scenario call a SIP dialog belongs to. */
 export const CALL_HEADER = 'x-mediapath-call';
 
@@ -88,24 +91,60 @@ export interface CallObservationsOptions {
 export class CallObservations {
   readonly #o: CallObservationsOptions;
   readonly #records = new Map<string, CallRecord>();
+  /** The records of the scenario's timeline, in scenario order. */
+  readonly #timeline: CallRecord[] = [];
   readonly #sipCallToScenario = new Map<string, string>();
+  readonly #onFinish: ((rec: CallRecord) => void) | null;
+  #outside = 0;
 
   constructor(calls: readonly Call[], o: CallObservationsOptions) {
     this.#o = o;
     const onFinished = o.onFinished;
-    const onFinish = onFinished
+    this.#onFinish = onFinished
       ? (rec: CallRecord): void => {
           onFinished(rec.call.id, rec.state ?? 'failed', rec.finalStatus, rec.finalReason);
         }
       : null;
     for (const call of calls) {
-      this.#records.set(call.id, new CallRecord(call, onFinish));
+      const rec = this.#track(new CallRecord(call, this.#onFinish));
+      this.#records.set(call.id, rec);
+      this.#timeline.push(rec);
     }
   }
 
-  /** Every call's record, in scenario order. */
+  /**
+   * Once a call has its final outcome, its media sessions on this process's hosts are closed
+   * (their figures stay readable): a long run holds no socket for a call that is over.
+   */
+  #track(rec: CallRecord): CallRecord {
+    void rec.done
+      .then(() => delay(MEDIA_LINGER_MS))
+      .then(() => Promise.all(rec.sessions.map((m) => m.close().catch(() => undefined))));
+    return rec;
+  }
+
+  /** Every call's record: the timeline's in scenario order, then calls from outside. */
   get records(): readonly CallRecord[] {
     return [...this.#records.values()];
+  }
+
+  /** Every call of the run so far: the timeline's, then those placed from outside. */
+  get calls(): Call[] {
+    return this.records.map((r) => r.call);
+  }
+
+  /**
+   * A call that is not in the timeline (placed by an outside peer), as a first-class call of
+   * the run: it gets the id `ext-<n>` and starts now. The INVITE's SIP Call-ID is tied to it.
+   */
+  addOutsideCall(call: Omit<Call, 'id' | 'atMs'>, sipCallId: string): CallRecord {
+    const id = `ext-${++this.#outside}`;
+    const rec = this.#track(
+      new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish),
+    );
+    this.#records.set(id, rec);
+    this.#sipCallToScenario.set(sipCallId, id);
+    return rec;
   }
 
   /** The record of a scenario call. */
@@ -128,7 +167,7 @@ export class CallObservations {
       return undefined;
     }
     const user = /^sips?:([^@;]+)@/i.exec(invite.requestUri)?.[1];
-    for (const rec of this.#records.values()) {
+    for (const rec of this.#timeline) {
       if (
         rec.call.from === from &&
         rec.decision === null &&
@@ -185,6 +224,11 @@ export class CallObservations {
     void rec.done.then(() => delay(100)).then(() => this.readRelays(rec));
   }
 
+  /** Reads and closes the call's relay sessions shortly (the last packets settle first). */
+  releaseRelaysSoon(rec: CallRecord): void {
+    void delay(100).then(() => this.readRelays(rec));
+  }
+
   /** Reads the call's relay sessions not read yet; in turn with any read already going on. */
   readRelays(rec: CallRecord): Promise<void> {
     rec.reading = rec.reading.then(() => this.#readUnread(rec));
@@ -207,9 +251,9 @@ export class CallObservations {
     }
   }
 
-  /** Resolves when every call has its final outcome. */
+  /** Resolves when every call of the timeline has its final outcome. */
   get allDone(): Promise<void> {
-    return Promise.all(this.records.map((r) => r.done)).then(() => undefined);
+    return Promise.all(this.#timeline.map((r) => r.done)).then(() => undefined);
   }
 
   /** Calls started (decided or ended) and ended so far, for progress lines. */

@@ -11,7 +11,7 @@
 import type { Logger } from '../core/index.js';
 import type { Relay } from '../media/index.js';
 import type { Scenario } from '../scenario/index.js';
-import type { IncomingCall, UserAgent } from '../sip/index.js';
+import type { B2buaReject, IncomingCall, UserAgent } from '../sip/index.js';
 import type { Topology } from '../topology/index.js';
 import type { Addressing } from './addressing.js';
 import type { CallRecord } from './call-observations.js';
@@ -57,10 +57,30 @@ export interface HostContext {
   relayOf(host: string): RelayControl;
   /** The call record an INVITE belongs to (see `CallObservations.recordOf`). */
   recordOf(invite: IncomingCall): CallRecord | undefined;
+  /**
+   * The call an INVITE to a Mediation Server belongs to: a call of the timeline, or, from an
+   * outside peer, a call of its own (`outside-calls.ts`); else the refusal (403 for a stranger,
+   * 404 for a user or number nothing serves).
+   */
+  callOf(
+    invite: IncomingCall,
+    mediationServer: string,
+    side: 'client' | 'gateway',
+  ): CallRecord | B2buaReject;
+  /**
+   * Whether a gateway is marked down by the Mediation Server's keep-alives: the refusal for a
+   * call routed to it, or null when it is up (or not watched).
+   */
+  peerDown(host: string): B2buaReject | null;
   /** The scenario call a SIP dialog belongs to, as learnt from the messages seen so far. */
   scenarioCallOf(sipCallId: string): string | undefined;
   /** Reads a relay session's figures for the report once the call has ended, then closes it. */
   trackRelay(rec: CallRecord, host: string, sessionId: string): void;
+  /**
+   * The call ended at this host: its tracked relay sessions are read for the report and closed
+   * now (after the last packets settled), not when the whole call's outcome is known.
+   */
+  releaseRelays(rec: CallRecord): void;
   /** Opens a media session of the call on a host, at the host's address. */
   openMedia(rec: CallRecord, host: string, acceptFrom: AcceptFrom): Promise<MediaSession>;
   /** Runs `fn` after `ms` milliseconds unless the run has closed by then. */

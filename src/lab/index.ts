@@ -3,8 +3,8 @@
  * (`runLab`) or one process per host (`runAgent`, `runOrchestrated`). What the CLI uses; the
  * deploy layer imports `addressing.ts` alone.
  */
+export { runLab, LoopbackLab } from './loopback-lab.js';
 export {
-  runLab,
   Lab,
   SIP_PORTS,
   type LabOptions,

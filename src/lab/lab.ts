@@ -1,28 +1,34 @@
 /**
- * The live run: building, starting and closing it. `runLab` runs a whole scenario on loopback
- * in this process; `Lab` is the part every mode shares (loopback, and one process per host
- * with an orchestrator): it binds the SIP listeners, B2BUAs and relay of the hosts this process
- * runs, hands each host its `HostContext`, starts the calls at their time, ends the run and
- * collects what each call did.
+ * The live run: `Lab` is the part every mode shares (loopback, `loopback-lab.ts`, and one
+ * process per host with an orchestrator): it binds the SIP listeners, B2BUAs and relay of the
+ * hosts this process runs, hands each host its `HostContext`, starts the calls at their time,
+ * ends the run and collects what each call did.
  *
  * What each kind of host does is in `hosts/`, Edge relay chains in `edge-chain.ts`, the per-call
  * records and SIP log in `call-observations.ts`. This file must not know how a host places,
  * answers or routes a call, nor what a decision means for the media path.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { InternalError, type Logger } from '../core/index.js';
-import { createRelay, type Relay, type TransportAddress } from '../media/index.js';
+import {
+  createRelay,
+  type Relay,
+  type RelayCounters,
+  type TransportAddress,
+} from '../media/index.js';
 import type { CallEndState, LinkObservation, RunCallInput } from '../report/index.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Call, Scenario } from '../scenario/index.js';
 import {
   B2bua,
+  codecsOf,
   payloadTypeOf,
   UserAgent,
   type B2buaDelegate,
+  type B2buaReject,
+  type IncomingCall,
   type SipMessage,
 } from '../sip/index.js';
 import { Topology } from '../topology/index.js';
-import { assignLoopback, PSTN_HOST, type Addressing } from './addressing.js';
+import { PSTN_HOST, type Addressing } from './addressing.js';
 import { CallObservations, type CallRecord } from './call-observations.js';
 import type { AcceptFrom, HostContext, ListenerSide, RelayControl } from './host-context.js';
 import { clientAnswers, clientCallsClient, clientCallsOut } from './hosts/client.js';
@@ -32,12 +38,13 @@ import { mediationServerDelegate } from './hosts/mediation-server.js';
 import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
-import { mergeCallPartials, type CallPartial } from './merge.js';
-import { LedgerJournal, PolicyService, type LedgerEvent } from '../policy/index.js';
-import { RunCapture, type CaptureSink } from './capture.js';
-import { localPolicy, type PolicyPort } from './policy-port.js';
+import type { CallPartial } from './merge.js';
+import { REFUSAL_SIP, type LedgerEvent, type LedgerJournal } from '../policy/index.js';
+import { outsideCall } from './outside-calls.js';
+import type { RunCapture, CaptureSink } from './capture.js';
+import type { PolicyPort } from './policy-port.js';
 
-/** Options of {@link runLab} and of a {@link Lab}. */
+/** Options of a {@link Lab} (and of `runLab`). */
 export interface LabOptions {
   readonly logger: Logger;
   readonly media: MediaFactory;
@@ -126,67 +133,6 @@ export function withDecisionTimes(
   journal: LedgerJournal,
 ): RunCallInput[] {
   return calls.map((c) => ({ ...c, decidedAt: journal.decidedAt(c.call.id) ?? null }));
-}
-
-/**
- * Runs a scenario live on loopback: every host is a real SIP endpoint on its own 127.x
- * address, every call a real SIP dialog with real RTP for its duration. Returns what each call
- * did, for the report. Cleans up every socket and timer, also on abort or failure.
- */
-export async function runLab(scenario: Scenario, options: LabOptions): Promise<LabResult> {
-  const topo = new Topology(scenario);
-  const addressing = assignLoopback(scenario);
-  let t0 = performance.now();
-  const journal = new LedgerJournal(() => performance.now() - t0);
-  const policy = new PolicyService(topo, { journal });
-  const links =
-    scenario.links.length > 0 ? new LabLinks(scenario, topo, addressing, options.logger) : null;
-  const capture = options.captureTo
-    ? new RunCapture(options.captureTo, addressing, `mediapath run of ${scenario.name}`)
-    : undefined;
-  const lab = new Lab(scenario, capture ? { ...options, capture } : options, {
-    hosts: new Set(addressing.entries.map((e) => e.host)),
-    addressing,
-    fixedPorts: false,
-    policy: localPolicy(policy),
-    remoteRelay: (host) => {
-      throw new InternalError(`host ${host} is not run by this process`);
-    },
-    links,
-  });
-  try {
-    await lab.bind();
-    await options.onReady?.((host, side) => lab.sipListener(host, side));
-    t0 = performance.now();
-    lab.start(t0);
-    const plannedMs = lab.plannedMs;
-    const progress = setInterval(() => {
-      options.onProgress?.({ elapsedMs: performance.now() - t0, plannedMs, ...lab.counts() });
-    }, 500);
-    let aborted: boolean;
-    try {
-      aborted = await waitForCalls(lab.allDone, plannedMs + (options.graceMs ?? 10_000), options);
-    } finally {
-      clearInterval(progress);
-    }
-    lab.endRemaining(aborted);
-    // Let the last BYEs and RTCP settle, then read every media session.
-    await delay(150);
-    const partials = await lab.collect();
-    return {
-      calls: withDecisionTimes(
-        mergeCallPartials(scenario.calls, [partials], (call) => policy.reportedDecision(call)),
-        journal,
-      ),
-      links: links?.observations() ?? [],
-      ledger: journal.events,
-      addressing,
-      durationMs: performance.now() - t0,
-      aborted,
-    };
-  } finally {
-    await lab.close();
-  }
 }
 
 /**
@@ -308,9 +254,13 @@ export class Lab {
   /**
    * Starts the clock: every call placed by a host of this process starts at its time after
    * `t0` (a `performance.now()` reading; in the past when the processes agreed on it earlier).
+   * Without `timeline`, only the clock starts: the hosts serve calls placed from outside.
    */
-  start(t0: number): void {
+  start(t0: number, options: { readonly timeline: boolean } = { timeline: true }): void {
     this.#t0 = t0;
+    if (!options.timeline) {
+      return;
+    }
     const now = performance.now();
     const calls = [...this.#calls.records].sort(
       (a, b) => a.call.atMs - b.call.atMs || a.call.index - b.call.index,
@@ -338,6 +288,16 @@ export class Lab {
   /** What each call did, as seen by the hosts of this process. */
   collect(): Promise<CallPartial[]> {
     return this.#calls.collect();
+  }
+
+  /** Every call of the run so far: the timeline's, then those placed from outside. */
+  get calls(): readonly Call[] {
+    return this.#calls.calls;
+  }
+
+  /** The counters of this process's relay (open sessions among them). */
+  relayCounters(): Promise<RelayCounters> {
+    return this.#requireRelay().counters();
   }
 
   /** This process's relay, for the relay operations other processes ask of its host. */
@@ -432,7 +392,7 @@ export class Lab {
       this.#pstnSides.set(PSTN_HOST, b);
     }
     for (const c of h.clients) {
-      if (!mine(c.name)) {
+      if (this.#isExternal(c.name) || !mine(c.name)) {
         continue;
       }
       const ua = await this.#listen(c.name, this.#addr.addressOf(c.name));
@@ -507,6 +467,11 @@ export class Lab {
       },
       relayOf: (host) => this.#relayOf(host),
       recordOf: (invite) => this.#calls.recordOf(invite),
+      callOf: (invite, ms, side) => this.#callOf(topology, invite, ms, side),
+      peerDown: () => null,
+      releaseRelays: (rec) => {
+        this.#calls.releaseRelaysSoon(rec);
+      },
       scenarioCallOf: (sipCallId) => this.#calls.scenarioCallOf(sipCallId),
       trackRelay: (rec, host, sessionId) => {
         this.#calls.trackRelay(rec, host, sessionId);
@@ -518,7 +483,38 @@ export class Lab {
     };
   }
 
+  /** The call of an INVITE to a Mediation Server: the timeline's, or an outside peer's own. */
+  #callOf(
+    topology: Topology,
+    invite: IncomingCall,
+    mediationServer: string,
+    side: 'client' | 'gateway',
+  ): CallRecord | B2buaReject {
+    const rec = this.#calls.recordOf(invite);
+    if (rec) {
+      return rec;
+    }
+    const from = this.#addr.hostOf(invite.remote.address);
+    if (from === null || !this.#isExternal(from)) {
+      return from === null
+        ? { reject: REFUSAL_SIP.unknownPeer.status, reason: REFUSAL_SIP.unknownPeer.reason }
+        : { reject: REFUSAL_SIP.unknownCall.status, reason: REFUSAL_SIP.unknownCall.reason };
+    }
+    const made = outsideCall(this.#s, topology, {
+      from,
+      mediationServer,
+      side,
+      requestUri: invite.requestUri,
+      codecs: codecsOf(invite.offerSdp),
+    });
+    return 'reject' in made ? made : this.#calls.addOutsideCall(made.call, invite.callId);
+  }
+
   #startCall(rec: CallRecord): void {
+    if (this.#isExternal(rec.call.from)) {
+      // An outside peer places its calls itself; the Mediation Server recognises them.
+      return;
+    }
     const call = rec.call;
     const placing =
       call.kind === 'outbound-pstn'

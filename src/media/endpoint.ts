@@ -50,6 +50,7 @@ import {
   VERDICT_NAMES,
   type DropReasonName,
 } from './classifier.js';
+import { checkMediaPeer } from './media-address.js';
 import type { TransportAddress } from './relay-types.js';
 import {
   rtpHeaderLength,
@@ -278,7 +279,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   /**
    * Sets or changes where packets go (for example after a re-INVITE to the relay).
    *
-   * @throws TypeError for a bad address.
+   * @throws TypeError for a bad address, or one that is not unicast.
    */
   setRemote(remote: TransportAddress): void {
     checkRemote(remote);
@@ -569,14 +570,6 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
 }
 
 function checkRemote(remote: TransportAddress): void {
-  if (
-    !isIPv4(remote.address) ||
-    !Number.isInteger(remote.port) ||
-    remote.port < 1 ||
-    remote.port > 65535
-  ) {
-    throw new TypeError(
-      `remote must be an IPv4 literal and a port 1-65535, got ${remote.address}:${remote.port}`,
-    );
-  }
+  // A unicast address only: no description may aim the stream at a group or every host.
+  checkMediaPeer(remote);
 }

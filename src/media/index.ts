@@ -6,6 +6,7 @@
 export * from './rtp-header.js';
 export * from './classifier.js';
 export * from './stats.js';
+export { checkMediaPeer, isUnicastIpv4 } from './media-address.js';
 export { PortPool } from './port-pool.js';
 export { CoarseTicker, type Tickable } from './ticker.js';
 export { RelayEngine, resolveRelayIo } from './relay-engine.js';

@@ -58,6 +58,7 @@ import {
   VERDICT_NAMES,
   type DropReasonName,
 } from './classifier.js';
+import { checkMediaPeer } from './media-address.js';
 import { PortPool } from './port-pool.js';
 import {
   countSessionDrop,
@@ -285,20 +286,13 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
    * that leg are then accepted only from this address and port, and packets from the other
    * leg are sent to it. In learning mode the learning window restarts.
    *
-   * @throws SimError `MEDIA_UNKNOWN_SESSION`; TypeError for a bad address or port.
+   * @throws SimError `MEDIA_UNKNOWN_SESSION`; TypeError for a bad address or port, or an
+   *   address that is not unicast (multicast, broadcast, reserved, unspecified).
    */
   setPeer(id: string, leg: LegName, peer: TransportAddress): void {
     const session = this.#session(id);
-    if (
-      !isIPv4(peer.address) ||
-      !Number.isInteger(peer.port) ||
-      peer.port < 1 ||
-      peer.port > 65535
-    ) {
-      throw new TypeError(
-        `peer must be an IPv4 literal and a port 1-65535, got ${peer.address}:${peer.port}`,
-      );
-    }
+    // A unicast address only: no description may aim the relay at a group or every host.
+    checkMediaPeer(peer);
     const l = session.legs[leg === 'A' ? LEG_A : LEG_B];
     this.#setLegPeer(l, peer.address, peer.port, PEER_SIGNALLED);
     if (this.#learningWindowMs > 0) {

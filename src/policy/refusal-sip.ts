@@ -23,6 +23,21 @@ export const REFUSAL_SIP = {
   numberNotServed: { status: 404, reason: 'Not Found (no gateway serves the number)' },
   /** A host of the live run failed while handling the call (a bug: see the log). */
   internalError: { status: 500, reason: 'Server Internal Error' },
+  /** A peer's SDP does not parse (RFC 4566): the detail follows the reason. */
+  malformedSdp: { status: 400, reason: 'Bad Request (malformed SDP)' },
+  /**
+   * A peer's SDP cannot be honoured: a multicast, broadcast, reserved or unspecified address,
+   * IPv6, a port out of range, SRTP, no codec in common, too large (the detail follows).
+   */
+  unacceptableSdp: { status: 488, reason: 'Not Acceptable Here' },
+  /** An INVITE from an address that is no host of the scenario (a stranger). */
+  unknownPeer: { status: 403, reason: 'Forbidden (not a peer of the scenario)' },
+  /** The call is routed to a gateway marked down (its keep-alives went unanswered). */
+  peerDown: { status: 503, reason: 'Service Unavailable (the gateway is down)' },
+  /** The gateway sent no provisional response within the fast failover timer (a.10). */
+  noProvisional: { status: 503, reason: 'Service Unavailable (no response from the gateway)' },
+  /** The callee rang but did not answer within the ring timeout (RFC 3261 Timer C). */
+  ringTimeout: { status: 408, reason: 'Request Timeout (no answer within the ring timeout)' },
 } as const;
 
 /**
@@ -32,7 +47,7 @@ export const REFUSAL_SIP = {
 export const REFUSAL_STATUSES: ReadonlySet<number> = new Set([
   ...Object.values(REFUSAL_SIP)
     .map((r) => r.status)
-    .filter((s) => s !== 500),
+    .filter((s) => s !== 500 && s !== 408),
   403,
   480,
   486,

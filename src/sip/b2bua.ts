@@ -69,6 +69,7 @@ export type B2buaEndCause =
   | 'cancelled'
   | 'route-rejected'
   | 'callee-rejected'
+  | 'answer-refused'
   | 'too-many-hops'
   | 'no-ack'
   | 'failed'
@@ -94,9 +95,15 @@ export interface B2buaDelegate {
   route(incoming: B2buaIncoming): Promise<B2buaRoute | B2buaReject>;
   /**
    * Receives the callee's SDP answer and returns the SDP to answer the caller with (the
-   * callee's own for bypass, the relay's address for relayed media).
+   * callee's own for bypass, the relay's address for relayed media), or a refusal of the
+   * answer: the callee's dialog is then ended with BYE and the caller gets the refusal's
+   * status (RFC 3261 section 13.2.2.4: an unacceptable answer in a 2xx is acknowledged, then
+   * the dialog is ended).
    */
-  answer(answerSdp: string, incoming: B2buaIncoming): Promise<string> | string;
+  answer(
+    answerSdp: string,
+    incoming: B2buaIncoming,
+  ): Promise<string | B2buaReject> | string | B2buaReject;
   /** Told when a call ends, with its cause. */
   ended?(record: B2buaCallRecord): void;
 }
@@ -293,6 +300,13 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         (answer) => {
           if (call.state !== 'ringing') {
             void c.outbound?.bye();
+            return;
+          }
+          if (typeof answer !== 'string') {
+            log.debug({ status: answer.reject }, 'answer refused');
+            call.reject(answer.reject, answer.reason);
+            void c.outbound?.bye();
+            this.#end(c, 'answer-refused', answer.reject, answer.reason);
             return;
           }
           c.answered = true;

@@ -4,7 +4,13 @@
  * media; `src/lab` joins them.
  */
 export * from './message.js';
-export { decodeDatagram, encodeMessage, type DecodedDatagram, type DecodeOptions } from './wire.js';
+export {
+  decodeDatagram,
+  encodeMessage,
+  MAX_DATAGRAM_BYTES,
+  type DecodedDatagram,
+  type DecodeOptions,
+} from './wire.js';
 export { parseSipUri, parseAddress, parseVia, type SipUri, type ParsedAddress } from './syntax.js';
 export { DEFAULT_TIMERS, type SipTimers, type ResponseHandler } from './transaction.js';
 export {
@@ -17,6 +23,7 @@ export {
   type ClientRequestHandle,
 } from './stack.js';
 export * from './sdp.js';
+export * from './sdp-check.js';
 export { Dialog, dialogKey } from './dialog.js';
 export type { CallEndCause } from './call-owner.js';
 export * from './outgoing-call.js';

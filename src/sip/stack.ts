@@ -57,6 +57,11 @@ export interface SipStackOptions {
   readonly timers?: Partial<SipTimers>;
   /** Option tags accepted in Require (RFC 3261 section 8.2.2.3); others get 420. */
   readonly supported?: readonly string[];
+  /**
+   * The largest datagram accepted (16 KiB by default): a request over it is answered 413, a
+   * response over it dropped.
+   */
+  readonly maxDatagramBytes?: number;
   /** Receives every message sent or received. */
   readonly observer?: SipObserver;
   /**
@@ -119,6 +124,7 @@ export class SipStack {
   readonly #log: Logger;
   readonly #timers: SipTimers;
   readonly #supported: readonly string[];
+  readonly #maxBytes: number | undefined;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
   readonly #host: TransactionHost;
@@ -149,6 +155,7 @@ export class SipStack {
     this.#log = log;
     this.#timers = Object.freeze({ ...DEFAULT_TIMERS, ...options.timers });
     this.#supported = options.supported ?? [];
+    this.#maxBytes = options.maxDatagramBytes;
     this.observer = options.observer;
     const info = socket.address();
     this.#address = info.address;
@@ -368,7 +375,10 @@ export class SipStack {
     const remote: SipRemote = { address: rinfo.address, port: rinfo.port };
     this.#stats.received++;
     this.#guard('datagram handler', () => {
-      const decoded = decodeDatagram(data, { supported: this.#supported });
+      const decoded = decodeDatagram(data, {
+        supported: this.#supported,
+        ...(this.#maxBytes === undefined ? {} : { maxBytes: this.#maxBytes }),
+      });
       switch (decoded.kind) {
         case 'drop':
           this.#stats.dropped++;

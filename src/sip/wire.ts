@@ -41,7 +41,19 @@ export type DecodedDatagram =
 export interface DecodeOptions {
   /** Option tags this element supports; a request requiring others gets 420 (RFC 3261 8.2.2.3). */
   readonly supported?: readonly string[];
+  /**
+   * The largest datagram accepted, in bytes ({@link MAX_DATAGRAM_BYTES} by default): a request
+   * over it gets 413 (RFC 3261 section 21.4.11), a response over it is dropped.
+   */
+  readonly maxBytes?: number;
 }
+
+/**
+ * The largest SIP datagram accepted by default: 16 KiB, the simulator's choice (RFC 3261
+ * section 18.1.1 expects requests near the path MTU over UDP; one call's INVITE with SDP is
+ * under 4 KiB).
+ */
+export const MAX_DATAGRAM_BYTES = 16384;
 
 const REQUEST_LINE_RE = new RegExp(`^(${TOKEN}) (\\S+) SIP/(\\d+)\\.(\\d+)$`);
 const LOOSE_REQUEST_RE = new RegExp(`^${TOKEN}[ \\t]`);
@@ -182,9 +194,17 @@ function isRejection<T extends object>(value: T | Rejection): value is Rejection
 }
 
 function decode(data: Buffer, options: DecodeOptions): DecodedDatagram {
-  const framed = frame(data);
+  const limit = options.maxBytes ?? MAX_DATAGRAM_BYTES;
+  const framed = frame(data.length > limit ? data.subarray(0, limit) : data);
   if (framed === undefined) {
     return { kind: 'drop', detail: 'empty datagram' };
+  }
+  if (data.length > limit) {
+    // Only the start of an oversized datagram is read: enough to answer it from its headers.
+    const detail = `datagram of ${data.length} bytes is over the limit of ${limit}`;
+    return framed.startLine.startsWith('SIP/') || !LOOSE_REQUEST_RE.test(framed.startLine)
+      ? { kind: 'drop', detail }
+      : rejectRequest({ status: 413, reason: 'Request Entity Too Large', detail }, framed.headers);
   }
   if (framed.startLine.startsWith('SIP/')) {
     return decodeResponse(framed);

@@ -1,10 +1,12 @@
 /**
- * The Mediation Server of the live lab, as the delegate of its B2BUA: for each INVITE it finds
- * the scenario call, asks the Bandwidth Policy Service, routes the call to the gateway or the
- * client, and on bypass offers the far side the near side's media address (b.5 #36, #37);
- * otherwise it allocates a relay session (behind A/V Edges when the path has them) and offers
- * its ports, and rewrites the answer the same way. This is where signalling, media and policy
- * meet.
+ * The Mediation Server of the live lab, as the delegate of its B2BUA: for each INVITE it checks
+ * the offer (a peer's SDP is never trusted: see `sdp-check.ts`), finds the call (a call of the
+ * timeline, or one an outside peer places), asks the Bandwidth Policy Service, routes the call
+ * to the gateway or the client, and on bypass offers the far side the near side's media address
+ * (b.5 #36, #37); otherwise it allocates a relay session (behind A/V Edges when the path has
+ * them) and offers its ports, and rewrites the answer the same way. Every relay session a call
+ * allocated is read for the report and closed when the call ends, on every path, errors
+ * included. This is where signalling, media and policy meet.
  *
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
@@ -16,11 +18,13 @@ import { gatewayBypassId } from '../../topology/index.js';
 import {
   answerFor,
   bypassIdOf,
-  mediaAddressOf,
+  checkSdp,
   offerFor,
   withRelayCandidate,
   type B2buaDelegate,
+  type B2buaReject,
   type IncomingCall,
+  type SdpFault,
 } from '../../sip/index.js';
 import type { TransportAddress } from '../../media/index.js';
 import { PSTN_HOST } from '../addressing.js';
@@ -29,32 +33,58 @@ import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import { g711Of } from './call-legs.js';
 
+/** The codecs the Mediation Server relays and offers (b.5 #36: G.711 only). */
+const MS_CODECS = ['PCMU', 'PCMA'] as const;
+
+/** Where a checked description receives audio: an address, or null when it is on hold. */
+type MediaTarget = TransportAddress | null;
+
+/** Rewrites the callee's checked answer into the answer for the caller. */
+type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
+
 /** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
 type PlannedLeg =
   | {
       readonly target: string;
       readonly offer: string;
-      readonly answer: (answer: string) => Promise<string>;
+      readonly answer: AnswerRewrite;
       readonly headers?: Readonly<Record<string, string>>;
     }
-  | { readonly reject: number; readonly reason: string };
+  | B2buaReject;
+
+/** What the Mediation Server keeps per call while it is up. */
+interface MsCall {
+  readonly rec: CallRecord;
+  answer: AnswerRewrite | null;
+}
+
+/** The SIP refusal of a description that failed its checks: 400 or 488, with the detail. */
+export function sdpRefusal(f: SdpFault): B2buaReject {
+  const base = f.status === 400 ? REFUSAL_SIP.malformedSdp : REFUSAL_SIP.unacceptableSdp;
+  return { reject: base.status, reason: `${base.reason.replace(/ \(.*\)$/, '')} (${f.detail})` };
+}
 
 /**
- * The Mediation Server's side of its B2BUA: for each INVITE, ask policy; on bypass offer the far
- * side the near side's media address (b.5 #36, #37), otherwise allocate a relay session and
- * offer its ports; rewrite the answer the same way.
+ * The Mediation Server's side of its B2BUA: for each INVITE, check the offer, ask policy; on
+ * bypass offer the far side the near side's media address (b.5 #36, #37), otherwise allocate a
+ * relay session and offer its ports; rewrite the answer the same way.
  */
 export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): B2buaDelegate {
-  const answers = new Map<string, (answer: string) => Promise<string>>();
-  /** B2BUA call id -> record, to report calls whose caller is an external peer. */
-  const external = new Map<string, CallRecord>();
+  const calls = new Map<string, MsCall>();
   return {
     route: async (incoming) => {
-      const rec = ctx.recordOf(incoming.call);
-      if (!rec) {
-        return { reject: REFUSAL_SIP.unknownCall.status, reason: REFUSAL_SIP.unknownCall.reason };
+      // A peer's SDP is checked before anything is decided, routed or allocated.
+      const offer = checkSdp(incoming.call.offerSdp, { codecs: MS_CODECS });
+      if (!offer.ok) {
+        return sdpRefusal(offer);
       }
-      external.set(incoming.id, rec);
+      const found = ctx.callOf(incoming.call, ms.name, incoming.side);
+      if ('reject' in found) {
+        return found;
+      }
+      const rec = found;
+      const c: MsCall = { rec, answer: null };
+      calls.set(incoming.id, c);
       const decision = await ctx.policy.decide(rec.call);
       rec.decision = decision;
       if (decision.decision === 'REJECTED') {
@@ -66,13 +96,12 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
       try {
         const planned =
           incoming.side === 'client'
-            ? await routeOutbound(ctx, ms, rec, decision, incoming.call)
-            : await routeInbound(ctx, ms, rec, decision, incoming.call);
+            ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media)
+            : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media);
         if ('reject' in planned) {
-          ctx.policy.release(rec.call.id);
           return planned;
         }
-        answers.set(incoming.id, planned.answer);
+        c.answer = planned.answer;
         return {
           target: planned.target,
           offerSdp: planned.offer,
@@ -80,7 +109,6 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
         };
       } catch (e) {
         ctx.log.error({ err: e, call: rec.call.id }, 'Mediation Server could not route the call');
-        ctx.policy.release(rec.call.id);
         return {
           reject: REFUSAL_SIP.internalError.status,
           reason: REFUSAL_SIP.internalError.reason,
@@ -88,23 +116,32 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
       }
     },
     answer: (answerSdp, incoming) => {
-      const rewrite = answers.get(incoming.id);
-      return rewrite ? rewrite(answerSdp) : answerSdp;
+      const c = calls.get(incoming.id);
+      if (!c?.answer) {
+        return answerSdp;
+      }
+      // The callee's answer is a peer's SDP too: checked before any relay leg points at it.
+      const checked = checkSdp(answerSdp, { codecs: MS_CODECS });
+      return checked.ok ? c.answer(answerSdp, checked.media) : sdpRefusal(checked);
     },
     ended: (record) => {
-      answers.delete(record.id);
-      const scenarioId = ctx.scenarioCallOf(record.inboundCallId);
+      const c = calls.get(record.id);
+      calls.delete(record.id);
+      const scenarioId = c?.rec.call.id ?? ctx.scenarioCallOf(record.inboundCallId);
       if (scenarioId) {
         ctx.policy.release(scenarioId);
       }
-      // A call placed by an external peer ends here: nobody else sees its final outcome.
-      const rec = external.get(record.id);
-      external.delete(record.id);
-      if (rec && ctx.isExternal(rec.call.from)) {
+      if (!c) {
+        return;
+      }
+      // Every relay session of the call is read for the report and closed, whatever the end.
+      ctx.releaseRelays(c.rec);
+      // A call placed by an outside peer ends here: nobody else sees its final outcome.
+      if (ctx.isExternal(c.rec.call.from)) {
         if (record.answered) {
-          rec.finish('completed', 200, 'OK');
+          c.rec.finish('completed', 200, 'OK');
         } else {
-          rec.finish(
+          c.rec.finish(
             record.cause === 'cancelled' ? 'cancelled' : 'refused',
             record.status ?? null,
             record.reason ?? null,
@@ -115,6 +152,24 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
   };
 }
 
+/** Allocates a relay session on the Mediation Server and tracks it with the call at once. */
+async function allocateRelay(
+  ctx: HostContext,
+  ms: MediationServer,
+  rec: CallRecord,
+): Promise<{
+  readonly id: string;
+  readonly legA: TransportAddress;
+  readonly legB: TransportAddress;
+}> {
+  const s = await ctx.relayOf(ms.name).allocate({
+    legA: { bindAddress: ctx.addressing.addressOf(ms.name) },
+    legB: { bindAddress: ctx.addressing.gatewaySideOf(ms.name) },
+  });
+  ctx.trackRelay(rec, ms.name, s.id);
+  return s;
+}
+
 /** Client -> Mediation Server -> gateway. The Mediation Server decides bypass (b.1 #12). */
 async function routeOutbound(
   ctx: HostContext,
@@ -122,12 +177,16 @@ async function routeOutbound(
   rec: CallRecord,
   decision: CallDecision,
   inc: IncomingCall,
+  clientMedia: MediaTarget,
 ): Promise<PlannedLeg> {
   const rerouted = decision.reroute?.via === 'pstn';
   const gw = ctx.topology.gateway(rerouted ? (decision.trunk ?? '') : (rec.call.trunk ?? ''));
-  const clientMedia = mediaAddressOf(inc.offerSdp);
-  if (!gw || !clientMedia) {
+  if (!gw) {
     return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
+  }
+  const down = ctx.peerDown(gw.name);
+  if (down) {
+    return down;
   }
   const number = rec.call.number;
   const target = ctx.uri(gw.name, number !== null ? dialString(number) : gw.name);
@@ -137,7 +196,7 @@ async function routeOutbound(
     ? !pstnPart(decision.mediaPath, 'out').includes(ms.name)
     : decision.bypass;
   const headers = rerouted ? { [PSTN_LEG_HEADER]: 'out' } : {};
-  if (bypass) {
+  if (bypass && clientMedia) {
     // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
     return {
       target,
@@ -147,28 +206,26 @@ async function routeOutbound(
     };
   }
   const relay = ctx.relayOf(ms.name);
-  const s = await relay.allocate({
-    legA: { bindAddress: ctx.addressing.addressOf(ms.name) },
-    legB: { bindAddress: ctx.addressing.gatewaySideOf(ms.name) },
-  });
-  ctx.trackRelay(rec, ms.name, s.id);
+  const s = await allocateRelay(ctx, ms, rec);
   let clientFacing: TransportAddress = s.legA;
   const edges = edgesBetween(ctx.scenario, decision.mediaPath, rec.call.from, ms.name);
   if (edges.length > 0) {
     const chain = await edgeChain(ctx, rec, edges);
-    await chain.setClientPeer(clientMedia);
+    if (clientMedia) {
+      await chain.setClientPeer(clientMedia);
+    }
     await chain.setFarPeer(s.legA);
     await relay.setPeer(s.id, 'A', chain.farFacing);
     clientFacing = chain.clientFacing;
-  } else {
+  } else if (clientMedia) {
+    // A caller on hold (c=0.0.0.0) gets nothing until it gives an address.
     await relay.setPeer(s.id, 'A', clientMedia);
   }
   return {
     target,
     headers,
     offer: offerFor(s.legB, codecs),
-    answer: async (answer) => {
-      const gwMedia = mediaAddressOf(answer);
+    answer: async (answer, gwMedia) => {
       if (gwMedia) {
         await relay.setPeer(s.id, 'B', gwMedia);
       }
@@ -187,6 +244,7 @@ async function routeInbound(
   rec: CallRecord,
   decision: CallDecision,
   inc: IncomingCall,
+  gwMedia: MediaTarget,
 ): Promise<PlannedLeg> {
   const rerouted = decision.reroute?.via === 'pstn';
   const gw = ctx.topology.gateway(
@@ -195,16 +253,14 @@ async function routeInbound(
       : rec.call.from,
   );
   const client = ctx.topology.client(rec.call.to);
-  const gwMedia = mediaAddressOf(inc.offerSdp);
-  if (!gw || !client || !gwMedia) {
+  if (!gw || !client) {
     return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
   }
   const relay = ctx.relayOf(ms.name);
-  const s = await relay.allocate({
-    legA: { bindAddress: ctx.addressing.addressOf(ms.name) },
-    legB: { bindAddress: ctx.addressing.gatewaySideOf(ms.name) },
-  });
-  await relay.setPeer(s.id, 'B', gwMedia);
+  const s = await allocateRelay(ctx, ms, rec);
+  if (gwMedia) {
+    await relay.setPeer(s.id, 'B', gwMedia);
+  }
   const edges = edgesBetween(ctx.scenario, decision.mediaPath, ms.name, client.name);
   const chain = edges.length > 0 ? await edgeChain(ctx, rec, edges) : null;
   if (chain) {
@@ -213,20 +269,24 @@ async function routeInbound(
   const candidate = chain ? chain.clientFacing : s.legA;
   const gid = decision.bypassIds?.gateway ?? gatewayBypassId(ctx.topology, gw).bypassId;
   // Offer the gateway's bypass ID when bypass passed every rule but the ID comparison, which
-  // is the client's to make; for a re-routed call, when its inbound part is bypassed.
-  const offerBypass = rerouted
-    ? !pstnPart(decision.mediaPath, 'in').includes(ms.name)
-    : decision.bypassIds?.gateway != null &&
-      (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id);
+  // is the client's to make; for a re-routed call, when its inbound part is bypassed. A
+  // gateway on hold offers nothing to bypass to: the client gets the relay only.
+  const offerBypass =
+    gwMedia !== null &&
+    (rerouted
+      ? !pstnPart(decision.mediaPath, 'in').includes(ms.name)
+      : decision.bypassIds?.gateway != null &&
+        (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id));
   const offer = withRelayCandidate(
-    offerFor(gwMedia, g711Of(inc.offerSdp), { bypassId: offerBypass ? gid?.id : undefined }),
+    offerFor(gwMedia ?? s.legA, g711Of(inc.offerSdp), {
+      bypassId: offerBypass ? gid?.id : undefined,
+    }),
     candidate,
   );
   return {
     target: ctx.uri(client.name, client.name),
     offer,
-    answer: async (answer) => {
-      const clientMedia = mediaAddressOf(answer);
+    answer: async (answer, clientMedia) => {
       if (bypassIdOf(answer) !== undefined && clientMedia) {
         // The client chose the gateway's address: no relay on this call.
         await relay.close(s.id);
@@ -238,7 +298,6 @@ async function routeInbound(
       } else if (clientMedia) {
         await relay.setPeer(s.id, 'A', clientMedia);
       }
-      ctx.trackRelay(rec, ms.name, s.id);
       return answerFor(inc.offerSdp, s.legB, g711Of(answer));
     },
   };
