@@ -14,6 +14,7 @@ export {
   RELAY_IO_ENV,
   type AllocateRequest,
   type LegName,
+  type MediaTimeout,
   type RelayCounters,
   type RelayEngineOptions,
   type RelayEvents,

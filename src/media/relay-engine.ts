@@ -66,6 +66,7 @@ import {
   LEG_B,
   legStats,
   PEER_LATCHED,
+  PEER_NONE,
   PEER_SIGNALLED,
   Session,
   type Leg,
@@ -84,6 +85,7 @@ import {
   RELAY_IO_ENV,
   type AllocateRequest,
   type LegName,
+  type MediaTimeout,
   type RelayCounters,
   type RelayEngineOptions,
   type RelayEvents,
@@ -169,6 +171,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   #forwardedBytes = 0;
   #nextId = 1;
   #closed = false;
+  /** Open sessions with per-leg media timeouts (the ticker runs while there are any). */
+  #timed = 0;
   /** One handler for errors of every leg socket, instead of a closure per socket. */
   readonly #onSocketError = (err: Error): void => {
     this.#log?.warn({ err }, 'relay socket error');
@@ -260,6 +264,12 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     a.statsSlot = this.#stats.allocate();
     b.statsSlot = this.#stats.allocate();
+    session.rtpTimeoutMs = request.timeouts?.rtpMs ?? 0;
+    session.rtcpTimeoutMs = request.timeouts?.rtcpMs ?? 0;
+    if (session.rtpTimeoutMs > 0 || session.rtcpTimeoutMs > 0) {
+      this.#timed++;
+      this.#ticker.add(this);
+    }
     if (this.#learningWindowMs > 0) {
       const until = this.#clock.now() + this.#learningWindowMs;
       a.learnUntil = until;
@@ -311,6 +321,12 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     this.#sessions.delete(id);
     session.active = false;
+    if (session.rtpTimeoutMs > 0 || session.rtcpTimeoutMs > 0) {
+      this.#timed--;
+      if (this.#timed === 0 && this.#timeoutMs <= 0) {
+        this.#ticker.remove(this);
+      }
+    }
     for (const leg of session.legs) {
       this.#releaseLeg(leg);
       this.#stats.release(leg.statsSlot);
@@ -371,9 +387,13 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
 
   /**
    * The coarse inactivity check: a session whose legs received no valid packet since the
-   * previous tick accumulates idle time, and is closed once it reaches the timeout.
+   * previous tick accumulates idle time, and is closed once it reaches the timeout. Then the
+   * per-leg media timeouts of the sessions that have them.
    */
   onTick(now: number): void {
+    if (this.#timed > 0) {
+      this.#checkLegTimeouts(now);
+    }
     if (this.#timeoutMs <= 0) {
       return;
     }
@@ -396,6 +416,54 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
   }
 
+  /**
+   * Per-leg media timeouts: a leg whose peer is known and that received no valid RTP (or RTCP)
+   * since the previous tick accumulates idle time; at the session's timeout it is reported once
+   * (`media-timeout`). Closing the session is its owner's decision (it ends the call first).
+   */
+  #checkLegTimeouts(now: number): void {
+    let silent: MediaTimeout[] | undefined;
+    for (const session of this.#sessions.values()) {
+      if (session.rtpTimeoutMs <= 0 && session.rtcpTimeoutMs <= 0) {
+        continue;
+      }
+      for (const leg of session.legs) {
+        if (leg.peerState === PEER_NONE || leg.timedOut) {
+          continue;
+        }
+        if (leg.rtp !== leg.tickRtp) {
+          leg.tickRtp = leg.rtp;
+          leg.rtpIdleSince = now;
+        }
+        if (leg.rtcp !== leg.tickRtcp) {
+          leg.tickRtcp = leg.rtcp;
+          leg.rtcpIdleSince = now;
+        }
+        const rtpIdle = now - leg.rtpIdleSince;
+        const rtcpIdle = now - leg.rtcpIdleSince;
+        const kind =
+          session.rtpTimeoutMs > 0 && rtpIdle >= session.rtpTimeoutMs
+            ? 'rtp'
+            : session.rtcpTimeoutMs > 0 && rtcpIdle >= session.rtcpTimeoutMs
+              ? 'rtcp'
+              : null;
+        if (kind !== null) {
+          leg.timedOut = true;
+          (silent ??= []).push({
+            id: session.id,
+            leg: leg.index === LEG_A ? 'A' : 'B',
+            kind,
+            idleMs: Math.round(kind === 'rtp' ? rtpIdle : rtcpIdle),
+          });
+        }
+      }
+    }
+    for (const t of silent ?? []) {
+      this.#log?.info({ ...t }, 'relay leg timed out');
+      this.emit('media-timeout', t);
+    }
+  }
+
   /** Runs the inactivity check now (tests drive it with a fake clock). */
   tickNow(): void {
     this.onTick(this.#clock.now());
@@ -413,6 +481,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     ctx.len = msg.length;
     ctx.srcAddress = rinfo.address;
     ctx.srcPort = rinfo.port;
+    ctx.now = this.#clock.now();
     this.#relay(leg);
   }
 
@@ -427,6 +496,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     const ctx = this.#ctx;
     const meta = io.meta;
     const slots = io.slotBuffers;
+    // One arrival time for the batch: its datagrams were all read at this wake-up.
+    ctx.now = this.#clock.now();
     for (let i = 0; i < count; i++) {
       const m = i * META_STRIDE;
       const leg = this.#legsBySock[meta[m]!];
@@ -536,6 +607,14 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
 
   #setLegPeer(leg: Leg, address: string, port: number, state: number): void {
     const changed = leg.peerAddress !== address || leg.peerPort !== port;
+    if (leg.peerState === PEER_NONE) {
+      // A leg's media timeouts count from the moment it has a peer.
+      const now = this.#clock.now();
+      leg.rtpIdleSince = now;
+      leg.rtcpIdleSince = now;
+      leg.tickRtp = leg.rtp;
+      leg.tickRtcp = leg.rtcp;
+    }
     leg.peerAddress = address;
     leg.peerIp = ipv4ToUint32(address);
     leg.peerPort = port;

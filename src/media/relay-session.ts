@@ -54,6 +54,23 @@ export class Leg {
   peerState = PEER_NONE;
   /** Clock time until which the leg may latch; 0 when learning is over or off. */
   learnUntil = 0;
+  /**
+   * The source on probation in learning mode: it latches only after LEARN_PACKETS RTP
+   * packets in sequence with one SSRC (`candCount`); the signalled peer wins meanwhile.
+   */
+  candIp = 0;
+  candAddress = '';
+  candPort = 0;
+  candSsrc = 0;
+  candSeq = 0;
+  candCount = 0;
+  /** Valid RTP and RTCP packets at the last inactivity tick, and since when none came. */
+  tickRtp = 0;
+  tickRtcp = 0;
+  rtpIdleSince = 0;
+  rtcpIdleSince = 0;
+  /** The leg's media timeout was reported (once per leg). */
+  timedOut = false;
   connected = false;
   other: Leg | null = null;
   statsSlot = -1;
@@ -109,6 +126,9 @@ export class Session {
   /** Valid packets seen at the last tick, and since when none arrived. */
   lastSeen = 0;
   idleSince: number;
+  /** Per-leg media timeouts of this session, milliseconds (0: off). */
+  rtpTimeoutMs = 0;
+  rtcpTimeoutMs = 0;
 
   constructor(
     engine: LegPacketHandler,

@@ -20,7 +20,7 @@ import {
   PacketClass,
 } from './classifier.js';
 import type { Leg } from './relay-session.js';
-import { rtpSequenceNumber, rtpSsrc } from './rtp-header.js';
+import { rtpSequenceNumber, rtpSsrc, rtpTimestamp } from './rtp-header.js';
 import type { StreamStatsTable } from './stats.js';
 import type { UdpBatchIo } from './udp-batch.js';
 
@@ -40,6 +40,7 @@ export class PacketContext {
   /** Set by the source stage when it latched a new peer. */
   latched = false;
   maxLength = DEFAULT_MAX_PACKET_LENGTH;
+  /** Arrival time of the datagram (of its batch, with batched I/O), clock milliseconds. */
   now = 0;
   /** Where forwarded packets go out through, when links are impaired. */
   egress: DatagramEgress | null = null;
@@ -64,8 +65,19 @@ export function stageSession(ctx: PacketContext): number {
 }
 
 /**
+ * RTP packets in sequence, from one source with one SSRC, that a source on probation must send
+ * within the learning window before a leg latches onto it (Asterisk's strictrtp learning takes
+ * the same number by default).
+ */
+export const LEARN_PACKETS = 4;
+
+/**
  * Stage 3: the source must be the leg's peer. Strangers are dropped without a reply (RTP
- * bleed). In learning mode, the first valid packet within the window latches its source.
+ * bleed). In learning mode the signalled peer is preferred: its first packet ends learning.
+ * Another source is on probation: it latches only once it has sent {@link LEARN_PACKETS} RTP
+ * packets in sequence with one SSRC within the window, and everything it sent until then is
+ * dropped as a stranger's. A stranger that sends first therefore gets nothing, and takes the
+ * leg only with a consistent stream before the signalled peer's first packet.
  */
 export function stageSource(ctx: PacketContext, clock: Clock): number {
   const leg = ctx.leg!;
@@ -77,22 +89,53 @@ export function stageSource(ctx: PacketContext, clock: Clock): number {
     leg.learnUntil = 0;
     return ctx.cls;
   }
-  if (leg.learnUntil !== 0) {
-    if (clock.now() <= leg.learnUntil) {
-      // The engine completes the other form of the address once latched (#onLatched).
-      leg.peerAddress = ctx.srcAddress;
-      leg.peerIp = ctx.srcIp;
-      leg.peerPort = ctx.srcPort;
-      leg.learnUntil = 0;
-      ctx.latched = true;
-      return ctx.cls;
-    }
-    leg.learnUntil = 0;
+  if (leg.learnUntil === 0) {
+    return DropReason.STRANGER;
   }
-  return DropReason.STRANGER;
+  if (clock.now() > leg.learnUntil) {
+    leg.learnUntil = 0;
+    return DropReason.STRANGER;
+  }
+  if (ctx.cls !== PacketClass.RTP) {
+    return DropReason.STRANGER;
+  }
+  const buf = ctx.buf;
+  const ssrc = rtpSsrc(buf);
+  const seq = rtpSequenceNumber(buf);
+  if (
+    leg.candCount > 0 &&
+    leg.candPort === ctx.srcPort &&
+    (ctx.io !== null ? leg.candIp === ctx.srcIp : leg.candAddress === ctx.srcAddress) &&
+    leg.candSsrc === ssrc &&
+    ((leg.candSeq + 1) & 0xffff) === seq
+  ) {
+    leg.candCount++;
+  } else {
+    leg.candIp = ctx.srcIp;
+    leg.candAddress = ctx.srcAddress;
+    leg.candPort = ctx.srcPort;
+    leg.candSsrc = ssrc;
+    leg.candCount = 1;
+  }
+  leg.candSeq = seq;
+  if (leg.candCount < LEARN_PACKETS) {
+    return DropReason.STRANGER;
+  }
+  // The engine completes the other form of the address once latched (#onLatched).
+  leg.peerAddress = ctx.srcAddress;
+  leg.peerIp = ctx.srcIp;
+  leg.peerPort = ctx.srcPort;
+  leg.learnUntil = 0;
+  leg.candCount = 0;
+  ctx.latched = true;
+  return ctx.cls;
 }
 
-/** Stage 4: per-leg counters and RFC 3550 A.1 sequence statistics. */
+/**
+ * Stage 4: per-leg counters, RFC 3550 A.1 sequence statistics and A.8 interarrival jitter
+ * (arrival time `ctx.now` in milliseconds, taken once per datagram or per batch, converted to
+ * the 8 kHz clock of G.711).
+ */
 export function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
   const leg = ctx.leg!;
   leg.bytes += ctx.len;
@@ -102,8 +145,12 @@ export function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
     leg.rtp++;
     const buf = ctx.buf;
     stats.onRtp(leg.statsSlot, rtpSsrc(buf), rtpSequenceNumber(buf), ctx.len);
+    stats.onJitter(leg.statsSlot, rtpTimestamp(buf), ctx.now * RTP_CLOCK_PER_MS);
   }
 }
+
+/** RTP timestamp units per millisecond of the G.711 clock (8 kHz). */
+const RTP_CLOCK_PER_MS = 8;
 
 /**
  * Stage 5: send the same bytes out of the other leg's socket to that leg's peer. With

@@ -18,10 +18,24 @@ export interface TransportAddress {
 /** Which leg of a session. */
 export type LegName = 'A' | 'B';
 
-/** What to allocate: the local address each leg binds to. */
+/** What to allocate: the local address each leg binds to, and the session's media timeouts. */
 export interface AllocateRequest {
   readonly legA: { readonly bindAddress: string };
   readonly legB: { readonly bindAddress: string };
+  /**
+   * Per-leg media timeouts of this session, in milliseconds (0 or absent: off): a leg whose
+   * peer is known and that received no valid RTP (`rtpMs`) or no RTCP (`rtcpMs`) for that long
+   * is reported once with `media-timeout`; the session stays open for its owner to close.
+   */
+  readonly timeouts?: { readonly rtpMs?: number; readonly rtcpMs?: number };
+}
+
+/** A leg whose peer went silent: no RTP (or no RTCP) for `idleMs`. */
+export interface MediaTimeout {
+  readonly id: string;
+  readonly leg: LegName;
+  readonly kind: 'rtp' | 'rtcp';
+  readonly idleMs: number;
 }
 
 /** A relay session as allocated: the ports to put into the SDP of each side. */
@@ -81,8 +95,10 @@ export type SessionCloseReason = 'closed' | 'timeout' | 'shutdown';
 export type RelayEvents = {
   /** A session was closed; its ports are free again. */
   'session-closed': [{ id: string; reason: SessionCloseReason }];
-  /** In learning mode, a leg latched onto the source of its first valid packet. */
+  /** In learning mode, a leg latched onto a source (see the learning rules of the source stage). */
   'peer-latched': [{ id: string; leg: LegName; peer: TransportAddress }];
+  /** A leg of a session with media timeouts went silent (reported once per leg). */
+  'media-timeout': [MediaTimeout];
 };
 
 /**
@@ -104,9 +120,10 @@ export interface RelayEngineOptions {
   /** Largest datagram accepted (default 1500). */
   readonly maxPacketLength?: number | undefined;
   /**
-   * Learning window in milliseconds after allocation or signalling during which a leg
-   * latches onto the source of its first valid packet. 0 (the default) means strict: only
-   * the signalled peer is accepted.
+   * Learning window in milliseconds after allocation or signalling during which a leg may
+   * latch onto a source other than the signalled one, once that source has sent a few RTP
+   * packets in sequence (the signalled peer's first packet ends the window). 0 (the default)
+   * means strict: only the signalled peer is accepted.
    */
   readonly learningWindowMs?: number | undefined;
   /** A session with no valid packet for this long is closed (default 30,000; 0: never). */

@@ -20,6 +20,9 @@ engine.on('session-closed', (payload) => {
 engine.on('peer-latched', (payload) => {
   port.postMessage({ kind: 'event', name: 'peer-latched', payload } satisfies WorkerMessage);
 });
+engine.on('media-timeout', (payload) => {
+  port.postMessage({ kind: 'event', name: 'media-timeout', payload } satisfies WorkerMessage);
+});
 
 function reply(seq: number, value: unknown): void {
   port!.postMessage({ kind: 'reply', seq, ok: true, value } satisfies WorkerMessage);

@@ -119,6 +119,7 @@ class LocalRelay extends EventEmitter<RelayEvents> implements Relay {
     this.io = engine.io;
     engine.on('session-closed', (e) => this.emit('session-closed', e));
     engine.on('peer-latched', (e) => this.emit('peer-latched', e));
+    engine.on('media-timeout', (e) => this.emit('media-timeout', e));
   }
 
   allocate(request: AllocateRequest): Promise<RelaySessionInfo> {
@@ -316,6 +317,8 @@ class ShardedRelay extends EventEmitter<RelayEvents> implements Relay {
             shard.sessions--;
           }
           this.emit('session-closed', payload);
+        } else if (msg.name === 'media-timeout') {
+          this.emit('media-timeout', msg.payload as RelayEvents['media-timeout'][0]);
         } else {
           this.emit('peer-latched', msg.payload as RelayEvents['peer-latched'][0]);
         }

@@ -128,7 +128,7 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
     expect(relay.stats(info.id).legA.dropped).toEqual({ stranger: 1, 'no-peer': 1 });
   });
 
-  it('latches within the learning window only, and only onto the first valid packet', async () => {
+  it('latches within the learning window only, onto a consistent stream of RTP', async () => {
     const clock = new ManualClock();
     const relay = engine({ learningWindowMs: 500, clock });
     const latched: RelayEvents['peer-latched'][0][] = [];
@@ -140,9 +140,18 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
     const b = await bindPeer();
     relay.setPeer(info.id, 'A', { address: signalled.address, port: signalled.port });
     relay.setPeer(info.id, 'B', { address: b.address, port: b.port });
-    // A malformed packet does not latch; the first valid one does.
+    // Neither a malformed packet nor RTCP nor out-of-sequence RTP latches; four RTP packets in
+    // sequence with one SSRC do, and the ones before the fourth are dropped.
     await natted.send(Buffer.from([0x80]), info.legA);
+    await natted.send(buildRtcpCompound(), info.legA);
     await natted.send(buildRtp({ seq: 1 }), info.legA);
+    await natted.send(buildRtp({ seq: 5 }), info.legA);
+    for (let seq = 6; seq <= 7; seq++) {
+      await natted.send(buildRtp({ seq }), info.legA);
+    }
+    await sleep(30);
+    expect(latched).toHaveLength(0);
+    await natted.send(buildRtp({ seq: 8 }), info.legA);
     expect(await waitFor(() => latched.length === 1)).toBe(true);
     expect(latched[0]).toEqual({
       id: info.id,
@@ -157,10 +166,88 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
     // Leg B never latched; once its window is over, a new source is a stranger too.
     clock.t += 501;
     await late.send(buildRtp({ seq: 2 }), info.legB);
-    expect(await waitFor(() => relay.counters().dropped.stranger === 2)).toBe(true);
+    expect(await waitFor(() => relay.counters().dropped.stranger === 7)).toBe(true);
+    // Of the stranger-to-be's packets, only the latching one was forwarded.
+    expect(relay.stats(info.id).legA.forwarded).toBe(1);
     expect(relay.stats(info.id).legA.peerSource).toBe('latched');
     expect(late.bytes()).toBe(0);
     expect(signalled.bytes()).toBe(0);
+  });
+
+  it('in learning mode, a stranger that sends first never takes the leg from the signalled peer', async () => {
+    const relay = engine({ learningWindowMs: 10_000 });
+    const latched: RelayEvents['peer-latched'][0][] = [];
+    relay.on('peer-latched', (e) => latched.push(e));
+    const info = await relay.allocate(loopback);
+    const signalled = await bindPeer();
+    const stranger = await bindPeer('127.0.0.5');
+    const b = await bindPeer();
+    relay.setPeer(info.id, 'A', { address: signalled.address, port: signalled.port });
+    relay.setPeer(info.id, 'B', { address: b.address, port: b.port });
+    // The stranger starts a sequence, then the signalled peer sends: it is preferred at once.
+    for (let seq = 1; seq <= 3; seq++) {
+      await stranger.send(buildRtp({ seq, ssrc: 7 }), info.legA);
+    }
+    await signalled.send(buildRtp({ seq: 100 }), info.legA);
+    expect(await waitFor(() => b.received.length === 1)).toBe(true);
+    // Learning is over: whatever the stranger sends now is dropped, and it gets nothing back.
+    for (let seq = 4; seq <= 12; seq++) {
+      await stranger.send(buildRtp({ seq, ssrc: 7 }), info.legA);
+    }
+    for (let seq = 1; seq <= 5; seq++) {
+      await b.send(buildRtp({ seq, ssrc: 9 }), info.legB);
+    }
+    expect(await waitFor(() => signalled.received.length === 5)).toBe(true);
+    await sleep(30);
+    expect(latched).toEqual([]);
+    expect(stranger.bytes()).toBe(0);
+    expect(relay.stats(info.id).legA.dropped).toEqual({ stranger: 12 });
+    expect(relay.stats(info.id).legA.peerSource).toBe('signalled');
+  });
+
+  it('reports a leg whose peer went silent, once, and leaves the session to its owner', async () => {
+    const clock = new ManualClock();
+    const relay = engine({ inactivityTimeoutMs: 0, clock });
+    const silent: RelayEvents['media-timeout'][0][] = [];
+    relay.on('media-timeout', (e) => silent.push(e));
+    const info = await relay.allocate({ ...loopback, timeouts: { rtpMs: 3000 } });
+    const a = await bindPeer();
+    const b = await bindPeer();
+    relay.setPeer(info.id, 'A', { address: a.address, port: a.port });
+    relay.setPeer(info.id, 'B', { address: b.address, port: b.port });
+    // Both send for two seconds, then B goes silent while A keeps sending.
+    for (let i = 1; i <= 6; i++) {
+      await a.send(buildRtp({ seq: i }), info.legA);
+      if (i <= 2) {
+        await b.send(buildRtp({ seq: i, ssrc: 9 }), info.legB);
+      }
+      await waitFor(() => relay.stats(info.id).legA.rtpPackets === i);
+      clock.t += 1000;
+      relay.tickNow();
+    }
+    expect(silent).toEqual([{ id: info.id, leg: 'B', kind: 'rtp', idleMs: 3000 }]);
+    // Once reported, B is not reported again; A, silent now too, is reported in its turn.
+    clock.t += 5000;
+    relay.tickNow();
+    relay.tickNow();
+    expect(silent.map((e) => e.leg)).toEqual(['B', 'A']);
+    expect(relay.sessionCount).toBe(1);
+  });
+
+  it('measures RFC 3550 interarrival jitter on each leg', async () => {
+    const clock = new ManualClock();
+    const relay = engine({ clock });
+    const { id, a, toA } = await call(relay);
+    // Packets 20 ms apart in RTP time, arriving alternately on time and 15 ms late.
+    for (let seq = 1; seq <= 60; seq++) {
+      clock.t = 1000 + seq * 20 + (seq % 2) * 15;
+      await a.send(buildRtp({ seq, timestamp: seq * 160 }), toA);
+      await waitFor(() => relay.stats(id).legA.rtpPackets === seq);
+    }
+    const jitter = relay.stats(id).legA.stream?.jitterMs ?? 0;
+    // Each transit differs from the last by 15 ms: A.8 converges towards 15 ms.
+    expect(jitter).toBeGreaterThan(13);
+    expect(jitter).toBeLessThan(15.1);
   });
 
   it('closes an idle session after the inactivity timeout and frees its ports', async () => {
