@@ -20,6 +20,7 @@ import {
 import {
   buildRunResults,
   formatLinks,
+  formatPeers,
   formatRunTable,
   runJson,
   topologyView,
@@ -354,6 +355,7 @@ async function report(
       }),
     );
     io.stdout.write(formatLinks(result.links, colour));
+    io.stdout.write(formatPeers(result.peers ?? [], colour));
   }
   if (a.json !== null || a.html !== null) {
     const doc = runJson(
@@ -366,6 +368,7 @@ async function report(
         links: result.links,
         topology: topologyView(new Topology(scenario), result.addressing.entries),
         ledger: result.ledger,
+        peers: result.peers ?? [],
       },
       results,
       { interrupted: result.aborted },

@@ -16,7 +16,7 @@ import { connectControl, type AgentSetup, type ControlChannel, type Message } fr
 import { endpointMedia } from './endpoint-media.js';
 import type { RelayControl } from './host-context.js';
 import { Lab } from './lab.js';
-import { LabLinks } from './links.js';
+import { LabLinks, needsLinks } from './links.js';
 import type { PolicyPort } from './policy-port.js';
 
 export interface AgentOptions {
@@ -175,7 +175,7 @@ function agentLinks(
   host: string,
   logger: Logger,
 ): LabLinks | null {
-  if (s.links.length === 0) {
+  if (!needsLinks(s)) {
     return null;
   }
   let h = 0;

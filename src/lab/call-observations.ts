@@ -11,7 +11,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../core/index.js';
 import type { Relay, RelaySessionStats } from '../media/index.js';
 import type { CallDecision } from '../policy/index.js';
-import type { CallEndState, HostDrop, ReceivedStream, SipLogEntry } from '../report/index.js';
+import type {
+  CallEndState,
+  HostDrop,
+  LegView,
+  ReceivedStream,
+  SipLogEntry,
+} from '../report/index.js';
 import type { Call } from '../scenario/index.js';
 import { headerText, type IncomingCall, type SipMessage } from '../sip/index.js';
 import type { Addressing } from './addressing.js';
@@ -38,13 +44,23 @@ export class CallRecord {
   /** The relay reads going on, in turn. */
   reading: Promise<void> = Promise.resolve();
   readonly sip: SipLogEntry[] = [];
+  /** What each end of the call's dialogs on this process's hosts saw (see `openLeg`). */
+  readonly legs: LegState[] = [];
+  /** When the final outcome came, ms from the start. */
+  endedAt: number | null = null;
   readonly done: Promise<void>;
   #resolve!: () => void;
   #onFinish: ((rec: CallRecord) => void) | null;
+  readonly #elapsed: () => number;
 
-  constructor(call: Call, onFinish: ((rec: CallRecord) => void) | null = null) {
+  constructor(
+    call: Call,
+    onFinish: ((rec: CallRecord) => void) | null = null,
+    elapsed: () => number = () => 0,
+  ) {
     this.call = call;
     this.#onFinish = onFinish;
+    this.#elapsed = elapsed;
     this.done = new Promise((r) => {
       this.#resolve = r;
     });
@@ -52,19 +68,90 @@ export class CallRecord {
 
   /**
    * The call's final outcome. `local` is false when another process saw it (the caller's) and
-   * this one only learns of it.
+   * this one only learns of it (`at`, the time that process saw it, ms from the start).
    */
-  finish(state: CallEndState, status: number | null, reason: string | null, local = true): void {
+  finish(
+    state: CallEndState,
+    status: number | null,
+    reason: string | null,
+    local = true,
+    at: number | null = null,
+  ): void {
     if (this.state !== null) {
       return;
     }
     this.state = state;
     this.finalStatus = status;
     this.finalReason = reason;
+    this.endedAt = at ?? this.#elapsed();
     if (local) {
       this.#onFinish?.(this);
     }
     this.#resolve();
+  }
+
+  /** Milliseconds since the run started. */
+  elapsed(): number {
+    return this.#elapsed();
+  }
+
+  /**
+   * One end of one of the call's dialogs, on a host of this process, opened when the INVITE
+   * goes out or comes in; the host updates it as the dialog is answered and ends.
+   */
+  openLeg(host: string, peer: string, role: 'caller' | 'callee'): LegState {
+    const leg = new LegState(host, peer, role, this.#elapsed);
+    this.legs.push(leg);
+    return leg;
+  }
+}
+
+/** One end of one dialog of a call, updated as it goes (see {@link LegView}). */
+export class LegState {
+  readonly host: string;
+  readonly peer: string;
+  readonly role: 'caller' | 'callee';
+  answered = false;
+  end: LegView['end'] = 'open';
+  byeStatus: number | null = null;
+  cause: string | null = null;
+  at: number | null = null;
+  readonly #elapsed: () => number;
+
+  constructor(host: string, peer: string, role: 'caller' | 'callee', elapsed: () => number) {
+    this.host = host;
+    this.peer = peer;
+    this.role = role;
+    this.#elapsed = elapsed;
+  }
+
+  /** The dialog ended here: how, and why (first end wins). */
+  ended(end: Exclude<LegView['end'], 'open'>, cause: string | null): void {
+    if (this.end !== 'open') {
+      return;
+    }
+    this.end = end;
+    this.cause = cause;
+    this.at = this.#elapsed();
+  }
+
+  /** The final status of the BYE this end sent. */
+  byeAnswered(status: number): void {
+    this.byeStatus = status === 0 ? null : status;
+  }
+
+  /** As plain data for the report. */
+  view(): LegView {
+    return {
+      host: this.host,
+      peer: this.peer,
+      role: this.role,
+      answered: this.answered,
+      end: this.end,
+      byeStatus: this.byeStatus,
+      cause: this.cause,
+      at: this.at,
+    };
   }
 }
 
@@ -106,7 +193,7 @@ export class CallObservations {
         }
       : null;
     for (const call of calls) {
-      const rec = this.#track(new CallRecord(call, this.#onFinish));
+      const rec = this.#track(new CallRecord(call, this.#onFinish, o.elapsed));
       this.#records.set(call.id, rec);
       this.#timeline.push(rec);
     }
@@ -140,7 +227,7 @@ export class CallObservations {
   addOutsideCall(call: Omit<Call, 'id' | 'atMs'>, sipCallId: string): CallRecord {
     const id = `ext-${++this.#outside}`;
     const rec = this.#track(
-      new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish),
+      new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish, this.#o.elapsed),
     );
     this.#records.set(id, rec);
     this.#sipCallToScenario.set(sipCallId, id);
@@ -222,6 +309,32 @@ export class CallObservations {
   trackRelay(rec: CallRecord, host: string, sessionId: string): void {
     rec.relaySessions.push({ host, id: sessionId, read: false });
     void rec.done.then(() => delay(100)).then(() => this.readRelays(rec));
+  }
+
+  /** Every dialog end of a host that is still open is lost with it (the host was killed). */
+  loseLegs(host: string): void {
+    for (const rec of this.#records.values()) {
+      for (const leg of rec.legs) {
+        if (leg.host === host) {
+          leg.ended('lost', 'host stopped');
+        }
+      }
+    }
+  }
+
+  /** Closes, unread, every relay session a host holds (the host was killed). */
+  dropRelays(host: string): void {
+    for (const rec of this.#records.values()) {
+      for (const s of rec.relaySessions) {
+        if (s.host === host && !s.read) {
+          s.read = true;
+          void this.#o
+            .relayOf(host)
+            .close(s.id)
+            .catch(() => undefined);
+        }
+      }
+    }
   }
 
   /** Reads and closes the call's relay sessions shortly (the last packets settle first). */
@@ -311,10 +424,12 @@ export class CallObservations {
       state: rec.state,
       finalStatus: rec.finalStatus,
       finalReason: rec.finalReason,
+      endedAt: rec.endedAt,
       received,
       drops,
       sip: rec.sip,
       sent,
+      legs: rec.legs.map((l) => l.view()),
     };
   }
 

@@ -36,6 +36,7 @@ export function endpointMedia(
           payloadType: options.payloadType === 8 ? 8 : 0,
           ...(options.egress ? { egress: options.egress } : {}),
           ...(options.tap ? { tap: options.tap } : {}),
+          ...(options.silenceTimeoutMs ? { inactivityTimeoutMs: options.silenceTimeoutMs } : {}),
           cname: host,
         },
         logger.child({ host }),
@@ -60,6 +61,14 @@ export function endpointMedia(
           ep.close();
           open.delete(ep);
           return Promise.resolve();
+        },
+        kill: () => {
+          ep.close({ silent: true });
+          open.delete(ep);
+        },
+        onSilence: (listener) => {
+          ep.removeAllListeners('inactive');
+          ep.once('inactive', listener);
         },
       };
     },

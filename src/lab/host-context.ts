@@ -9,7 +9,7 @@
  * the policy service and other processes' relays are reached.
  */
 import type { Logger } from '../core/index.js';
-import type { Relay } from '../media/index.js';
+import type { MediaTimeout, Relay } from '../media/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { B2buaReject, IncomingCall, UserAgent } from '../sip/index.js';
 import type { Topology } from '../topology/index.js';
@@ -72,6 +72,11 @@ export interface HostContext {
    * call routed to it, or null when it is up (or not watched).
    */
   peerDown(host: string): B2buaReject | null;
+  /**
+   * Hands the media timeouts of a relay session of this process (allocated with `timeouts`)
+   * to `onTimeout`, once per silent leg.
+   */
+  watchRelay(sessionId: string, onTimeout: (t: MediaTimeout) => void): void;
   /** The scenario call a SIP dialog belongs to, as learnt from the messages seen so far. */
   scenarioCallOf(sipCallId: string): string | undefined;
   /** Reads a relay session's figures for the report once the call has ended, then closes it. */

@@ -15,7 +15,7 @@ import {
   type RelayCounters,
   type TransportAddress,
 } from '../media/index.js';
-import type { CallEndState, LinkObservation, RunCallInput } from '../report/index.js';
+import type { CallEndState, LinkObservation, PeerHealth, RunCallInput } from '../report/index.js';
 import type { Call, Scenario } from '../scenario/index.js';
 import {
   B2bua,
@@ -23,9 +23,11 @@ import {
   payloadTypeOf,
   UserAgent,
   type B2buaDelegate,
+  type B2buaOptions,
   type B2buaReject,
   type IncomingCall,
   type SipMessage,
+  type SipTimers,
 } from '../sip/index.js';
 import { Topology } from '../topology/index.js';
 import { PSTN_HOST, type Addressing } from './addressing.js';
@@ -40,7 +42,8 @@ import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
 import { REFUSAL_SIP, type LedgerEvent, type LedgerJournal } from '../policy/index.js';
-import { outsideCall } from './outside-calls.js';
+import { externalPeers, outsideCall } from './outside-calls.js';
+import { LabFaults } from './lab-faults.js';
 import type { RunCapture, CaptureSink } from './capture.js';
 import type { PolicyPort } from './policy-port.js';
 
@@ -71,6 +74,8 @@ export interface LabOptions {
   readonly capture?: RunCapture;
   /** Where `runLab` writes a pcapng capture of the run, in the scenario's addresses. */
   readonly captureTo?: CaptureSink;
+  /** SIP timer values of every host (tests scale T1 down to shorten Timer B and F). */
+  readonly sipTimers?: Partial<SipTimers>;
 }
 
 /**
@@ -125,6 +130,8 @@ export interface LabResult {
   readonly links: readonly LinkObservation[];
   /** Every reservation and release of the Bandwidth Policy Service, ms from the start. */
   readonly ledger: readonly LedgerEvent[];
+  /** Each gateway's up/down history, as its Mediation Server's keep-alives saw it. */
+  readonly peers?: readonly PeerHealth[];
 }
 
 /** The merged calls with the time each was decided (from the policy service's journal). */
@@ -192,6 +199,10 @@ export class Lab {
   readonly #pstnSides = new Map<string, UserAgent>();
   readonly #b2buas: B2bua[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Outside peers: where each listens for SIP (the lab emulates none of them). */
+  readonly #external: ReadonlyMap<string, TransportAddress>;
+  /** Keep-alives, media timeouts and injected faults. */
+  readonly #faults: LabFaults;
   #relay: Relay | null = null;
   #t0 = 0;
   #closed = false;
@@ -203,6 +214,20 @@ export class Lab {
     this.#log = o.logger.child({ mod: 'lab' });
     this.#addr = placement.addressing;
     this.#links = placement.links;
+    this.#external = externalPeers(s, placement.addressing, o.externalHosts);
+    this.#faults = new LabFaults({
+      scenario: s,
+      log: this.#log,
+      elapsed: () => performance.now() - this.#t0,
+      later: (ms, fn) => {
+        this.#later(ms, fn);
+      },
+      links: placement.links,
+      runs: (host) => placement.hosts.has(host),
+      stopHost: (host) => {
+        this.#stopHost(host);
+      },
+    });
     this.#calls = new CallObservations(s.calls, {
       addressing: this.#addr,
       log: this.#log,
@@ -258,6 +283,7 @@ export class Lab {
    */
   start(t0: number, options: { readonly timeline: boolean } = { timeline: true }): void {
     this.#t0 = t0;
+    this.#faults.schedule(t0);
     if (!options.timeline) {
       return;
     }
@@ -295,6 +321,11 @@ export class Lab {
     return this.#calls.calls;
   }
 
+  /** The state and up/down history of every gateway this process's Mediation Servers watch. */
+  peers(): PeerHealth[] {
+    return this.#faults.peers();
+  }
+
   /** The counters of this process's relay (open sessions among them). */
   relayCounters(): Promise<RelayCounters> {
     return this.#requireRelay().counters();
@@ -318,6 +349,7 @@ export class Lab {
       clearTimeout(t);
     }
     this.#timers.clear();
+    this.#faults.close();
     // Held datagrams are dropped first, so that nothing is sent on a closing socket.
     this.#links?.close();
     const closing: Promise<unknown>[] = [];
@@ -354,11 +386,19 @@ export class Lab {
       {
         workers: 0,
         inactivityTimeoutMs: 0,
+        // Media timeouts are detected within a quarter of a second.
+        tickMs: 250,
         ...(this.#links ? { egress: this.#links.egress } : {}),
         ...(this.#o.capture ? { tap: this.#o.capture } : {}),
       },
       this.#o.logger,
     );
+    this.#relay.on('media-timeout', (t) => {
+      this.#faults.relayTimeout(t);
+    });
+    this.#relay.on('session-closed', ({ id }) => {
+      this.#faults.forget(id);
+    });
     for (const m of h.mediationServers) {
       if (!mine(m.name)) {
         continue;
@@ -366,7 +406,12 @@ export class Lab {
       const client = await this.#listen(m.name, this.#addr.addressOf(m.name));
       const gateway = await this.#listen(m.name, this.#addr.gatewaySideOf(m.name), 'gateway');
       // The B2BUA takes over both listeners; the Mediation Server host is its delegate.
-      this.#b2bua(m.name, client, gateway, mediationServerDelegate(this.#ctx, m));
+      const ms = mediationServerDelegate(this.#ctx, m);
+      ms.attach(
+        this.#b2bua(m.name, client, gateway, ms.delegate, {
+          ringTimeoutMs: this.#s.simulation.ringTimeoutMs,
+        }),
+      );
       this.#uas.set(m.name, client);
       this.#msGatewaySide.set(m.name, gateway);
     }
@@ -409,6 +454,13 @@ export class Lab {
       serveVoicemail(this.#ctx, v, ua);
       this.#uas.set(v.name, ua);
     }
+    // Keep-alives go out once every host is bound (they need the gateways' addresses).
+    for (const m of h.mediationServers) {
+      const gateway = this.#msGatewaySide.get(m.name);
+      if (gateway) {
+        this.#faults.watchGateways(m, gateway, (g) => this.#uri(g.name, g.name));
+      }
+    }
   }
 
   /** A SIP listener of a host, its messages logged per call (and captured). */
@@ -436,14 +488,47 @@ export class Lab {
       },
       user: host,
       ...(this.#links ? { egress: this.#links.egress } : {}),
+      ...(this.#o.sipTimers ? { timers: this.#o.sipTimers } : {}),
     });
     ua = await created;
     return ua;
   }
 
   /** A B2BUA over two listeners of a host, with the host's delegate. */
-  #b2bua(host: string, client: UserAgent, gateway: UserAgent, delegate: B2buaDelegate): void {
-    this.#b2buas.push(new B2bua({ client, gateway }, delegate, this.#o.logger.child({ host })));
+  #b2bua(
+    host: string,
+    client: UserAgent,
+    gateway: UserAgent,
+    delegate: B2buaDelegate,
+    options: B2buaOptions = {},
+  ): B2bua {
+    const b = new B2bua({ client, gateway }, delegate, this.#o.logger.child({ host }), options);
+    this.#b2buas.push(b);
+    return b;
+  }
+
+  /**
+   * A host of this process stops at once, as if its process were killed: its SIP listeners
+   * close without a BYE or an answer, its media stops without a last report, and the relay
+   * sessions it held close.
+   */
+  #stopHost(host: string): void {
+    for (const ua of [
+      this.#uas.get(host),
+      this.#msGatewaySide.get(host),
+      this.#pstnSides.get(host),
+    ]) {
+      void ua?.stack.close();
+    }
+    for (const rec of this.#calls.records) {
+      for (const m of rec.sessions) {
+        if (m.host === host) {
+          m.kill();
+        }
+      }
+    }
+    this.#calls.dropRelays(host);
+    this.#calls.loseLegs(host);
   }
 
   // -------------------------------------------------------------------------------------
@@ -468,7 +553,10 @@ export class Lab {
       relayOf: (host) => this.#relayOf(host),
       recordOf: (invite) => this.#calls.recordOf(invite),
       callOf: (invite, ms, side) => this.#callOf(topology, invite, ms, side),
-      peerDown: () => null,
+      peerDown: (host) => this.#faults.peerDown(host),
+      watchRelay: (sessionId, onTimeout) => {
+        this.#faults.watchRelay(sessionId, onTimeout);
+      },
       releaseRelays: (rec) => {
         this.#calls.releaseRelaysSoon(rec);
       },
@@ -529,14 +617,14 @@ export class Lab {
   }
 
   #isExternal(host: string): boolean {
-    return this.#o.externalHosts?.has(host) ?? false;
+    return this.#external.has(host);
   }
 
   #uri(host: string, user: string, side: ListenerSide = 'client'): string {
     if (side === 'pstn') {
       return this.#pstnUri(host, user);
     }
-    const external = this.#o.externalHosts?.get(host);
+    const external = this.#external.get(host);
     if (external) {
       return `sip:${user}@${external.address}:${external.port}`;
     }
@@ -560,6 +648,7 @@ export class Lab {
   async #openMedia(rec: CallRecord, host: string, acceptFrom: AcceptFrom): Promise<MediaSession> {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
       payloadType: payloadTypeOf(codecOf(rec.call)) ?? 0,
+      silenceTimeoutMs: this.#s.simulation.mediaTimeoutMs,
       ...(this.#links ? { egress: this.#links.egress } : {}),
       ...(this.#o.capture ? { tap: this.#o.capture } : {}),
       ...(acceptFrom

@@ -17,6 +17,29 @@ import type { Impairment, Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 import type { Addressing } from './addressing.js';
 
+/** Whether a run of the scenario needs links in user space: impairments, or partitions. */
+export function needsLinks(s: Scenario): boolean {
+  return s.links.length > 0 || s.faults.some((f) => f.kind === 'partition');
+}
+
+/** Both directions of one link between two sites. */
+interface LinkPair {
+  readonly between: readonly [string, string];
+  readonly impairment: Impairment;
+  readonly forward: LinkEmulator;
+  readonly reverse: LinkEmulator;
+}
+
+/** A link that only carries partitions: no delay, jitter, loss or rate. */
+const NO_IMPAIRMENT: Impairment = {
+  delayMs: 0,
+  jitterMs: 0,
+  lossPercent: 0,
+  burstLoss: null,
+  rateKbps: null,
+  queueMs: 100,
+};
+
 /** One impaired link of the run, one direction: what was configured and what it did. */
 export interface LinkReport {
   readonly name: string;
@@ -33,17 +56,20 @@ export interface LinkReport {
  */
 export class LabLinks {
   readonly egress: ImpairedEgress;
-  readonly #links: {
-    between: readonly [string, string];
-    impairment: Impairment;
-    forward: LinkEmulator;
-    reverse: LinkEmulator;
-  }[] = [];
+  readonly #links: LinkPair[] = [];
 
   constructor(s: Scenario, topo: Topology, addr: Addressing, logger: Logger) {
     for (const l of s.links) {
       const pair = createLinkEmulatorPair(l.between, l.impairment, s.simulation.seed);
       this.#links.push({ between: l.between, impairment: l.impairment, ...pair });
+    }
+    // A partition between two sites without a link of their own gets a link that does
+    // nothing until the partition.
+    for (const f of s.faults) {
+      if (f.kind === 'partition' && !this.#linkBetween(f.between[0], f.between[1])) {
+        const pair = createLinkEmulatorPair(f.between, NO_IMPAIRMENT, s.simulation.seed);
+        this.#links.push({ between: f.between, impairment: NO_IMPAIRMENT, ...pair });
+      }
     }
     const siteOf = (address: string): string | null => {
       const host = addr.hostOf(address);
@@ -76,6 +102,27 @@ export class LabLinks {
     return this.#links.length > 0;
   }
 
+  /**
+   * Partitions the path between two sites, both ways (every datagram between their hosts is
+   * dropped from now on), or heals it. False when the run has no link between them.
+   */
+  partition(a: string, b: string, on: boolean): boolean {
+    const l = this.#linkBetween(a, b);
+    if (!l) {
+      return false;
+    }
+    l.forward.setPartitioned(on);
+    l.reverse.setPartitioned(on);
+    return true;
+  }
+
+  #linkBetween(a: string, b: string): LinkPair | undefined {
+    return this.#links.find(
+      (l) =>
+        (l.between[0] === a && l.between[1] === b) || (l.between[0] === b && l.between[1] === a),
+    );
+  }
+
   /** The report's view of each link direction. */
   observations(): LinkObservation[] {
     return this.report().map((r) => ({
@@ -94,6 +141,7 @@ export class LabLinks {
         droppedRandom: r.measured.droppedRandom,
         droppedBurst: r.measured.droppedBurst,
         droppedQueue: r.measured.droppedQueue + r.measured.droppedOverflow,
+        droppedPartition: r.measured.droppedPartition,
         delayMeanMs: r.measured.delay.meanMs,
         delayStdMs: r.measured.delay.stdMs,
         delayMinMs: r.measured.delay.minMs,

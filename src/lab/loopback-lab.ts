@@ -16,7 +16,7 @@ import { Topology } from '../topology/index.js';
 import { assignLoopback, type Addressing } from './addressing.js';
 import { RunCapture } from './capture.js';
 import { Lab, waitForCalls, withDecisionTimes, type LabOptions, type LabResult } from './lab.js';
-import { LabLinks } from './links.js';
+import { LabLinks, needsLinks } from './links.js';
 import { mergeCallPartials } from './merge.js';
 import { localPolicy } from './policy-port.js';
 
@@ -41,10 +41,9 @@ export class LoopbackLab {
     this.#t0 = performance.now();
     this.#journal = new LedgerJournal(() => performance.now() - this.#t0);
     this.#policy = new PolicyService(topo, { journal: this.#journal });
-    this.#links =
-      scenario.links.length > 0
-        ? new LabLinks(scenario, topo, this.addressing, options.logger)
-        : null;
+    this.#links = needsLinks(scenario)
+      ? new LabLinks(scenario, topo, this.addressing, options.logger)
+      : null;
     const capture = options.captureTo
       ? new RunCapture(options.captureTo, this.addressing, `mediapath run of ${scenario.name}`)
       : undefined;
@@ -130,6 +129,7 @@ export class LoopbackLab {
       ),
       links: this.#links?.observations() ?? [],
       ledger: this.#journal.events,
+      peers: this.#lab.peers(),
       addressing: this.addressing,
       durationMs: this.elapsedMs,
       aborted: options.aborted,

@@ -29,6 +29,13 @@ export interface MediaSession {
   stop(): void;
   snapshot(): MediaSnapshot;
   close(): Promise<void>;
+  /**
+   * Called once when, while sending, nothing arrived for `silenceTimeoutMs` (the peer is
+   * gone); a later call replaces the listener.
+   */
+  onSilence(listener: (idleMs: number) => void): void;
+  /** Closes at once without a last RTCP report (the host is killed). */
+  kill(): void;
 }
 
 export interface MediaSessionOptions {
@@ -44,6 +51,8 @@ export interface MediaSessionOptions {
   readonly egress?: DatagramEgress;
   /** Told of every datagram the session receives (a capture of the run). */
   readonly tap?: DatagramTap;
+  /** No RTP received for this long while sending: the session reports silence (0: never). */
+  readonly silenceTimeoutMs?: number;
 }
 
 /** Opens media sessions; the lab owns one for the whole run. */

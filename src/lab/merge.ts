@@ -9,6 +9,7 @@ import type { CallDecision } from '../policy/index.js';
 import type {
   CallEndState,
   HostDrop,
+  LegView,
   LinkObservation,
   ReceivedStream,
   RunCallInput,
@@ -23,11 +24,15 @@ export interface CallPartial {
   readonly state: CallEndState | null;
   readonly finalStatus: number | null;
   readonly finalReason: string | null;
+  /** When this process saw the final outcome, ms from the start (absent: unknown). */
+  readonly endedAt?: number | null;
   readonly received: readonly ReceivedStream[];
   readonly drops: readonly HostDrop[];
   readonly sip: readonly SipLogEntry[];
   /** Packets each media endpoint of the call sent, by host. */
   readonly sent: Readonly<Record<string, number>>;
+  /** What each end of the call's dialogs on this process's hosts saw. */
+  readonly legs?: readonly LegView[];
 }
 
 /**
@@ -39,10 +44,14 @@ export function mergeCallPartials(
   calls: readonly Call[],
   byProcess: readonly (readonly CallPartial[])[],
   decisionOf: (call: Call) => CallDecision,
-  outcomeOf: (
-    callId: string,
-  ) => { state: CallEndState; status: number | null; reason: string | null } | undefined = () =>
-    undefined,
+  outcomeOf: (callId: string) =>
+    | {
+        state: CallEndState;
+        status: number | null;
+        reason: string | null;
+        at?: number | null;
+      }
+    | undefined = () => undefined,
 ): RunCallInput[] {
   const parts = new Map<string, CallPartial[]>();
   for (const list of byProcess) {
@@ -58,7 +67,12 @@ export function mergeCallPartials(
     const outcome =
       outcomeOf(call.id) ??
       (placed?.state
-        ? { state: placed.state, status: placed.finalStatus, reason: placed.finalReason }
+        ? {
+            state: placed.state,
+            status: placed.finalStatus,
+            reason: placed.finalReason,
+            at: placed.endedAt ?? null,
+          }
         : undefined);
     const sent: Record<string, number> = {};
     for (const p of mine) {
@@ -68,20 +82,38 @@ export function mergeCallPartials(
     }
     const sip: SipLogEntry[] = mine.flatMap((p) => p.sip);
     sip.sort((a, b) => a.t - b.t);
+    const legs = mine.flatMap((p) => p.legs ?? []);
     return {
       call,
       decision: decisionOf(call),
       finalStatus: outcome?.status ?? null,
       finalReason: outcome?.reason ?? null,
-      state: outcome?.state ?? 'failed',
+      state: settledState(outcome?.state ?? 'failed', legs),
+      endedAt: outcome?.at ?? null,
       media: {
         received: mine.flatMap((p) => p.received),
         drops: mine.flatMap((p) => p.drops),
       },
       sip,
       sent,
+      legs,
     };
   });
+}
+
+/**
+ * The call's state once its legs are known: a call one of whose dialogs was still up somewhere
+ * when the run ended while another end had already ended did not end together:
+ * `legs-disagree`, whatever the caller saw. A call still up everywhere keeps its state (the run
+ * ended first: `timeout`, or `cancelled` on Ctrl-C); a host that was lost keeps `lost`.
+ */
+export function settledState(state: CallEndState, legs: readonly LegView[]): CallEndState {
+  if (state === 'lost') {
+    return state;
+  }
+  const open = legs.some((l) => l.answered && l.end === 'open');
+  const ended = legs.some((l) => l.end !== 'open');
+  return open && ended ? 'legs-disagree' : state;
 }
 
 /**
@@ -118,6 +150,7 @@ export function mergeLinkObservations(
           droppedRandom: a.droppedRandom + b.droppedRandom,
           droppedBurst: a.droppedBurst + b.droppedBurst,
           droppedQueue: a.droppedQueue + b.droppedQueue,
+          droppedPartition: (a.droppedPartition ?? 0) + (b.droppedPartition ?? 0),
           delayMeanMs: mean,
           delayStdMs: Math.sqrt(Math.max(0, second - mean * mean)),
           delayMinMs:

@@ -111,10 +111,23 @@ export function outsideCall(s: Scenario, topo: Topology, inv: OutsideInvite): Ou
   };
 }
 
+/** What every call placed by an outside peer has: no timeline place, none of the options. */
 function common(
   codec: CodecName | null,
-): Pick<Call, 'index' | 'durationMs' | 'codec' | 'modality' | 'expect'> {
-  return { index: -1, durationMs: 0, codec, modality: 'audio', expect: null };
+): Omit<Call, 'id' | 'atMs' | 'kind' | 'from' | 'to' | 'trunk' | 'number'> {
+  return {
+    index: -1,
+    durationMs: 0,
+    codec,
+    modality: 'audio',
+    expect: null,
+    user: null,
+    answerAfterMs: 0,
+    videoCodec: null,
+    transfer: null,
+    transferOf: null,
+    escalateAtMs: null,
+  };
 }
 
 function notFound(why: string): OutsideCall {
@@ -183,4 +196,26 @@ function safeMatch(pattern: string, text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where each outside peer listens for SIP: the hosts the scenario marks `external` (at the
+ * host's address in the run's mode, on their `sipPort`), then the ones the caller names
+ * (tests, `--peer`), which win.
+ */
+export function externalPeers(
+  s: Scenario,
+  addressing: { addressOf(host: string): string },
+  given: ReadonlyMap<string, { readonly address: string; readonly port: number }> | undefined,
+): Map<string, { readonly address: string; readonly port: number }> {
+  const out = new Map<string, { readonly address: string; readonly port: number }>();
+  for (const h of [...s.hosts.gateways, ...s.hosts.clients]) {
+    if (h.external) {
+      out.set(h.name, { address: addressing.addressOf(h.name), port: h.external.sipPort });
+    }
+  }
+  for (const [host, at] of given ?? []) {
+    out.set(host, at);
+  }
+  return out;
 }

@@ -105,6 +105,11 @@ export interface MediaEndpointOptions {
   readonly egress?: DatagramEgress | undefined;
   /** Told of every datagram the endpoint receives, before any check (a capture of the run). */
   readonly tap?: DatagramTap | undefined;
+  /**
+   * While sending, no valid RTP received for this long emits `inactive` once (the peer is
+   * gone: a media timeout). Counted from `start()`; 0 or absent: off.
+   */
+  readonly inactivityTimeoutMs?: number | undefined;
 }
 
 /** Latency figures of one source, in milliseconds. */
@@ -150,6 +155,8 @@ export interface EndpointReport {
 export type EndpointEvents = {
   /** Sending stopped (duration reached or `stop()`). */
   stopped: [];
+  /** No valid RTP arrived for the inactivity timeout while sending (once). */
+  inactive: [idleMs: number];
 };
 
 let defaultTicker: CoarseTicker | undefined;
@@ -189,6 +196,10 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   readonly #ring: Buffer[];
   readonly #egress: DatagramEgress | null;
   readonly #tap: DatagramTap | null;
+  readonly #inactivityMs: number;
+  /** When valid RTP last arrived (or sending started), clock ms; the timeout was reported. */
+  #lastRtpAt = 0;
+  #inactiveReported = false;
   #ringIndex = 0;
   #seq: number;
   #timestamp: number;
@@ -227,6 +238,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     const silence = this.#payloadType === 0 ? 0xff : 0xd5;
     this.#egress = options.egress ?? null;
     this.#tap = options.tap ?? null;
+    this.#inactivityMs = options.inactivityTimeoutMs ?? 0;
     this.#ring = Array.from({ length: this.#egress ? SEND_RING_IMPAIRED : SEND_RING }, () => {
       const b = Buffer.alloc(12 + G711_PAYLOAD_BYTES, silence);
       b[0] = 0x80;
@@ -296,6 +308,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#startedAt = now;
     this.#nextSendAt = now;
     this.#nextRtcpAt = now;
+    this.#lastRtpAt = now;
     this.#ticker.add(this);
   }
 
@@ -310,10 +323,16 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.emit('stopped');
   }
 
-  /** Stops sending and frees the socket. Idempotent. */
-  close(): void {
+  /**
+   * Stops sending and frees the socket. Idempotent. With `silent`, no last RTCP report goes
+   * out (the endpoint vanishes, as when its process is killed).
+   */
+  close(options: { readonly silent?: boolean } = {}): void {
     if (this.#state === 'closed') {
       return;
+    }
+    if (options.silent === true) {
+      this.#remote = null;
     }
     this.stop();
     this.#ticker.remove(this);
@@ -334,6 +353,17 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     if (this.#durationMs !== undefined && now - this.#startedAt >= this.#durationMs) {
       this.stop();
       return;
+    }
+    if (
+      this.#inactivityMs > 0 &&
+      !this.#inactiveReported &&
+      now - this.#lastRtpAt >= this.#inactivityMs
+    ) {
+      this.#inactiveReported = true;
+      this.emit('inactive', Math.round(now - this.#lastRtpAt));
+      if (this.#state !== 'sending') {
+        return;
+      }
     }
     if (this.#remote === null) {
       this.#nextSendAt = now;
@@ -534,6 +564,9 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       return;
     }
     const arrival = performance.timeOrigin + performance.now();
+    if (this.#inactivityMs > 0) {
+      this.#lastRtpAt = this.#clock.now();
+    }
     this.#stats.onRtp(source.slot, rtpSsrc(msg), rtpSequenceNumber(msg), len);
     this.#stats.onJitter(source.slot, rtpTimestamp(msg), (arrival * CLOCK_RATE) / 1000);
     const header = rtpHeaderLength(msg, len);

@@ -60,6 +60,8 @@ export const LinkDrop = {
   BURST: -2,
   /** Tail drop: the rate limiter's queue is full. */
   QUEUE: -3,
+  /** The link is partitioned: nothing gets through. */
+  PARTITION: -4,
 } as const;
 export type LinkDrop = (typeof LinkDrop)[keyof typeof LinkDrop];
 
@@ -125,7 +127,8 @@ export interface LinkDelayStats {
 
 /**
  * Counters of one link direction. Always
- * `offered = delivered + droppedRandom + droppedBurst + droppedQueue + droppedOverflow + flushed + pending`.
+ * `offered = delivered + droppedRandom + droppedBurst + droppedQueue + droppedOverflow +
+ * droppedPartition + flushed + pending`.
  */
 export interface LinkEmulatorStats {
   readonly name: string;
@@ -139,6 +142,8 @@ export interface LinkEmulatorStats {
   readonly droppedOverflow: number;
   /** Dropped while held, by `flush()` or `close()`. */
   readonly flushed: number;
+  /** Dropped while the link was partitioned. */
+  readonly droppedPartition: number;
   /** Held now. */
   readonly pending: number;
   /** Measured delay of delivered datagrams (release lateness included). */
@@ -181,6 +186,8 @@ export class LinkEmulator {
   #droppedBurst = 0;
   #droppedQueue = 0;
   #droppedOverflow = 0;
+  #droppedPartition = 0;
+  #partitioned = false;
   #flushed = 0;
   #delayCount = 0;
   #delaySum = 0;
@@ -257,6 +264,19 @@ export class LinkEmulator {
     this.#releaseAt = new Float64Array(capacity);
   }
 
+  /**
+   * Partitions the link (every datagram offered from now on is dropped) or heals it.
+   * Datagrams already held are still delivered.
+   */
+  setPartitioned(on: boolean): void {
+    this.#partitioned = on;
+  }
+
+  /** True while the link is partitioned. */
+  get partitioned(): boolean {
+    return this.#partitioned;
+  }
+
   /** Ring capacity. */
   get capacity(): number {
     return this.#mask + 1;
@@ -298,6 +318,10 @@ export class LinkEmulator {
   decide(p: EgressPacket): number {
     const now = p.at;
     this.#offered++;
+    if (this.#partitioned) {
+      this.#droppedPartition++;
+      return LinkDrop.PARTITION;
+    }
     if (this.#burst) {
       const bad = this.#bad;
       const p = bad ? this.#lossInBad : this.#lossInGood;
@@ -455,6 +479,7 @@ export class LinkEmulator {
       droppedBurst: this.#droppedBurst,
       droppedQueue: this.#droppedQueue,
       droppedOverflow: this.#droppedOverflow,
+      droppedPartition: this.#droppedPartition,
       flushed: this.#flushed,
       pending: this.#size,
       delay: {

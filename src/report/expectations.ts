@@ -10,7 +10,8 @@ export interface CallOutcome {
   readonly path: readonly string[];
   readonly reason: string;
   readonly sipStatus?: number;
-  readonly media?: 'both-ways' | 'one-way' | 'none';
+  /** `interrupted`: media flowed, then stopped before the call ended (a fault). */
+  readonly media?: 'both-ways' | 'one-way' | 'none' | 'interrupted';
   readonly lossPercent?: number;
   /** The audio codec on the caller's side. */
   readonly codec?: string | null;

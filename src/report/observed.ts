@@ -36,7 +36,12 @@ export interface CallMedia {
   readonly drops: readonly HostDrop[];
 }
 
-export type MediaDirection = 'both-ways' | 'one-way' | 'none';
+/**
+ * Which way media flowed: both ways, one way, none; `interrupted` when it flowed both ways but
+ * the call did not end cleanly (a media timeout, legs that disagree, a host lost), so that a
+ * report never calls such a call's media "both ways".
+ */
+export type MediaDirection = 'both-ways' | 'one-way' | 'none' | 'interrupted';
 
 /** One direction of media, as observed. */
 export interface DirectionPath {
@@ -56,7 +61,9 @@ export interface Divergence {
     | 'relayed-on-bypass'
     | 'path-differs'
     | 'media-on-refused-call'
-    | 'dropped';
+    | 'dropped'
+    | 'media-interrupted'
+    | 'legs-disagree';
   readonly detail: string;
 }
 

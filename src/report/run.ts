@@ -7,9 +7,9 @@
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
 import { decisionDetailsJson } from './call-details.js';
-import { checkExpectation, type ExpectationFailure } from './expectations.js';
+import { checkExpectation, type CallOutcome, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
-import { observeCall, type CallMedia, type ObservedCall } from './observed.js';
+import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
 /** One SIP message as a host sent or received it. */
@@ -25,8 +25,45 @@ export interface SipLogEntry {
   readonly text?: string;
 }
 
-/** How a call ended, from the caller's side. */
-export type CallEndState = 'completed' | 'refused' | 'failed' | 'cancelled' | 'timeout';
+/**
+ * How a call ended: from the caller's side (`completed`, `refused`, `failed`, `cancelled`), by
+ * a fault a host detected (`media-timeout`: a leg's media stopped; `ring-timeout`: Timer C;
+ * `peer-down`: routed to a gateway that is down or that never answered), `lost` (a host of the
+ * call died with it), `timeout` (no final outcome before the run ended), or `legs-disagree`
+ * (the call's legs did not end together: one is still up, or one end never learnt).
+ */
+export type CallEndState =
+  | 'completed'
+  | 'refused'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'media-timeout'
+  | 'ring-timeout'
+  | 'peer-down'
+  | 'lost'
+  | 'legs-disagree';
+
+/**
+ * One end of one SIP dialog of a call, as that end's host saw it: the caller's dialog with the
+ * Mediation Server, the Mediation Server's two, the callee's. `end` says how it ended there: a
+ * BYE it sent (`byeStatus`: the BYE's final status, 408 when nobody answered), a BYE it
+ * received, a final response or cancel before any answer, the host was lost, or still `open`
+ * when the run ended (a leg left up).
+ */
+export interface LegView {
+  readonly host: string;
+  /** The host at the other end of the dialog (or its address when it is no host). */
+  readonly peer: string;
+  readonly role: 'caller' | 'callee';
+  readonly answered: boolean;
+  readonly end: 'open' | 'bye-sent' | 'bye-received' | 'final' | 'cancelled' | 'lost';
+  readonly byeStatus: number | null;
+  /** Why this end ended it (`media-timeout`, `hangup`, ...), when it did. */
+  readonly cause: string | null;
+  /** When, ms from the start. */
+  readonly at: number | null;
+}
 
 /** Everything the lab learnt about one call. */
 export interface RunCallInput {
@@ -42,6 +79,10 @@ export interface RunCallInput {
   readonly sent: Readonly<Record<string, number>>;
   /** When the decision was made, ms from the start (the live run knows it). */
   readonly decidedAt?: number | null;
+  /** When the call got its final outcome (or a fault was detected), ms from the start. */
+  readonly endedAt?: number | null;
+  /** What each end of each of the call's dialogs saw (the live run knows it). */
+  readonly legs?: readonly LegView[];
 }
 
 /** A call of the run report: input, observation and expectation check. */
@@ -50,19 +91,83 @@ export interface RunCallResult extends RunCallInput {
   readonly failures: readonly ExpectationFailure[];
 }
 
+/** End states after which media that flowed both ways was cut short. */
+const INTERRUPTING: ReadonlySet<CallEndState> = new Set(['media-timeout', 'legs-disagree', 'lost']);
+
+/**
+ * The observation of a call that did not end cleanly: media that flowed both ways is
+ * `interrupted`, and the call's end and the view of each leg are noted as divergences.
+ */
+function withEnd(input: RunCallInput, observed: ObservedCall): ObservedCall {
+  const notes: Divergence[] = [];
+  if (INTERRUPTING.has(input.state)) {
+    notes.push({
+      kind: 'media-interrupted',
+      detail: `${endText(input)}${input.finalReason ? `: ${input.finalReason}` : ''}`,
+    });
+  }
+  if (input.state === 'legs-disagree' || (INTERRUPTING.has(input.state) && input.legs)) {
+    const legs = (input.legs ?? []).filter((l) => l.answered);
+    if (legs.length > 0) {
+      notes.push({
+        kind: 'legs-disagree',
+        detail: `${input.state === 'legs-disagree' ? 'the legs did not end together: ' : 'legs: '}${legs.map(legText).join('; ')}`,
+      });
+    }
+  }
+  if (notes.length === 0) {
+    return observed;
+  }
+  return {
+    ...observed,
+    media:
+      observed.media === 'both-ways' && INTERRUPTING.has(input.state)
+        ? 'interrupted'
+        : observed.media,
+    divergences: [...observed.divergences, ...notes],
+  };
+}
+
+/** `media timeout at 3.2 s`, from the end state and when it came. */
+function endText(input: RunCallInput): string {
+  const at = input.endedAt == null ? '' : ` at ${(input.endedAt / 1000).toFixed(1)} s`;
+  return `${input.state.replace(/-/g, ' ')}${at}`;
+}
+
+/** What one end of one dialog saw, in a few words. */
+export function legText(l: LegView): string {
+  const at = l.at === null ? '' : ` at ${(l.at / 1000).toFixed(1)} s`;
+  const why = l.cause !== null && l.cause !== 'hangup' ? `, ${l.cause}` : '';
+  const who = `${l.host} (${l.role === 'caller' ? 'to' : 'from'} ${l.peer})`;
+  switch (l.end) {
+    case 'open':
+      return `${who}: still up when the run ended`;
+    case 'bye-sent':
+      return `${who}: sent BYE${why}${at}${l.byeStatus === null ? ', no answer yet' : l.byeStatus === 408 ? ', unanswered (408)' : ` (${l.byeStatus})`}`;
+    case 'bye-received':
+      return `${who}: got BYE${at}`;
+    case 'lost':
+      return `${who}: host lost${at}`;
+    default:
+      return `${who}: ${l.end}${why}${at}`;
+  }
+}
+
 /** Joins the lab's input with the observed path and the expectations. */
 export function buildRunResults(
   inputs: readonly RunCallInput[],
   isMediationServer: (host: string) => boolean,
 ): RunCallResult[] {
   return inputs.map((input) => {
-    const observed = observeCall(input.decision, input.media, isMediationServer);
+    const observed = withEnd(input, observeCall(input.decision, input.media, isMediationServer));
     const failures = checkExpectation(input.call.expect, {
       decision: input.decision.decision,
       path: observed.forward.complete ? observed.forward.hops : [],
       reason: `${input.decision.reason} ${observed.divergences.map((d) => d.detail).join(' ')}`,
       ...(input.finalStatus !== null ? { sipStatus: input.finalStatus } : {}),
-      media: observed.media,
+      // The expectations name the three directions a scenario may expect; `interrupted`
+      // matches none of them, which is the comparison wanted (the failure shows it as is).
+      media: observed.media as NonNullable<CallOutcome['media']>,
       lossPercent: observed.lossPercent,
     });
     return { ...input, observed, failures };
@@ -216,6 +321,15 @@ function shorten(text: string, max: number): string {
 }
 
 function oneLine(r: RunCallResult): string {
+  if (
+    r.state === 'media-timeout' ||
+    r.state === 'ring-timeout' ||
+    r.state === 'peer-down' ||
+    r.state === 'lost' ||
+    r.state === 'legs-disagree'
+  ) {
+    return `${endText(r)}${r.finalReason ? `: ${r.finalReason}` : ''}`;
+  }
   const d = r.observed.divergences[0];
   if (d) {
     return `${d.kind}: ${d.detail}`;
@@ -252,6 +366,7 @@ export function runJson(
       trunk: r.decision.trunk,
       decidedBy: decidedBy(r.decision),
       decidedAt: r.decidedAt ?? null,
+      endedAt: r.endedAt ?? null,
       decision: r.decision.decision,
       reason: r.decision.reason,
       codecs: r.decision.codecs,
@@ -265,6 +380,7 @@ export function runJson(
       state: r.state,
       finalStatus: r.finalStatus,
       finalReason: r.finalReason,
+      legs: r.legs ?? [],
       received: r.media.received,
       drops: r.media.drops,
       sent: r.sent,
@@ -278,6 +394,42 @@ export function runJson(
     })),
     expectationsFailed: judged ? results.filter((r) => r.failures.length > 0).length : null,
   };
+}
+
+/** One change of a gateway's state, as a Mediation Server's keep-alives saw it. */
+export interface PeerStateChange {
+  /** Milliseconds from the start of the run. */
+  readonly at: number;
+  readonly state: 'up' | 'down';
+  readonly detail: string;
+}
+
+/** A gateway's health as its Mediation Server tracked it (OPTIONS keep-alives). */
+export interface PeerHealth {
+  /** The Mediation Server that watched. */
+  readonly watcher: string;
+  readonly peer: string;
+  /** The state when the run ended. */
+  readonly state: 'up' | 'down';
+  readonly history: readonly PeerStateChange[];
+}
+
+/**
+ * The gateways' up/down history, for the report: only gateways whose state changed, each
+ * with its changes in order (`gw-chi: down at 5.1 s (3 keep-alives unanswered), up at 9.0 s`).
+ */
+export function formatPeers(peers: readonly PeerHealth[], colour: boolean): string {
+  const changed = peers.filter((p) => p.history.length > 0);
+  if (changed.length === 0) {
+    return '';
+  }
+  const st = styler(colour);
+  const lines = ['', st.bold('Gateways (keep-alives from their Mediation Server)')];
+  for (const p of changed) {
+    const steps = p.history.map((h) => `${h.state} at ${(h.at / 1000).toFixed(1)} s (${h.detail})`);
+    lines.push(`  ${p.watcher} -> ${p.peer}: ${steps.join(', ')}; ${p.state} at the end`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** One direction of an impaired link: what the scenario asked for and what the link did. */
@@ -297,6 +449,8 @@ export interface LinkObservation {
     readonly droppedRandom: number;
     readonly droppedBurst: number;
     readonly droppedQueue: number;
+    /** Dropped while the link was partitioned (a `faults:` partition). */
+    readonly droppedPartition?: number;
     readonly delayMeanMs: number;
     readonly delayStdMs: number;
     readonly delayMinMs: number;
@@ -332,6 +486,9 @@ export function formatLinks(links: readonly LinkObservation[], colour: boolean):
     ];
     if (c.rateKbps !== null) {
       parts.push(`rate ${c.rateKbps} kbps, queue ${c.queueMs} ms: ${m.droppedQueue} tail drops`);
+    }
+    if ((m.droppedPartition ?? 0) > 0) {
+      parts.push(`partitioned: ${m.droppedPartition} dropped`);
     }
     lines.push(`  ${l.name}: ${parts.join('; ')}`);
   }

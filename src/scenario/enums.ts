@@ -284,3 +284,7 @@ export const DEFAULT_VOICE_POLICY_OWNER: VoicePolicyOwner = 'docs';
 export const PSTN_TRAFFIC_END = 'pstn';
 /** A stream's mean holding time when neither it nor the section gives one: three minutes. */
 export const DEFAULT_HOLDING_TIME_MS = 180_000;
+/** What a run that lost a host does to the exit code (`simulation.degradedRun`). */
+export const DEGRADED_RUN_MODES = ['fail', 'pass'] as const;
+/** The default: a degraded run fails (exit code 6). */
+export const DEFAULT_DEGRADED_RUN_MODE = 'fail' as const;

@@ -53,6 +53,7 @@ import {
   ZERO_BANDWIDTH_LIMITS,
   type Modality,
 } from './enums.js';
+import { externalPeer, faultsOf, liveSimulation } from './normalize-live.js';
 import type {
   BandwidthLimits,
   BwPolicyProfile,
@@ -158,6 +159,7 @@ export function normalize(input: unknown, source: string): Scenario {
     codecTable: codecTable(root.codecTable),
     deployment: dep,
     teamsDirectRouting: teamsDirectRouting(obj(root.teamsDirectRouting), usesTeams, gateways),
+    faults: faultsOf(root.faults, durationMs),
   };
 }
 
@@ -198,6 +200,7 @@ function simulationSettings(sim: Record<string, unknown>): SimulationSettings {
     codecBandwidth: pick(sim.codecBandwidth, CODEC_BANDWIDTH_TABLES, DEFAULT_CODEC_BANDWIDTH_TABLE),
     voicePolicyOwner: pick(sim.voicePolicyOwner, VOICE_POLICY_OWNERS, DEFAULT_VOICE_POLICY_OWNER),
     seed: num(sim.seed, 1),
+    ...liveSimulation(sim, durationMs),
   };
 }
 
@@ -339,6 +342,7 @@ function gateway(g: unknown): Gateway {
     numbers: strOrNull(o.numbers),
     supportsEarlyDialogs: num(o.supportsEarlyDialogs, 20),
     rtcp: pick(o.rtcp, PEER_RTCP_MODES, DEFAULT_PEER_RTCP_MODE),
+    ...externalPeer(o.external),
   };
 }
 
@@ -362,6 +366,7 @@ function client(c: unknown): Client {
     user: null,
     publicIp: strOrNull(o.publicIp),
     teamsUpgradeMode: pick(o.teamsUpgradeMode, TEAMS_UPGRADE_MODES, DEFAULT_TEAMS_UPGRADE_MODE),
+    ...externalPeer(o.external),
   };
 }
 
@@ -412,6 +417,7 @@ function trunkConfiguration(t: unknown): TrunkConfiguration {
     srtpMode: pick(o.srtpMode, SRTP_MODES, DEFAULT_SRTP_MODE),
     maxEarlyDialogs: num(o.maxEarlyDialogs, 20),
     enableRtpLatching: bool(o.enableRtpLatching, false),
+    enableFastFailoverTimer: bool(o.enableFastFailoverTimer, true),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   DECISIONS,
   DEPLOYMENT_KINDS,
   EDGE_REACHES,
+  DEGRADED_RUN_MODES,
   ENCRYPTION_LEVELS,
   EXPECTED_MEDIA,
   GATEWAY_KINDS,
@@ -198,6 +199,10 @@ const trunkConfiguration = z.strictObject({
   srtpMode: z.enum(SRTP_MODES).optional(),
   maxEarlyDialogs: z.number().int().nonnegative().optional(),
   enableRtpLatching: z.boolean().optional(),
+  enableFastFailoverTimer: z
+    .boolean()
+    .optional()
+    .describe('No provisional response from the gateway within 10 s: the call is dropped.'),
 });
 
 /** New-CsMediaConfiguration */
@@ -222,6 +227,19 @@ const voicePolicy = z.strictObject({
 
 const codec = z.enum(CODEC_NAMES);
 const videoCodec = z.enum(VIDEO_CODEC_NAMES);
+
+/** A host that a real SIP peer plays (SIPp, a softphone, an SBC under test). */
+const external = z
+  .strictObject({
+    sipPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe('The UDP port its SIP listens on, at the host address of the run (5060).'),
+  })
+  .describe('Played by a real SIP peer outside the lab: the lab does not emulate this host.');
 
 const mediationServer = z.strictObject({
   name,
@@ -263,6 +281,7 @@ const gateway = z.strictObject({
     .optional()
     .describe('How many forked early dialogs the peer handles; more are mishandled (b.5 #38).'),
   rtcp: z.enum(PEER_RTCP_MODES).optional().describe('Whether the peer sends RTCP (b.5 #40).'),
+  external: external.optional(),
 });
 
 const client = z.strictObject({
@@ -298,6 +317,7 @@ const user = z.strictObject({
     .array(z.string())
     .min(1)
     .describe('Clients the user is signed in on, in the order a call forks to them.'),
+  external: external.optional(),
 });
 
 const edge = z.strictObject({
@@ -505,7 +525,54 @@ const simulation = z.strictObject({
   codecBandwidth: z.enum(CODEC_BANDWIDTH_TABLES).optional(),
   voicePolicyOwner: z.enum(VOICE_POLICY_OWNERS).optional(),
   seed: z.number().int().optional(),
+  mediaTimeout: durationSchema
+    .optional()
+    .describe('Live run: RTP inactivity per leg that ends a call (0 turns it off).'),
+  rtcpTimeout: durationSchema
+    .optional()
+    .describe('Live run: no RTCP this long ends a relayed call on a trunk with rtcpActiveCalls.'),
+  ringTimeout: durationSchema
+    .optional()
+    .describe('Live run: RFC 3261 Timer C, a call ringing this long without an answer.'),
+  fastFailoverTimeout: durationSchema
+    .optional()
+    .describe('Live run: the fast failover timer of trunks with enableFastFailoverTimer.'),
+  keepAliveInterval: durationSchema
+    .optional()
+    .describe("Live run: the Mediation Server's OPTIONS to each gateway (0 turns them off)."),
+  keepAliveMisses: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Live run: keep-alives missed in a row before a gateway is marked down.'),
+  downGatewayStatus: z
+    .number()
+    .int()
+    .min(400)
+    .max(699)
+    .optional()
+    .describe('Live run: the final status of a call routed to a gateway marked down.'),
+  degradedRun: z
+    .enum(DEGRADED_RUN_MODES)
+    .optional()
+    .describe('A run that lost a host: fail (exit code 6) or pass.'),
 });
+
+/** A fault injected into the live run at a time of its timeline. */
+const fault = z.union([
+  z.strictObject({
+    at: durationSchema,
+    partition: z
+      .tuple([z.string(), z.string()])
+      .describe('Two sites: every datagram between their hosts is dropped, both ways.'),
+    duration: durationSchema.describe('How long the partition lasts.'),
+  }),
+  z.strictObject({
+    at: durationSchema,
+    stop: z.string().describe('A host that goes silent at once, as if killed: no BYE.'),
+  }),
+]);
 
 export const scenarioSchema = z
   .strictObject({
@@ -525,6 +592,7 @@ export const scenarioSchema = z
     links: z.array(link).optional(),
     calls: z.array(call).optional(),
     traffic: traffic.optional(),
+    faults: z.array(fault).optional(),
   })
   .describe('A mediapath scenario: network, SfB settings, hosts and a call timeline.');
 

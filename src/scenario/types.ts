@@ -87,7 +87,48 @@ export interface SimulationSettings {
   readonly voicePolicyOwner: VoicePolicyOwner;
   /** Seed for every random choice of a run (loss, jitter, SSRCs). */
   readonly seed: number;
+  /** Live run: RTP inactivity per leg (relay legs and endpoints) that ends a call; 0 off. */
+  readonly mediaTimeoutMs: number;
+  /** Live run: no RTCP for this long ends a relayed call where the trunk has `rtcpActiveCalls`. */
+  readonly rtcpTimeoutMs: number;
+  /** Live run: RFC 3261 Timer C at the Mediation Server, a ringing call without an answer. */
+  readonly ringTimeoutMs: number;
+  /** Live run: no provisional response from a gateway this long, with `enableFastFailoverTimer`. */
+  readonly fastFailoverTimeoutMs: number;
+  /** Live run: the Mediation Server's OPTIONS keep-alive to each gateway peer; 0 off. */
+  readonly keepAliveIntervalMs: number;
+  /** Live run: keep-alives missed in a row before a gateway is marked down. */
+  readonly keepAliveMisses: number;
+  /** Live run: the final status of a call routed to a gateway marked down. */
+  readonly downGatewayStatus: number;
+  /** A run that lost a host (an agent died): `fail` exits with code 6, `pass` does not. */
+  readonly degradedRun: DegradedRunMode;
 }
+
+/** What a degraded run (a host lost) does to the exit code. */
+export type DegradedRunMode = 'fail' | 'pass';
+
+/** A host played by a real SIP peer outside the lab (SIPp, a softphone, an SBC under test). */
+export interface ExternalPeer {
+  /** The UDP port its SIP listens on, at the host's address in the run's mode. */
+  readonly sipPort: number;
+}
+
+/** A fault the live run injects at a time of its timeline. */
+export type Fault =
+  | {
+      readonly kind: 'partition';
+      readonly atMs: number;
+      /** How long every datagram between the two sites is dropped, both ways. */
+      readonly durationMs: number;
+      readonly between: readonly [string, string];
+    }
+  | {
+      /** The host goes silent at once, as if killed: no BYE, no answer, no media. */
+      readonly kind: 'stop';
+      readonly atMs: number;
+      readonly host: string;
+    };
 
 export interface BandwidthLimits {
   /** Total concurrent kbps on the link, one direction; `null` when not given. */
@@ -167,6 +208,8 @@ export interface TrunkConfiguration {
   readonly srtpMode: SrtpMode;
   readonly maxEarlyDialogs: number;
   readonly enableRtpLatching: boolean;
+  /** a.10: no provisional response within the fast failover time: the call is dropped. */
+  readonly enableFastFailoverTimer: boolean;
 }
 
 export interface MediaConfiguration {
@@ -213,6 +256,8 @@ export interface Gateway {
   readonly supportsEarlyDialogs: number;
   /** Whether the peer sends RTCP (b.5 #40). */
   readonly rtcp: PeerRtcpMode;
+  /** Played by a real SIP peer outside the lab (not emulated), when given. */
+  readonly external?: ExternalPeer;
 }
 
 export interface Client {
@@ -236,6 +281,8 @@ export interface Client {
   readonly publicIp: string | null;
   /** Where the user is homed in a Teams deployment (g.3). */
   readonly teamsUpgradeMode: TeamsUpgradeMode;
+  /** Played by a real SIP peer outside the lab (not emulated), when given. */
+  readonly external?: ExternalPeer;
 }
 
 /**
@@ -506,4 +553,6 @@ export interface Scenario {
   readonly codecTable: readonly CodecOverride[];
   readonly deployment: Deployment;
   readonly teamsDirectRouting: TeamsDirectRouting;
+  /** Faults the live run injects (partitions between sites, hosts that stop). */
+  readonly faults: readonly Fault[];
 }

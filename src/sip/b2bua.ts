@@ -54,6 +54,13 @@ export interface B2buaRoute {
   readonly targetAddress?: SipRemote;
   /** Extra headers for the outgoing INVITE. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The fast failover timer of this leg, in milliseconds: without a provisional response
+   * (other than 100) by then, the leg is given up and the caller gets `failoverReject`.
+   */
+  readonly failoverMs?: number;
+  /** The caller's final response when the failover timer fires (503 by default). */
+  readonly failoverReject?: B2buaReject;
 }
 
 /** A refusal to route: the caller gets this final status. */
@@ -70,10 +77,24 @@ export type B2buaEndCause =
   | 'route-rejected'
   | 'callee-rejected'
   | 'answer-refused'
+  | 'ring-timeout'
+  | 'no-provisional'
+  | 'terminated'
   | 'too-many-hops'
   | 'no-ack'
   | 'failed'
   | 'closed';
+
+/**
+ * How one leg of a B2BUA call ended, as the B2BUA saw it: a BYE it received, a BYE it sent
+ * (with that BYE's final status: 408 when the peer never answered it), a final response or a
+ * cancel before any answer, or still open (the B2BUA closed with the leg up).
+ */
+export interface B2buaLegEnd {
+  readonly answered: boolean;
+  readonly end: 'bye-received' | 'bye-sent' | 'final' | 'cancelled' | 'open';
+  readonly byeStatus: number | null;
+}
 
 /** The record of a finished call. */
 export interface B2buaCallRecord {
@@ -87,6 +108,11 @@ export interface B2buaCallRecord {
   readonly outboundCallId: string | undefined;
   /** Whether the call was answered on both legs. */
   readonly answered: boolean;
+  /**
+   * How each leg ended when the call ended (the BYEs' statuses are not known yet: see
+   * {@link B2buaDelegate.settled}).
+   */
+  readonly legs: { readonly caller: B2buaLegEnd; readonly callee: B2buaLegEnd | null };
 }
 
 /** Decisions the B2BUA leaves to its owner. */
@@ -106,6 +132,14 @@ export interface B2buaDelegate {
   ): Promise<string | B2buaReject> | string | B2buaReject;
   /** Told when a call ends, with its cause. */
   ended?(record: B2buaCallRecord): void;
+  /**
+   * Told once the BYEs of an ended call have their final responses (or at once when there
+   * were none): how each leg ended, the caller's (inbound) and the callee's (outbound).
+   */
+  settled?(
+    record: B2buaCallRecord,
+    legs: { readonly caller: B2buaLegEnd; readonly callee: B2buaLegEnd | null },
+  ): void;
 }
 
 /** Events of the B2BUA. */
@@ -125,6 +159,24 @@ export interface B2buaCreateOptions {
   readonly observer?: SipObserver;
   /** The user part of both listeners' URIs; `mediation` by default. */
   readonly user?: string;
+  /** RFC 3261 Timer C for the outgoing legs (see {@link B2buaOptions}). */
+  readonly ringTimeoutMs?: number;
+}
+
+/** Options of a B2BUA over existing user agents. */
+export interface B2buaOptions {
+  /**
+   * RFC 3261 Timer C (section 16.6 step 11): an outgoing INVITE that gets no final response
+   * this long after it was sent or after its last provisional response is cancelled, and the
+   * caller gets 408. Off when absent or 0.
+   */
+  readonly ringTimeoutMs?: number;
+}
+
+/** A leg's end as it is being learnt. */
+interface LegState {
+  end: B2buaLegEnd['end'];
+  byeStatus: number | null;
 }
 
 /** One call through the B2BUA. */
@@ -134,9 +186,47 @@ class B2buaCall {
   answered = false;
   done = false;
   cancelled = false;
+  /** Timer C and the fast failover timer of the outgoing leg. */
+  ringTimer: NodeJS.Timeout | undefined;
+  failoverTimer: NodeJS.Timeout | undefined;
+  readonly caller: LegState = { end: 'open', byeStatus: null };
+  readonly callee: LegState = { end: 'open', byeStatus: null };
+  /** BYEs sent on either leg, settled with their final status. */
+  readonly byes: Promise<unknown>[] = [];
 
   constructor(incoming: B2buaIncoming) {
     this.incoming = incoming;
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.ringTimer);
+    clearTimeout(this.failoverTimer);
+    this.ringTimer = undefined;
+    this.failoverTimer = undefined;
+  }
+
+  /** Sends BYE on the caller's leg, keeping its final status. */
+  byeCaller(): void {
+    this.caller.end = 'bye-sent';
+    this.byes.push(
+      this.incoming.call.bye().then((status) => {
+        this.caller.byeStatus = status === 0 ? null : status;
+      }),
+    );
+  }
+
+  /** Sends BYE on the callee's leg (when it has a dialog), keeping its final status. */
+  byeCallee(): void {
+    const out = this.outbound;
+    if (out?.state !== 'confirmed') {
+      return;
+    }
+    this.callee.end = 'bye-sent';
+    this.byes.push(
+      out.bye().then((status) => {
+        this.callee.byeStatus = status === 0 ? null : status;
+      }),
+    );
   }
 }
 
@@ -146,6 +236,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   readonly #delegate: B2buaDelegate;
   readonly #log: Logger;
   readonly #calls = new Set<B2buaCall>();
+  readonly #byId = new Map<string, B2buaCall>();
+  readonly #ringTimeoutMs: number;
   #closed = false;
   #counter = 0;
 
@@ -154,10 +246,12 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     uas: { client: UserAgent; gateway: UserAgent },
     delegate: B2buaDelegate,
     logger: Logger,
+    options: B2buaOptions = {},
   ) {
     super();
     this.#uas = { client: uas.client, gateway: uas.gateway };
     this.#delegate = delegate;
+    this.#ringTimeoutMs = options.ringTimeoutMs ?? 0;
     this.#log = logger.child({ mod: 'sip.b2bua' });
     uas.client.onInvite = (call) => this.#onInvite('client', call);
     uas.gateway.onInvite = (call) => this.#onInvite('gateway', call);
@@ -182,7 +276,12 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       await client.close();
       throw e;
     }
-    return new B2bua({ client, gateway }, options.delegate, options.logger);
+    return new B2bua(
+      { client, gateway },
+      options.delegate,
+      options.logger,
+      options.ringTimeoutMs === undefined ? {} : { ringTimeoutMs: options.ringTimeoutMs },
+    );
   }
 
   /** The user agent of a listener. */
@@ -214,8 +313,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       return;
     }
     this.#calls.add(c);
+    this.#byId.set(id, c);
     call.on('cancelled', () => {
       c.cancelled = true;
+      c.caller.end = 'cancelled';
       if (c.outbound) {
         c.outbound.cancel();
       } else {
@@ -223,7 +324,9 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       }
     });
     call.on('ended', (cause: CallEndCause) => {
-      void c.outbound?.bye();
+      // The incoming call ended itself: the caller's BYE, or its own BYE (no ACK, closing).
+      c.caller.end = cause === 'remote-bye' ? 'bye-received' : 'bye-sent';
+      c.byeCallee();
       this.#end(
         c,
         cause === 'no-ack' ? 'no-ack' : cause === 'closed' ? 'closed' : 'caller-bye',
@@ -249,6 +352,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     if ('reject' in route) {
       log.debug({ status: route.reject }, 'route refused');
       call.reject(route.reject, route.reason);
+      c.caller.end = 'final';
       this.#end(c, 'route-rejected', route.reject, route.reason);
       return;
     }
@@ -257,19 +361,35 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       route.target,
       route.offerSdp,
       {
-        provisional: (info) => call.ring(info.status, info.reason),
-        answered: (sdp) => this.#answered(c, sdp, log),
+        provisional: (info) => {
+          clearTimeout(c.failoverTimer);
+          this.#armRingTimer(c, log);
+          call.ring(info.status, info.reason);
+        },
+        answered: (sdp) => {
+          c.clearTimers();
+          this.#answered(c, sdp, log);
+        },
         failed: (status, reason) => {
+          c.clearTimers();
+          c.callee.end = c.cancelled ? 'cancelled' : 'final';
+          if (c.done) {
+            return;
+          }
           if (c.cancelled) {
             this.#end(c, 'cancelled', 487, 'Request Terminated');
             return;
           }
           call.reject(status, reason);
+          c.caller.end = 'final';
           this.#end(c, 'callee-rejected', status, reason);
         },
         ended: (cause) => {
           if (cause === 'remote-bye') {
-            void call.bye();
+            c.callee.end = 'bye-received';
+            if (call.state === 'answered' || call.state === 'confirmed') {
+              c.byeCaller();
+            }
             this.#end(c, 'callee-bye', undefined, undefined);
           }
         },
@@ -284,13 +404,76 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       route.targetAddress,
     );
     c.outbound = outbound;
+    this.#armRingTimer(c, log);
+    if (route.failoverMs !== undefined && route.failoverMs > 0) {
+      const reject = route.failoverReject ?? { reject: 503, reason: 'Service Unavailable' };
+      c.failoverTimer = setTimeout(() => {
+        c.failoverTimer = undefined;
+        log.info({ failoverMs: route.failoverMs }, 'no provisional response: leg given up');
+        this.#giveUp(c, 'no-provisional', reject);
+      }, route.failoverMs);
+    }
+  }
+
+  /**
+   * RFC 3261 Timer C: (re)started when the INVITE goes out and at each provisional response;
+   * when it fires, the outgoing leg is cancelled and the caller gets 408.
+   */
+  #armRingTimer(c: B2buaCall, log: Logger): void {
+    if (this.#ringTimeoutMs <= 0 || c.done) {
+      return;
+    }
+    clearTimeout(c.ringTimer);
+    c.ringTimer = setTimeout(() => {
+      c.ringTimer = undefined;
+      log.info({ ringTimeoutMs: this.#ringTimeoutMs }, 'Timer C fired: no final response');
+      this.#giveUp(c, 'ring-timeout', {
+        reject: 408,
+        reason: `Request Timeout (no answer within ${Math.round(this.#ringTimeoutMs / 1000)} s)`,
+      });
+    }, this.#ringTimeoutMs);
+  }
+
+  /** Gives up an outgoing leg that has no final response: CANCEL it, answer the caller. */
+  #giveUp(c: B2buaCall, cause: B2buaEndCause, reject: B2buaReject): void {
+    if (c.done || c.answered) {
+      return;
+    }
+    c.clearTimers();
+    c.cancelled = true;
+    c.outbound?.cancel();
+    c.callee.end = 'cancelled';
+    c.incoming.call.reject(reject.reject, reject.reason);
+    c.caller.end = 'final';
+    this.#end(c, cause, reject.reject, reject.reason);
+  }
+
+  /**
+   * Ends a call from the B2BUA's side (a media timeout, say): an answered call gets BYE on
+   * both legs; one still ringing is cancelled towards the callee and the caller gets `reject`
+   * (480 by default). Returns false when no such call is up.
+   */
+  terminate(id: string, reject: B2buaReject = { reject: 480 }): boolean {
+    const c = this.#byId.get(id);
+    if (!c || c.done) {
+      return false;
+    }
+    if (!c.answered) {
+      this.#giveUp(c, 'terminated', reject);
+      return true;
+    }
+    c.clearTimers();
+    c.byeCaller();
+    c.byeCallee();
+    this.#end(c, 'terminated', undefined, undefined);
+    return true;
   }
 
   #answered(c: B2buaCall, sdp: string, log: Logger): void {
     const call = c.incoming.call;
     if (c.done || c.cancelled || call.state !== 'ringing') {
       // The caller went away while the callee answered: end the far leg.
-      void c.outbound?.bye();
+      c.byeCallee();
       this.#end(c, 'cancelled', 487, 'Request Terminated');
       return;
     }
@@ -299,13 +482,14 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       .then(
         (answer) => {
           if (call.state !== 'ringing') {
-            void c.outbound?.bye();
+            c.byeCallee();
             return;
           }
           if (typeof answer !== 'string') {
             log.debug({ status: answer.reject }, 'answer refused');
             call.reject(answer.reject, answer.reason);
-            void c.outbound?.bye();
+            c.caller.end = 'final';
+            c.byeCallee();
             this.#end(c, 'answer-refused', answer.reject, answer.reason);
             return;
           }
@@ -315,7 +499,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         (e: unknown) => {
           log.error({ err: e }, 'B2BUA answer delegate failed');
           call.reject(500, 'Server Internal Error');
-          void c.outbound?.bye();
+          c.caller.end = 'final';
+          c.byeCallee();
           this.#end(c, 'failed', 500, 'Server Internal Error');
         },
       );
@@ -331,7 +516,19 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       return;
     }
     c.done = true;
+    c.clearTimers();
     this.#calls.delete(c);
+    this.#byId.delete(c.incoming.id);
+    const legs = (): B2buaCallRecord['legs'] => ({
+      caller: { answered: c.answered, end: c.caller.end, byeStatus: c.caller.byeStatus },
+      callee: c.outbound
+        ? {
+            answered: c.outbound.dialog !== undefined,
+            end: c.callee.end,
+            byeStatus: c.callee.byeStatus,
+          }
+        : null,
+    });
     const record: B2buaCallRecord = {
       id: c.incoming.id,
       side: c.incoming.side,
@@ -341,6 +538,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       inboundCallId: c.incoming.call.callId,
       outboundCallId: c.outbound?.callId,
       answered: c.answered,
+      legs: legs(),
     };
     this.#log.debug({ ...record }, 'B2BUA call ended');
     try {
@@ -349,12 +547,24 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       this.#log.error({ err: e }, 'B2BUA ended delegate threw');
     }
     this.emit('call-ended', record);
+    const delegate = this.#delegate;
+    if (delegate.settled) {
+      // A BYE's answer may take up to Timer F (64*T1); the statuses come in here.
+      void Promise.allSettled(c.byes).then(() => {
+        try {
+          delegate.settled?.(record, legs());
+        } catch (e) {
+          this.#log.error({ err: e }, 'B2BUA settled delegate threw');
+        }
+      });
+    }
   }
 
   /** Ends every call (BYE or 503) and closes both listeners. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const c of [...this.#calls]) {
+      c.clearTimers();
       this.#end(c, 'closed', undefined, undefined);
     }
     await Promise.all([this.#uas.client.close(), this.#uas.gateway.close()]);

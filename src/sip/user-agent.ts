@@ -190,6 +190,41 @@ export class UserAgent {
     return call;
   }
 
+  /**
+   * Sends OPTIONS outside any dialog (RFC 3261 section 11: a keep-alive or capability query)
+   * and resolves with the final status: the peer's, or a synthesized 408 (no answer within
+   * Timer F) or 503 (no route, stack closed). Never rejects.
+   */
+  ping(targetUri: string, target?: SipRemote): Promise<number> {
+    const options: SipRequest = {
+      method: 'OPTIONS',
+      uri: targetUri,
+      version: '2.0',
+      headers: {
+        via: [],
+        'max-forwards': '70',
+        from: { uri: this.uri, params: { tag: newTag() } },
+        to: { uri: targetUri, params: {} },
+        'call-id': newCallId(this.#stack.address),
+        cseq: { seq: 1, method: 'OPTIONS' },
+        contact: [{ uri: this.uri, params: {} }],
+        accept: 'application/sdp',
+      },
+      content: '',
+    };
+    return new Promise((resolve) => {
+      this.#stack.send(
+        options,
+        (rs) => {
+          if (rs.status >= 200) {
+            resolve(rs.status);
+          }
+        },
+        target,
+      );
+    });
+  }
+
   #track(call: OutgoingCall | IncomingCall): void {
     this.#calls.add(call);
     const forget = (): void => {

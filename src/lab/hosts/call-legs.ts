@@ -9,7 +9,13 @@
 import { REFUSAL_STATUSES } from '../../policy/index.js';
 import type { TransportAddress } from '../../media/index.js';
 import type { Call } from '../../scenario/index.js';
-import { codecsOf, mediaAddressOf, type IncomingCall, type OutgoingCall } from '../../sip/index.js';
+import {
+  codecsOf,
+  mediaAddressOf,
+  remoteOfUri,
+  type IncomingCall,
+  type OutgoingCall,
+} from '../../sip/index.js';
 import { CALL_HEADER, type CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import type { MediaSession } from '../media-session.js';
@@ -44,7 +50,7 @@ export interface PlaceOptions {
  * @throws {InternalError} when this process does not run `caller`.
  */
 export function placeCall(
-  ctx: Pick<HostContext, 'userAgent' | 'later'>,
+  ctx: Pick<HostContext, 'userAgent' | 'later' | 'addressing'>,
   rec: CallRecord,
   caller: string,
   uri: string,
@@ -53,11 +59,40 @@ export function placeCall(
   options: PlaceOptions = {},
 ): OutgoingCall {
   const onAnswer = options.onAnswer;
+  const peer = remoteOfUri(uri);
+  const leg = rec.openLeg(
+    caller,
+    (peer ? ctx.addressing.hostOf(peer.address) : null) ?? uri,
+    'caller',
+  );
+  /** Hangs up: the call's planned end, or the media stopped arriving. */
+  const hangUp = (cause: 'hangup' | 'media-timeout', idleMs = 0): void => {
+    if (leg.end !== 'open') {
+      return;
+    }
+    media.stop();
+    leg.ended('bye-sent', cause);
+    if (cause === 'media-timeout') {
+      rec.finish(
+        'media-timeout',
+        200,
+        `${caller}: no RTP received for ${(idleMs / 1000).toFixed(1)} s`,
+      );
+    }
+    void call.bye().then((status) => {
+      leg.byeAnswered(status);
+      rec.finish('completed', 200, 'OK');
+    });
+  };
   const call = ctx.userAgent(caller).invite(
     uri,
     sdp,
     {
       answered: (answer) => {
+        leg.answered = true;
+        media.onSilence((idleMs) => {
+          hangUp('media-timeout', idleMs);
+        });
         void (onAnswer ? onAnswer(answer) : Promise.resolve(null)).then((fixed) => {
           const where = fixed ?? mediaAddressOf(answer);
           if (where) {
@@ -66,14 +101,12 @@ export function placeCall(
           media.start();
         });
         ctx.later(rec.call.durationMs, () => {
-          media.stop();
-          void call.bye().finally(() => {
-            rec.finish('completed', 200, 'OK');
-          });
+          hangUp('hangup');
         });
       },
       failed: (status, reason) => {
         media.stop();
+        leg.ended(status === 487 ? 'cancelled' : 'final', `${status} ${reason}`);
         rec.finish(
           status === 487 ? 'cancelled' : REFUSAL_STATUSES.has(status) ? 'refused' : 'failed',
           status,
@@ -82,6 +115,7 @@ export function placeCall(
       },
       ended: () => {
         media.stop();
+        leg.ended('bye-received', 'hangup');
         rec.finish('completed', 200, 'OK');
       },
     },
@@ -90,15 +124,51 @@ export function placeCall(
   return call;
 }
 
-/** Media flows from the ACK of an answered call until it ends or is cancelled. */
-export function mediaFollowsDialog(inc: IncomingCall, media: MediaSession): void {
+/**
+ * Media flows from the ACK of an answered call until it ends or is cancelled; when it stops
+ * arriving for the media timeout, this end hangs up (the call ends as `media-timeout`).
+ */
+export function mediaFollowsDialog(
+  ctx: Pick<HostContext, 'addressing'>,
+  rec: CallRecord,
+  host: string,
+  inc: IncomingCall,
+  media: MediaSession,
+): void {
+  const leg = rec.openLeg(
+    host,
+    ctx.addressing.hostOf(inc.remote.address) ?? inc.remote.address,
+    'callee',
+  );
   inc.once('acked', () => {
+    leg.answered = true;
+    media.onSilence((idleMs) => {
+      if (leg.end !== 'open') {
+        return;
+      }
+      media.stop();
+      leg.ended('bye-sent', 'media-timeout');
+      rec.finish(
+        'media-timeout',
+        200,
+        `${host}: no RTP received for ${(idleMs / 1000).toFixed(1)} s`,
+      );
+      void inc.bye().then((status) => {
+        leg.byeAnswered(status);
+      });
+    });
     media.start();
   });
-  inc.once('ended', () => {
+  inc.once('ended', (cause) => {
     media.stop();
+    leg.answered = true;
+    leg.ended(
+      cause === 'remote-bye' ? 'bye-received' : 'bye-sent',
+      cause === 'remote-bye' ? 'hangup' : cause,
+    );
   });
   inc.once('cancelled', () => {
     media.stop();
+    leg.ended('cancelled', 'cancelled');
   });
 }

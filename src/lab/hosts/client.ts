@@ -134,7 +134,7 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     if (target) {
       media.setRemote(target.address, target.port);
     }
-    mediaFollowsDialog(inc, media);
+    mediaFollowsDialog(ctx, rec, client.name, inc, media);
     inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
   })().catch((e: unknown) => {
     ctx.log.error({ err: e }, 'client failed to answer');

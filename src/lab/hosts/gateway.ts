@@ -92,6 +92,6 @@ async function answerWithMedia(
     media.setRemote(where.address, where.port);
   }
   inc.ring();
-  mediaFollowsDialog(inc, media);
+  mediaFollowsDialog(ctx, rec, host, inc, media);
   inc.answer(answerFor(inc.offerSdp, media, ['PCMU', 'PCMA']));
 }

@@ -13,7 +13,8 @@
  */
 import { dialString } from '../../core/index.js';
 import { REFUSAL_SIP, type CallDecision } from '../../policy/index.js';
-import type { MediationServer } from '../../scenario/index.js';
+import type { CallEndState } from '../../report/index.js';
+import type { Gateway, MediationServer, TrunkConfiguration } from '../../scenario/index.js';
 import { gatewayBypassId } from '../../topology/index.js';
 import {
   answerFor,
@@ -21,14 +22,17 @@ import {
   checkSdp,
   offerFor,
   withRelayCandidate,
+  type B2bua,
+  type B2buaCallRecord,
   type B2buaDelegate,
   type B2buaReject,
+  type B2buaRoute,
   type IncomingCall,
   type SdpFault,
 } from '../../sip/index.js';
-import type { TransportAddress } from '../../media/index.js';
+import type { MediaTimeout, TransportAddress } from '../../media/index.js';
 import { PSTN_HOST } from '../addressing.js';
-import { CALL_HEADER, type CallRecord } from '../call-observations.js';
+import { CALL_HEADER, type CallRecord, type LegState } from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import { g711Of } from './call-legs.js';
@@ -46,16 +50,26 @@ type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
 type PlannedLeg =
   | {
       readonly target: string;
+      /** The host the leg goes to. */
+      readonly peer: string;
       readonly offer: string;
       readonly answer: AnswerRewrite;
       readonly headers?: Readonly<Record<string, string>>;
+      /** The fast failover timer of the leg (a.10), when its trunk has it. */
+      readonly failover?: Pick<B2buaRoute, 'failoverMs' | 'failoverReject'>;
     }
   | B2buaReject;
 
 /** What the Mediation Server keeps per call while it is up. */
 interface MsCall {
+  readonly id: string;
   readonly rec: CallRecord;
   answer: AnswerRewrite | null;
+  /** A fault the Mediation Server detected, which gives the call its final state. */
+  fault: { readonly state: CallEndState; readonly reason: string } | null;
+  /** Its two dialogs, as the Mediation Server saw them. */
+  readonly callerLeg: LegState;
+  calleeLeg: LegState | null;
 }
 
 /** The SIP refusal of a description that failed its checks: 400 or 488, with the detail. */
@@ -64,14 +78,42 @@ export function sdpRefusal(f: SdpFault): B2buaReject {
   return { reject: base.status, reason: `${base.reason.replace(/ \(.*\)$/, '')} (${f.detail})` };
 }
 
+/** The Mediation Server's B2BUA delegate, and how to give it the B2BUA it serves. */
+export interface MediationServerHost {
+  readonly delegate: B2buaDelegate;
+  /** The B2BUA the delegate serves (to end calls on a media timeout). */
+  attach(b2bua: B2bua): void;
+}
+
+/** Registers a relay session's media timeouts, naming the host behind each leg. */
+type RelayWatch = (sessionId: string, legA: string, legB: string) => void;
+
 /**
  * The Mediation Server's side of its B2BUA: for each INVITE, check the offer, ask policy; on
  * bypass offer the far side the near side's media address (b.5 #36, #37), otherwise allocate a
- * relay session and offer its ports; rewrite the answer the same way.
+ * relay session, offer its ports and watch its legs' media; rewrite the answer the same way.
+ * A fault it detects (a silent relay leg, Timer C, a gateway down or silent) ends the call
+ * with that state.
  */
-export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): B2buaDelegate {
+export function mediationServerDelegate(
+  ctx: HostContext,
+  ms: MediationServer,
+): MediationServerHost {
   const calls = new Map<string, MsCall>();
-  return {
+  let b2bua: B2bua | null = null;
+  const onMediaTimeout = (c: MsCall, t: MediaTimeout, silent: string): void => {
+    if (c.fault !== null || !b2bua) {
+      return;
+    }
+    const what = t.kind === 'rtp' ? 'RTP' : 'RTCP';
+    c.fault = {
+      state: 'media-timeout',
+      reason: `${ms.name}: no ${what} from ${silent} for ${(t.idleMs / 1000).toFixed(1)} s`,
+    };
+    ctx.log.warn({ call: c.rec.call.id, ...t }, 'media timeout: ending both legs');
+    b2bua.terminate(c.id);
+  };
+  const delegate: B2buaDelegate = {
     route: async (incoming) => {
       // A peer's SDP is checked before anything is decided, routed or allocated.
       const offer = checkSdp(incoming.call.offerSdp, { codecs: MS_CODECS });
@@ -83,7 +125,15 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
         return found;
       }
       const rec = found;
-      const c: MsCall = { rec, answer: null };
+      const caller = ctx.addressing.hostOf(incoming.call.remote.address) ?? rec.call.from;
+      const c: MsCall = {
+        id: incoming.id,
+        rec,
+        answer: null,
+        fault: null,
+        callerLeg: rec.openLeg(ms.name, caller, 'callee'),
+        calleeLeg: null,
+      };
       calls.set(incoming.id, c);
       const decision = await ctx.policy.decide(rec.call);
       rec.decision = decision;
@@ -93,19 +143,29 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
           reason: decision.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
         };
       }
+      const watch: RelayWatch = (sessionId, legA, legB) => {
+        ctx.watchRelay(sessionId, (t) => {
+          onMediaTimeout(c, t, t.leg === 'A' ? legA : legB);
+        });
+      };
       try {
         const planned =
           incoming.side === 'client'
-            ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media)
-            : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media);
+            ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media, watch)
+            : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media, watch);
         if ('reject' in planned) {
+          if (ctx.peerDown(rec.call.trunk ?? '') !== null) {
+            c.fault = { state: 'peer-down', reason: planned.reason ?? 'gateway down' };
+          }
           return planned;
         }
         c.answer = planned.answer;
+        c.calleeLeg = rec.openLeg(ms.name, planned.peer, 'caller');
         return {
           target: planned.target,
           offerSdp: planned.offer,
           headers: { [CALL_HEADER]: rec.call.id, ...planned.headers },
+          ...planned.failover,
         };
       } catch (e) {
         ctx.log.error({ err: e, call: rec.call.id }, 'Mediation Server could not route the call');
@@ -115,18 +175,25 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
         };
       }
     },
-    answer: (answerSdp, incoming) => {
+    answer: async (answerSdp, incoming) => {
       const c = calls.get(incoming.id);
       if (!c?.answer) {
         return answerSdp;
       }
+      if (c.calleeLeg) {
+        c.calleeLeg.answered = true;
+      }
       // The callee's answer is a peer's SDP too: checked before any relay leg points at it.
       const checked = checkSdp(answerSdp, { codecs: MS_CODECS });
-      return checked.ok ? c.answer(answerSdp, checked.media) : sdpRefusal(checked);
+      if (!checked.ok) {
+        return sdpRefusal(checked);
+      }
+      const rewritten = await c.answer(answerSdp, checked.media);
+      c.callerLeg.answered = true;
+      return rewritten;
     },
     ended: (record) => {
       const c = calls.get(record.id);
-      calls.delete(record.id);
       const scenarioId = c?.rec.call.id ?? ctx.scenarioCallOf(record.inboundCallId);
       if (scenarioId) {
         ctx.policy.release(scenarioId);
@@ -136,38 +203,135 @@ export function mediationServerDelegate(ctx: HostContext, ms: MediationServer): 
       }
       // Every relay session of the call is read for the report and closed, whatever the end.
       ctx.releaseRelays(c.rec);
-      // A call placed by an outside peer ends here: nobody else sees its final outcome.
-      if (ctx.isExternal(c.rec.call.from)) {
-        if (record.answered) {
-          c.rec.finish('completed', 200, 'OK');
-        } else {
-          c.rec.finish(
-            record.cause === 'cancelled' ? 'cancelled' : 'refused',
-            record.status ?? null,
-            record.reason ?? null,
-          );
-        }
+      noteLegs(c, record);
+      finishHere(ctx, c, record);
+    },
+    settled: (record, legs) => {
+      const c = calls.get(record.id);
+      calls.delete(record.id);
+      if (c) {
+        c.callerLeg.byeAnswered(legs.caller.byeStatus ?? 0);
+        c.calleeLeg?.byeAnswered(legs.callee?.byeStatus ?? 0);
       }
+    },
+  };
+  return {
+    delegate,
+    attach: (b) => {
+      b2bua = b;
     },
   };
 }
 
-/** Allocates a relay session on the Mediation Server and tracks it with the call at once. */
+/** The Mediation Server's two dialogs of an ended call, as its B2BUA saw them. */
+function noteLegs(c: MsCall, record: B2buaCallRecord): void {
+  const cause = c.fault?.state ?? record.cause;
+  const caller = record.legs.caller;
+  c.callerLeg.answered = caller.answered;
+  if (caller.end !== 'open') {
+    c.callerLeg.ended(caller.end, cause);
+  }
+  const callee = record.legs.callee;
+  if (c.calleeLeg && callee) {
+    c.calleeLeg.answered = callee.answered;
+    if (callee.end !== 'open') {
+      c.calleeLeg.ended(callee.end, cause);
+    }
+  }
+}
+
+/**
+ * The final outcome the Mediation Server knows and the caller may not: a fault it detected
+ * (media timeout, Timer C, a gateway down or silent), or any end of a call an outside peer
+ * placed (nobody else sees it).
+ */
+function finishHere(ctx: HostContext, c: MsCall, record: B2buaCallRecord): void {
+  const rec = c.rec;
+  if (record.cause === 'ring-timeout') {
+    c.fault ??= { state: 'ring-timeout', reason: record.reason ?? 'Timer C' };
+  } else if (record.cause === 'no-provisional') {
+    c.fault ??= { state: 'peer-down', reason: record.reason ?? 'no provisional response' };
+  }
+  if (c.fault) {
+    rec.finish(c.fault.state, record.status ?? (record.answered ? 200 : null), c.fault.reason);
+    return;
+  }
+  if (ctx.isExternal(rec.call.from)) {
+    if (record.answered) {
+      rec.finish('completed', 200, 'OK');
+    } else {
+      rec.finish(
+        record.cause === 'cancelled' ? 'cancelled' : 'refused',
+        record.status ?? null,
+        record.reason ?? null,
+      );
+    }
+  }
+}
+
+/** The trunk configuration of a gateway (b.0 #2: its own scope, its MS's site, global). */
+function trunkOf(
+  ctx: HostContext,
+  gw: Gateway,
+  ms: MediationServer,
+): TrunkConfiguration | undefined {
+  const list = ctx.scenario.trunkConfigurations;
+  const site = ctx.topology.siteOfHost(ms);
+  return (
+    list.find((t) => t.scope === `pstnGateway:${gw.name}`) ??
+    (site ? list.find((t) => t.scope === `site:${site.name}`) : undefined) ??
+    list.find((t) => t.scope === 'global')
+  );
+}
+
+/**
+ * Allocates a relay session on the Mediation Server with the media timeouts of the call's
+ * trunk (RTP always, RTCP where the trunk has `rtcpActiveCalls`, b.5 #40), tracks it with the
+ * call at once and watches its legs.
+ */
 async function allocateRelay(
   ctx: HostContext,
   ms: MediationServer,
   rec: CallRecord,
+  gw: Gateway,
+  watch: { readonly fn: RelayWatch; readonly legA: string; readonly legB: string },
 ): Promise<{
   readonly id: string;
   readonly legA: TransportAddress;
   readonly legB: TransportAddress;
 }> {
+  const sim = ctx.scenario.simulation;
   const s = await ctx.relayOf(ms.name).allocate({
     legA: { bindAddress: ctx.addressing.addressOf(ms.name) },
     legB: { bindAddress: ctx.addressing.gatewaySideOf(ms.name) },
+    timeouts: {
+      rtpMs: sim.mediaTimeoutMs,
+      rtcpMs: trunkOf(ctx, gw, ms)?.rtcpActiveCalls === true ? sim.rtcpTimeoutMs : 0,
+    },
   });
   ctx.trackRelay(rec, ms.name, s.id);
+  watch.fn(s.id, watch.legA, watch.legB);
   return s;
+}
+
+/** The fast failover timer of an outgoing leg to a gateway (a.10), when its trunk has it. */
+function failoverOf(
+  ctx: HostContext,
+  gw: Gateway,
+  ms: MediationServer,
+): Pick<B2buaRoute, 'failoverMs' | 'failoverReject'> {
+  const ms10 = ctx.scenario.simulation.fastFailoverTimeoutMs;
+  if (trunkOf(ctx, gw, ms)?.enableFastFailoverTimer !== true || ms10 <= 0) {
+    return {};
+  }
+  const base = REFUSAL_SIP.noProvisional.reason.replace(/ \(.*\)$/, '');
+  return {
+    failoverMs: ms10,
+    failoverReject: {
+      reject: REFUSAL_SIP.noProvisional.status,
+      reason: `${base} (no response from ${gw.name} within ${ms10 / 1000} s)`,
+    },
+  };
 }
 
 /** Client -> Mediation Server -> gateway. The Mediation Server decides bypass (b.1 #12). */
@@ -178,6 +342,7 @@ async function routeOutbound(
   decision: CallDecision,
   inc: IncomingCall,
   clientMedia: MediaTarget,
+  watch: RelayWatch,
 ): Promise<PlannedLeg> {
   const rerouted = decision.reroute?.via === 'pstn';
   const gw = ctx.topology.gateway(rerouted ? (decision.trunk ?? '') : (rec.call.trunk ?? ''));
@@ -196,17 +361,24 @@ async function routeOutbound(
     ? !pstnPart(decision.mediaPath, 'out').includes(ms.name)
     : decision.bypass;
   const headers = rerouted ? { [PSTN_LEG_HEADER]: 'out' } : {};
+  const failover = failoverOf(ctx, gw, ms);
   if (bypass && clientMedia) {
     // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.
     return {
       target,
+      peer: gw.name,
       headers,
+      failover,
       offer: offerFor(clientMedia, codecs, { bypassId: bypassIdOf(inc.offerSdp) }),
       answer: (answer) => Promise.resolve(answer),
     };
   }
   const relay = ctx.relayOf(ms.name);
-  const s = await allocateRelay(ctx, ms, rec);
+  const s = await allocateRelay(ctx, ms, rec, gw, {
+    fn: watch,
+    legA: rec.call.from,
+    legB: gw.name,
+  });
   let clientFacing: TransportAddress = s.legA;
   const edges = edgesBetween(ctx.scenario, decision.mediaPath, rec.call.from, ms.name);
   if (edges.length > 0) {
@@ -223,7 +395,9 @@ async function routeOutbound(
   }
   return {
     target,
+    peer: gw.name,
     headers,
+    failover,
     offer: offerFor(s.legB, codecs),
     answer: async (answer, gwMedia) => {
       if (gwMedia) {
@@ -245,6 +419,7 @@ async function routeInbound(
   decision: CallDecision,
   inc: IncomingCall,
   gwMedia: MediaTarget,
+  watch: RelayWatch,
 ): Promise<PlannedLeg> {
   const rerouted = decision.reroute?.via === 'pstn';
   const gw = ctx.topology.gateway(
@@ -257,7 +432,7 @@ async function routeInbound(
     return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
   }
   const relay = ctx.relayOf(ms.name);
-  const s = await allocateRelay(ctx, ms, rec);
+  const s = await allocateRelay(ctx, ms, rec, gw, { fn: watch, legA: client.name, legB: gw.name });
   if (gwMedia) {
     await relay.setPeer(s.id, 'B', gwMedia);
   }
@@ -285,6 +460,7 @@ async function routeInbound(
   );
   return {
     target: ctx.uri(client.name, client.name),
+    peer: client.name,
     offer,
     answer: async (answer, clientMedia) => {
       if (bypassIdOf(answer) !== undefined && clientMedia) {

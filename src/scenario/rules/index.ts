@@ -66,6 +66,7 @@ import {
   teamsSbcKnown,
 } from './deployment.js';
 import { scenarioFacts, subjectItems } from './facts.js';
+import { faultPartiesKnown } from './faults.js';
 import {
   clientHasCodecs,
   clientVoicePolicyKnown,
@@ -226,6 +227,8 @@ export const SCENARIO_RULES: readonly ScenarioRule[] = [
   callTransferValid,
   transferLosesBypass,
   earlyDialogsCapped,
+  // Faults of the live run.
+  faultPartiesKnown,
 ];
 
 /** The distinct rule ids, in list order. */

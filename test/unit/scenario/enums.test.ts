@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as E from '../../../src/scenario/enums.js';
 import { scenarioJsonSchema } from '../../../src/scenario/json-schema.js';
 import { normalize } from '../../../src/scenario/normalize.js';
+import { LIVE_DEFAULTS } from '../../../src/scenario/normalize-live.js';
 
 interface Node {
   readonly properties?: Record<string, Node>;
@@ -59,6 +60,7 @@ const uses: readonly (readonly [string, readonly string[]])[] = [
   ['calls.[].expect.contrast.decision', E.DECISIONS],
   ['calls.[].transfer.expect.decision', E.DECISIONS],
   ['codecTable.[].codec', [...E.CODEC_NAMES, ...E.VIDEO_CODEC_NAMES]],
+  ['simulation.degradedRun', E.DEGRADED_RUN_MODES],
 ];
 
 describe('the enumerations of the scenario format', () => {
@@ -71,6 +73,7 @@ describe('the enumerations of the scenario format', () => {
       ([k, v]) => /^[A-Z_]+$/.test(k) && !k.startsWith('DEFAULT_') && Array.isArray(v),
     );
     expect(lists.length).toBe(27);
+    expect(lists.length).toBe(22);
     const used = new Set(uses.map(([, values]) => values));
     expect(lists.filter(([, v]) => !used.has(v as readonly string[])).map(([k]) => k)).toEqual([]);
   });
@@ -97,6 +100,8 @@ describe('the enumerations of the scenario format', () => {
       codecBandwidth: E.DEFAULT_CODEC_BANDWIDTH_TABLE,
       voicePolicyOwner: E.DEFAULT_VOICE_POLICY_OWNER,
       seed: 1,
+      ...LIVE_DEFAULTS,
+      degradedRun: E.DEFAULT_DEGRADED_RUN_MODE,
     });
     const mb = s.networkConfiguration.mediaBypassSettings;
     expect([mb.internalBypassMode, mb.externalBypassMode]).toEqual([
