@@ -9,10 +9,14 @@
  * to the components it makes, never its own `mod` child; `test/e2e/run-output.test.ts` reads
  * every line of a debug log and fails on a repeated key.
  *
- * This file must not know which components log nor what: it makes the root and its stream.
+ * This file must not know which components log nor what: it makes the root and its sink
+ * (`log-sink.ts`).
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { CliIO } from './io.js';
+import { LogSink, openLogFile, stderrDescriptor, StreamLogSink } from './log-sink.js';
 import { UsageError } from './usage.js';
 
 /** The levels `--log-level` takes. */
@@ -45,7 +49,10 @@ export interface RootLogger {
 }
 
 /**
- * Makes a command's root logger.
+ * Makes a command's root logger. Its lines go through a bounded, lossy queue (`log-sink.ts`):
+ * a log file or a standard error that blocks, fills or fails costs dropped and counted lines,
+ * never a hang at start, while running or at exit; `close` prints one line on the command's
+ * standard error when lines were lost.
  *
  * @param o.level - The level; `silent` writes nothing.
  * @param o.file - The log file (its folder is created), or null for the command's stderr.
@@ -58,41 +65,42 @@ export function createRootLogger(o: {
   readonly io: CliIO;
   readonly bindings: Readonly<Record<string, unknown>> | null;
 }): RootLogger {
-  if (o.file === null) {
-    const stderr = o.io.stderr;
-    const logger = pino(
-      { level: o.level, base: o.bindings },
-      { write: (line: string) => stderr.write(line) },
-    );
-    return { logger, close: () => Promise.resolve() };
-  }
-  const path = o.file;
-  const file = pino.destination({ dest: path, sync: false, mkdir: true });
-  let failed = false;
-  file.on('error', (e: Error) => {
-    if (!failed) {
-      failed = true;
-      o.io.stderr.write(`mediapath: cannot write the log ${path}: ${e.message}\n`);
+  const what = o.file === null ? 'standard error' : `the log ${o.file}`;
+  let sink: LogSink | StreamLogSink;
+  if (o.file !== null) {
+    mkdirQuietly(dirname(o.file));
+    const fd = openLogFile(o.file);
+    if (fd instanceof Error) {
+      o.io.stderr.write(
+        `mediapath: cannot write ${what}: ${fd.message} (log lines are dropped; the run goes on)\n`,
+      );
     }
-  });
-  const stream: DestinationStream & { flush(cb: (err?: Error) => void): void } = {
-    write: (line: string) => file.write(line),
-    flush: (cb) => {
-      file.flush(cb);
-    },
-  };
-  const logger = pino({ level: o.level, base: o.bindings }, stream);
+    sink = new LogSink(fd instanceof Error ? fd : { fd, owned: true });
+  } else {
+    // The process's own standard error gets a non-blocking descriptor of its own; an
+    // embedder's stream (or a socket) is written with its backpressure respected.
+    const own = o.io.stderr === process.stderr ? stderrDescriptor() : null;
+    sink = own ? new LogSink(own) : new StreamLogSink(o.io.stderr);
+  }
+  const logger = pino({ level: o.level, base: o.bindings }, sink);
   return {
     logger,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (failed) {
-          resolve();
-          return;
-        }
-        file.once('close', () => resolve());
-        file.once('error', () => resolve());
-        file.end();
-      }),
+    close: async () => {
+      const report = await sink.close();
+      if (report.dropped > 0 && o.file !== null) {
+        o.io.stderr.write(
+          `mediapath: ${report.dropped} log lines dropped (${what}${report.error ? `: ${report.error}` : ' did not take them'})\n`,
+        );
+      }
+    },
   };
+}
+
+/** Creates a folder for the log file; a failure shows when the file is opened. */
+function mkdirQuietly(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch {
+    // Reported by openLogFile.
+  }
 }

@@ -31,6 +31,7 @@ import { Topology } from '../topology/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
+import { statusWriter, type StatusWriter } from './log-sink.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
 import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
@@ -208,7 +209,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   });
   const logger = root.logger;
   const interrupt = listenForInterrupt(io);
-  const display = new RunDisplay(io);
+  const status = statusWriter(io.stderr);
+  const display = new RunDisplay(io, status);
   const capture = a.pcap === null ? null : openCapture(a.pcap);
   try {
     logger.info(
@@ -219,14 +221,15 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     display.clear();
     if (capture && a.pcap !== null) {
       await capture.close();
-      io.stderr.write(`wrote ${a.pcap}\n`);
+      status.write(`wrote ${a.pcap}\n`);
     }
-    return await report(scenario, a, result, io, logger);
+    return await report(scenario, a, result, io, logger, status);
   } finally {
     interrupt.dispose();
     display.clear();
     await capture?.close().catch(() => undefined);
     await root.close();
+    await status.close();
   }
 }
 
@@ -237,13 +240,13 @@ function hostCount(scenario: Scenario): number {
 
 /** The progress line and status lines of a run, on stderr. */
 class RunDisplay {
-  readonly #io: CliIO;
+  readonly #out: StatusWriter;
   readonly #tty: boolean;
   #lastLine = -Infinity;
   #drawn = false;
 
-  constructor(io: CliIO) {
-    this.#io = io;
+  constructor(io: CliIO, out: StatusWriter) {
+    this.#out = out;
     this.#tty = io.stderr.isTTY === true;
   }
 
@@ -251,24 +254,24 @@ class RunDisplay {
   readonly progress = (p: LabProgress): void => {
     const text = `running ${(p.elapsedMs / 1000).toFixed(1)}s / ${(p.plannedMs / 1000).toFixed(1)}s: ${p.started} of ${count(p.total, 'call')} started, ${p.ended} ended`;
     if (this.#tty) {
-      this.#io.stderr.write(`\r${text}\u001b[K`);
+      this.#out.write(`\r${text}\u001b[K`);
       this.#drawn = true;
     } else if (p.elapsedMs - this.#lastLine >= 5000) {
       this.#lastLine = p.elapsedMs;
-      this.#io.stderr.write(`${text}\n`);
+      this.#out.write(`${text}\n`);
     }
   };
 
   /** A line that stays. */
   readonly status = (line: string): void => {
-    this.#io.stderr.write(this.#tty ? `\r\u001b[K${line}\n` : `${line}\n`);
+    this.#out.write(this.#tty ? `\r\u001b[K${line}\n` : `${line}\n`);
     this.#drawn = false;
   };
 
   /** Removes the progress line from a terminal. */
   clear(): void {
     if (this.#drawn) {
-      this.#io.stderr.write('\r\u001b[K');
+      this.#out.write('\r\u001b[K');
       this.#drawn = false;
     }
   }
@@ -334,6 +337,7 @@ async function report(
   result: LabResult,
   io: CliIO,
   logger: Logger,
+  status: StatusWriter,
 ): Promise<number> {
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
   const built = buildRunResults(result.calls, isMs);
@@ -379,7 +383,7 @@ async function report(
     ] as const) {
       const written = output === null ? null : await write(output);
       if (written !== null) {
-        io.stderr.write(`wrote ${written}\n`);
+        status.write(`wrote ${written}\n`);
       }
     }
   }
