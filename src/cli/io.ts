@@ -36,6 +36,11 @@ export const ExitCode = {
   LOAD_FLOOR_MISSED: 5,
   /** A cmdlet was refused by a configuration rule or denied to the role, or a script did not parse. */
   COMMAND_REFUSED: 6,
+  /**
+   * The run went on but was degraded: a host was lost (an agent died or left); the report
+   * names it. `simulation.degradedRun: pass` leaves the exit code to the expectations.
+   */
+  DEGRADED: 7,
   /** Interrupted (Ctrl-C); everything created was cleaned up. */
   INTERRUPTED: 130,
 } as const;

@@ -79,6 +79,7 @@ Exit codes:
   5    a load test missed its floor
   6    a cmdlet was refused by a configuration rule or denied to the role, or a script
        did not parse (shell, apply, import)
+  7    degraded run: a host was lost (an agent died); the report names it
   130  interrupted (Ctrl-C); everything created was cleaned up, expectations not evaluated
 
 Colour is used only on a terminal (NO_COLOR turns it off, FORCE_COLOR on).

@@ -20,6 +20,7 @@ import {
 import {
   buildRunResults,
   formatLinks,
+  formatLost,
   formatPeers,
   formatRunTable,
   runJson,
@@ -95,7 +96,7 @@ Examples:
   mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
 
 Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad usage, 3 invalid
-scenario, 4 runtime failure, 130 interrupted.
+scenario, 4 runtime failure, 7 degraded run (a host was lost), 130 interrupted.
 `;
 
 type NetMode = 'loopback' | 'netns' | 'agents';
@@ -360,6 +361,7 @@ async function report(
     );
     io.stdout.write(formatLinks(result.links, colour));
     io.stdout.write(formatPeers(result.peers ?? [], colour));
+    io.stdout.write(formatLost(result.lost ?? [], colour));
   }
   if (a.json !== null || a.html !== null) {
     const doc = runJson(
@@ -373,6 +375,7 @@ async function report(
         topology: topologyView(new Topology(scenario), result.addressing.entries),
         ledger: result.ledger,
         peers: result.peers ?? [],
+        lost: result.lost ?? [],
       },
       results,
       { interrupted: result.aborted },
@@ -390,6 +393,9 @@ async function report(
   logOutcome(logger, results, result);
   if (result.aborted) {
     return ExitCode.INTERRUPTED;
+  }
+  if ((result.lost ?? []).length > 0 && scenario.simulation.degradedRun === 'fail') {
+    return ExitCode.DEGRADED;
   }
   return results.some((r) => r.failures.length > 0) ? ExitCode.EXPECTATION_FAILED : ExitCode.OK;
 }

@@ -102,8 +102,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
           fixedPorts: true,
           policy,
           remoteRelay: (host) => remoteRelay(channel, host),
-          onFinished: (call, state, status, reason) => {
-            channel.send({ t: 'finished', call, state, status, reason });
+          onFinished: (call, state, status, reason, at) => {
+            channel.send({ t: 'finished', call, state, status, reason, at });
           },
           links,
         },
@@ -133,14 +133,17 @@ export async function runAgent(o: AgentOptions): Promise<void> {
       }
       if (m.t === 'start') {
         // The orchestrator's t0 is wall-clock time shared by every agent on the machine.
-        lab.start(performance.now() + (m.t0 - Date.now()));
+        lab.start(performance.now() + (m.t0 - Date.now()), {
+          timeline: true,
+          onlyFuture: m.rejoin === true,
+        });
       } else if (m.t === 'ended') {
-        lab.ended(m.call, m.state, m.status, m.reason);
+        lab.ended(m.call, m.state, m.status, m.reason, m.at ?? null);
       } else if (m.t === 'collect') {
         lab.endRemaining(false);
         const calls = await lab.collect();
         const observed: LinkObservation[] = links?.observations() ?? [];
-        channel.send({ t: 'collected', calls, links: observed });
+        channel.send({ t: 'collected', calls, links: observed, peers: lab.peers() });
       }
     }
   } finally {

@@ -171,6 +171,7 @@ export interface CallObservationsOptions {
     state: CallEndState,
     status: number | null,
     reason: string | null,
+    at: number | null,
   ) => void;
 }
 
@@ -189,7 +190,13 @@ export class CallObservations {
     const onFinished = o.onFinished;
     this.#onFinish = onFinished
       ? (rec: CallRecord): void => {
-          onFinished(rec.call.id, rec.state ?? 'failed', rec.finalStatus, rec.finalReason);
+          onFinished(
+            rec.call.id,
+            rec.state ?? 'failed',
+            rec.finalStatus,
+            rec.finalReason,
+            rec.endedAt,
+          );
         }
       : null;
     for (const call of calls) {

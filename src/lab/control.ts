@@ -14,13 +14,17 @@
  *   finished {call, outcome}      ---->   (the caller's agent)
  *                                 <----   ended {call, outcome}   (to every other agent)
  *                                 <----   collect
- *   collected {calls, links}      ---->
+ *   collected {calls, links, peers}  ->
  *                                 <----   shutdown
  * ```
+ *
+ * An agent whose channel closes during the run is lost: its calls end as `lost` and the run
+ * goes on. An agent for a lost host may join again (the same hello): it gets the setup, binds,
+ * and starts with `rejoin` (only calls still to come are placed).
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import type { CallEndState, LinkObservation } from '../report/index.js';
+import type { CallEndState, LinkObservation, PeerHealth } from '../report/index.js';
 import type { CallPartial } from './merge.js';
 
 /** How the orchestrator tells agents about impaired links. */
@@ -39,6 +43,8 @@ export interface CallOutcome {
   readonly state: CallEndState;
   readonly status: number | null;
   readonly reason: string | null;
+  /** When it was known, ms from the run's start. */
+  readonly at?: number | null;
 }
 
 /** A relay operation on another host's relay (allocate, setPeer, stats, close). */
@@ -58,7 +64,12 @@ export type Message =
   | { readonly t: 'setup'; readonly setup: AgentSetup }
   | { readonly t: 'ready' }
   | { readonly t: 'failed'; readonly error: string }
-  | { readonly t: 'start'; readonly t0: number }
+  | {
+      readonly t: 'start';
+      readonly t0: number;
+      /** A host that rejoins a run under way: only the calls still to come are placed. */
+      readonly rejoin?: boolean;
+    }
   | ({ readonly t: 'finished' } & CallOutcome)
   | ({ readonly t: 'ended' } & CallOutcome)
   | { readonly t: 'collect' }
@@ -66,6 +77,8 @@ export type Message =
       readonly t: 'collected';
       readonly calls: readonly CallPartial[];
       readonly links: readonly LinkObservation[];
+      /** The gateways' health as this agent's Mediation Server saw it. */
+      readonly peers?: readonly PeerHealth[];
     }
   | { readonly t: 'shutdown' }
   | { readonly t: 'request'; readonly id: number; readonly request: Request }

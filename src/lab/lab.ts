@@ -15,7 +15,13 @@ import {
   type RelayCounters,
   type TransportAddress,
 } from '../media/index.js';
-import type { CallEndState, LinkObservation, PeerHealth, RunCallInput } from '../report/index.js';
+import type {
+  CallEndState,
+  LinkObservation,
+  LostHost,
+  PeerHealth,
+  RunCallInput,
+} from '../report/index.js';
 import type { Call, Scenario } from '../scenario/index.js';
 import {
   B2bua,
@@ -41,7 +47,7 @@ import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
-import { REFUSAL_SIP, type LedgerEvent, type LedgerJournal } from '../policy/index.js';
+import { REFUSAL_SIP, type LedgerEvent } from '../policy/index.js';
 import { externalPeers, outsideCall } from './outside-calls.js';
 import { LabFaults } from './lab-faults.js';
 import type { RunCapture, CaptureSink } from './capture.js';
@@ -93,12 +99,13 @@ export interface LabPlacement {
   readonly policy: PolicyPort;
   /** The relay of a host that another process runs (an A/V Edge, asked by its neighbours). */
   readonly remoteRelay: (host: string) => RelayControl;
-  /** A call placed here got its final outcome. */
+  /** A call placed here got its final outcome (`at`: ms from the start). */
   readonly onFinished?: (
     callId: string,
     state: CallEndState,
     status: number | null,
     reason: string | null,
+    at: number | null,
   ) => void;
   /** Impaired links applied to what this process sends; null when none. */
   readonly links: LabLinks | null;
@@ -132,49 +139,8 @@ export interface LabResult {
   readonly ledger: readonly LedgerEvent[];
   /** Each gateway's up/down history, as its Mediation Server's keep-alives saw it. */
   readonly peers?: readonly PeerHealth[];
-}
-
-/** The merged calls with the time each was decided (from the policy service's journal). */
-export function withDecisionTimes(
-  calls: readonly RunCallInput[],
-  journal: LedgerJournal,
-): RunCallInput[] {
-  return calls.map((c) => ({ ...c, decidedAt: journal.decidedAt(c.call.id) ?? null }));
-}
-
-/**
- * Waits until every call ended, the deadline passed or the run was aborted; true when aborted.
- */
-export async function waitForCalls(
-  done: Promise<unknown>,
-  deadlineMs: number,
-  options: { readonly signal?: AbortSignal | undefined },
-): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, deadlineMs);
-    });
-    const abort = new Promise<'abort'>((resolve) => {
-      onAbort = () => {
-        resolve('abort');
-      };
-      if (options.signal?.aborted) {
-        resolve('abort');
-      }
-      options.signal?.addEventListener('abort', onAbort);
-    });
-    const outcome = await Promise.race([done.then(() => 'done' as const), deadline, abort]);
-    return outcome === 'abort';
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-  }
+  /** Hosts lost during the run (multi-process modes): the run is degraded. */
+  readonly lost?: readonly LostHost[];
 }
 
 /**
@@ -236,9 +202,9 @@ export class Lab {
       isExternal: (host) => this.#isExternal(host),
       // A call that ended here gives back what it held (a client-to-client call has no
       // Mediation Server to do it; for a PSTN call a second release does nothing).
-      onFinished: (callId, state, status, reason) => {
+      onFinished: (callId, state, status, reason, at) => {
         placement.policy.release(callId);
-        placement.onFinished?.(callId, state, status, reason);
+        placement.onFinished?.(callId, state, status, reason, at);
       },
     });
     this.#ctx = this.#hostContext(new Topology(s));
@@ -281,7 +247,10 @@ export class Lab {
    * `t0` (a `performance.now()` reading; in the past when the processes agreed on it earlier).
    * Without `timeline`, only the clock starts: the hosts serve calls placed from outside.
    */
-  start(t0: number, options: { readonly timeline: boolean } = { timeline: true }): void {
+  start(
+    t0: number,
+    options: { readonly timeline: boolean; readonly onlyFuture?: boolean } = { timeline: true },
+  ): void {
     this.#t0 = t0;
     this.#faults.schedule(t0);
     if (!options.timeline) {
@@ -295,15 +264,25 @@ export class Lab {
       if (!this.#p.hosts.has(rec.call.from) && !this.#isExternal(rec.call.from)) {
         continue;
       }
+      if (options.onlyFuture === true && rec.call.atMs < now - t0) {
+        // A host that rejoined a run: the calls it was to place before are gone with it.
+        continue;
+      }
       this.#later(Math.max(0, rec.call.atMs - (now - t0)), () => {
         this.#startCall(rec);
       });
     }
   }
 
-  /** Another process saw a call's final outcome. */
-  ended(callId: string, state: CallEndState, status: number | null, reason: string | null): void {
-    this.#calls.record(callId)?.finish(state, status, reason, false);
+  /** Another process saw a call's final outcome (`at`: when, ms from the start). */
+  ended(
+    callId: string,
+    state: CallEndState,
+    status: number | null,
+    reason: string | null,
+    at: number | null = null,
+  ): void {
+    this.#calls.record(callId)?.finish(state, status, reason, false, at);
   }
 
   /** Gives every call still going the outcome of a run that ended (deadline or Ctrl-C). */

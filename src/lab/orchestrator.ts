@@ -8,7 +8,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes, SimError, type Logger } from '../core/index.js';
-import type { LinkObservation } from '../report/index.js';
+import type { LinkObservation, PeerHealth } from '../report/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { runHosts, scenarioAddressing, type Addressing } from './addressing.js';
@@ -19,7 +19,8 @@ import {
   type Message,
   type Request,
 } from './control.js';
-import { waitForCalls, withDecisionTimes, type LabProgress, type LabResult } from './lab.js';
+import type { LabProgress, LabResult } from './lab.js';
+import { waitForCalls, withDecisionTimes } from './run-wait.js';
 import { LabLinks } from './links.js';
 import { mergeCallPartials, mergeLinkObservations, type CallPartial } from './merge.js';
 import { LedgerJournal, PolicyService } from '../policy/index.js';
@@ -84,7 +85,14 @@ class Orchestrator {
   readonly #journal = new LedgerJournal(() => performance.now() - this.#t0);
   readonly #hosts: readonly string[];
   readonly #agents = new Map<string, ControlChannel>();
+  /** The channel of each host's first agent (the one this orchestrator may have started). */
+  readonly #firstChannel = new Map<string, ControlChannel>();
   readonly #outcomes = new Map<string, CallOutcome>();
+  /** Hosts lost during the run, in the order they were lost. */
+  readonly #lost = new Map<string, { at: number; detail: string; rejoinedAt: number | null }>();
+  /** Set once the agents were told to start: from then on a lost agent degrades the run. */
+  #started = false;
+  #t0Wall = 0;
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   #processes: AgentProcesses | null = null;
@@ -115,8 +123,14 @@ class Orchestrator {
     if (this.#o.spawnAgents) {
       this.#processes = this.#o.spawnAgents(this.#o.listen, this.#hosts);
       this.#processes.onExit((host, code) => {
-        if (!this.#closing) {
+        if (this.#closing) {
+          return;
+        }
+        const detail = `its agent exited (${code === null ? 'killed by a signal' : `exit code ${code}`})`;
+        if (!this.#started) {
           this.#fail(setupError(`agent ${host} ended early (exit code ${code ?? 'signal'})`));
+        } else if (this.#agents.get(host) === this.#firstChannel.get(host)) {
+          this.#lose(host, detail);
         }
       });
     }
@@ -139,6 +153,8 @@ class Orchestrator {
     const t0Wall = Date.now() + lead;
     const t0 = performance.now() + lead;
     this.#t0 = t0;
+    this.#t0Wall = t0Wall;
+    this.#started = true;
     this.#broadcast({ t: 'start', t0: t0Wall });
     const plannedMs = Math.max(0, ...this.#s.calls.map((c) => c.atMs + c.durationMs));
     const allDone = new Promise<void>((resolve) => {
@@ -178,24 +194,7 @@ class Orchestrator {
     // Let the last BYEs and RTCP settle, then ask every agent what it saw.
     await delay(250);
     const collected = await this.#within(
-      Promise.all(
-        [...this.#agents.values()].map(
-          (ch) =>
-            new Promise<{ calls: readonly CallPartial[]; links: readonly LinkObservation[] }>(
-              (resolve) => {
-                ch.on('message', (m) => {
-                  if (m.t === 'collected') {
-                    resolve(m);
-                  }
-                });
-                ch.on('close', () => {
-                  resolve({ calls: [], links: [] });
-                });
-                ch.send({ t: 'collect' });
-              },
-            ),
-        ),
-      ),
+      Promise.all([...this.#agents.values()].map((ch) => collectFrom(ch))),
       15_000,
       'every agent to report',
       false,
@@ -209,13 +208,17 @@ class Orchestrator {
           (call) => this.#policy.reportedDecision(call),
           (id) => {
             const out = this.#outcomes.get(id);
-            return out ? { state: out.state, status: out.status, reason: out.reason } : undefined;
+            return out
+              ? { state: out.state, status: out.status, reason: out.reason, at: out.at ?? null }
+              : undefined;
           },
         ),
         this.#journal,
       ),
       links,
       ledger: this.#journal.events,
+      peers: collected.flatMap((c) => c.peers ?? []),
+      lost: [...this.#lost].map(([host, l]) => ({ host, ...l })),
       addressing: this.#addressing,
       durationMs: performance.now() - t0,
       aborted,
@@ -308,11 +311,21 @@ class Orchestrator {
             ch.close();
             return;
           }
+          if (this.#started) {
+            void this.#rejoin(m.host, ch);
+            return;
+          }
           this.#log.debug({ host: m.host, pid: m.pid }, 'agent joined');
           this.#agents.set(m.host, ch);
+          this.#firstChannel.set(m.host, ch);
           ch.on('close', () => {
-            if (!this.#closing) {
+            if (this.#closing) {
+              return;
+            }
+            if (!this.#started) {
               this.#fail(setupError(`agent ${m.host} left the run`));
+            } else if (this.#agents.get(m.host) === ch) {
+              this.#lose(m.host, 'its agent left the run (control channel closed)');
             }
           });
           this.#o.onJoin?.(this.#agents.size, this.#hosts.length);
@@ -376,6 +389,85 @@ class Orchestrator {
     }
   }
 
+  /**
+   * A host's agent died or left during the run: the run goes on, degraded. Every call of that
+   * host under way ends as `lost` now (the other agents are told, and release what the call
+   * holds); its relay and its listeners are gone until an agent joins again for it.
+   */
+  #lose(host: string, detail: string): void {
+    this.#agents.delete(host);
+    const at = Math.max(0, Math.round(performance.now() - this.#t0));
+    this.#lost.set(host, { at, detail, rejoinedAt: null });
+    this.#log.warn({ host, detail }, 'host lost; the run goes on');
+    // The calls under way are lost with the host; those still to come are placed at their time
+    // (an agent may join again for the host by then).
+    for (const call of this.#s.calls) {
+      if (!this.#outcomes.has(call.id) && call.atMs <= at && this.#involves(call, host)) {
+        this.#policy.release(call.id);
+        this.#ended({
+          call: call.id,
+          state: 'lost',
+          status: null,
+          reason: `${host} lost at ${(at / 1000).toFixed(1)} s: ${detail}`,
+          at,
+        });
+      }
+    }
+  }
+
+  /** Whether a call needs a host: a party, its trunk, the trunk's Mediation Server, its path. */
+  #involves(call: Scenario['calls'][number], host: string): boolean {
+    if (call.from === host || call.to === host || call.trunk === host) {
+      return true;
+    }
+    const gw = call.trunk === null ? undefined : this.#topo.gateway(call.trunk);
+    if (gw?.mediationServer === host) {
+      return true;
+    }
+    return this.#policy.decisionOf(call.id)?.mediaPath.includes(host) ?? false;
+  }
+
+  /**
+   * An agent for a lost host joins again: it gets the setup, binds (the same address and
+   * ports), and starts on the run's clock with only the calls still to come. Dialogs the lost
+   * agent held are unknown to the new one (in-dialog requests get 481).
+   */
+  async #rejoin(host: string, ch: ControlChannel): Promise<void> {
+    const lost = this.#lost.get(host);
+    if (!lost) {
+      ch.send({ t: 'failed', error: `${host} is in the run already` });
+      ch.close();
+      return;
+    }
+    const ready = await new Promise<boolean>((resolve) => {
+      ch.on('message', (m) => {
+        if (m.t === 'ready' || m.t === 'failed') {
+          resolve(m.t === 'ready');
+        }
+      });
+      ch.on('close', () => {
+        resolve(false);
+      });
+      ch.send({
+        t: 'setup',
+        setup: { scenario: this.#o.source, kernelRates: this.#o.kernelRates === true },
+      });
+    });
+    if (!ready || this.#closing) {
+      return;
+    }
+    this.#agents.set(host, ch);
+    lost.rejoinedAt = Math.max(0, Math.round(performance.now() - this.#t0));
+    this.#log.warn({ host }, 'lost host joined again');
+    ch.on('close', () => {
+      if (!this.#closing && this.#agents.get(host) === ch) {
+        this.#lose(host, 'its agent left the run again');
+      }
+    });
+    this.#serve(host, ch);
+    ch.send({ t: 'start', t0: this.#t0Wall, rejoin: true });
+  }
+
   /** A call's final outcome: kept for the report and told to every other agent. */
   #ended(outcome: CallOutcome, from?: string): void {
     if (this.#outcomes.has(outcome.call)) {
@@ -386,6 +478,7 @@ class Orchestrator {
       state: outcome.state,
       status: outcome.status,
       reason: outcome.reason,
+      at: outcome.at ?? Math.round(performance.now() - this.#t0),
     };
     this.#outcomes.set(o.call, o);
     for (const [host, ch] of this.#agents) {
@@ -470,6 +563,25 @@ class Orchestrator {
       }
     }
   }
+}
+
+/** What one agent saw, when asked at the end of the run (nothing when it is gone). */
+function collectFrom(ch: ControlChannel): Promise<{
+  calls: readonly CallPartial[];
+  links: readonly LinkObservation[];
+  peers?: readonly PeerHealth[];
+}> {
+  return new Promise((resolve) => {
+    ch.on('message', (m) => {
+      if (m.t === 'collected') {
+        resolve(m);
+      }
+    });
+    ch.on('close', () => {
+      resolve({ calls: [], links: [] });
+    });
+    ch.send({ t: 'collect' });
+  });
 }
 
 /** A multi-process run that could not be set up or carried on (exit code 4). */

@@ -100,7 +100,7 @@ const INTERRUPTING: ReadonlySet<CallEndState> = new Set(['media-timeout', 'legs-
  */
 function withEnd(input: RunCallInput, observed: ObservedCall): ObservedCall {
   const notes: Divergence[] = [];
-  if (INTERRUPTING.has(input.state)) {
+  if (INTERRUPTING.has(input.state) && observed.media !== 'none') {
     notes.push({
       kind: 'media-interrupted',
       detail: `${endText(input)}${input.finalReason ? `: ${input.finalReason}` : ''}`,
@@ -430,6 +430,29 @@ export function formatPeers(peers: readonly PeerHealth[], colour: boolean): stri
     lines.push(`  ${p.watcher} -> ${p.peer}: ${steps.join(', ')}; ${p.state} at the end`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A host lost during a multi-process run (its agent died or left), and whether it came back. */
+export interface LostHost {
+  readonly host: string;
+  /** Milliseconds from the start of the run. */
+  readonly at: number;
+  readonly detail: string;
+  /** When an agent for it joined again, ms from the start; null when none did. */
+  readonly rejoinedAt: number | null;
+}
+
+/** The hosts a run lost: `Degraded run: lost ms-hq at 2.1 s (its agent exited), back at 3.0 s`. */
+export function formatLost(lost: readonly LostHost[], colour: boolean): string {
+  if (lost.length === 0) {
+    return '';
+  }
+  const st = styler(colour);
+  const parts = lost.map(
+    (l) =>
+      `${l.host} at ${(l.at / 1000).toFixed(1)} s (${l.detail})${l.rejoinedAt === null ? '' : `, back at ${(l.rejoinedAt / 1000).toFixed(1)} s`}`,
+  );
+  return `\n${st.red(`Degraded run: lost ${parts.join('; ')}`)}\n`;
 }
 
 /** One direction of an impaired link: what the scenario asked for and what the link did. */

@@ -286,5 +286,5 @@ export const PSTN_TRAFFIC_END = 'pstn';
 export const DEFAULT_HOLDING_TIME_MS = 180_000;
 /** What a run that lost a host does to the exit code (`simulation.degradedRun`). */
 export const DEGRADED_RUN_MODES = ['fail', 'pass'] as const;
-/** The default: a degraded run fails (exit code 6). */
+/** The default: a degraded run fails (exit code 7). */
 export const DEFAULT_DEGRADED_RUN_MODE = 'fail' as const;

@@ -556,7 +556,7 @@ const simulation = z.strictObject({
   degradedRun: z
     .enum(DEGRADED_RUN_MODES)
     .optional()
-    .describe('A run that lost a host: fail (exit code 6) or pass.'),
+    .describe('A run that lost a host: fail (exit code 7) or pass.'),
 });
 
 /** A fault injected into the live run at a time of its timeline. */
