@@ -10,6 +10,8 @@ export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Commands typed to a long-running command (`serve`); none when absent. */
+  readonly stdin?: NodeJS.ReadableStream | undefined;
   /**
    * Interrupts a long command as Ctrl-C does (SIGINT and SIGTERM always do); tests and
    * embedders use it instead of signalling the process.

@@ -24,6 +24,8 @@ Usage:
 Commands:
   run [FILE]           Run the scenario live: real SIP and RTP between emulated hosts on
                        loopback; one row per call with the decision and the observed media path.
+  serve FILE           Keep the scenario's hosts up for outside SIP peers (SIPp, softphones,
+                       an SBC under test) to call through; the report on Ctrl-C and on demand.
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
   diff A B             What-if: A's calls under configurations A and B; the calls that change
                        and the first rule that differs (exit 1 when a call changed).
@@ -98,6 +100,13 @@ const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModu
     async () => {
       const m = await import('./run-command.js');
       return { run: m.runCommand, help: m.RUN_HELP };
+    },
+  ],
+  [
+    'serve',
+    async () => {
+      const m = await import('./serve-command.js');
+      return { run: m.serveCommand, help: m.SERVE_HELP };
     },
   ],
   [

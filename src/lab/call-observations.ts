@@ -46,6 +46,8 @@ export class CallRecord {
   readonly sip: SipLogEntry[] = [];
   /** What each end of the call's dialogs on this process's hosts saw (see `openLeg`). */
   readonly legs: LegState[] = [];
+  /** The SIP Call-IDs of the call's dialogs seen here. */
+  readonly sipCallIds = new Set<string>();
   /** When the final outcome came, ms from the start. */
   endedAt: number | null = null;
   readonly done: Promise<void>;
@@ -165,6 +167,12 @@ export interface CallObservationsOptions {
   readonly relayOf: (host: string) => Pick<Relay, 'stats' | 'close'>;
   /** Whether a host is a real SIP peer outside the lab (it sends no call header). */
   readonly isExternal: (host: string) => boolean;
+  /**
+   * A long-running lab's bookkeeping: once a call has ended and its media and relay sessions
+   * were read, it is handed over here as the report's input and forgotten (its record, its SIP
+   * log, its Call-IDs), so that memory does not grow with the number of calls.
+   */
+  readonly summarise?: (rec: CallRecord, partial: CallPartial) => void;
   /** A call got its final outcome here (not when another process told of it). */
   readonly onFinished?: (
     callId: string,
@@ -213,8 +221,36 @@ export class CallObservations {
   #track(rec: CallRecord): CallRecord {
     void rec.done
       .then(() => delay(MEDIA_LINGER_MS))
-      .then(() => Promise.all(rec.sessions.map((m) => m.close().catch(() => undefined))));
+      .then(() => Promise.all(rec.sessions.map((m) => m.close().catch(() => undefined))))
+      .then(() => this.#summarise(rec));
     return rec;
+  }
+
+  /** Hands a finished call over (when a long-running lab asks for it) and forgets it. */
+  async #summarise(rec: CallRecord): Promise<void> {
+    const summarise = this.#o.summarise;
+    if (!summarise || this.#records.get(rec.call.id) !== rec) {
+      return;
+    }
+    await this.readRelays(rec);
+    try {
+      summarise(rec, this.#partialOf(rec));
+    } catch (e) {
+      this.#o.log.error({ err: e, call: rec.call.id }, 'call summary failed');
+    }
+    this.#records.delete(rec.call.id);
+    const i = this.#timeline.indexOf(rec);
+    if (i >= 0) {
+      this.#timeline.splice(i, 1);
+    }
+    for (const id of rec.sipCallIds) {
+      this.#sipCallToScenario.delete(id);
+    }
+  }
+
+  /** Calls whose record is kept now (a long-running lab forgets the summarised ones). */
+  get held(): number {
+    return this.#records.size;
   }
 
   /** Every call's record: the timeline's in scenario order, then calls from outside. */
@@ -232,12 +268,22 @@ export class CallObservations {
    * the run: it gets the id `ext-<n>` and starts now. The INVITE's SIP Call-ID is tied to it.
    */
   addOutsideCall(call: Omit<Call, 'id' | 'atMs'>, sipCallId: string): CallRecord {
-    const id = `ext-${++this.#outside}`;
+    const rec = this.addCall(call, 'ext');
+    this.#sipCallToScenario.set(sipCallId, rec.call.id);
+    rec.sipCallIds.add(sipCallId);
+    return rec;
+  }
+
+  /**
+   * A call that is not in the timeline, starting now, as a first-class call of the run: `ext`
+   * for one an outside peer placed, `now` for one placed on demand (ids `ext-<n>`, `now-<n>`).
+   */
+  addCall(call: Omit<Call, 'id' | 'atMs'>, prefix: 'ext' | 'now'): CallRecord {
+    const id = `${prefix}-${++this.#outside}`;
     const rec = this.#track(
       new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish, this.#o.elapsed),
     );
     this.#records.set(id, rec);
-    this.#sipCallToScenario.set(sipCallId, id);
     return rec;
   }
 
@@ -269,6 +315,7 @@ export class CallObservations {
         (user === undefined || rec.call.to === user)
       ) {
         this.#sipCallToScenario.set(invite.callId, rec.call.id);
+        rec.sipCallIds.add(invite.callId);
         return rec;
       }
     }
@@ -290,13 +337,16 @@ export class CallObservations {
   ): void {
     const sipCallId = message ? headerText(message, 'call-id') : undefined;
     const tag = message ? headerText(message, CALL_HEADER) : undefined;
-    if (sipCallId && tag) {
+    if (sipCallId && tag && this.#records.has(tag)) {
       this.#sipCallToScenario.set(sipCallId, tag);
     }
     const scenarioId = tag ?? (sipCallId ? this.#sipCallToScenario.get(sipCallId) : undefined);
     const rec = scenarioId ? this.#records.get(scenarioId) : undefined;
     if (!rec) {
       return;
+    }
+    if (sipCallId) {
+      rec.sipCallIds.add(sipCallId);
     }
     const firstLine = raw.slice(0, raw.includes('\r\n') ? raw.indexOf('\r\n') : raw.length);
     rec.sip.push({

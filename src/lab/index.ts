@@ -3,7 +3,7 @@
  * (`runLab`) or one process per host (`runAgent`, `runOrchestrated`). What the CLI uses; the
  * deploy layer imports `addressing.ts` alone.
  */
-export { runLab, LoopbackLab } from './loopback-lab.js';
+export { runLab, LoopbackLab, type LongRunningOptions } from './loopback-lab.js';
 export {
   Lab,
   SIP_PORTS,

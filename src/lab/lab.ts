@@ -82,6 +82,11 @@ export interface LabOptions {
   readonly captureTo?: CaptureSink;
   /** SIP timer values of every host (tests scale T1 down to shorten Timer B and F). */
   readonly sipTimers?: Partial<SipTimers>;
+  /**
+   * A long-running lab's bookkeeping: each call, once ended and read, is handed over with
+   * what this process saw of it, then forgotten (memory does not grow with the calls).
+   */
+  readonly summarise?: (call: Call, partial: CallPartial) => void;
 }
 
 /**
@@ -194,7 +199,11 @@ export class Lab {
         this.#stopHost(host);
       },
     });
+    const summarise = o.summarise;
     this.#calls = new CallObservations(s.calls, {
+      ...(summarise
+        ? { summarise: (rec: CallRecord, p: CallPartial) => summarise(rec.call, p) }
+        : {}),
       addressing: this.#addr,
       log: this.#log,
       elapsed: () => Math.round(performance.now() - this.#t0),
@@ -223,6 +232,11 @@ export class Lab {
   /** Calls started (decided or ended) and ended so far, for progress lines. */
   counts(): { total: number; started: number; ended: number } {
     return this.#calls.counts();
+  }
+
+  /** Call records kept now (a long-running lab forgets the summarised ones). */
+  get heldCalls(): number {
+    return this.#calls.held;
   }
 
   /**
@@ -272,6 +286,20 @@ export class Lab {
         this.#startCall(rec);
       });
     }
+  }
+
+  /**
+   * Places a call now that is not in the timeline (on demand: a trainer, a test, a tool): a
+   * call of the run like any other, with the id `<prefix>-<n>`.
+   * @throws {InternalError} when this process does not run the caller.
+   */
+  placeNow(call: Omit<Call, 'id' | 'atMs' | 'index'>): string {
+    if (!this.#p.hosts.has(call.from) || this.#isExternal(call.from)) {
+      throw new InternalError(`host ${call.from} is not run by this process`);
+    }
+    const rec = this.#calls.addCall({ ...call, index: -1 }, 'now');
+    this.#startCall(rec);
+    return rec.call.id;
   }
 
   /** Another process saw a call's final outcome (`at`: when, ms from the start). */

@@ -10,16 +10,33 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { InternalError } from '../core/index.js';
 import type { RelayCounters, TransportAddress } from '../media/index.js';
+import type { RunCallInput } from '../report/index.js';
 import { LedgerJournal, PolicyService } from '../policy/index.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Call, Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { assignLoopback, type Addressing } from './addressing.js';
 import { RunCapture } from './capture.js';
 import { Lab, type LabOptions, type LabResult } from './lab.js';
 import { waitForCalls, withDecisionTimes } from './run-wait.js';
 import { LabLinks, needsLinks } from './links.js';
-import { mergeCallPartials } from './merge.js';
+import { mergeCallPartials, type CallPartial } from './merge.js';
 import { localPolicy } from './policy-port.js';
+
+/** How a lab kept up (`mediapath serve`) is bound and keeps its books. */
+export interface LongRunningOptions {
+  /**
+   * SIP listeners on the fixed ports of `SIP_PORTS` (5060, a Mediation Server's gateway side
+   * 5061), each host on its own loopback address, so that outside peers know where to call.
+   */
+  readonly fixedPorts?: boolean;
+  /** The second octet of the hosts' loopback addresses (127.<base>.x.y; 77 by default). */
+  readonly loopbackBase?: number;
+  /**
+   * Each call, once ended and read, as the report's input: the lab then forgets it (its
+   * record, its decision), and keeps no journal, so that memory does not grow with the calls.
+   */
+  readonly onCall?: (call: RunCallInput) => void;
+}
 
 /**
  * Every host of a scenario bound on loopback in this process, with the run's Bandwidth Policy
@@ -30,34 +47,43 @@ export class LoopbackLab {
   readonly addressing: Addressing;
   readonly #lab: Lab;
   readonly #policy: PolicyService;
-  readonly #journal: LedgerJournal;
+  readonly #journal: LedgerJournal | null;
   readonly #links: LabLinks | null;
   #t0: number;
   #started = false;
 
-  private constructor(scenario: Scenario, options: LabOptions) {
+  private constructor(scenario: Scenario, options: LabOptions, long: LongRunningOptions) {
     this.scenario = scenario;
     const topo = new Topology(scenario);
-    this.addressing = assignLoopback(scenario);
+    this.addressing = assignLoopback(scenario, long.loopbackBase);
     this.#t0 = performance.now();
-    this.#journal = new LedgerJournal(() => performance.now() - this.#t0);
-    this.#policy = new PolicyService(topo, { journal: this.#journal });
+    // A lab kept up keeps no journal: it would grow with every call.
+    this.#journal = long.onCall ? null : new LedgerJournal(() => performance.now() - this.#t0);
+    this.#policy = new PolicyService(topo, this.#journal ? { journal: this.#journal } : {});
+    const onCall = long.onCall;
     this.#links = needsLinks(scenario)
       ? new LabLinks(scenario, topo, this.addressing, options.logger)
       : null;
     const capture = options.captureTo
       ? new RunCapture(options.captureTo, this.addressing, `mediapath run of ${scenario.name}`)
       : undefined;
-    this.#lab = new Lab(scenario, capture ? { ...options, capture } : options, {
-      hosts: new Set(this.addressing.entries.map((e) => e.host)),
-      addressing: this.addressing,
-      fixedPorts: false,
-      policy: localPolicy(this.#policy),
-      remoteRelay: (host) => {
-        throw new InternalError(`host ${host} is not run by this process`);
+    const summarise = onCall
+      ? { summarise: (call: Call, partial: CallPartial) => this.#summarised(call, partial, onCall) }
+      : {};
+    this.#lab = new Lab(
+      scenario,
+      { ...options, ...(capture ? { capture } : {}), ...summarise },
+      {
+        hosts: new Set(this.addressing.entries.map((e) => e.host)),
+        addressing: this.addressing,
+        fixedPorts: long.fixedPorts === true,
+        policy: localPolicy(this.#policy),
+        remoteRelay: (host) => {
+          throw new InternalError(`host ${host} is not run by this process`);
+        },
+        links: this.#links,
       },
-      links: this.#links,
-    });
+    );
   }
 
   /**
@@ -65,8 +91,12 @@ export class LoopbackLab {
    * clock starts now; no call of the timeline is placed until {@link start}.
    * @throws {SimError} `SIM_ERR_SIP_BIND` or `SIM_ERR_MEDIA_BIND` when a host cannot bind.
    */
-  static async open(scenario: Scenario, options: LabOptions): Promise<LoopbackLab> {
-    const lab = new LoopbackLab(scenario, options);
+  static async open(
+    scenario: Scenario,
+    options: LabOptions,
+    long: LongRunningOptions = {},
+  ): Promise<LoopbackLab> {
+    const lab = new LoopbackLab(scenario, options, long);
     try {
       await lab.#lab.bind();
     } catch (e) {
@@ -104,6 +134,39 @@ export class LoopbackLab {
     this.#lab.start(this.#t0, options);
   }
 
+  /**
+   * Takes a new version of the scenario's configuration between calls: calls decided from now
+   * on are decided against it and record `version`; calls already up keep their path. The
+   * hosts keep the addresses, timeouts and peers of the scenario they were opened with.
+   */
+  reconfigure(scenario: Scenario, version: string): void {
+    this.#policy.reconfigure(new Topology(scenario), version);
+  }
+
+  /** The configuration version decisions are made under now. */
+  get configVersion(): string {
+    return this.#policy.configVersion;
+  }
+
+  /** A finished call, summarised: handed to `onCall` with its decision, then forgotten. */
+  #summarised(call: Call, partial: CallPartial, onCall: (c: RunCallInput) => void): void {
+    const [input] = mergeCallPartials([call], [[partial]], (c) => this.#policy.reportedDecision(c));
+    const version = this.#policy.decidedUnder(call.id);
+    this.#policy.forget(call.id);
+    if (input) {
+      onCall(version === undefined ? input : { ...input, configVersion: version });
+    }
+  }
+
+  /**
+   * Places a call now that is not in the timeline (a trainer's, a tool's), decided and carried
+   * like any other; returns its id.
+   * @throws {InternalError} when the caller is an outside peer.
+   */
+  place(call: Omit<Call, 'id' | 'atMs' | 'index'>): string {
+    return this.#lab.placeNow(call);
+  }
+
   /** The relay's counters (open sessions among them). */
   relayCounters(): Promise<RelayCounters> {
     return this.#lab.relayCounters();
@@ -121,15 +184,16 @@ export class LoopbackLab {
       await delay(150);
     }
     const partials = await this.#lab.collect();
+    const merged = mergeCallPartials(this.#lab.calls, [partials], (call) =>
+      this.#policy.reportedDecision(call),
+    ).map((c) => {
+      const version = this.#policy.decidedUnder(c.call.id);
+      return version === undefined ? c : { ...c, configVersion: version };
+    });
     return {
-      calls: withDecisionTimes(
-        mergeCallPartials(this.#lab.calls, [partials], (call) =>
-          this.#policy.reportedDecision(call),
-        ),
-        this.#journal,
-      ),
+      calls: this.#journal ? withDecisionTimes(merged, this.#journal) : merged,
       links: this.#links?.observations() ?? [],
-      ledger: this.#journal.events,
+      ledger: this.#journal?.events ?? [],
       peers: this.#lab.peers(),
       addressing: this.addressing,
       durationMs: this.elapsedMs,

@@ -12,7 +12,7 @@
  */
 import { dialString, lineUriNumber } from '../core/index.js';
 import { REFUSAL_SIP } from '../policy/index.js';
-import type { Call, CodecName, Scenario } from '../scenario/index.js';
+import { PLAIN_CALL_OPTIONS, type Call, type CodecName, type Scenario } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
 
 /** What the resolver reads of an INVITE. */
@@ -121,12 +121,7 @@ function common(
     codec,
     modality: 'audio',
     expect: null,
-    user: null,
-    answerAfterMs: 0,
-    videoCodec: null,
-    transfer: null,
-    transferOf: null,
-    escalateAtMs: null,
+    ...PLAIN_CALL_OPTIONS,
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { InternalError } from '../core/index.js';
 import {
+  PLAIN_CALL_OPTIONS,
   PSTN_TRAFFIC_END,
   type Call,
   type Client,
@@ -197,12 +198,7 @@ function call(
     codec,
     modality,
     expect: null,
-    user: null,
-    answerAfterMs: 0,
-    videoCodec: null,
-    transfer: null,
-    transferOf: null,
-    escalateAtMs: null,
+    ...PLAIN_CALL_OPTIONS,
   };
 }
 

@@ -2,10 +2,11 @@
  * The Bandwidth Policy Service of a run (docs/rules.md c.3#12, b.2 #22): one ledger for the
  * whole run; a call is decided against it and what it holds is reserved at once, then
  * released when the call ends; a call is decided once; the decision for the report; usage
- * snapshots. The ledger's invariants are checked after every reservation and release
- * (`ledger-invariants.ts`). The timeline, the busy-hour simulation and the live run all use it.
- * Pure and synchronous: it must not know who asks (a host in this process, an agent over a
- * socket) nor when calls end.
+ * snapshots; the configuration version each call was decided under, a new version taken
+ * between calls, and calls forgotten once summarised (a long-running lab). The ledger's
+ * invariants are checked after every reservation and release (`ledger-invariants.ts`). The
+ * timeline, the busy-hour simulation and the live run all use it. Pure and synchronous: it must
+ * not know who asks (a host in this process, an agent over a socket) nor when calls end.
  */
 import type { Call } from '../scenario/index.js';
 import type { Topology } from '../topology/index.js';
@@ -31,6 +32,8 @@ export interface PolicyServiceOptions extends DecideOptions {
    * zero whenever no call holds anything.
    */
   readonly checkInvariants?: boolean;
+  /** The version of the configuration the service starts with (`initial` by default). */
+  readonly configVersion?: string;
 }
 
 /**
@@ -39,8 +42,11 @@ export interface PolicyServiceOptions extends DecideOptions {
  * the options turn it off.
  */
 export class PolicyService {
-  readonly #topo: Topology;
+  #topo: Topology;
+  #version: string;
   readonly #ledger = new Ledger();
+  /** The configuration version each call was decided under (kept with the decisions). */
+  readonly #versions: Map<string, string> | null;
   /** Decisions by call id; null when decisions are not kept. */
   readonly #decisions: Map<string, CallDecision> | null;
   readonly #options: DecideOptions;
@@ -57,11 +63,43 @@ export class PolicyService {
       ...(options.deployment === undefined ? {} : { deployment: options.deployment }),
     };
     this.#decisions = (options.keepDecisions ?? true) ? new Map() : null;
+    this.#versions = this.#decisions === null ? null : new Map();
     this.#journal = options.journal ?? null;
     this.#invariants =
       (options.checkInvariants ?? true)
-        ? new LedgerInvariants((g) => topo.gateway(g)?.channels ?? null)
+        ? new LedgerInvariants((g) => this.#topo.gateway(g)?.channels ?? null)
         : null;
+    this.#version = options.configVersion ?? 'initial';
+  }
+
+  /** The configuration version decisions are made under now. */
+  get configVersion(): string {
+    return this.#version;
+  }
+
+  /**
+   * Takes a new version of the configuration (a scenario changed between calls, as a lab's
+   * cmdlets change it): calls decided from now on are decided against `topology`; calls
+   * already decided keep their decision, and the ledger keeps what they hold until they end.
+   */
+  reconfigure(topology: Topology, version: string): void {
+    this.#topo = topology;
+    this.#version = version;
+  }
+
+  /** The configuration version a call was decided under, if it was (and decisions are kept). */
+  decidedUnder(callId: string): string | undefined {
+    return this.#versions?.get(callId);
+  }
+
+  /**
+   * Forgets a call that ended and was summarised (a long-running lab): its decision and version
+   * are dropped, so that bookkeeping does not grow with the number of calls. What it held must
+   * be released first.
+   */
+  forget(callId: string): void {
+    this.#decisions?.delete(callId);
+    this.#versions?.delete(callId);
   }
 
   /**
@@ -83,6 +121,7 @@ export class PolicyService {
     }
     this.#journal?.decided(call.id, d.holding);
     this.#decisions?.set(call.id, d);
+    this.#versions?.set(call.id, this.#version);
     return d;
   }
 

@@ -38,6 +38,7 @@ export {
 } from './observed.js';
 export {
   buildRunResults,
+  callJson,
   formatLinks,
   type LinkObservation,
   formatAddresses,

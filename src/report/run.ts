@@ -83,6 +83,8 @@ export interface RunCallInput {
   readonly endedAt?: number | null;
   /** What each end of each of the call's dialogs saw (the live run knows it). */
   readonly legs?: readonly LegView[];
+  /** The configuration version the call was decided under (a long-running lab knows it). */
+  readonly configVersion?: string;
 }
 
 /** A call of the run report: input, observation and expectation check. */
@@ -357,42 +359,51 @@ export function runJson(
     version: RESULT_VERSION,
     kind: 'run',
     ...meta,
-    calls: results.map((r) => ({
-      id: r.call.id,
-      at: r.call.atMs / 1000,
-      from: r.call.from,
-      to: r.call.to,
-      kind: r.call.kind,
-      trunk: r.decision.trunk,
-      decidedBy: decidedBy(r.decision),
-      decidedAt: r.decidedAt ?? null,
-      endedAt: r.endedAt ?? null,
-      decision: r.decision.decision,
-      reason: r.decision.reason,
-      codecs: r.decision.codecs,
-      bypassIds: r.decision.bypassIds,
-      warnings: r.decision.warnings,
-      predictedPath: r.decision.mediaPath,
-      observedPath: { forward: r.observed.forward, backward: r.observed.backward },
-      media: r.observed.media,
-      lossPercent: r.observed.lossPercent,
-      divergences: r.observed.divergences,
-      state: r.state,
-      finalStatus: r.finalStatus,
-      finalReason: r.finalReason,
-      legs: r.legs ?? [],
-      received: r.media.received,
-      drops: r.media.drops,
-      sent: r.sent,
-      reservations: r.decision.holding.reservations,
-      user: r.call.user ?? null,
-      ...decisionDetailsJson(r.decision),
-      expect: r.call.expect,
-      expectationFailures: judged ? r.failures : null,
-      trace: r.decision.trace,
-      sip: r.sip,
-    })),
+    calls: results.map((r) => callJson(r, judged)),
     expectationsFailed: judged ? results.filter((r) => r.failures.length > 0).length : null,
+  };
+}
+
+/**
+ * One call of the run report as JSON (`runJson`'s `calls[]`, and each line of a long-running
+ * lab's call stream): its decision, trace, observed path, streams, legs and SIP log.
+ */
+export function callJson(r: RunCallResult, judged = true): Record<string, unknown> {
+  return {
+    id: r.call.id,
+    at: r.call.atMs / 1000,
+    from: r.call.from,
+    to: r.call.to,
+    kind: r.call.kind,
+    trunk: r.decision.trunk,
+    decidedBy: decidedBy(r.decision),
+    decidedAt: r.decidedAt ?? null,
+    ...(r.configVersion === undefined ? {} : { configVersion: r.configVersion }),
+    endedAt: r.endedAt ?? null,
+    decision: r.decision.decision,
+    reason: r.decision.reason,
+    codecs: r.decision.codecs,
+    bypassIds: r.decision.bypassIds,
+    warnings: r.decision.warnings,
+    predictedPath: r.decision.mediaPath,
+    observedPath: { forward: r.observed.forward, backward: r.observed.backward },
+    media: r.observed.media,
+    lossPercent: r.observed.lossPercent,
+    divergences: r.observed.divergences,
+    state: r.state,
+    finalStatus: r.finalStatus,
+    finalReason: r.finalReason,
+    legs: r.legs ?? [],
+    received: r.media.received,
+    drops: r.media.drops,
+    sent: r.sent,
+    reservations: r.decision.holding.reservations,
+    user: r.call.user ?? null,
+    ...decisionDetailsJson(r.decision),
+    expect: r.call.expect,
+    expectationFailures: judged ? r.failures : null,
+    trace: r.decision.trace,
+    sip: r.sip,
   };
 }
 

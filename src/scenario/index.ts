@@ -11,6 +11,7 @@ export * from './problems.js';
 export * from './enums.js';
 export { loadScenarioFile, loadScenarioText, deepFreeze, type LoadResult } from './load.js';
 export { durationMs } from './normalize.js';
+export { PLAIN_CALL_OPTIONS } from './normalize-calls.js';
 export { scenarioSchema } from './schema.js';
 export {
   CITED_DOMAIN_RULES,

@@ -35,6 +35,23 @@ export interface CallParties {
  * A call of the timeline; its kind follows from who calls whom, and whether a trunk is given.
  * A call to a user goes to the endpoint that answers (`answeredBy`, else the user's first).
  */
+/**
+ * The options of a call that is placed as it is: to a host rather than a user, answered at
+ * once, no video codec asked for, no transfer, no escalation. Calls made outside a scenario's
+ * timeline (an outside peer's, one placed on demand, a busy hour's) start from these.
+ */
+export const PLAIN_CALL_OPTIONS = Object.freeze({
+  user: null,
+  answerAfterMs: 0,
+  videoCodec: null,
+  transfer: null,
+  transferOf: null,
+  escalateAtMs: null,
+} as const satisfies Pick<
+  Call,
+  'user' | 'answerAfterMs' | 'videoCodec' | 'transfer' | 'transferOf' | 'escalateAtMs'
+>);
+
 export function call(c: unknown, index: number, parties: CallParties): Call {
   const o = obj(c);
   const from = str(o.from, '');

@@ -12,6 +12,7 @@ import {
   LoopbackLab,
   type Addressing,
   type LabOptions,
+  type LongRunningOptions,
 } from '../../src/lab/index.js';
 import { loadScenarioFile, type Scenario } from '../../src/scenario/index.js';
 import {
@@ -49,7 +50,10 @@ export async function openOutsideLab(
 export async function openOutsideLabFor(
   scenario: Scenario,
   external: readonly string[],
-  options: Partial<LabOptions> & { readonly timeline?: boolean } = {},
+  options: Partial<LabOptions> & {
+    readonly timeline?: boolean;
+    readonly long?: LongRunningOptions;
+  } = {},
 ): Promise<OutsideLab> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const addressing = assignLoopback(scenario);
@@ -63,12 +67,17 @@ export async function openOutsideLabFor(
   const externalHosts = new Map(
     [...peers].map(([host, ua]) => [host, { address: ua.stack.address, port: ua.stack.port }]),
   );
-  const lab = await LoopbackLab.open(scenario, {
-    logger,
-    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
-    externalHosts,
-    ...options,
-  });
+  const { long, timeline: _timeline, ...labOptions } = options;
+  const lab = await LoopbackLab.open(
+    scenario,
+    {
+      logger,
+      media: endpointMedia(logger, (a) => addressing.hostOf(a)),
+      externalHosts,
+      ...labOptions,
+    },
+    long ?? {},
+  );
   lab.start({ timeline: options.timeline ?? false });
   return {
     lab,

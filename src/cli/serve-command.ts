@@ -1,0 +1,389 @@
+/**
+ * `mediapath serve FILE`: a long-running lab. Every host of the scenario is bound and kept up
+ * (on loopback, each host on its own address at fixed SIP ports, or in network namespaces), so
+ * that outside SIP peers (SIPp, a softphone, an SBC under test) place and receive calls through
+ * the emulated Mediation Server and gateways, with the same policy, relay, traces and results
+ * as `run`. The timeline is placed only with `--timeline`. The report is written on Ctrl-C and
+ * on demand (SIGUSR1, or `report` on standard input); finished calls are summarised and
+ * streamed to `--calls FILE`, so that memory does not grow with the number of calls.
+ *
+ * This file must not know how hosts, SIP or media work (the lab does), nor how the report is
+ * laid out (the report layer); it parses the command line, keeps the books and prints.
+ */
+import { createInterface } from 'node:readline';
+import { endpointMedia, LoopbackLab, SIP_PORTS } from '../lab/index.js';
+import {
+  formatLinks,
+  formatPeers,
+  formatRunTable,
+  runJson,
+  topologyView,
+  type RunCallInput,
+} from '../report/index.js';
+import { PLAIN_CALL_OPTIONS, type Call, type Scenario } from '../scenario/index.js';
+import { Topology } from '../topology/index.js';
+import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
+import { listenForInterrupt } from './interrupt.js';
+import { ExitCode, useColour, type CliIO } from './io.js';
+import { statusWriter, type StatusWriter } from './log-sink.js';
+import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
+import { loadForCommand } from './load-scenario.js';
+import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { writeHtml } from './results.js';
+import { ServeBook, summaryLine } from './serve-book.js';
+import { UsageError } from './usage.js';
+
+export const SERVE_HELP = `Usage: mediapath serve FILE [--timeline] [--json FILE] [--html FILE] [--calls FILE]
+                       [--loopback-base N] [--log FILE] [--log-level LEVEL]
+
+Keeps every host of the scenario up, so that SIP peers outside the lab (SIPp, a softphone,
+an SBC under test) call through the emulated Mediation Server and gateways: the same policy,
+relay, rule traces and results as mediapath run. Each host listens on its own loopback
+address, 127.<base>.x.y, at fixed SIP ports: 5060 (a Mediation Server's client side, and
+every other host), 5061 (a Mediation Server's gateway side). The addresses are printed at
+the start.
+
+An outside peer is a gateway or client of the scenario marked external (external:
+{ sipPort: 5080 }): the lab emulates nothing for it. It sends from its host's address (as
+printed) and calls as a real peer would: a gateway calls a user at the Mediation Server's
+gateway side by name, SIP URI user or line URI number; a client calls a number at the client
+side, routed by its voice policy (see docs/scenario-format.md, "Outside peers"). INVITEs from
+any other address get 403.
+
+Options:
+  --timeline         also place the scenario's calls, at their times from the start
+  --json FILE|-      the report as JSON: written on Ctrl-C and on demand (the recent calls,
+                     the calls still up, and the counters of all of them)
+  --html FILE|-      the same as a self-contained HTML page
+  --calls FILE       every finished call as one JSON line, as it finishes (the full record:
+                     decision, trace, observed path, legs, SIP log); memory keeps only counters
+                     and the 100 most recent calls
+  --loopback-base N  the second octet of the hosts' addresses (default 77: 127.77.x.y)
+  --log FILE         write the JSON log to FILE (level: --log-level, default info)
+  --log-level LEVEL  trace, debug, info, warn, error, silent (default: error, to stderr)
+  -h, --help         this help
+
+While it runs: Ctrl-C (or "quit" on standard input) writes the report and stops; SIGUSR1
+(kill -USR1 PID) or "report" on standard input writes it and goes on; "call FROM TO [SECONDS]"
+on standard input places a call of emulated hosts now.
+
+Examples:
+  mediapath serve test/fixtures/scenarios/outside-peers.yaml --json out/serve.json
+  sipp -sf uac.xml -i 127.77.0.9 -s alice 127.77.0.3:5061 -m 10
+  kill -USR1 $(pgrep -f "mediapath serve")
+
+Exit codes: 0 stopped (Ctrl-C, quit), 2 bad usage, 3 invalid scenario, 4 runtime failure
+(a listener cannot bind: another serve on the same addresses?).
+`;
+
+/** The command line of `mediapath serve`, checked. */
+interface ServeArgs {
+  readonly file: string;
+  readonly timeline: boolean;
+  readonly json: Output | null;
+  readonly html: Output | null;
+  readonly calls: string | null;
+  readonly base: number;
+  readonly log: string | null;
+  readonly level: LogLevel;
+}
+
+/**
+ * Parses and checks the arguments of `mediapath serve`; null for --help.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ */
+function parseServeArgs(args: readonly string[]): ServeArgs | null {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      timeline: { type: 'boolean' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      calls: { type: 'string' },
+      'loopback-base': { type: 'string' },
+      log: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { json: OUTPUT_VALUE, html: OUTPUT_VALUE, calls: 'a file name', log: 'a file name' },
+  );
+  if (values.help) {
+    return null;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError('serve takes one scenario file');
+  }
+  const base = Number(values['loopback-base'] ?? 77);
+  if (!Number.isInteger(base) || base < 1 || base > 254) {
+    throw new UsageError('--loopback-base must be an integer 1-254');
+  }
+  for (const [option, value] of [
+    ['--calls', values.calls],
+    ['--log', values.log],
+  ] as const) {
+    if (value === '' || value === '-') {
+      throw new UsageError(`${option} needs a file name`);
+    }
+  }
+  const log = values.log ?? null;
+  return {
+    file: positionals[0] ?? '',
+    timeline: values.timeline === true,
+    json: outputOf('--json', values.json, { notYaml: true }),
+    html: outputOf('--html', values.html, { notYaml: true }),
+    calls: values.calls ?? null,
+    base,
+    log,
+    level: logLevelOf(values['log-level'], log === null ? 'error' : 'info'),
+  };
+}
+
+/**
+ * Runs `mediapath serve`: binds the scenario's hosts and serves calls until Ctrl-C.
+ *
+ * @returns 0 when stopped by Ctrl-C or `quit`.
+ * @throws {UsageError} `SIM_ERR_CLI_USAGE` for a bad command line.
+ * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_SIP_BIND`, `SIM_ERR_MEDIA_BIND`.
+ */
+export async function serveCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseServeArgs(args);
+  if (a === null) {
+    io.stdout.write(SERVE_HELP);
+    return ExitCode.OK;
+  }
+  for (const o of [a.json, a.html]) {
+    await prepareOutput(o);
+  }
+  for (const [option, path] of [
+    ['--calls', a.calls],
+    ['--log', a.log],
+  ] as const) {
+    await prepareOutput(path === null ? null : { option, kind: 'file', path });
+  }
+  const scenario = await loadForCommand(a.file, io);
+  const root = createRootLogger({
+    level: a.level,
+    file: a.log,
+    io,
+    bindings: a.log === null ? null : { scenario: scenario.name, mode: 'serve' },
+  });
+  const logger = root.logger;
+  const status = statusWriter(io.stderr);
+  const interrupt = listenForInterrupt(io);
+  const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
+  const book = new ServeBook({ isMediationServer: isMs, callsFile: a.calls });
+  let lab: LoopbackLab | null = null;
+  try {
+    const addressing = { hostOf: (x: string): string | null => lab?.addressing.hostOf(x) ?? null };
+    lab = await LoopbackLab.open(
+      scenario,
+      { logger, media: endpointMedia(logger, (x) => addressing.hostOf(x)) },
+      { fixedPorts: true, loopbackBase: a.base, onCall: (c) => book.add(c) },
+    );
+    lab.start({ timeline: a.timeline });
+    logger.info({ file: a.file, timeline: a.timeline }, 'serve start');
+    status.write(listeners(scenario, lab));
+    if (book.streamError !== null) {
+      status.write(`mediapath serve: cannot write --calls ${a.calls}: ${book.streamError}\n`);
+    }
+    const served = lab;
+    const reportNow = (final: boolean): Promise<void> =>
+      writeReport(scenario, a, served, book, io, status, final);
+    await serveUntilStopped(served, scenario, interrupt.signal, io, status, reportNow);
+    await reportNow(true);
+    logger.info(book.summary(), 'serve end');
+    return ExitCode.OK;
+  } finally {
+    interrupt.dispose();
+    await lab?.close();
+    await book.close();
+    await root.close();
+    await status.close();
+  }
+}
+
+/** Where each host listens, and where outside peers must send from. */
+function listeners(s: Scenario, lab: LoopbackLab): string {
+  const lines = [`serving ${s.name} on loopback; SIP listeners:`];
+  const outside = new Set(
+    [...s.hosts.gateways, ...s.hosts.clients].filter((h) => h.external).map((h) => h.name),
+  );
+  for (const ms of s.hosts.mediationServers) {
+    const c = lab.sipListener(ms.name, 'client');
+    const g = lab.sipListener(ms.name, 'gateway');
+    lines.push(
+      `  ${ms.name}  client side ${c.address}:${c.port}  gateway side ${g.address}:${g.port}`,
+    );
+  }
+  for (const h of [...s.hosts.gateways, ...s.hosts.clients, ...s.hosts.voicemail]) {
+    if (outside.has(h.name)) {
+      continue;
+    }
+    lines.push(`  ${h.name}  ${lab.addressing.addressOf(h.name)}:${SIP_PORTS.client}`);
+  }
+  if (outside.size > 0) {
+    lines.push('outside peers (send from this address; the lab calls them at this port):');
+    for (const h of [...s.hosts.gateways, ...s.hosts.clients]) {
+      if (h.external) {
+        lines.push(`  ${h.name}  ${lab.addressing.addressOf(h.name)}:${h.external.sipPort}`);
+      }
+    }
+  }
+  lines.push(
+    `ready (pid ${process.pid}): Ctrl-C stops, kill -USR1 ${process.pid} writes the report`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Serves until Ctrl-C or `quit`, writing the report on SIGUSR1 or `report`, and placing calls
+ * asked for on standard input (`call FROM TO [SECONDS]`).
+ */
+async function serveUntilStopped(
+  lab: LoopbackLab,
+  s: Scenario,
+  signal: AbortSignal,
+  io: CliIO,
+  status: StatusWriter,
+  reportNow: (final: boolean) => Promise<void>,
+): Promise<void> {
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+    if (signal.aborted) {
+      resolve();
+    }
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const onUsr1 = (): void => {
+    void reportNow(false);
+  };
+  process.on('SIGUSR1', onUsr1);
+  // The process's own standard input when it runs as the command (the launcher passes none).
+  const stdin = io.stdin ?? (io.stdout === process.stdout ? process.stdin : undefined);
+  const input = stdin === undefined ? null : createInterface({ input: stdin });
+  input?.on('line', (line) => {
+    const words = line.trim().split(/\s+/);
+    if (words[0] === 'quit') {
+      stop();
+    } else if (words[0] === 'report') {
+      void reportNow(false);
+    } else if (words[0] === 'call' && words[1] !== undefined && words[2] !== undefined) {
+      try {
+        const id = lab.place(onDemandCall(s, words[1], words[2], Number(words[3] ?? 5)));
+        status.write(`placed ${id}: ${words[1]} -> ${words[2]}\n`);
+      } catch (e) {
+        status.write(`cannot place that call: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    } else if (words[0] !== '') {
+      status.write('commands: report, call FROM TO [SECONDS], quit\n');
+    }
+  });
+  try {
+    await stopped;
+  } finally {
+    process.removeListener('SIGUSR1', onUsr1);
+    input?.close();
+  }
+}
+
+/** A call placed on demand between hosts of the scenario; its kind follows from the parties. */
+function onDemandCall(
+  s: Scenario,
+  from: string,
+  to: string,
+  seconds: number,
+): Omit<Call, 'id' | 'atMs' | 'index'> {
+  const clients = new Set(s.hosts.clients.map((c) => c.name));
+  const gateways = new Set(s.hosts.gateways.map((g) => g.name));
+  if (!clients.has(from) && !gateways.has(from)) {
+    throw new UsageError(`${from} is no client or gateway of the scenario`);
+  }
+  const kind = gateways.has(from) ? 'inbound-pstn' : gateways.has(to) ? 'outbound-pstn' : 'p2p';
+  return {
+    kind,
+    from,
+    to,
+    trunk: kind === 'inbound-pstn' ? from : kind === 'outbound-pstn' ? to : null,
+    number: null,
+    durationMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 5000,
+    codec: null,
+    modality: 'audio',
+    expect: null,
+    ...PLAIN_CALL_OPTIONS,
+  };
+}
+
+/** The report: the table on stdout, and --json / --html; `final` ends the calls still up. */
+async function writeReport(
+  s: Scenario,
+  a: ServeArgs,
+  lab: LoopbackLab,
+  book: ServeBook,
+  io: CliIO,
+  status: StatusWriter,
+  final: boolean,
+): Promise<void> {
+  // On the way out, a call still up ends as cancelled (the lab stopped under it).
+  const result = await lab.result({ final, aborted: final });
+  let held: readonly RunCallInput[] = result.calls;
+  if (final) {
+    // The lab stops: the calls it still holds are finished now, and go to the books too.
+    for (const c of held) {
+      book.add(c);
+    }
+    held = [];
+  }
+  const results = book.results(held);
+  const summary = book.summary();
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const colour = useColour(io.stdout, io.env);
+  if (a.json?.kind !== 'stdout' && a.html?.kind !== 'stdout') {
+    io.stdout.write(
+      formatRunTable(results, {
+        colour,
+        title: `${s.name} (${a.file}), served on loopback, ${seconds}s: ${summaryLine(summary)}, ${held.length} held`,
+        width: io.stdout.isTTY === true ? io.stdout.columns : undefined,
+        interrupted: !final,
+      }),
+    );
+    io.stdout.write(formatLinks(result.links, colour));
+    io.stdout.write(formatPeers(result.peers ?? [], colour));
+  }
+  const usage = process.cpuUsage();
+  const doc = runJson(
+    {
+      scenario: { name: s.name, source: a.file, description: s.description },
+      mode: 'serve',
+      durationMs: Math.round(result.durationMs),
+      aborted: false,
+      hosts: result.addressing.entries,
+      links: result.links,
+      topology: topologyView(new Topology(s), result.addressing.entries),
+      ledger: result.ledger,
+      peers: result.peers ?? [],
+      serve: {
+        ...summary,
+        held: held.length,
+        final,
+        configVersion: lab.configVersion,
+        process: {
+          cpuUserMs: Math.round(usage.user / 1000),
+          cpuSystemMs: Math.round(usage.system / 1000),
+          rssBytes: process.memoryUsage.rss(),
+        },
+      },
+    },
+    results,
+    { interrupted: !final },
+  );
+  for (const [output, write] of [
+    [a.json, (o: Output) => writeOutput(o, `${JSON.stringify(doc, null, 2)}\n`, io)],
+    [a.html, (o: Output) => writeHtml(o, doc, io)],
+  ] as const) {
+    const written = output === null ? null : await write(output);
+    if (written !== null) {
+      status.write(`wrote ${written}\n`);
+    }
+  }
+}
