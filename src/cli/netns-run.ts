@@ -15,7 +15,9 @@ import {
   runOrchestrated,
   scenarioAddressing,
   type AgentProcesses,
+  type Addressing,
   type LabProgress,
+  type OrchestratorOptions,
   type LabResult,
 } from '../lab/index.js';
 import { NetnsNetwork, netnsAvailable, planNetns, runIdsInUse } from '../net/index.js';
@@ -37,6 +39,8 @@ export interface NetnsRunOptions {
   readonly signal: AbortSignal;
   readonly onProgress: (p: LabProgress) => void;
   readonly onStatus: (line: string) => void;
+  /** A lab kept up (`serve --net netns`): see `OrchestratorOptions.serve`. */
+  readonly serve?: OrchestratorOptions['serve'];
 }
 
 /**
@@ -146,10 +150,14 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
       linkName.set(l.between[1], `${l.between[0]} -> ${l.between[1]}`);
       linkName.set(l.between[0], `${l.between[1]} -> ${l.between[0]}`);
     }
+    if (o.serve) {
+      o.onStatus(whereToCall(scenario, addressing, network, socketPath));
+    }
     return await runOrchestrated(scenario, {
       logger: o.logger,
       listen: `unix:${socketPath}`,
       source: o.source,
+      ...(o.serve ? { serve: o.serve } : {}),
       spawnAgents,
       kernelRates: network.kernelRates,
       kernelLinkDrops: async () => {
@@ -174,4 +182,37 @@ export async function runNetns(scenario: Scenario, o: NetnsRunOptions): Promise<
     rmSync(socketPath, { force: true });
     process.removeListener('exit', onExit);
   }
+}
+
+/**
+ * Where outside peers call a lab kept up in namespaces, and where they must run: each
+ * Mediation Server's listeners (scenario IPs, fixed ports), and each outside peer's address
+ * with its namespace (`ip netns exec NS sipp -i ADDRESS ...`).
+ */
+function whereToCall(
+  s: Scenario,
+  addressing: Addressing,
+  network: NetnsNetwork,
+  socketPath: string,
+): string {
+  const lines = ['SIP listeners (scenario IPs):'];
+  for (const ms of s.hosts.mediationServers) {
+    lines.push(
+      `  ${ms.name}  client side ${ms.clientIp}:5060  gateway side ${ms.gatewayIp}:5061  (namespace ${network.namespaceOf(ms.clientIp)})`,
+    );
+  }
+  const outside = [...s.hosts.gateways, ...s.hosts.clients].filter((h) => h.external);
+  if (outside.length > 0) {
+    lines.push('outside peers (run them in their namespace, from this address):');
+    for (const h of outside) {
+      const ip = addressing.addressOf(h.name);
+      lines.push(
+        `  ${h.name}  ${ip}:${h.external?.sipPort ?? 5060}  ip netns exec ${network.namespaceOf(ip)} ...`,
+      );
+    }
+  }
+  lines.push(
+    `an agent for a lost host joins again with: mediapath agent --control unix:${socketPath} --host NAME`,
+  );
+  return lines.join('\n');
 }

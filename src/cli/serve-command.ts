@@ -11,9 +11,12 @@
  * laid out (the report layer); it parses the command line, keeps the books and prints.
  */
 import { createInterface } from 'node:readline';
-import { endpointMedia, LoopbackLab, SIP_PORTS } from '../lab/index.js';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../core/index.js';
+import { endpointMedia, LoopbackLab, SIP_PORTS, type LabResult } from '../lab/index.js';
 import {
   formatLinks,
+  formatLost,
   formatPeers,
   formatRunTable,
   runJson,
@@ -33,8 +36,9 @@ import { writeHtml } from './results.js';
 import { ServeBook, summaryLine } from './serve-book.js';
 import { UsageError } from './usage.js';
 
-export const SERVE_HELP = `Usage: mediapath serve FILE [--timeline] [--json FILE] [--html FILE] [--calls FILE]
-                       [--loopback-base N] [--log FILE] [--log-level LEVEL]
+export const SERVE_HELP = `Usage: mediapath serve FILE [--net loopback|netns] [--timeline] [--json FILE]
+                       [--html FILE] [--calls FILE] [--loopback-base N] [--log FILE]
+                       [--log-level LEVEL]
 
 Keeps every host of the scenario up, so that SIP peers outside the lab (SIPp, a softphone,
 an SBC under test) call through the emulated Mediation Server and gateways: the same policy,
@@ -50,7 +54,12 @@ gateway side by name, SIP URI user or line URI number; a client calls a number a
 side, routed by its voice policy (see docs/scenario-format.md, "Outside peers"). INVITEs from
 any other address get 403.
 
+With --net netns (Linux, root) every host runs in its site's network namespace on its
+scenario IP, one agent process per host, as in mediapath run --net netns: an outside peer runs
+in its host's namespace (ip netns exec NS ...; the namespaces are printed at the start).
+
 Options:
+  --net MODE         loopback (default) or netns
   --timeline         also place the scenario's calls, at their times from the start
   --json FILE|-      the report as JSON: written on Ctrl-C and on demand (the recent calls,
                      the calls still up, and the counters of all of them)
@@ -73,12 +82,14 @@ Examples:
   kill -USR1 $(pgrep -f "mediapath serve")
 
 Exit codes: 0 stopped (Ctrl-C, quit), 2 bad usage, 3 invalid scenario, 4 runtime failure
-(a listener cannot bind: another serve on the same addresses?).
+(a listener cannot bind: another serve on the same addresses?), 6 degraded (--net netns: a
+host was lost).
 `;
 
 /** The command line of `mediapath serve`, checked. */
 interface ServeArgs {
   readonly file: string;
+  readonly mode: 'loopback' | 'netns';
   readonly timeline: boolean;
   readonly json: Output | null;
   readonly html: Output | null;
@@ -97,6 +108,7 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
     args,
     {
       timeline: { type: 'boolean' },
+      net: { type: 'string' },
       json: { type: 'string' },
       html: { type: 'string' },
       calls: { type: 'string' },
@@ -113,6 +125,10 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
   if (positionals.length !== 1) {
     throw new UsageError('serve takes one scenario file');
   }
+  const mode = values.net ?? 'loopback';
+  if (mode !== 'loopback' && mode !== 'netns') {
+    throw new UsageError(`--net must be loopback or netns, got "${mode}"`);
+  }
   const base = Number(values['loopback-base'] ?? 77);
   if (!Number.isInteger(base) || base < 1 || base > 254) {
     throw new UsageError('--loopback-base must be an integer 1-254');
@@ -128,6 +144,7 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
   const log = values.log ?? null;
   return {
     file: positionals[0] ?? '',
+    mode,
     timeline: values.timeline === true,
     json: outputOf('--json', values.json, { notYaml: true }),
     html: outputOf('--html', values.html, { notYaml: true }),
@@ -172,34 +189,129 @@ export async function serveCommand(args: readonly string[], io: CliIO): Promise<
   const interrupt = listenForInterrupt(io);
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
   const book = new ServeBook({ isMediationServer: isMs, callsFile: a.calls });
-  let lab: LoopbackLab | null = null;
+  let served: Served | null = null;
   try {
-    const addressing = { hostOf: (x: string): string | null => lab?.addressing.hostOf(x) ?? null };
-    lab = await LoopbackLab.open(
-      scenario,
-      { logger, media: endpointMedia(logger, (x) => addressing.hostOf(x)) },
-      { fixedPorts: true, loopbackBase: a.base, onCall: (c) => book.add(c) },
-    );
-    lab.start({ timeline: a.timeline });
-    logger.info({ file: a.file, timeline: a.timeline }, 'serve start');
-    status.write(listeners(scenario, lab));
+    served =
+      a.mode === 'netns'
+        ? await serveNetns(scenario, a, book, logger, status)
+        : await serveLoopback(scenario, a, book, logger, status);
+    logger.info({ file: a.file, mode: a.mode, timeline: a.timeline }, 'serve start');
     if (book.streamError !== null) {
       status.write(`mediapath serve: cannot write --calls ${a.calls}: ${book.streamError}\n`);
     }
-    const served = lab;
-    const reportNow = (final: boolean): Promise<void> =>
-      writeReport(scenario, a, served, book, io, status, final);
-    await serveUntilStopped(served, scenario, interrupt.signal, io, status, reportNow);
-    await reportNow(true);
+    const session = served;
+    await serveUntilStopped(session, scenario, interrupt.signal, io, status, () =>
+      session.report().then((r) => writeReport(scenario, a, session, r, book, io, status, false)),
+    );
+    const final = await session.finish();
+    await writeReport(scenario, a, session, final, book, io, status, true);
     logger.info(book.summary(), 'serve end');
-    return ExitCode.OK;
+    return (final.lost ?? []).length > 0 && scenario.simulation.degradedRun === 'fail'
+      ? ExitCode.DEGRADED
+      : ExitCode.OK;
   } finally {
     interrupt.dispose();
-    await lab?.close();
+    await served?.close();
     await book.close();
     await root.close();
     await status.close();
   }
+}
+
+/** A lab kept up, whichever mode runs it. */
+interface Served {
+  /** The report now; the lab goes on. */
+  report(): Promise<LabResult>;
+  /** Stops serving: the calls still up end; the final report. */
+  finish(): Promise<LabResult>;
+  /** Places a call of emulated hosts now (loopback only). */
+  readonly place: ((call: Omit<Call, 'id' | 'atMs' | 'index'>) => string) | null;
+  readonly configVersion: string;
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+/** Serves on loopback, in this process. */
+async function serveLoopback(
+  s: Scenario,
+  a: ServeArgs,
+  book: ServeBook,
+  logger: Logger,
+  status: StatusWriter,
+): Promise<Served> {
+  let hostOf: (x: string) => string | null = () => null;
+  const lab = await LoopbackLab.open(
+    s,
+    { logger, media: endpointMedia(logger, (x) => hostOf(x)) },
+    { fixedPorts: true, loopbackBase: a.base, onCall: (c) => book.add(c) },
+  );
+  hostOf = (x) => lab.addressing.hostOf(x);
+  lab.start({ timeline: a.timeline });
+  status.write(listeners(s, lab));
+  return {
+    report: () => lab.result({ final: false, aborted: false }),
+    // On the way out, a call still up ends as cancelled (the lab stopped under it).
+    finish: () => lab.result({ final: true, aborted: true }),
+    place: (call) => lab.place(call),
+    get configVersion() {
+      return lab.configVersion;
+    },
+    where: 'served on loopback',
+    close: () => lab.close(),
+  };
+}
+
+/** Serves in network namespaces: this process orchestrates one agent per host. */
+async function serveNetns(
+  s: Scenario,
+  a: ServeArgs,
+  book: ServeBook,
+  logger: Logger,
+  status: StatusWriter,
+): Promise<Served> {
+  const { runNetns } = await import('./netns-run.js');
+  const stop = new AbortController();
+  let onDemand: (() => Promise<LabResult>) | null = null;
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  const run = runNetns(s, {
+    logger,
+    logLevel: 'error',
+    source: { text: await readFile(a.file, 'utf8'), file: a.file },
+    signal: stop.signal,
+    onProgress: () => undefined,
+    onStatus: (line) => {
+      status.write(`${line}\n`);
+    },
+    serve: {
+      timeline: a.timeline,
+      onCall: (c) => book.add(c),
+      onReady: (report) => {
+        onDemand = report;
+        ready();
+      },
+    },
+  });
+  await Promise.race([started, run]);
+  status.write(
+    `ready (pid ${process.pid}): Ctrl-C stops, kill -USR1 ${process.pid} writes the report\n`,
+  );
+  return {
+    report: () => (onDemand ? onDemand() : Promise.reject(new Error('the lab is not serving yet'))),
+    finish: () => {
+      stop.abort();
+      return run;
+    },
+    place: null,
+    configVersion: 'initial',
+    where: 'served in network namespaces, one process per host',
+    close: async () => {
+      stop.abort();
+      await run.catch(() => undefined);
+    },
+  };
 }
 
 /** Where each host listens, and where outside peers must send from. */
@@ -240,12 +352,12 @@ function listeners(s: Scenario, lab: LoopbackLab): string {
  * asked for on standard input (`call FROM TO [SECONDS]`).
  */
 async function serveUntilStopped(
-  lab: LoopbackLab,
+  served: Served,
   s: Scenario,
   signal: AbortSignal,
   io: CliIO,
   status: StatusWriter,
-  reportNow: (final: boolean) => Promise<void>,
+  reportNow: () => Promise<void>,
 ): Promise<void> {
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -256,7 +368,9 @@ async function serveUntilStopped(
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   const onUsr1 = (): void => {
-    void reportNow(false);
+    void reportNow().catch((e: unknown) => {
+      status.write(`cannot write the report: ${e instanceof Error ? e.message : String(e)}\n`);
+    });
   };
   process.on('SIGUSR1', onUsr1);
   // The process's own standard input when it runs as the command (the launcher passes none).
@@ -267,10 +381,13 @@ async function serveUntilStopped(
     if (words[0] === 'quit') {
       stop();
     } else if (words[0] === 'report') {
-      void reportNow(false);
+      onUsr1();
     } else if (words[0] === 'call' && words[1] !== undefined && words[2] !== undefined) {
       try {
-        const id = lab.place(onDemandCall(s, words[1], words[2], Number(words[3] ?? 5)));
+        if (!served.place) {
+          throw new UsageError('calls are placed on demand on loopback only');
+        }
+        const id = served.place(onDemandCall(s, words[1], words[2], Number(words[3] ?? 5)));
         status.write(`placed ${id}: ${words[1]} -> ${words[2]}\n`);
       } catch (e) {
         status.write(`cannot place that call: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -314,18 +431,17 @@ function onDemandCall(
   };
 }
 
-/** The report: the table on stdout, and --json / --html; `final` ends the calls still up. */
+/** The report: the table on stdout, and --json / --html; `final` the lab has stopped. */
 async function writeReport(
   s: Scenario,
   a: ServeArgs,
-  lab: LoopbackLab,
+  served: Served,
+  result: LabResult,
   book: ServeBook,
   io: CliIO,
   status: StatusWriter,
   final: boolean,
 ): Promise<void> {
-  // On the way out, a call still up ends as cancelled (the lab stopped under it).
-  const result = await lab.result({ final, aborted: final });
   let held: readonly RunCallInput[] = result.calls;
   if (final) {
     // The lab stops: the calls it still holds are finished now, and go to the books too.
@@ -342,19 +458,20 @@ async function writeReport(
     io.stdout.write(
       formatRunTable(results, {
         colour,
-        title: `${s.name} (${a.file}), served on loopback, ${seconds}s: ${summaryLine(summary)}, ${held.length} held`,
+        title: `${s.name} (${a.file}), ${served.where}, ${seconds}s: ${summaryLine(summary)}, ${held.length} held`,
         width: io.stdout.isTTY === true ? io.stdout.columns : undefined,
         interrupted: !final,
       }),
     );
     io.stdout.write(formatLinks(result.links, colour));
     io.stdout.write(formatPeers(result.peers ?? [], colour));
+    io.stdout.write(formatLost(result.lost ?? [], colour));
   }
   const usage = process.cpuUsage();
   const doc = runJson(
     {
       scenario: { name: s.name, source: a.file, description: s.description },
-      mode: 'serve',
+      mode: a.mode === 'netns' ? 'serve-netns' : 'serve',
       durationMs: Math.round(result.durationMs),
       aborted: false,
       hosts: result.addressing.entries,
@@ -362,11 +479,12 @@ async function writeReport(
       topology: topologyView(new Topology(s), result.addressing.entries),
       ledger: result.ledger,
       peers: result.peers ?? [],
+      lost: result.lost ?? [],
       serve: {
         ...summary,
         held: held.length,
         final,
-        configVersion: lab.configVersion,
+        configVersion: served.configVersion,
         process: {
           cpuUserMs: Math.round(usage.user / 1000),
           cpuSystemMs: Math.round(usage.system / 1000),

@@ -78,7 +78,13 @@ export async function runAgent(o: AgentOptions): Promise<void> {
       await o.prepare?.(scenario, addressing, o.host);
       links = agentLinks(scenario, addressing, setup, o.host, o.logger);
       const policy: PolicyPort = {
-        decide: (call) => channel.request({ kind: 'decide', call: call.id }),
+        // A call that is not in the timeline (an outside peer's) travels with its definition.
+        decide: (call) =>
+          channel.request({
+            kind: 'decide',
+            call: call.id,
+            ...(call.index < 0 ? { def: call } : {}),
+          }),
         decisionOf: (id) =>
           channel
             .request<Awaited<ReturnType<PolicyPort['decisionOf']>> | null>({
@@ -95,6 +101,14 @@ export async function runAgent(o: AgentOptions): Promise<void> {
         {
           logger: o.logger,
           media: endpointMedia(log, (a) => addressing.hostOf(a)),
+          // A lab kept up: each finished call goes to the orchestrator at once, and is forgotten.
+          ...(setup.serve === true
+            ? {
+                summarise: (_call, partial) => {
+                  channel.send({ t: 'partial', partial });
+                },
+              }
+            : {}),
         },
         {
           hosts: new Set([o.host]),
@@ -106,6 +120,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
             channel.send({ t: 'finished', call, state, status, reason, at });
           },
           links,
+          callIdTag: o.host,
         },
       );
       await lab.bind();
@@ -134,13 +149,15 @@ export async function runAgent(o: AgentOptions): Promise<void> {
       if (m.t === 'start') {
         // The orchestrator's t0 is wall-clock time shared by every agent on the machine.
         lab.start(performance.now() + (m.t0 - Date.now()), {
-          timeline: true,
+          timeline: m.timeline !== false,
           onlyFuture: m.rejoin === true,
         });
       } else if (m.t === 'ended') {
         lab.ended(m.call, m.state, m.status, m.reason, m.at ?? null);
       } else if (m.t === 'collect') {
-        lab.endRemaining(false);
+        if (m.final !== false) {
+          lab.endRemaining(false);
+        }
         const calls = await lab.collect();
         const observed: LinkObservation[] = links?.observations() ?? [];
         channel.send({ t: 'collected', calls, links: observed, peers: lab.peers() });

@@ -30,6 +30,17 @@ const MEDIA_LINGER_MS = 300;
 /** The header that tells every host which scenario call a SIP dialog belongs to. */
 export const CALL_HEADER = 'x-mediapath-call';
 
+/**
+ * The header that carries the definition of a call that is not in the timeline (an outside
+ * peer's), so that a host in another process learns it with the INVITE (base64url JSON).
+ */
+export const CALL_DEF_HEADER = 'x-mediapath-call-def';
+
+/** A call's definition as the value of {@link CALL_DEF_HEADER}. */
+export function callDefHeader(call: Call): string {
+  return Buffer.from(JSON.stringify(call), 'utf8').toString('base64url');
+}
+
 /** Per-call bookkeeping while the run goes on. */
 export class CallRecord {
   readonly call: Call;
@@ -167,6 +178,8 @@ export interface CallObservationsOptions {
   readonly relayOf: (host: string) => Pick<Relay, 'stats' | 'close'>;
   /** Whether a host is a real SIP peer outside the lab (it sends no call header). */
   readonly isExternal: (host: string) => boolean;
+  /** Told into the ids of calls made here that are not in the timeline (`ext-<tag>-<n>`). */
+  readonly idTag?: string;
   /**
    * A long-running lab's bookkeeping: once a call has ended and its media and relay sessions
    * were read, it is handed over here as the report's input and forgotten (its record, its SIP
@@ -279,7 +292,8 @@ export class CallObservations {
    * for one an outside peer placed, `now` for one placed on demand (ids `ext-<n>`, `now-<n>`).
    */
   addCall(call: Omit<Call, 'id' | 'atMs'>, prefix: 'ext' | 'now'): CallRecord {
-    const id = `${prefix}-${++this.#outside}`;
+    const tag = this.#o.idTag === undefined ? '' : `${this.#o.idTag}-`;
+    const id = `${prefix}-${tag}${++this.#outside}`;
     const rec = this.#track(
       new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish, this.#o.elapsed),
     );
@@ -300,7 +314,9 @@ export class CallObservations {
   recordOf(invite: IncomingCall): CallRecord | undefined {
     const id = headerText(invite.request, CALL_HEADER);
     if (id) {
-      return this.#records.get(id);
+      return (
+        this.#records.get(id) ?? this.#defined(id, headerText(invite.request, CALL_DEF_HEADER))
+      );
     }
     const from = this.#o.addressing.hostOf(invite.remote.address);
     if (!from || !this.#o.isExternal(from)) {
@@ -320,6 +336,25 @@ export class CallObservations {
       }
     }
     return undefined;
+  }
+
+  /** A call another process defined (an outside peer's), learnt from its INVITE. */
+  #defined(id: string, def: string | undefined): CallRecord | undefined {
+    if (def === undefined) {
+      return undefined;
+    }
+    let call: Call;
+    try {
+      call = JSON.parse(Buffer.from(def, 'base64url').toString('utf8')) as Call;
+    } catch {
+      return undefined;
+    }
+    if (call.id !== id) {
+      return undefined;
+    }
+    const rec = this.#track(new CallRecord(call, this.#onFinish, this.#o.elapsed));
+    this.#records.set(id, rec);
+    return rec;
   }
 
   /** The scenario call a SIP dialog belongs to, as learnt from the messages seen so far. */

@@ -13,7 +13,8 @@
  *   request relay (on host X)     ---->   forwarded to X's agent, its reply back
  *   finished {call, outcome}      ---->   (the caller's agent)
  *                                 <----   ended {call, outcome}   (to every other agent)
- *                                 <----   collect
+ *   partial {call's partial}      ---->   (serve: each finished call, at once)
+ *                                 <----   collect {final}
  *   collected {calls, links, peers}  ->
  *                                 <----   shutdown
  * ```
@@ -25,6 +26,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { CallEndState, LinkObservation, PeerHealth } from '../report/index.js';
+import type { Call } from '../scenario/index.js';
 import type { CallPartial } from './merge.js';
 
 /** How the orchestrator tells agents about impaired links. */
@@ -35,6 +37,11 @@ export interface AgentSetup {
    * then applies only delay, jitter and loss in user space.
    */
   readonly kernelRates: boolean;
+  /**
+   * A lab kept up (`serve --net netns`): each finished call's partial is handed over at once
+   * (`partial`) and forgotten, instead of at the end.
+   */
+  readonly serve?: boolean;
 }
 
 /** The final outcome of a call. */
@@ -54,7 +61,12 @@ export interface RelayRequest {
 }
 
 export type Request =
-  | { readonly kind: 'decide'; readonly call: string }
+  | {
+      readonly kind: 'decide';
+      readonly call: string;
+      /** A call that is not in the timeline (an outside peer's): its definition. */
+      readonly def?: Call;
+    }
   | { readonly kind: 'decisionOf'; readonly call: string }
   | { readonly kind: 'release'; readonly call: string }
   | ({ readonly kind: 'relay'; readonly host: string } & RelayRequest);
@@ -69,10 +81,17 @@ export type Message =
       readonly t0: number;
       /** A host that rejoins a run under way: only the calls still to come are placed. */
       readonly rejoin?: boolean;
+      /** Place the timeline's calls (true unless a lab kept up is told otherwise). */
+      readonly timeline?: boolean;
     }
   | ({ readonly t: 'finished' } & CallOutcome)
   | ({ readonly t: 'ended' } & CallOutcome)
-  | { readonly t: 'collect' }
+  | {
+      readonly t: 'collect';
+      /** The run is over (the default): calls still up end first. False: a report on demand. */
+      readonly final?: boolean;
+    }
+  | { readonly t: 'partial'; readonly partial: CallPartial }
   | {
       readonly t: 'collected';
       readonly calls: readonly CallPartial[];

@@ -114,6 +114,8 @@ export interface LabPlacement {
   ) => void;
   /** Impaired links applied to what this process sends; null when none. */
   readonly links: LabLinks | null;
+  /** Told into the ids of calls made here that are not in the timeline (other processes'). */
+  readonly callIdTag?: string;
 }
 
 /**
@@ -206,6 +208,7 @@ export class Lab {
         : {}),
       addressing: this.#addr,
       log: this.#log,
+      ...(placement.callIdTag === undefined ? {} : { idTag: placement.callIdTag }),
       elapsed: () => Math.round(performance.now() - this.#t0),
       relayOf: (host) => this.#relayOf(host),
       isExternal: (host) => this.#isExternal(host),

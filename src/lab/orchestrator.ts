@@ -8,10 +8,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes, SimError, type Logger } from '../core/index.js';
-import type { LinkObservation, PeerHealth } from '../report/index.js';
+import type { LinkObservation, PeerHealth, RunCallInput } from '../report/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { runHosts, scenarioAddressing, type Addressing } from './addressing.js';
+import { OrchestratedCalls } from './orchestrated-calls.js';
+import { externalPeers } from './outside-calls.js';
 import {
   ControlChannel,
   parseControlAddress,
@@ -44,6 +46,16 @@ export interface OrchestratorOptions {
   readonly graceMs?: number;
   /** How long to wait for every agent to join and bind. */
   readonly joinTimeoutMs?: number;
+  /**
+   * A lab kept up (`serve --net netns`): the run goes on until the signal, the timeline is
+   * placed only when asked, each finished call is handed to `onCall` and forgotten, and
+   * `onReady` gets a report on demand.
+   */
+  readonly serve?: {
+    readonly timeline: boolean;
+    readonly onCall: (input: RunCallInput) => void;
+    readonly onReady?: (report: () => Promise<LabResult>) => void;
+  };
 }
 
 /** The agent processes the orchestrator started; it is told when one ends early. */
@@ -82,12 +94,13 @@ class Orchestrator {
   readonly #policy: PolicyService;
   /** Milliseconds from the run's start, once it has one. */
   #t0 = performance.now();
-  readonly #journal = new LedgerJournal(() => performance.now() - this.#t0);
+  /** No journal in a lab kept up: it would grow with every call. */
+  readonly #journal: LedgerJournal | null;
   readonly #hosts: readonly string[];
   readonly #agents = new Map<string, ControlChannel>();
   /** The channel of each host's first agent (the one this orchestrator may have started). */
   readonly #firstChannel = new Map<string, ControlChannel>();
-  readonly #outcomes = new Map<string, CallOutcome>();
+  readonly #calls: OrchestratedCalls;
   /** Hosts lost during the run, in the order they were lost. */
   readonly #lost = new Map<string, { at: number; detail: string; rejoinedAt: number | null }>();
   /** Set once the agents were told to start: from then on a lost agent degrades the run. */
@@ -108,8 +121,17 @@ class Orchestrator {
     this.#log = o.logger.child({ mod: 'orchestrator' });
     this.#topo = new Topology(s);
     this.#addressing = scenarioAddressing(s);
-    this.#policy = new PolicyService(this.#topo, { journal: this.#journal });
-    this.#hosts = runHosts(this.#addressing);
+    this.#journal = o.serve ? null : new LedgerJournal(() => performance.now() - this.#t0);
+    this.#policy = new PolicyService(this.#topo, this.#journal ? { journal: this.#journal } : {});
+    this.#calls = new OrchestratedCalls(s.calls, {
+      decisionOf: (call) => this.#policy.reportedDecision(call),
+      ...(o.serve
+        ? { onCall: o.serve.onCall, forget: (id: string) => this.#policy.forget(id) }
+        : {}),
+    });
+    // Outside peers have no agent: real SIP peers play them.
+    const outside = externalPeers(s, this.#addressing, undefined);
+    this.#hosts = runHosts(this.#addressing).filter((h) => !outside.has(h));
     this.#failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
     });
@@ -155,7 +177,7 @@ class Orchestrator {
     this.#t0 = t0;
     this.#t0Wall = t0Wall;
     this.#started = true;
-    this.#broadcast({ t: 'start', t0: t0Wall });
+    this.#broadcast({ t: 'start', t0: t0Wall, timeline: this.#o.serve?.timeline !== false });
     const plannedMs = Math.max(0, ...this.#s.calls.map((c) => c.atMs + c.durationMs));
     const allDone = new Promise<void>((resolve) => {
       this.#allDone = resolve;
@@ -167,25 +189,29 @@ class Orchestrator {
         plannedMs,
         total: this.#s.calls.length,
         started: this.#s.calls.filter(
-          (c) => this.#policy.decisionOf(c.id) !== undefined || this.#outcomes.has(c.id),
+          (c) => this.#policy.decisionOf(c.id) !== undefined || this.#calls.has(c.id),
         ).length,
-        ended: this.#outcomes.size,
+        ended: this.#calls.ended,
       });
     }, 500);
+    this.#o.serve?.onReady?.(() => this.#result(false, false));
     let aborted: boolean;
     try {
       aborted = await Promise.race([
-        waitForCalls(allDone, lead + plannedMs + (this.#o.graceMs ?? 10_000), this.#o),
+        this.#o.serve
+          ? waitForCalls(new Promise(() => undefined), 2 ** 31 - 1, this.#o)
+          : waitForCalls(allDone, lead + plannedMs + (this.#o.graceMs ?? 10_000), this.#o),
         this.#failed,
       ]);
     } finally {
       clearInterval(progress);
     }
+    const ending = aborted ? 'cancelled' : 'timeout';
     for (const c of this.#s.calls) {
-      if (!this.#outcomes.has(c.id)) {
+      if (!this.#calls.has(c.id)) {
         this.#ended({
           call: c.id,
-          state: aborted ? 'cancelled' : 'timeout',
+          state: ending,
           status: null,
           reason: aborted ? 'run interrupted' : 'no final outcome before the run ended',
         });
@@ -193,34 +219,30 @@ class Orchestrator {
     }
     // Let the last BYEs and RTCP settle, then ask every agent what it saw.
     await delay(250);
+    return this.#result(true, aborted);
+  }
+
+  /** What the run did, from what every agent saw; `final`: the agents end what is still up. */
+  async #result(final: boolean, aborted: boolean): Promise<LabResult> {
     const collected = await this.#within(
-      Promise.all([...this.#agents.values()].map((ch) => collectFrom(ch))),
+      Promise.all([...this.#agents.values()].map((ch) => collectFrom(ch, final))),
       15_000,
       'every agent to report',
       false,
     );
+    if (final) {
+      this.#calls.close();
+    }
     const links = await this.#links(collected.map((c) => c.links));
+    const held = this.#calls.held(collected.map((c) => c.calls));
     return {
-      calls: withDecisionTimes(
-        mergeCallPartials(
-          this.#s.calls,
-          collected.map((c) => c.calls),
-          (call) => this.#policy.reportedDecision(call),
-          (id) => {
-            const out = this.#outcomes.get(id);
-            return out
-              ? { state: out.state, status: out.status, reason: out.reason, at: out.at ?? null }
-              : undefined;
-          },
-        ),
-        this.#journal,
-      ),
+      calls: this.#journal ? withDecisionTimes(held, this.#journal) : held,
       links,
-      ledger: this.#journal.events,
+      ledger: this.#journal?.events ?? [],
       peers: collected.flatMap((c) => c.peers ?? []),
       lost: [...this.#lost].map(([host, l]) => ({ host, ...l })),
       addressing: this.#addressing,
-      durationMs: performance.now() - t0,
+      durationMs: performance.now() - this.#t0,
       aborted,
     };
   }
@@ -234,6 +256,7 @@ class Orchestrator {
     const setup = {
       scenario: this.#o.source,
       kernelRates: this.#o.kernelRates === true,
+      serve: this.#o.serve !== undefined,
     };
     const readies = [...this.#agents.values()].map(
       (ch) =>
@@ -364,12 +387,18 @@ class Orchestrator {
     ch.on('message', (m) => {
       if (m.t === 'finished') {
         this.#ended(m, host);
+      } else if (m.t === 'partial') {
+        this.#calls.partial(m.partial);
       }
     });
   }
 
   #answer(r: Request): Promise<unknown> {
-    const call = r.kind === 'relay' ? undefined : this.#s.calls.find((c) => c.id === r.call);
+    const call =
+      r.kind === 'relay'
+        ? undefined
+        : (this.#calls.call(r.call) ??
+          (r.kind === 'decide' && r.def !== undefined ? this.#calls.define(r.def) : undefined));
     switch (r.kind) {
       case 'decide':
         return call
@@ -402,7 +431,7 @@ class Orchestrator {
     // The calls under way are lost with the host; those still to come are placed at their time
     // (an agent may join again for the host by then).
     for (const call of this.#s.calls) {
-      if (!this.#outcomes.has(call.id) && call.atMs <= at && this.#involves(call, host)) {
+      if (!this.#calls.has(call.id) && call.atMs <= at && this.#involves(call, host)) {
         this.#policy.release(call.id);
         this.#ended({
           call: call.id,
@@ -450,7 +479,11 @@ class Orchestrator {
       });
       ch.send({
         t: 'setup',
-        setup: { scenario: this.#o.source, kernelRates: this.#o.kernelRates === true },
+        setup: {
+          scenario: this.#o.source,
+          kernelRates: this.#o.kernelRates === true,
+          serve: this.#o.serve !== undefined,
+        },
       });
     });
     if (!ready || this.#closing) {
@@ -465,12 +498,17 @@ class Orchestrator {
       }
     });
     this.#serve(host, ch);
-    ch.send({ t: 'start', t0: this.#t0Wall, rejoin: true });
+    ch.send({
+      t: 'start',
+      t0: this.#t0Wall,
+      rejoin: true,
+      timeline: this.#o.serve?.timeline !== false,
+    });
   }
 
   /** A call's final outcome: kept for the report and told to every other agent. */
   #ended(outcome: CallOutcome, from?: string): void {
-    if (this.#outcomes.has(outcome.call)) {
+    if (this.#calls.has(outcome.call)) {
       return;
     }
     const o: CallOutcome = {
@@ -480,7 +518,7 @@ class Orchestrator {
       reason: outcome.reason,
       at: outcome.at ?? Math.round(performance.now() - this.#t0),
     };
-    this.#outcomes.set(o.call, o);
+    this.#calls.end(o);
     for (const [host, ch] of this.#agents) {
       if (host !== from) {
         ch.send({ t: 'ended', ...o });
@@ -490,7 +528,7 @@ class Orchestrator {
   }
 
   #checkDone(): void {
-    if (this.#outcomes.size >= this.#s.calls.length) {
+    if (this.#calls.timelineDone) {
       this.#allDone();
     }
   }
@@ -565,22 +603,32 @@ class Orchestrator {
   }
 }
 
-/** What one agent saw, when asked at the end of the run (nothing when it is gone). */
-function collectFrom(ch: ControlChannel): Promise<{
+/** What one agent saw, when asked (nothing when it is gone); `final`: it ends what is up. */
+function collectFrom(
+  ch: ControlChannel,
+  final: boolean,
+): Promise<{
   calls: readonly CallPartial[];
   links: readonly LinkObservation[];
   peers?: readonly PeerHealth[];
 }> {
   return new Promise((resolve) => {
-    ch.on('message', (m) => {
+    const onMessage = (m: Message): void => {
       if (m.t === 'collected') {
-        resolve(m);
+        done(m);
       }
-    });
-    ch.on('close', () => {
-      resolve({ calls: [], links: [] });
-    });
-    ch.send({ t: 'collect' });
+    };
+    const onClose = (): void => {
+      done({ calls: [], links: [] });
+    };
+    const done = (r: Parameters<typeof resolve>[0]): void => {
+      ch.off('message', onMessage);
+      ch.off('close', onClose);
+      resolve(r);
+    };
+    ch.on('message', onMessage);
+    ch.on('close', onClose);
+    ch.send({ t: 'collect', final });
   });
 }
 

@@ -32,7 +32,13 @@ import {
 } from '../../sip/index.js';
 import type { MediaTimeout, TransportAddress } from '../../media/index.js';
 import { PSTN_HOST } from '../addressing.js';
-import { CALL_HEADER, type CallRecord, type LegState } from '../call-observations.js';
+import {
+  CALL_DEF_HEADER,
+  CALL_HEADER,
+  callDefHeader,
+  type CallRecord,
+  type LegState,
+} from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import { g711Of } from './call-legs.js';
@@ -164,7 +170,12 @@ export function mediationServerDelegate(
         return {
           target: planned.target,
           offerSdp: planned.offer,
-          headers: { [CALL_HEADER]: rec.call.id, ...planned.headers },
+          headers: {
+            [CALL_HEADER]: rec.call.id,
+            // A call that is not in the timeline travels with its definition.
+            ...(rec.call.index < 0 ? { [CALL_DEF_HEADER]: callDefHeader(rec.call) } : {}),
+            ...planned.headers,
+          },
           ...planned.failover,
         };
       } catch (e) {
