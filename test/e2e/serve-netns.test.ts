@@ -96,7 +96,9 @@ describe.skipIf(!available)('SIPp into mediapath serve --net netns', () => {
     });
     runId = /\(run ([0-9a-f]{4}):/.exec(err)?.[1] ?? '';
     const ns = /gw-por {2}172\.29\.77\.200:5070 {2}ip netns exec (\S+)/.exec(err)?.[1] ?? '';
-    expect(ns).toMatch(/^mp[0-9a-f]{4}-s\d$/);
+    if (!/^mp[0-9a-f]{4}-s\d$/.test(ns)) {
+      throw new Error(`no namespace for gw-por in: ${err}`);
+    }
     const sipps = [sippIn(ns, 'alice', 5090, 6000), sippIn(ns, '13125550101', 5092, 6100)];
     codes = await Promise.all(
       sipps.map((p) => new Promise<number | null>((r) => p.once('exit', r))),
