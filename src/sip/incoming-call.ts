@@ -27,6 +27,8 @@ export type IncomingCallEvents = {
   acked: [];
   /** The call ended after the answer. */
   ended: [cause: CallEndCause];
+  /** @internal The call reached `terminated`, however it ended. */
+  '@terminated': [];
 };
 
 /** States of an incoming call. */
@@ -162,7 +164,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     if (this.#state !== 'ringing') {
       return;
     }
-    this.#state = 'terminated';
+    this.#terminated();
     this.#incoming.respond(this.#response(status >= 300 ? status : 486, reason));
   }
 
@@ -180,7 +182,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
 
   #sendBye(): Promise<number> {
     const dialog = this.#dialog;
-    this.#state = 'terminated';
+    this.#terminated();
     if (!dialog) {
       return Promise.resolve(0);
     }
@@ -210,7 +212,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     if (this.#state !== 'ringing') {
       return;
     }
-    this.#state = 'terminated';
+    this.#terminated();
     this.#incoming.respond(this.#response(487, 'Request Terminated'));
     this.emit('cancelled');
   }
@@ -231,15 +233,24 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
       return;
     }
     this.#stopTimers();
-    this.#state = 'terminated';
+    this.#terminated();
     this.emit('ended', 'remote-bye');
+  }
+
+  /** The call is over: its user agent forgets it (`@terminated`, once). */
+  #terminated(): void {
+    if (this.#state === 'terminated') {
+      return;
+    }
+    this.#state = 'terminated';
+    this.emit('@terminated');
   }
 
   /** @internal The UA is closing. */
   shutdown(): void {
     this.#stopTimers();
     if (this.#state === 'ringing') {
-      this.#state = 'terminated';
+      this.#terminated();
       this.#incoming.respond(this.#response(503, 'Service Unavailable'));
     } else if (this.#state === 'answered' || this.#state === 'confirmed') {
       void this.#sendBye();

@@ -25,6 +25,8 @@ export type OutgoingCallEvents = {
   answered: [answerSdp: string, response: SipResponse];
   failed: [status: number, reason: string];
   ended: [cause: CallEndCause];
+  /** @internal The call reached `terminated`, however it ended. */
+  '@terminated': [];
 };
 
 /** Handlers that {@link UserAgent.invite} attaches to the new call. */
@@ -104,7 +106,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     if (this.#state === 'terminated' || this.#state === 'confirmed') {
       return;
     }
-    this.#state = 'terminated';
+    this.#terminated();
     this.#log.debug({ status: rs.status }, 'outgoing call failed');
     this.emit('failed', rs.status, rs.reason);
   }
@@ -208,7 +210,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     if (!dialog || this.#state !== 'confirmed') {
       return Promise.resolve(0);
     }
-    this.#state = 'terminated';
+    this.#terminated();
     this.#ua.unregister(dialog);
     return new Promise<number>((resolve) => {
       this.#ua.stack.send(
@@ -228,8 +230,17 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     if (this.#state === 'terminated') {
       return;
     }
-    this.#state = 'terminated';
+    this.#terminated();
     this.emit('ended', 'remote-bye');
+  }
+
+  /** The call is over: its user agent forgets it (`@terminated`, once). */
+  #terminated(): void {
+    if (this.#state === 'terminated') {
+      return;
+    }
+    this.#state = 'terminated';
+    this.emit('@terminated');
   }
 
   /** @internal The UA is closing. */
@@ -238,7 +249,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
       void this.bye();
       this.emit('ended', 'closed');
     } else if (this.#state !== 'terminated') {
-      this.#state = 'terminated';
+      this.#terminated();
     }
   }
 }

@@ -141,6 +141,11 @@ export class UserAgent {
     return n;
   }
 
+  /** Calls the UA holds: those not terminated (a call is forgotten once it ends). */
+  get heldCalls(): number {
+    return this.#calls.size;
+  }
+
   /**
    * Places a call: sends an INVITE with the SDP offer to `targetUri` (an IPv4 SIP URI) or to
    * `target` when given. Failures (timeouts, unreachable targets) arrive as `failed`.
@@ -227,17 +232,11 @@ export class UserAgent {
 
   #track(call: OutgoingCall | IncomingCall): void {
     this.#calls.add(call);
-    const forget = (): void => {
-      if (call.state === 'terminated') {
-        this.#calls.delete(call);
-      }
-    };
-    call.on('ended', forget);
-    if (call instanceof OutgoingCall) {
-      call.on('failed', forget);
-    } else {
-      call.on('cancelled', forget);
-    }
+    // However a call ends (a BYE either way, a final response, a cancel), the UA forgets it:
+    // a long-running UA holds only the calls that are up.
+    call.once('@terminated', () => {
+      this.#calls.delete(call);
+    });
   }
 
   #onRequest(incoming: IncomingRequest): void {

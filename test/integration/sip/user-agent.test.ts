@@ -188,3 +188,39 @@ describe('UserAgent answers to other requests', () => {
     expect(callee.stack.closed).toBe(true);
   });
 });
+
+describe('UserAgent bookkeeping', () => {
+  it('forgets every call once it ends, however it ends: a long-running UA holds only calls that are up', async () => {
+    const { logger } = captureLogger('warn');
+    const a = closer.add(await UserAgent.create({ address: '127.0.1.40', logger, timers }));
+    const b = closer.add(await UserAgent.create({ address: '127.0.1.41', logger, timers }));
+    let answer = true;
+    b.onInvite = (inc: IncomingCall) => {
+      if (answer) {
+        inc.answer(SDP.gatewayAnswer);
+      } else {
+        inc.reject(486);
+      }
+    };
+    const place = (): Promise<{ status: number; call: ReturnType<UserAgent['invite']> }> =>
+      new Promise((resolve) => {
+        const call = a.invite(b.uri, SDP.client, {
+          answered: () => resolve({ status: 200, call }),
+          failed: (status) => resolve({ status, call }),
+        });
+      });
+    // Hung up by the caller; one left up while another is refused; then that one hung up.
+    const first = await place();
+    expect(first.status).toBe(200);
+    expect(await first.call.bye()).toBe(200);
+    const second = await place();
+    expect(second.status).toBe(200);
+    await waitFor(() => b.activeCalls === 1);
+    answer = false;
+    const third = await place();
+    expect(third.status).toBe(486);
+    await second.call.bye();
+    await waitFor(() => a.heldCalls === 0 && b.heldCalls === 0, 3000, 'both UAs to forget');
+    expect([a.activeCalls, b.activeCalls]).toEqual([0, 0]);
+  });
+});
