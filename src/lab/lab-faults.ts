@@ -102,10 +102,16 @@ export class LabFaults {
     }
   }
 
-  /** Schedules the scenario's faults on the run's clock (`t0` is when it started). */
-  schedule(t0: number): void {
+  /**
+   * Schedules the scenario's faults on the run's clock (`t0` is when it started); with
+   * `onlyFuture` (a host that joined a run again), those already past are left out.
+   */
+  schedule(t0: number, onlyFuture = false): void {
     const now = performance.now();
     for (const f of this.#o.scenario.faults) {
+      if (onlyFuture && f.atMs < now - t0) {
+        continue;
+      }
       const delay = Math.max(0, f.atMs - (now - t0));
       if (f.kind === 'partition') {
         const links = this.#o.links;

@@ -269,7 +269,7 @@ export class Lab {
     options: { readonly timeline: boolean; readonly onlyFuture?: boolean } = { timeline: true },
   ): void {
     this.#t0 = t0;
-    this.#faults.schedule(t0);
+    this.#faults.schedule(t0, options.onlyFuture === true);
     if (!options.timeline) {
       return;
     }
