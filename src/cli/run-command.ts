@@ -341,7 +341,12 @@ async function report(
   status: StatusWriter,
 ): Promise<number> {
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
-  const built = buildRunResults(result.calls, isMs);
+  const outside = new Set(
+    [...scenario.hosts.gateways, ...scenario.hosts.clients]
+      .filter((h) => h.external)
+      .map((h) => h.name),
+  );
+  const built = buildRunResults(result.calls, isMs, (h) => outside.has(h));
   // An interrupted run is not judged: its calls stopped half way.
   const results = result.aborted ? built.map((r) => ({ ...r, failures: [] })) : built;
   const seconds = (result.durationMs / 1000).toFixed(1);

@@ -33,6 +33,8 @@ export interface ServeSummary {
 /** Options of the {@link ServeBook}. */
 export interface ServeBookOptions {
   readonly isMediationServer: (host: string) => boolean;
+  /** Hosts played by outside peers: what they receive is not observed. */
+  readonly isOutside: (host: string) => boolean;
   /** The calls file (JSON lines, one per finished call), or null. */
   readonly callsFile: string | null;
   /** How many of the most recent calls the report keeps (100 by default). */
@@ -67,7 +69,7 @@ export class ServeBook {
 
   /** A finished call: counted, streamed, kept among the recent ones. */
   add(input: RunCallInput): void {
-    const [r] = buildRunResults([input], this.#o.isMediationServer);
+    const [r] = buildRunResults([input], this.#o.isMediationServer, this.#o.isOutside);
     if (!r) {
       return;
     }
@@ -83,7 +85,10 @@ export class ServeBook {
 
   /** The recent finished calls, then the calls still held by the lab (`held`, up or not read). */
   results(held: readonly RunCallInput[]): RunCallResult[] {
-    return [...this.#recent, ...buildRunResults(held, this.#o.isMediationServer)];
+    return [
+      ...this.#recent,
+      ...buildRunResults(held, this.#o.isMediationServer, this.#o.isOutside),
+    ];
   }
 
   /** The counters. */

@@ -188,7 +188,16 @@ export async function serveCommand(args: readonly string[], io: CliIO): Promise<
   const status = statusWriter(io.stderr);
   const interrupt = listenForInterrupt(io);
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
-  const book = new ServeBook({ isMediationServer: isMs, callsFile: a.calls });
+  const outside = new Set(
+    [...scenario.hosts.gateways, ...scenario.hosts.clients]
+      .filter((h) => h.external)
+      .map((h) => h.name),
+  );
+  const book = new ServeBook({
+    isMediationServer: isMs,
+    isOutside: (h) => outside.has(h),
+    callsFile: a.calls,
+  });
   let served: Served | null = null;
   try {
     served =

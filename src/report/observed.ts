@@ -136,6 +136,7 @@ export function observeCall(
   },
   media: CallMedia,
   isMediationServer: (host: string) => boolean,
+  isOutside: (host: string) => boolean = () => false,
 ): ObservedCall {
   // The predicted path names the far end (a voice mail host or a re-route target) when it is
   // not the callee itself.
@@ -168,12 +169,16 @@ export function observeCall(
     const dead = forward.complete ? backward : forward;
     const from = dead.hops[0] ?? '?';
     const last = dead.hops[dead.hops.length - 1] ?? '?';
+    const towards = dead === forward ? callee : caller;
+    const way = dead === forward ? 'caller -> callee' : 'callee -> caller';
     divergences.push({
       kind: 'one-way-media',
-      detail:
-        dead.hops.length === 1
-          ? `${dead === forward ? 'caller -> callee' : 'callee -> caller'} media from ${from} was accepted by no host`
-          : `${dead === forward ? 'caller -> callee' : 'callee -> caller'} media stopped at ${last}`,
+      // What an outside peer (not emulated) receives is not observed by any host of the lab.
+      detail: isOutside(towards)
+        ? `${way} media to ${towards} is not observed: ${towards} is an outside peer`
+        : dead.hops.length === 1
+          ? `${way} media from ${from} was accepted by no host`
+          : `${way} media stopped at ${last}`,
     });
   }
   if (decision.bypass) {

@@ -155,13 +155,20 @@ export function legText(l: LegView): string {
   }
 }
 
-/** Joins the lab's input with the observed path and the expectations. */
+/**
+ * Joins the lab's input with the observed path and the expectations. `isOutside` names the
+ * hosts outside peers play: what they receive is not observed.
+ */
 export function buildRunResults(
   inputs: readonly RunCallInput[],
   isMediationServer: (host: string) => boolean,
+  isOutside: (host: string) => boolean = () => false,
 ): RunCallResult[] {
   return inputs.map((input) => {
-    const observed = withEnd(input, observeCall(input.decision, input.media, isMediationServer));
+    const observed = withEnd(
+      input,
+      observeCall(input.decision, input.media, isMediationServer, isOutside),
+    );
     const failures = checkExpectation(input.call.expect, {
       decision: input.decision.decision,
       path: observed.forward.complete ? observed.forward.hops : [],

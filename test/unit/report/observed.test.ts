@@ -127,3 +127,25 @@ describe('observeCall', () => {
     ).toEqual(['media-on-refused-call']);
   });
 });
+
+describe('observeCall with an outside peer', () => {
+  it('says that what an outside peer receives is not observed, instead of "accepted by no host"', () => {
+    const decision = {
+      decision: 'BYPASS',
+      bypass: true,
+      mediaPath: ['gw-por', 'alice'],
+      from: 'gw-por',
+      to: 'alice',
+    };
+    const media = { received: [rx('alice', 'gw-por', 150)], drops: [] };
+    const plain = observeCall(decision, media, isMs);
+    expect(plain.divergences[0]?.detail).toBe(
+      'callee -> caller media from alice was accepted by no host',
+    );
+    const outside = observeCall(decision, media, isMs, (h) => h === 'gw-por');
+    expect(outside.media).toBe('one-way');
+    expect(outside.divergences[0]?.detail).toBe(
+      'callee -> caller media to gw-por is not observed: gw-por is an outside peer',
+    );
+  });
+});
