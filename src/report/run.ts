@@ -174,9 +174,8 @@ export function buildRunResults(
       path: observed.forward.complete ? observed.forward.hops : [],
       reason: `${input.decision.reason} ${observed.divergences.map((d) => d.detail).join(' ')}`,
       ...(input.finalStatus !== null ? { sipStatus: input.finalStatus } : {}),
-      // The expectations name the three directions a scenario may expect; `interrupted`
-      // matches none of them, which is the comparison wanted (the failure shows it as is).
-      media: observed.media as NonNullable<CallOutcome['media']>,
+      // `interrupted` matches none of the directions a scenario may expect, as wanted.
+      media: observed.media,
       lossPercent: observed.lossPercent,
     });
     return { ...input, observed, failures };

@@ -86,7 +86,7 @@ describe.skipIf(!available)('a run in namespaces that loses a host', () => {
       }
     });
     const { code, out } = await r.done;
-    expect(code).toBe(6);
+    expect(code).toBe(7);
     expect(out).toMatch(/Degraded run: lost gw-por at \d+\.\d s \(its agent (exited|left)/);
     const doc = JSON.parse(await readFile(json, 'utf8')) as Doc;
     expect(doc.lost.map((l) => l.host)).toEqual(['gw-por']);
@@ -146,7 +146,7 @@ describe.skipIf(!available)('a run in namespaces that loses a host', () => {
         res(again?.exitCode ?? null);
       }
     });
-    expect(code).toBe(6);
+    expect(code).toBe(7);
     expect(agentExit).toBe(0);
     expect(out).toMatch(/Degraded run: lost ms-chi at \d+\.\d s .*, back at \d+\.\d s/);
     const doc = JSON.parse(await readFile(json, 'utf8')) as Doc;
