@@ -7,7 +7,7 @@
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
 import { decisionDetailsJson } from './call-details.js';
-import { checkExpectation, type CallOutcome, type ExpectationFailure } from './expectations.js';
+import { checkExpectation, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
