@@ -29,7 +29,7 @@ export function buildCRelay() {
 
 /**
  * Starts the C relay (on `cpu` when given) and returns a CallAllocator (see
- * src/media/load-run.ts) over it, and how to stop it.
+ * src/media/load-run.ts) over it, its process id, and how to stop it.
  */
 export async function startCRelay(options = {}) {
   const path = buildCRelay();
@@ -75,6 +75,7 @@ export async function startCRelay(options = {}) {
   };
   return {
     allocator,
+    pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => {
