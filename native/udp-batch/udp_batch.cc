@@ -1,17 +1,15 @@
 // Batched UDP I/O for the relay (Linux): plain non-blocking IPv4 sockets, all registered in
 // one epoll set that libuv watches through a single uv_poll_t. On each wake-up every ready
-// socket is drained with recvmmsg into one shared buffer of fixed-size slots, and JavaScript
-// is called once with the number of datagrams. JavaScript queues its sends as descriptors
+// socket is drained with recvmmsg into one shared buffer of fixed-size slots (batch_loop.cc);
+// the datagrams of established streams are forwarded natively (fast_path.h), and JavaScript
+// is called once with the number of the others. JavaScript queues its sends as descriptors
 // in a second shared array and calls flush(), which sends them with sendmmsg, one call per
-// run of descriptors on the same socket.
+// run of descriptors on the same socket. The shared memory is described in batch.h.
 //
-// Shared memory, owned by JavaScript and passed to open():
-//   recv  ArrayBuffer, `slots` slots of `slotSize` bytes; datagram i is in slot i.
-//   meta  Uint32Array, 4 per datagram: socket index, length, source IPv4, source port.
-//         The length is the datagram's real length (MSG_TRUNC), which may exceed slotSize.
-//   send  Uint32Array, 8 per send: socket index, destination IPv4, port (0: connected),
-//         slot, length, status (errno after flush, 0 when sent), two words for the caller.
-// IPv4 addresses are host-order uint32 (127.0.0.1 = 0x7f000001).
+// This file holds the functions JavaScript calls: open, bind, connect, close, flush,
+// shutdown; tables, setFast and clearFast for native forwarding; ioCounters; and classify,
+// statsRtp and statsJitter, which run the native classifier and statistics on test vectors.
+// It must not know the relay's rules: JavaScript decides which streams are established.
 //
 // Nothing here allocates per datagram; the JavaScript side does not either. The module is
 // context-aware (NAPI_MODULE_INIT, no global state), so worker threads load it too.
@@ -29,47 +27,11 @@
 #include <cstdio>
 #include <vector>
 
+#include "batch.h"
+#include "fast_path.h"
+
+namespace udpbatch {
 namespace {
-
-constexpr uint32_t kMetaStride = 4;
-constexpr uint32_t kSendStride = 8;
-constexpr int kMaxEvents = 256;
-
-struct Socket {
-  int fd = -1;
-  // Bumped on close: epoll events and indices of a closed socket are recognised as stale.
-  uint32_t generation = 0;
-};
-
-struct Batch {
-  napi_env env = nullptr;
-  uv_poll_t poll;
-  int epfd = -1;
-  napi_ref callback = nullptr;
-  napi_ref recvRef = nullptr;
-  napi_ref metaRef = nullptr;
-  napi_ref sendRef = nullptr;
-  napi_async_context async = nullptr;
-  napi_async_cleanup_hook_handle cleanupHook = nullptr;
-  uint8_t* recv = nullptr;
-  uint32_t* meta = nullptr;
-  uint32_t* send = nullptr;
-  uint32_t slots = 0;
-  uint32_t slotSize = 0;
-  std::vector<Socket> sockets;
-  std::vector<uint32_t> freeIndices;
-  uint32_t openSockets = 0;
-  bool closing = false;
-  bool tearingDown = false;
-  // recvmmsg/sendmmsg headers, set up once; entry i points at slot i.
-  std::vector<mmsghdr> rmsgs;
-  std::vector<iovec> riov;
-  std::vector<sockaddr_in> rnames;
-  std::vector<mmsghdr> smsgs;
-  std::vector<iovec> siov;
-  std::vector<sockaddr_in> snames;
-  epoll_event events[kMaxEvents];
-};
 
 // ---------------------------------------------------------------------------------------
 // Small helpers for the control calls (never on the per-datagram path).
@@ -115,10 +77,6 @@ bool Uint32Arg(napi_env env, napi_value v, uint32_t* out) {
   return Check(env, napi_get_value_uint32(env, v, out));
 }
 
-int SocketFd(const Batch* b, uint32_t index) {
-  return index < b->sockets.size() ? b->sockets[index].fd : -1;
-}
-
 // The poll handle keeps the event loop alive only while sockets are open, as dgram
 // sockets do.
 void UpdateRef(Batch* b) {
@@ -133,81 +91,6 @@ void UpdateRef(Batch* b) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The receive path.
-
-// Calls the JavaScript callback once with the number of datagrams in the slots.
-void Deliver(Batch* b, uint32_t count) {
-  napi_env env = b->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) {
-    return;
-  }
-  napi_value cb, global, argv[1], result;
-  if (napi_get_reference_value(env, b->callback, &cb) == napi_ok && cb != nullptr &&
-      napi_get_global(env, &global) == napi_ok &&
-      napi_create_uint32(env, count, &argv[0]) == napi_ok) {
-    // make_callback, not call_function: microtasks and process.nextTick run afterwards,
-    // as after any other I/O callback. A throw becomes an uncaught exception.
-    if (napi_make_callback(env, b->async, global, cb, 1, argv, &result) ==
-        napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-  }
-  napi_close_handle_scope(env, scope);
-}
-
-void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-  Batch* b = static_cast<Batch*>(handle->data);
-  if (b->closing || status < 0) {
-    return;
-  }
-  // Level-triggered: a socket that still holds datagrams after its turn (the batch was
-  // full) is reported again on the next turn of the loop.
-  const int ready = epoll_wait(b->epfd, b->events, kMaxEvents, 0);
-  uint32_t count = 0;
-  for (int e = 0; e < ready && !b->closing; e++) {
-    const uint64_t tag = b->events[e].data.u64;
-    const uint32_t index = static_cast<uint32_t>(tag);
-    const uint32_t generation = static_cast<uint32_t>(tag >> 32);
-    if (count == b->slots) {
-      Deliver(b, count);
-      count = 0;
-      if (b->closing) {
-        break;
-      }
-    }
-    // The socket may have been closed (even its index reused) by the callback.
-    if (index >= b->sockets.size() || b->sockets[index].generation != generation ||
-        b->sockets[index].fd < 0) {
-      continue;
-    }
-    const uint32_t room = b->slots - count;
-    for (uint32_t i = count; i < count + room; i++) {
-      b->rmsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    }
-    const int n = recvmmsg(b->sockets[index].fd, &b->rmsgs[count], room,
-                           MSG_DONTWAIT | MSG_TRUNC, nullptr);
-    // EAGAIN, or an error queued on a connected socket (ICMP): nothing to read now.
-    if (n <= 0) {
-      continue;
-    }
-    for (uint32_t i = count; i < count + static_cast<uint32_t>(n); i++) {
-      uint32_t* m = b->meta + i * kMetaStride;
-      m[0] = index;
-      m[1] = b->rmsgs[i].msg_len;
-      m[2] = ntohl(b->rnames[i].sin_addr.s_addr);
-      m[3] = ntohs(b->rnames[i].sin_port);
-    }
-    count += static_cast<uint32_t>(n);
-  }
-  if (count > 0 && !b->closing) {
-    Deliver(b, count);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
 // Teardown.
 
 void OnClosed(uv_handle_t* handle) {
@@ -217,6 +100,11 @@ void OnClosed(uv_handle_t* handle) {
   napi_delete_reference(env, b->recvRef);
   napi_delete_reference(env, b->metaRef);
   napi_delete_reference(env, b->sendRef);
+  for (napi_ref r : {b->engineRef, b->legsRef, b->statsRef, b->clockRef}) {
+    if (r != nullptr) {
+      napi_delete_reference(env, r);
+    }
+  }
   if (!b->tearingDown) {
     napi_async_destroy(env, b->async);
   }
@@ -336,6 +224,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
   b->smsgs.resize(slots);
   b->siov.resize(slots);
   b->snames.resize(slots);
+  b->fastSends.resize(slots);
   for (uint32_t i = 0; i < slots; i++) {
     b->riov[i].iov_base = b->recv + static_cast<size_t>(i) * slotSize;
     b->riov[i].iov_len = slotSize;
@@ -475,6 +364,7 @@ napi_value CloseSocket(napi_env env, napi_callback_info info) {
   Socket& s = b->sockets[index];
   s.fd = -1;
   s.generation++;
+  s.fast = fastpath::Entry();
   b->freeIndices.push_back(index);
   b->openSockets--;
   UpdateRef(b);
@@ -491,55 +381,226 @@ napi_value Flush(napi_env env, napi_callback_info info) {
   if (!Args(env, info, 2, argv, &b) || !Uint32Arg(env, argv[1], &n)) {
     return nullptr;
   }
-  if (n > b->slots) {
-    n = b->slots;
+  napi_value result;
+  napi_create_uint32(env, FlushScriptSends(b, n), &result);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Native forwarding of established streams.
+
+// The data and length of a Float64Array argument.
+bool Float64ArrayOf(napi_env env, napi_value v, double** data, size_t* length) {
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (!Check(env, napi_get_typedarray_info(env, v, &type, length, &raw, &buffer, &offset))) {
+    return false;
   }
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t* d = b->send + i * kSendStride;
-    const uint32_t slot = d[3] < b->slots ? d[3] : 0;
-    const uint32_t length = d[4] < b->slotSize ? d[4] : b->slotSize;
-    b->siov[i].iov_base = b->recv + static_cast<size_t>(slot) * b->slotSize;
-    b->siov[i].iov_len = length;
-    msghdr& h = b->smsgs[i].msg_hdr;
-    if (d[2] == 0) {
-      h.msg_name = nullptr;
-      h.msg_namelen = 0;
-    } else {
-      b->snames[i].sin_addr.s_addr = htonl(d[1]);
-      b->snames[i].sin_port = htons(static_cast<uint16_t>(d[2]));
-      h.msg_name = &b->snames[i];
-      h.msg_namelen = sizeof(sockaddr_in);
-    }
-    d[5] = 0;
+  if (type != napi_float64_array) {
+    napi_throw_type_error(env, "ERR_UDP_BATCH", "udp-batch: expected a Float64Array");
+    return false;
   }
-  uint32_t failures = 0;
-  uint32_t i = 0;
-  while (i < n) {
-    const uint32_t index = b->send[i * kSendStride];
-    uint32_t end = i + 1;
-    while (end < n && b->send[end * kSendStride] == index) {
-      end++;
-    }
-    const int fd = b->closing ? -1 : SocketFd(b, index);
-    while (i < end) {
-      const int sent = fd < 0 ? -1 : sendmmsg(fd, &b->smsgs[i], end - i, MSG_DONTWAIT);
-      if (sent > 0) {
-        i += static_cast<uint32_t>(sent);
-        continue;
-      }
-      const int err = fd < 0 ? EBADF : (sent == 0 ? EIO : errno);
-      if (err == EINTR) {
-        continue;
-      }
-      // The first datagram of the run failed: mark it and go on with the next one.
-      b->send[i * kSendStride + 5] = static_cast<uint32_t>(err);
-      failures++;
-      i++;
-    }
+  *data = static_cast<double*>(raw);
+  return true;
+}
+
+bool DoubleArg(napi_env env, napi_value v, double* out) {
+  return Check(env, napi_get_value_double(env, v, out));
+}
+
+// tables(handle, engine, legs, stats, maxLength, nowMs, clockCell | null): turns native
+// forwarding on over the engine's counters, the legs' counters and the streams' statistics
+// (Float64Arrays, updated in place). `nowMs` is the engine's clock now: the native path's
+// arrival times are the monotonic clock shifted onto it, or, with a clock cell (a
+// Float64Array of one), whatever the engine last wrote there.
+napi_value Tables(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Batch* b = nullptr;
+  double* engine = nullptr;
+  double* legs = nullptr;
+  double* stats = nullptr;
+  size_t engineLength = 0, legsLength = 0, statsLength = 0;
+  uint32_t maxLength = 0;
+  double nowMs = 0;
+  if (!Args(env, info, 7, argv, &b) || !Float64ArrayOf(env, argv[1], &engine, &engineLength) ||
+      !Float64ArrayOf(env, argv[2], &legs, &legsLength) ||
+      !Float64ArrayOf(env, argv[3], &stats, &statsLength) || !Uint32Arg(env, argv[4], &maxLength) ||
+      !DoubleArg(env, argv[5], &nowMs)) {
+    return nullptr;
+  }
+  const uint64_t hr = uv_hrtime();
+  napi_valuetype cellType = napi_null;
+  double* cell = nullptr;
+  size_t cellLength = 0;
+  if (!Check(env, napi_typeof(env, argv[6], &cellType)) ||
+      (cellType != napi_null && !Float64ArrayOf(env, argv[6], &cell, &cellLength))) {
+    return nullptr;
+  }
+  if (b->native || engineLength < fastpath::kEngineCounters || (cell != nullptr && cellLength < 1) ||
+      maxLength > b->slotSize) {
+    napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad tables");
+    return nullptr;
+  }
+  napi_create_reference(env, argv[1], 1, &b->engineRef);
+  napi_create_reference(env, argv[2], 1, &b->legsRef);
+  napi_create_reference(env, argv[3], 1, &b->statsRef);
+  if (cell != nullptr) {
+    napi_create_reference(env, argv[6], 1, &b->clockRef);
+  }
+  b->tables.engine = engine;
+  b->tables.legs = legs;
+  b->tables.legRows = legsLength / fastpath::kLegStride;
+  b->tables.stats = stats;
+  b->tables.statsRows = statsLength / fastpath::kStatsStride;
+  b->tables.maxLength = maxLength;
+  b->clockOffsetMs = nowMs - static_cast<double>(hr) / 1e6;
+  b->clockCell = cell;
+  b->native = true;
+  return nullptr;
+}
+
+// setFast(handle, index, srcIp, srcPort, outIndex, dstIp, dstPort, row, unitsPerMs): the
+// datagrams socket `index` receives from srcIp:srcPort that classify as RTP or RTCP are
+// counted on `row` and sent out of socket `outIndex` to dstIp:dstPort (port 0: its connected
+// peer), without JavaScript. Everything else still goes up.
+napi_value SetFast(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  Batch* b = nullptr;
+  uint32_t index = 0, srcIp = 0, srcPort = 0, outIndex = 0, dstIp = 0, dstPort = 0, row = 0;
+  double unitsPerMs = 0;
+  if (!Args(env, info, 9, argv, &b) || !Uint32Arg(env, argv[1], &index) ||
+      !Uint32Arg(env, argv[2], &srcIp) || !Uint32Arg(env, argv[3], &srcPort) ||
+      !Uint32Arg(env, argv[4], &outIndex) || !Uint32Arg(env, argv[5], &dstIp) ||
+      !Uint32Arg(env, argv[6], &dstPort) || !Uint32Arg(env, argv[7], &row) ||
+      !DoubleArg(env, argv[8], &unitsPerMs)) {
+    return nullptr;
+  }
+  if (!b->native || SocketFd(b, index) < 0 || SocketFd(b, outIndex) < 0 ||
+      row >= b->tables.legRows || row >= b->tables.statsRows) {
+    napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad established stream");
+    return nullptr;
+  }
+  fastpath::Entry& e = b->sockets[index].fast;
+  e.srcIp = srcIp;
+  e.srcPort = srcPort;
+  e.outIndex = outIndex;
+  e.outGeneration = b->sockets[outIndex].generation;
+  e.dstIp = dstIp;
+  e.dstPort = dstPort;
+  e.row = row;
+  e.unitsPerMs = unitsPerMs;
+  e.on = true;
+  return nullptr;
+}
+
+// clearFast(handle, index): every datagram of socket `index` goes up to JavaScript again.
+napi_value ClearFast(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  Batch* b = nullptr;
+  uint32_t index = 0;
+  if (!Args(env, info, 2, argv, &b) || !Uint32Arg(env, argv[1], &index)) {
+    return nullptr;
+  }
+  if (index < b->sockets.size()) {
+    b->sockets[index].fast.on = false;
+  }
+  return nullptr;
+}
+
+// ioCounters(handle) -> [wake-ups, datagrams received, forwarded natively, handed to
+// JavaScript, calls into JavaScript, sendmmsg calls], since open().
+napi_value IoCountersOf(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Batch* b = nullptr;
+  if (!Args(env, info, 1, argv, &b)) {
+    return nullptr;
+  }
+  const double values[] = {b->io.wakeups,  b->io.received,    b->io.forwardedNatively,
+                           b->io.toScript, b->io.scriptCalls, b->io.sendCalls};
+  napi_value result, v;
+  napi_create_array_with_length(env, 6, &result);
+  for (uint32_t i = 0; i < 6; i++) {
+    napi_create_double(env, values[i], &v);
+    napi_set_element(env, result, i, v);
+  }
+  return result;
+}
+
+// classify(bytes: Uint8Array, length, maxLength) -> verdict: the native classifier, for the
+// tests that hold it to the same vectors as classifier.ts.
+napi_value ClassifyBytes(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (!Check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr))) {
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  size_t length = 0, offset = 0;
+  napi_value buffer;
+  uint32_t len = 0, maxLength = 0;
+  if (argc < 3 ||
+      !Check(env, napi_get_typedarray_info(env, argv[0], &type, &length, &raw, &buffer, &offset)) ||
+      !Uint32Arg(env, argv[1], &len) || !Uint32Arg(env, argv[2], &maxLength)) {
+    return nullptr;
+  }
+  if (type != napi_uint8_array || (len > length && len <= maxLength)) {
+    napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad bytes");
+    return nullptr;
   }
   napi_value result;
-  napi_create_uint32(env, failures, &result);
+  napi_create_int32(env, fastpath::Classify(static_cast<uint8_t*>(raw), len, maxLength), &result);
   return result;
+}
+
+// The slab and row of a statistics test call; false (with an exception) when they do not fit.
+bool StatsRow(napi_env env, napi_value slabArg, napi_value rowArg, double** slab, uint32_t* row) {
+  size_t length = 0;
+  if (!Float64ArrayOf(env, slabArg, slab, &length) || !Uint32Arg(env, rowArg, row)) {
+    return false;
+  }
+  if ((static_cast<size_t>(*row) + 1) * fastpath::kStatsStride > length) {
+    napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad row");
+    return false;
+  }
+  return true;
+}
+
+// statsRtp(slab, row, ssrc, seq, bytes) -> 0 | 1: the native RFC 3550 A.1 on a row of a
+// statistics slab, for the tests that hold it to the vectors of stats.ts.
+napi_value StatsRtp(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  double* slab = nullptr;
+  uint32_t row = 0, seq = 0;
+  double ssrc = 0, bytes = 0;
+  if (!Check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)) || argc < 5 ||
+      !StatsRow(env, argv[0], argv[1], &slab, &row) || !DoubleArg(env, argv[2], &ssrc) ||
+      !Uint32Arg(env, argv[3], &seq) || !DoubleArg(env, argv[4], &bytes)) {
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_int32(env, fastpath::StatsOnRtp(slab, row, ssrc, static_cast<int>(seq & 0xffff), bytes),
+                    &result);
+  return result;
+}
+
+// statsJitter(slab, row, rtpTimestamp, arrival): the native RFC 3550 A.8, for tests.
+napi_value StatsJitter(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  double* slab = nullptr;
+  uint32_t row = 0;
+  double timestamp = 0, arrival = 0;
+  if (!Check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)) || argc < 4 ||
+      !StatsRow(env, argv[0], argv[1], &slab, &row) || !DoubleArg(env, argv[2], &timestamp) ||
+      !DoubleArg(env, argv[3], &arrival)) {
+    return nullptr;
+  }
+  fastpath::StatsOnJitter(slab, row, timestamp, arrival);
+  return nullptr;
 }
 
 // shutdown(handle): closes every socket and the epoll set. Idempotent.
@@ -554,8 +615,10 @@ napi_value Shutdown(napi_env env, napi_callback_info info) {
 }
 
 }  // namespace
+}  // namespace udpbatch
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  using namespace udpbatch;
   const napi_property_descriptor functions[] = {
       {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -563,6 +626,13 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"close", nullptr, CloseSocket, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"flush", nullptr, Flush, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tables", nullptr, Tables, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setFast", nullptr, SetFast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"clearFast", nullptr, ClearFast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"ioCounters", nullptr, IoCountersOf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"classify", nullptr, ClassifyBytes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"statsRtp", nullptr, StatsRtp, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"statsJitter", nullptr, StatsJitter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

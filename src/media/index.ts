@@ -9,9 +9,11 @@ export * from './stats.js';
 export { checkMediaPeer, isUnicastIpv4 } from './media-address.js';
 export { PortPool } from './port-pool.js';
 export { CoarseTicker, type Tickable } from './ticker.js';
-export { RelayEngine, resolveRelayIo } from './relay-engine.js';
+export { RelayEngine } from './relay-engine.js';
+export { resolveNativeForwarding, resolveRelayIo } from './relay-io-path.js';
 export {
   RELAY_IO_ENV,
+  RELAY_NATIVE_ENV,
   type AllocateRequest,
   type LegName,
   type MediaTimeout,
@@ -19,13 +21,14 @@ export {
   type RelayEngineOptions,
   type RelayEvents,
   type RelayIo,
+  type RelayIoCounters,
   type RelayLegStats,
   type RelaySessionInfo,
   type RelaySessionStats,
   type SessionCloseReason,
   type TransportAddress,
 } from './relay-types.js';
-export { loadUdpBatch, udpBatchLoadError } from './udp-batch.js';
+export { loadUdpBatch, udpBatchLoadError, type UdpBatchCounters } from './udp-batch.js';
 export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
 export {
   G711_PAYLOAD_BYTES,

@@ -28,8 +28,18 @@
  * one send per datagram), which is the fallback when the addon is not built, and the path
  * used with an egress. The stages are the same on both.
  *
+ * On the batch path the addon also forwards established streams itself (native forwarding,
+ * the mediasoup shape: a native data plane behind this control side). A leg's stream is
+ * established when its source is final (signalled, or latched, and no learning window open)
+ * and its other leg has a peer; the engine tells the addon so (`#refreshFast`) whenever that
+ * changes, and the addon then checks the source and the packet's structure, counts it in the
+ * same shared tables (`relay-counters.ts`, the statistics slab) and sends it, without calling
+ * JavaScript. Every other datagram (a stranger, STUN, a malformed packet, a leg still
+ * learning or without a peer to send to) comes up to the stages as before.
+ *
  * Control operations (allocate, setPeer, close, stats) are ordinary methods. A coarse
- * ticker releases sessions that carried no valid packet for the inactivity timeout.
+ * ticker releases sessions that carried no valid packet for the inactivity timeout, and
+ * reports legs that went silent (`relay-timeouts.ts`).
  *
  * Sessions and legs are in `relay-session.ts`, binding a leg's socket in `relay-sockets.ts`,
  * the types of the control API in `relay-types.ts`. The engine must not know SIP, SDP or
@@ -47,19 +57,21 @@ import {
   systemClock,
   type Clock,
   type ComponentLogger,
-  type DatagramEgress,
   type DatagramTap,
 } from '../core/index.js';
-import {
-  DEFAULT_MAX_PACKET_LENGTH,
-  DropReason,
-  PacketClass,
-  VERDICT_COUNT,
-  VERDICT_NAMES,
-  type DropReasonName,
-} from './classifier.js';
+import { DEFAULT_MAX_PACKET_LENGTH, DropReason } from './classifier.js';
 import { checkMediaPeer } from './media-address.js';
 import { PortPool } from './port-pool.js';
+import {
+  ENGINE_COUNTERS,
+  ENGINE_FORWARDED,
+  ENGINE_FORWARDED_BYTES,
+  ENGINE_RECEIVED,
+  ENGINE_VERDICTS,
+  LEG_FORWARDED,
+  LEG_STRIDE,
+  relayCounters,
+} from './relay-counters.js';
 import {
   countSessionDrop,
   LEG_A,
@@ -72,24 +84,24 @@ import {
   type Leg,
   type LegPacketHandler,
 } from './relay-session.js';
-import { bindBatchLeg, bindDgramLeg } from './relay-sockets.js';
+import { bindBatchLeg, bindDgramLeg, connectLeg } from './relay-sockets.js';
+import { resolveNativeForwarding, resolveRelayIo } from './relay-io-path.js';
 import {
   PacketContext,
+  RTP_CLOCK_PER_MS,
   stageClassify,
   stageCount,
   stageForward,
   stageSession,
   stageSource,
 } from './relay-stages.js';
+import { idleSessions, silentLegs, startLegTimeouts } from './relay-timeouts.js';
 import {
-  RELAY_IO_ENV,
   type AllocateRequest,
   type LegName,
-  type MediaTimeout,
   type RelayCounters,
   type RelayEngineOptions,
   type RelayEvents,
-  type RelayIo,
   type RelaySessionInfo,
   type RelaySessionStats,
   type SessionCloseReason,
@@ -100,46 +112,15 @@ import { CoarseTicker, type Tickable } from './ticker.js';
 import {
   ipv4ToUint32,
   loadUdpBatch,
+  META_SLOT,
   META_STRIDE,
   SEND_CLASS,
   SEND_STATUS,
   SEND_STRIDE,
   SEND_TAG,
   UdpBatchIo,
-  udpBatchLoadError,
   uint32ToIpv4,
 } from './udp-batch.js';
-
-/**
- * The I/O path a relay will use. Without `requested`, the environment variable
- * `MEDIAPATH_RELAY_IO` (`auto`, `batch` or `dgram`) decides, else `auto`. An egress always
- * means dgram: it sends through dgram sockets.
- *
- * @throws SimError `MEDIA_BIND` when batch I/O is asked for and the addon is not available;
- *   TypeError for an unknown value.
- */
-export function resolveRelayIo(
-  requested: RelayIo | undefined,
-  egress?: DatagramEgress,
-): 'batch' | 'dgram' {
-  const wanted = requested ?? (process.env[RELAY_IO_ENV] || 'auto');
-  if (wanted !== 'auto' && wanted !== 'batch' && wanted !== 'dgram') {
-    throw new TypeError(`relay io must be auto, batch or dgram, got ${wanted}`);
-  }
-  if (wanted === 'dgram' || egress !== undefined) {
-    return 'dgram';
-  }
-  if (loadUdpBatch() === null) {
-    if (wanted === 'batch') {
-      throw new SimError(
-        ErrorCodes.MEDIA_BIND,
-        `batched UDP I/O is not available: ${udpBatchLoadError() ?? 'addon not loaded'}`,
-      );
-    }
-    return 'dgram';
-  }
-  return 'batch';
-}
 
 /**
  * The relay of one thread. Use {@link createRelay} for the public, possibly sharded, relay;
@@ -162,13 +143,16 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   readonly #tap: DatagramTap | null;
   /** The batch context, with batched I/O. */
   readonly #io: UdpBatchIo | null;
+  /** The addon forwards established streams (batch path, no tap). */
+  readonly #native: boolean;
+  /** With native forwarding and an injected clock: the clock's time as the addon sees it. */
+  readonly #clockCell: Float64Array | null;
   /** Legs by socket index in the batch context; null once closed. */
   readonly #legsBySock: (Leg | null)[] = [];
-  /** Relay-wide counters by verdict code. */
-  readonly #verdicts = new Float64Array(VERDICT_COUNT);
-  #received = 0;
-  #forwarded = 0;
-  #forwardedBytes = 0;
+  /** Relay-wide counters (layout in relay-counters.ts), shared with the addon. */
+  readonly #counters = new Float64Array(ENGINE_COUNTERS);
+  /** Per-leg counters, a row per statistics slot, shared with the addon. */
+  readonly #legCounters: Float64Array;
   #nextId = 1;
   #closed = false;
   /** Open sessions with per-leg media timeouts (the ticker runs while there are any). */
@@ -201,6 +185,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     this.#idPrefix = options.idPrefix ?? 'r';
     this.#ctx.maxLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH;
     this.#stats = new StreamStatsTable(this.#maxSessions * 2);
+    this.#legCounters = new Float64Array(this.#maxSessions * 2 * LEG_STRIDE);
+    this.#ctx.legCounters = this.#legCounters;
     this.#ticker = new CoarseTicker(options.tickMs ?? 1000, this.#clock);
     if (this.#timeoutMs > 0) {
       this.#ticker.add(this);
@@ -213,6 +199,21 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
             this.#onBatch(count);
           });
     this.#ctx.io = this.#io;
+    this.#native =
+      this.#io !== null && this.#tap === null && resolveNativeForwarding(options.nativeForwarding);
+    // The addon reads the monotonic clock itself; an injected clock (tests) is shown to it
+    // through a cell the engine writes at every control call, tick and batch.
+    this.#clockCell = this.#native && this.#clock !== systemClock ? new Float64Array(1) : null;
+    if (this.#native) {
+      this.#io!.enableNative(
+        this.#counters,
+        this.#legCounters,
+        this.#stats.slab,
+        this.#ctx.maxLength,
+        this.#clock.now(),
+        this.#clockCell,
+      );
+    }
   }
 
   /** Number of open sessions. */
@@ -225,6 +226,11 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     return this.#io === null ? 'dgram' : 'batch';
   }
 
+  /** True when the addon forwards established streams itself (see the file's header). */
+  get nativeForwarding(): boolean {
+    return this.#native;
+  }
+
   /**
    * Binds two sockets, one per leg, and returns their addresses.
    *
@@ -235,6 +241,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     if (this.#closed) {
       throw new SimError(ErrorCodes.MEDIA_BIND, 'relay is shut down');
     }
+    this.#syncClock();
     const addrA = request.legA.bindAddress;
     const addrB = request.legB.bindAddress;
     if (!isIPv4(addrA) || !isIPv4(addrB)) {
@@ -264,6 +271,9 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     a.statsSlot = this.#stats.allocate();
     b.statsSlot = this.#stats.allocate();
+    for (const leg of session.legs) {
+      this.#legCounters.fill(0, leg.statsSlot * LEG_STRIDE, (leg.statsSlot + 1) * LEG_STRIDE);
+    }
     session.rtpTimeoutMs = request.timeouts?.rtpMs ?? 0;
     session.rtcpTimeoutMs = request.timeouts?.rtcpMs ?? 0;
     if (session.rtpTimeoutMs > 0 || session.rtcpTimeoutMs > 0) {
@@ -303,11 +313,14 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     const session = this.#session(id);
     // A unicast address only: no description may aim the relay at a group or every host.
     checkMediaPeer(peer);
+    this.#syncClock();
     const l = session.legs[leg === 'A' ? LEG_A : LEG_B];
     this.#setLegPeer(l, peer.address, peer.port, PEER_SIGNALLED);
     if (this.#learningWindowMs > 0) {
       l.learnUntil = this.#clock.now() + this.#learningWindowMs;
     }
+    this.#refreshFast(l);
+    this.#refreshFast(l.other!);
   }
 
   /**
@@ -343,33 +356,19 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
    */
   stats(id: string): RelaySessionStats {
     const session = this.#session(id);
+    this.#syncClock();
     return {
       id,
       state: session.active ? 'active' : 'closed',
-      legA: legStats(session, session.legs[LEG_A], this.#stats),
-      legB: legStats(session, session.legs[LEG_B], this.#stats),
+      legA: legStats(session, session.legs[LEG_A], this.#stats, this.#legCounters),
+      legB: legStats(session, session.legs[LEG_B], this.#stats, this.#legCounters),
     };
   }
 
-  /** Relay-wide counters. */
+  /** Relay-wide counters; with batched I/O, also the I/O path's own (`io`). */
   counters(): RelayCounters {
-    const dropped = {} as Record<DropReasonName, number>;
-    let droppedTotal = 0;
-    for (let code = 2; code < VERDICT_COUNT; code++) {
-      const n = this.#verdicts[code]!;
-      dropped[VERDICT_NAMES[code] as DropReasonName] = n;
-      droppedTotal += n;
-    }
-    return {
-      sessions: this.#sessions.size,
-      received: this.#received,
-      forwarded: this.#forwarded,
-      forwardedBytes: this.#forwardedBytes,
-      rtp: this.#verdicts[PacketClass.RTP]!,
-      rtcp: this.#verdicts[PacketClass.RTCP]!,
-      dropped,
-      droppedTotal,
-    };
+    this.#syncClock();
+    return relayCounters(this.#sessions.size, this.#counters, this.#io?.ioCounters());
   }
 
   /** Closes every session and stops the ticker. Idempotent. */
@@ -386,85 +385,32 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   }
 
   /**
-   * The coarse inactivity check: a session whose legs received no valid packet since the
-   * previous tick accumulates idle time, and is closed once it reaches the timeout. Then the
-   * per-leg media timeouts of the sessions that have them.
+   * The coarse checks: the per-leg media timeouts of the sessions that have them (reported
+   * once per leg with `media-timeout`; closing the session is its owner's decision), then
+   * inactivity (a session with no valid packet for the timeout is closed).
    */
   onTick(now: number): void {
+    this.#syncClock();
     if (this.#timed > 0) {
-      this.#checkLegTimeouts(now);
+      for (const t of silentLegs(this.#sessions.values(), now, this.#legCounters) ?? []) {
+        this.#log?.info({ ...t }, 'relay leg timed out');
+        this.emit('media-timeout', t);
+      }
     }
     if (this.#timeoutMs <= 0) {
       return;
     }
-    let expired: string[] | undefined;
-    for (const session of this.#sessions.values()) {
-      const [a, b] = session.legs;
-      const seen = a.rtp + a.rtcp + b.rtp + b.rtcp;
-      if (seen !== session.lastSeen) {
-        session.lastSeen = seen;
-        session.idleSince = now;
-      } else if (now - session.idleSince >= this.#timeoutMs) {
-        (expired ??= []).push(session.id);
-      }
-    }
-    if (expired !== undefined) {
-      for (const id of expired) {
-        this.#log?.info({ id, timeoutMs: this.#timeoutMs }, 'session timed out');
-        this.close(id, 'timeout');
-      }
+    const expired = idleSessions(this.#sessions.values(), now, this.#timeoutMs, this.#legCounters);
+    for (const id of expired ?? []) {
+      this.#log?.info({ id, timeoutMs: this.#timeoutMs }, 'session timed out');
+      this.close(id, 'timeout');
     }
   }
 
   /**
-   * Per-leg media timeouts: a leg whose peer is known and that received no valid RTP (or RTCP)
-   * since the previous tick accumulates idle time; at the session's timeout it is reported once
-   * (`media-timeout`). Closing the session is its owner's decision (it ends the call first).
+   * Runs the coarse checks now. Tests that drive an injected clock by hand call it after
+   * moving the clock: with native forwarding, it also shows the addon the clock's new time.
    */
-  #checkLegTimeouts(now: number): void {
-    let silent: MediaTimeout[] | undefined;
-    for (const session of this.#sessions.values()) {
-      if (session.rtpTimeoutMs <= 0 && session.rtcpTimeoutMs <= 0) {
-        continue;
-      }
-      for (const leg of session.legs) {
-        if (leg.peerState === PEER_NONE || leg.timedOut) {
-          continue;
-        }
-        if (leg.rtp !== leg.tickRtp) {
-          leg.tickRtp = leg.rtp;
-          leg.rtpIdleSince = now;
-        }
-        if (leg.rtcp !== leg.tickRtcp) {
-          leg.tickRtcp = leg.rtcp;
-          leg.rtcpIdleSince = now;
-        }
-        const rtpIdle = now - leg.rtpIdleSince;
-        const rtcpIdle = now - leg.rtcpIdleSince;
-        const kind =
-          session.rtpTimeoutMs > 0 && rtpIdle >= session.rtpTimeoutMs
-            ? 'rtp'
-            : session.rtcpTimeoutMs > 0 && rtcpIdle >= session.rtcpTimeoutMs
-              ? 'rtcp'
-              : null;
-        if (kind !== null) {
-          leg.timedOut = true;
-          (silent ??= []).push({
-            id: session.id,
-            leg: leg.index === LEG_A ? 'A' : 'B',
-            kind,
-            idleMs: Math.round(kind === 'rtp' ? rtpIdle : rtcpIdle),
-          });
-        }
-      }
-    }
-    for (const t of silent ?? []) {
-      this.#log?.info({ ...t }, 'relay leg timed out');
-      this.emit('media-timeout', t);
-    }
-  }
-
-  /** Runs the inactivity check now (tests drive it with a fake clock). */
   tickNow(): void {
     this.onTick(this.#clock.now());
   }
@@ -498,14 +444,16 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     const slots = io.slotBuffers;
     // One arrival time for the batch: its datagrams were all read at this wake-up.
     ctx.now = this.#clock.now();
+    this.#syncClock();
     for (let i = 0; i < count; i++) {
       const m = i * META_STRIDE;
       const leg = this.#legsBySock[meta[m]!];
       if (leg === undefined || leg === null) {
         continue;
       }
-      ctx.slot = i;
-      ctx.buf = slots[i]!;
+      const slot = meta[m + META_SLOT]!;
+      ctx.slot = slot;
+      ctx.buf = slots[slot]!;
       ctx.len = meta[m + 1]!;
       ctx.srcIp = meta[m + 2]!;
       ctx.srcPort = meta[m + 3]!;
@@ -529,13 +477,14 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
       }
       const cls = send[d + SEND_CLASS]!;
       const len = send[d + 4]!;
-      this.#forwarded--;
-      this.#forwardedBytes -= len;
-      this.#verdicts[cls]! -= 1;
-      this.#verdicts[DropReason.SEND_FAILED]! += 1;
+      const c = this.#counters;
+      c[ENGINE_FORWARDED]! -= 1;
+      c[ENGINE_FORWARDED_BYTES]! -= len;
+      c[ENGINE_VERDICTS + cls]! -= 1;
+      c[ENGINE_VERDICTS + DropReason.SEND_FAILED]! += 1;
       const leg = this.#legsBySock[send[d + SEND_TAG]!];
       if (leg !== undefined && leg !== null) {
-        leg.forwarded--;
+        this.#legCounters[leg.statsSlot * LEG_STRIDE + LEG_FORWARDED]! -= 1;
         countSessionDrop(leg.session, leg.index, DropReason.SEND_FAILED);
       }
     }
@@ -544,8 +493,9 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   /** Runs one datagram, described by the context, through the stages. */
   #relay(leg: Leg): void {
     const ctx = this.#ctx;
+    const c = this.#counters;
     ctx.leg = leg;
-    this.#received++;
+    c[ENGINE_RECEIVED]! += 1;
     if (this.#tap !== null) {
       this.#tap.received(
         leg.address,
@@ -571,15 +521,19 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
       verdict = stageForward(ctx);
     }
     if (verdict < 2) {
-      this.#forwarded++;
-      this.#forwardedBytes += ctx.len;
-      this.#verdicts[verdict]! += 1;
+      c[ENGINE_FORWARDED]! += 1;
+      c[ENGINE_FORWARDED_BYTES]! += ctx.len;
     } else {
-      this.#verdicts[verdict]! += 1;
       countSessionDrop(leg.session, leg.index, verdict);
     }
+    c[ENGINE_VERDICTS + verdict]! += 1;
     ctx.buf = EMPTY;
     ctx.leg = null;
+    // A datagram that came up may have ended the leg's learning: its stream is then
+    // established and the addon forwards it from the next datagram on.
+    if (this.#native && leg.fast !== wantsFast(leg)) {
+      this.#refreshFast(leg);
+    }
   }
 
   #onLatched(leg: Leg): void {
@@ -588,6 +542,8 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     // Once per leg at most: connect and tell the owner which source was latched.
     this.#setLegPeer(leg, leg.peerAddress, leg.peerPort, PEER_LATCHED);
+    this.#refreshFast(leg);
+    this.#refreshFast(leg.other!);
     this.emit('peer-latched', {
       id: leg.session.id,
       leg: leg.index === LEG_A ? 'A' : 'B',
@@ -609,11 +565,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     const changed = leg.peerAddress !== address || leg.peerPort !== port;
     if (leg.peerState === PEER_NONE) {
       // A leg's media timeouts count from the moment it has a peer.
-      const now = this.#clock.now();
-      leg.rtpIdleSince = now;
-      leg.rtcpIdleSince = now;
-      leg.tickRtp = leg.rtp;
-      leg.tickRtcp = leg.rtcp;
+      startLegTimeouts(leg, this.#clock.now(), this.#legCounters);
     }
     leg.peerAddress = address;
     leg.peerIp = ipv4ToUint32(address);
@@ -622,57 +574,53 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     if (!this.#connect || (!changed && leg.connected)) {
       return;
     }
-    if (this.#io !== null) {
-      this.#connectBatch(this.#io, leg, state);
-      return;
-    }
-    const socket = leg.socket!;
-    // Until the connect completes, sends go to the address explicitly.
-    if (leg.connected) {
-      leg.connected = false;
-      try {
-        socket.disconnect();
-      } catch {
-        // Not connected after all: nothing to undo.
-      }
-    }
     // In learning mode, connecting before the latch would let the kernel hide the real
     // source; connect only once the peer is final.
-    if (state === PEER_SIGNALLED && leg.learnUntil !== 0 && this.#learningWindowMs > 0) {
-      return;
-    }
-    try {
-      socket.connect(port, address, () => {
-        if (leg.peerAddress === address && leg.peerPort === port && leg.session.active) {
-          leg.connected = true;
-        }
-      });
-    } catch (e) {
-      this.#log?.warn({ err: e, id: leg.session.id }, 'connect failed; sending unconnected');
-    }
+    const final = !(state === PEER_SIGNALLED && leg.learnUntil !== 0 && this.#learningWindowMs > 0);
+    connectLeg(this.#io, leg, final, this.#log);
   }
 
   /**
-   * Batched I/O: connects a leg's socket to its final peer (synchronous; sends go to the
-   * connected peer without an address from then on).
+   * Tells the addon whether a leg's stream is established (see {@link wantsFast}): its
+   * source, where its packets go and the row they are counted on. Called on every change of
+   * either leg's peer, of a connection and of learning.
    */
-  #connectBatch(io: UdpBatchIo, leg: Leg, state: number): void {
-    try {
-      if (leg.connected) {
-        leg.connected = false;
-        io.connect(leg.sock, null, 0);
-      }
-      if (state === PEER_SIGNALLED && leg.learnUntil !== 0 && this.#learningWindowMs > 0) {
-        return;
-      }
-      io.connect(leg.sock, leg.peerAddress, leg.peerPort);
-      leg.connected = true;
-    } catch (e) {
-      this.#log?.warn({ err: e, id: leg.session.id }, 'connect failed; sending unconnected');
+  #refreshFast(leg: Leg): void {
+    if (!this.#native) {
+      return;
+    }
+    const io = this.#io!;
+    if (wantsFast(leg)) {
+      const out = leg.other!;
+      io.setFast(
+        leg.sock,
+        leg.peerIp,
+        leg.peerPort,
+        out.sock,
+        out.peerIp,
+        out.connected ? 0 : out.peerPort,
+        leg.statsSlot,
+        RTP_CLOCK_PER_MS,
+      );
+      leg.fast = true;
+    } else if (leg.fast) {
+      io.clearFast(leg.sock);
+      leg.fast = false;
+    }
+  }
+
+  /** With native forwarding and an injected clock, shows the addon the clock's time. */
+  #syncClock(): void {
+    if (this.#clockCell !== null) {
+      this.#clockCell[0] = this.#clock.now();
     }
   }
 
   #releaseLeg(leg: Leg): void {
+    if (leg.fast) {
+      this.#io?.clearFast(leg.sock);
+      leg.fast = false;
+    }
     if (leg.socket !== null && leg.onMessage !== null) {
       leg.socket.off('message', leg.onMessage);
       try {
@@ -693,3 +641,21 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A leg's stream is established, and may be forwarded natively, when its session forwards,
+ * both sockets are open, its source is final (a peer, and no learning window open) and the
+ * other leg has a peer to send to. Anything short of that needs the stages' checks.
+ */
+function wantsFast(leg: Leg): boolean {
+  const out = leg.other!;
+  return (
+    leg.session.active &&
+    leg.sock >= 0 &&
+    out.sock >= 0 &&
+    leg.statsSlot >= 0 &&
+    leg.peerState !== PEER_NONE &&
+    leg.learnUntil === 0 &&
+    out.peerPort !== 0
+  );
+}

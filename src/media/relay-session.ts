@@ -1,13 +1,22 @@
 /**
  * The state of relay sessions: a session and its two legs, each with its socket (or its
  * socket index in the batch context), its peer and how it was learnt, the learning window,
- * per-leg counters, and the session's drop table. Fields are all set in the constructors so
- * that the packet path sees stable shapes. It must not know the packet stages, the engine's
+ * the row of its counters (in the engine's shared leg table, `relay-counters.ts`) and
+ * statistics, and the session's drop table. Fields are all set in the constructors so that
+ * the packet path sees stable shapes. It must not know the packet stages, the engine's
  * control operations or its events: a leg hands each datagram of the dgram path to its
  * {@link LegPacketHandler}, the engine.
  */
 import dgram from 'node:dgram';
-import { VERDICT_COUNT, VERDICT_NAMES, type DropReasonName } from './classifier.js';
+import { DropReason, VERDICT_COUNT, VERDICT_NAMES, type DropReasonName } from './classifier.js';
+import {
+  LEG_BYTES,
+  LEG_FORWARDED,
+  LEG_RTCP,
+  LEG_RTP,
+  LEG_SEND_FAILED,
+  LEG_STRIDE,
+} from './relay-counters.js';
 import type { RelayLegStats } from './relay-types.js';
 import type { StreamStatsTable } from './stats.js';
 
@@ -72,12 +81,11 @@ export class Leg {
   /** The leg's media timeout was reported (once per leg). */
   timedOut = false;
   connected = false;
+  /** The addon forwards this leg's established stream natively (batch path only). */
+  fast = false;
   other: Leg | null = null;
+  /** The leg's row in the statistics table and in the engine's leg counters. */
   statsSlot = -1;
-  rtp = 0;
-  rtcp = 0;
-  bytes = 0;
-  forwarded = 0;
   readonly onMessage: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | null;
 
   constructor(
@@ -153,15 +161,28 @@ export function countSessionDrop(session: Session, leg: number, verdict: number)
   drops[leg * VERDICT_COUNT + verdict]! += 1;
 }
 
-/** The figures of one leg of a session (allocates; not for the packet path). */
-export function legStats(session: Session, leg: Leg, stats: StreamStatsTable): RelayLegStats {
+/**
+ * The figures of one leg of a session (allocates; not for the packet path).
+ *
+ * @param counters - The engine's leg counters (`relay-counters.ts`).
+ */
+export function legStats(
+  session: Session,
+  leg: Leg,
+  stats: StreamStatsTable,
+  counters: Float64Array,
+): RelayLegStats {
+  const row = leg.statsSlot * LEG_STRIDE;
   const dropped: Partial<Record<DropReasonName, number>> = {};
   for (let code = 2; code < VERDICT_COUNT; code++) {
-    const n = session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0;
+    const n =
+      (session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0) +
+      (code === DropReason.SEND_FAILED ? counters[row + LEG_SEND_FAILED]! : 0);
     if (n > 0) {
       dropped[VERDICT_NAMES[code] as DropReasonName] = n;
     }
   }
+  const rtp = counters[row + LEG_RTP]!;
   return {
     local: { address: leg.address, port: leg.port },
     peer: leg.peerState === PEER_NONE ? null : { address: leg.peerAddress, port: leg.peerPort },
@@ -171,11 +192,11 @@ export function legStats(session: Session, leg: Leg, stats: StreamStatsTable): R
         : leg.peerState === PEER_LATCHED
           ? 'latched'
           : 'signalled',
-    rtpPackets: leg.rtp,
-    rtcpPackets: leg.rtcp,
-    bytes: leg.bytes,
-    forwarded: leg.forwarded,
+    rtpPackets: rtp,
+    rtcpPackets: counters[row + LEG_RTCP]!,
+    bytes: counters[row + LEG_BYTES]!,
+    forwarded: counters[row + LEG_FORWARDED]!,
     dropped,
-    stream: leg.rtp > 0 && session.active ? stats.snapshot(leg.statsSlot, 8000) : null,
+    stream: rtp > 0 && session.active ? stats.snapshot(leg.statsSlot, 8000) : null,
   };
 }

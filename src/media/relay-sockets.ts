@@ -1,9 +1,10 @@
 /**
  * Binding the socket of a relay leg on either I/O path, from the engine's port range when
- * there is one (a port in use is given back to the pool and another one tried). It must not
- * know sessions, peers or packets: the engine decides when a leg is bound and released.
+ * there is one (a port in use is given back to the pool and another one tried), and
+ * connecting it to its peer. It must not know sessions, the learning rules or packets: the
+ * engine decides when a leg is bound, connected and released.
  */
-import { ErrorCodes, SimError } from '../core/index.js';
+import { ErrorCodes, SimError, type ComponentLogger } from '../core/index.js';
 import type { PortPool } from './port-pool.js';
 import type { Leg } from './relay-session.js';
 import type { UdpBatchIo } from './udp-batch.js';
@@ -96,4 +97,52 @@ export function bindDgramLeg(
     });
   };
   return tryOnce(0);
+}
+
+/**
+ * Connects a leg's socket to its peer (`connectSockets`): the kernel then delivers only the
+ * peer's datagrams, and sends need no address. A connected socket is disconnected first;
+ * with `final` false (a peer that may still change), it stays unconnected. On the batch path
+ * the connect is synchronous; on the dgram path sends go to the address explicitly until it
+ * completes. A failed connect is logged and the leg sends unconnected.
+ */
+export function connectLeg(
+  io: UdpBatchIo | null,
+  leg: Leg,
+  final: boolean,
+  log: ComponentLogger | undefined,
+): void {
+  const address = leg.peerAddress;
+  const port = leg.peerPort;
+  try {
+    if (io !== null) {
+      if (leg.connected) {
+        leg.connected = false;
+        io.connect(leg.sock, null, 0);
+      }
+      if (final) {
+        io.connect(leg.sock, address, port);
+        leg.connected = true;
+      }
+      return;
+    }
+    const socket = leg.socket!;
+    if (leg.connected) {
+      leg.connected = false;
+      try {
+        socket.disconnect();
+      } catch {
+        // Not connected after all: nothing to undo.
+      }
+    }
+    if (final) {
+      socket.connect(port, address, () => {
+        if (leg.peerAddress === address && leg.peerPort === port && leg.session.active) {
+          leg.connected = true;
+        }
+      });
+    }
+  } catch (e) {
+    log?.warn({ err: e, id: leg.session.id }, 'connect failed; sending unconnected');
+  }
 }

@@ -19,6 +19,7 @@ import {
   DropReason,
   PacketClass,
 } from './classifier.js';
+import { LEG_BYTES, LEG_FORWARDED, LEG_RTCP, LEG_RTP, LEG_STRIDE } from './relay-counters.js';
 import type { Leg } from './relay-session.js';
 import { rtpSequenceNumber, rtpSsrc, rtpTimestamp } from './rtp-header.js';
 import type { StreamStatsTable } from './stats.js';
@@ -46,6 +47,8 @@ export class PacketContext {
   egress: DatagramEgress | null = null;
   /** The batch context with batched I/O; null on the dgram path. */
   io: UdpBatchIo | null = null;
+  /** The engine's leg counters (`relay-counters.ts`), a row per leg. */
+  legCounters: Float64Array = new Float64Array(0);
 }
 
 /*
@@ -138,11 +141,13 @@ export function stageSource(ctx: PacketContext, clock: Clock): number {
  */
 export function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
   const leg = ctx.leg!;
-  leg.bytes += ctx.len;
+  const counters = ctx.legCounters;
+  const row = leg.statsSlot * LEG_STRIDE;
+  counters[row + LEG_BYTES]! += ctx.len;
   if (ctx.cls === PacketClass.RTCP) {
-    leg.rtcp++;
+    counters[row + LEG_RTCP]! += 1;
   } else {
-    leg.rtp++;
+    counters[row + LEG_RTP]! += 1;
     const buf = ctx.buf;
     stats.onRtp(leg.statsSlot, rtpSsrc(buf), rtpSequenceNumber(buf), ctx.len);
     stats.onJitter(leg.statsSlot, rtpTimestamp(buf), ctx.now * RTP_CLOCK_PER_MS);
@@ -150,7 +155,7 @@ export function stageCount(ctx: PacketContext, stats: StreamStatsTable): void {
 }
 
 /** RTP timestamp units per millisecond of the G.711 clock (8 kHz). */
-const RTP_CLOCK_PER_MS = 8;
+export const RTP_CLOCK_PER_MS = 8;
 
 /**
  * Stage 5: send the same bytes out of the other leg's socket to that leg's peer. With
@@ -176,7 +181,7 @@ export function stageForward(ctx: PacketContext): number {
       leg.sock,
       ctx.cls,
     );
-    leg.forwarded++;
+    ctx.legCounters[leg.statsSlot * LEG_STRIDE + LEG_FORWARDED]! += 1;
     return ctx.cls;
   }
   const socket = out.socket!;
@@ -192,6 +197,6 @@ export function stageForward(ctx: PacketContext): number {
     // Only a socket closed under us throws here; the packet is counted as a failed send.
     return DropReason.SEND_FAILED;
   }
-  leg.forwarded++;
+  ctx.legCounters[leg.statsSlot * LEG_STRIDE + LEG_FORWARDED]! += 1;
   return ctx.cls;
 }

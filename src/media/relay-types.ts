@@ -75,6 +75,25 @@ export interface RelaySessionStats {
   readonly legB: RelayLegStats;
 }
 
+/**
+ * The batched I/O path's own counters, summed over the relay's engines: how the datagrams
+ * came in and went out (for profiles; the relay's figures are the other counters).
+ */
+export interface RelayIoCounters {
+  /** Wake-ups of the event loop for the relay's sockets. */
+  readonly wakeups: number;
+  /** Datagrams read. */
+  readonly received: number;
+  /** Datagrams counted and sent by the addon, without JavaScript (native forwarding). */
+  readonly forwardedNatively: number;
+  /** Datagrams handed to the JavaScript stages. */
+  readonly toScript: number;
+  /** Calls into JavaScript (at most one per wake-up, none when no datagram went up). */
+  readonly scriptCalls: number;
+  /** sendmmsg system calls. */
+  readonly sendCalls: number;
+}
+
 /** Relay-wide counters. */
 export interface RelayCounters {
   readonly sessions: number;
@@ -86,6 +105,8 @@ export interface RelayCounters {
   /** Drops by reason; every reason is present, zero when none. */
   readonly dropped: Record<DropReasonName, number>;
   readonly droppedTotal: number;
+  /** The batched I/O path's own counters; absent on the dgram path. */
+  readonly io?: RelayIoCounters;
 }
 
 /** Why a session ended. */
@@ -110,6 +131,13 @@ export type RelayIo = 'auto' | 'batch' | 'dgram';
 
 /** The environment variable that sets the default of {@link RelayEngineOptions.io}. */
 export const RELAY_IO_ENV = 'MEDIAPATH_RELAY_IO';
+
+/**
+ * The environment variable that sets the default of
+ * {@link RelayEngineOptions.nativeForwarding}: `off` turns it off, `on` (or nothing) leaves
+ * it on.
+ */
+export const RELAY_NATIVE_ENV = 'MEDIAPATH_RELAY_NATIVE';
 
 /** Options of a relay engine (one thread). */
 export interface RelayEngineOptions {
@@ -155,7 +183,17 @@ export interface RelayEngineOptions {
   readonly io?: RelayIo | undefined;
   /**
    * Told of every datagram a leg receives, before any check (a capture of the run). One
-   * thread only. Costs one comparison per datagram when absent.
+   * thread only. Costs one comparison per datagram when absent. A tap keeps every datagram
+   * in JavaScript: native forwarding is off with one.
    */
   readonly tap?: DatagramTap | undefined;
+  /**
+   * On the batch path, let the addon forward the packets of established streams itself (a
+   * leg whose source is final and whose other leg has a peer; valid RTP and RTCP from that
+   * source only), counting them in the same counters and RFC 3550 statistics as the
+   * JavaScript stages; every other datagram still goes through the stages. Default:
+   * `MEDIAPATH_RELAY_NATIVE` (`off` turns it off), else on. Ignored on the dgram path and
+   * with a tap.
+   */
+  readonly nativeForwarding?: boolean | undefined;
 }

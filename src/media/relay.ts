@@ -19,13 +19,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, SimError, type ComponentLogger } from '../core/index.js';
 import { DROP_REASON_NAMES, type DropReasonName } from './classifier.js';
-import { RelayEngine, resolveRelayIo } from './relay-engine.js';
+import { RelayEngine } from './relay-engine.js';
+import { resolveNativeForwarding, resolveRelayIo } from './relay-io-path.js';
 import type {
   AllocateRequest,
   LegName,
   RelayCounters,
   RelayEngineOptions,
   RelayEvents,
+  RelayIoCounters,
   RelaySessionInfo,
   RelaySessionStats,
   TransportAddress,
@@ -48,6 +50,11 @@ export interface Relay extends EventEmitter<RelayEvents> {
   readonly workers: number;
   /** The I/O path of the relay's sockets: the batched addon or `node:dgram`. */
   readonly io: 'batch' | 'dgram';
+  /**
+   * True when the addon forwards established streams itself (batch path; see
+   * `RelayEngineOptions.nativeForwarding`).
+   */
+  readonly nativeForwarding: boolean;
   /**
    * Binds one port per leg and returns the addresses to signal.
    *
@@ -102,7 +109,8 @@ export async function createRelay(
   // Decided here, so that a missing addon fails before any worker starts; every worker
   // then loads the addon itself.
   const io = resolveRelayIo(options.io);
-  const relay = new ShardedRelay({ ...options, io }, workers, io, logger);
+  const nativeForwarding = io === 'batch' && resolveNativeForwarding(options.nativeForwarding);
+  const relay = new ShardedRelay({ ...options, io, nativeForwarding }, workers, io, logger);
   await relay.start();
   return relay;
 }
@@ -111,12 +119,14 @@ export async function createRelay(
 class LocalRelay extends EventEmitter<RelayEvents> implements Relay {
   readonly workers = 0;
   readonly io: 'batch' | 'dgram';
+  readonly nativeForwarding: boolean;
   readonly #engine: RelayEngine;
 
   constructor(engine: RelayEngine) {
     super();
     this.#engine = engine;
     this.io = engine.io;
+    this.nativeForwarding = engine.nativeForwarding;
     engine.on('session-closed', (e) => this.emit('session-closed', e));
     engine.on('peer-latched', (e) => this.emit('peer-latched', e));
     engine.on('media-timeout', (e) => this.emit('media-timeout', e));
@@ -251,6 +261,7 @@ class Shard {
 class ShardedRelay extends EventEmitter<RelayEvents> implements Relay {
   readonly workers: number;
   readonly io: 'batch' | 'dgram';
+  readonly nativeForwarding: boolean;
   readonly #options: RelayOptions;
   readonly #log: ComponentLogger | undefined;
   readonly #shards: Shard[] = [];
@@ -267,6 +278,7 @@ class ShardedRelay extends EventEmitter<RelayEvents> implements Relay {
     super();
     this.workers = workers;
     this.io = io;
+    this.nativeForwarding = options.nativeForwarding ?? false;
     this.#options = options;
     this.#log = logger?.child({ mod: 'media.relay' });
   }
@@ -459,7 +471,14 @@ export function sumCounters(parts: readonly RelayCounters[]): RelayCounters {
   let rtp = 0;
   let rtcp = 0;
   let droppedTotal = 0;
+  let io: Record<keyof RelayIoCounters, number> | undefined;
   for (const c of parts) {
+    if (c.io !== undefined) {
+      io ??= { ...NO_IO };
+      for (const key of Object.keys(NO_IO) as (keyof RelayIoCounters)[]) {
+        io[key] += c.io[key];
+      }
+    }
     sessions += c.sessions;
     received += c.received;
     forwarded += c.forwarded;
@@ -471,8 +490,28 @@ export function sumCounters(parts: readonly RelayCounters[]): RelayCounters {
       dropped[name] += c.dropped[name];
     }
   }
-  return { sessions, received, forwarded, forwardedBytes, rtp, rtcp, dropped, droppedTotal };
+  return {
+    sessions,
+    received,
+    forwarded,
+    forwardedBytes,
+    rtp,
+    rtcp,
+    dropped,
+    droppedTotal,
+    ...(io === undefined ? {} : { io }),
+  };
 }
+
+/** The I/O counters of a shard without any. */
+const NO_IO: RelayIoCounters = {
+  wakeups: 0,
+  received: 0,
+  forwardedNatively: 0,
+  toScript: 0,
+  scriptCalls: 0,
+  sendCalls: 0,
+};
 
 /** Splits an inclusive port range into `n` contiguous slices. */
 export function splitRange(

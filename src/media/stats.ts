@@ -109,6 +109,15 @@ export class StreamStatsTable {
     return this.#capacity;
   }
 
+  /**
+   * The slab itself, a row of 16 numbers per slot in the layout above. For the relay's
+   * native forwarding, which runs the same algorithms on the same rows
+   * (`native/udp-batch/fast_path.cc`); nothing else writes it.
+   */
+  get slab(): Float64Array {
+    return this.#slab;
+  }
+
   /** Rows in use. */
   get used(): number {
     return this.#capacity - this.#freeTop;

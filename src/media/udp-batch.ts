@@ -5,14 +5,22 @@
  * once with the number of datagrams, instead of once per datagram as `node:dgram` does.
  * Sends are queued as descriptors pointing into the same buffer and go out in one call.
  *
+ * With native forwarding on ({@link UdpBatchIo.enableNative}), the datagrams of established
+ * streams (a leg's final source, valid RTP or RTCP, a peer to send to; the engine says which
+ * with {@link UdpBatchIo.setFast}) are counted and sent by the addon itself, in the engine's
+ * shared counter arrays; only the others come up to JavaScript, and a wake-up with none of
+ * them makes no call at all:
+ *
  * ```
- *   epoll (one uv_poll) -> recvmmsg per ready socket -> slots + meta -> onBatch(count)
- *   onBatch: per datagram, the relay's stages; forwards queue a send descriptor
+ *   epoll (one uv_poll) -> recvmmsg per ready socket -> slots
+ *     established stream, valid packet -> counted, sendmmsg natively
+ *     anything else -> meta -> onBatch(count): the relay's stages; forwards queue a send
  *   flush() -> sendmmsg per run of descriptors on the same socket -> failures
  * ```
  *
- * The addon is built at install time when a compiler is available; {@link loadUdpBatch}
- * returns null when it is not, and the relay falls back to `node:dgram`.
+ * This module must not know the relay's rules: which streams are established is the
+ * engine's decision. The addon is built at install time when a compiler is available;
+ * {@link loadUdpBatch} returns null when it is not, and the relay falls back to `node:dgram`.
  */
 import { createRequire } from 'node:module';
 
@@ -36,10 +44,51 @@ export interface UdpBatchBinding {
   /** Sends the first `count` descriptors; returns how many failed. */
   flush(handle: UdpBatchHandle, count: number): number;
   shutdown(handle: UdpBatchHandle): void;
+  /**
+   * Turns native forwarding on over the engine's counters, the legs' counters and the
+   * streams' statistics (updated in place). Arrival times are the monotonic clock shifted
+   * onto `nowMs`, or the value in `clockCell` when one is given.
+   */
+  tables(
+    handle: UdpBatchHandle,
+    engine: Float64Array,
+    legs: Float64Array,
+    stats: Float64Array,
+    maxLength: number,
+    nowMs: number,
+    clockCell: Float64Array | null,
+  ): void;
+  /** Forwards socket `index`'s valid packets from srcIp:srcPort natively (see the class). */
+  setFast(
+    handle: UdpBatchHandle,
+    index: number,
+    srcIp: number,
+    srcPort: number,
+    outIndex: number,
+    dstIp: number,
+    dstPort: number,
+    row: number,
+    unitsPerMs: number,
+  ): void;
+  /** Every datagram of socket `index` goes up to JavaScript again. */
+  clearFast(handle: UdpBatchHandle, index: number): void;
+  /** See {@link UdpBatchIo.ioCounters}. */
+  ioCounters(handle: UdpBatchHandle): number[];
+  /** The native classifier (tests hold it to the vectors of classifier.ts). */
+  classify(bytes: Uint8Array, length: number, maxLength: number): number;
+  /** The native RFC 3550 A.1 on row `row` of a statistics slab, as `onRtp` (tests). */
+  statsRtp(slab: Float64Array, row: number, ssrc: number, seq: number, bytes: number): number;
+  /** The native RFC 3550 A.8 on row `row` of a statistics slab, as `onJitter` (tests). */
+  statsJitter(slab: Float64Array, row: number, rtpTimestamp: number, arrival: number): void;
 }
 
-/** Words per received datagram in the meta array: socket, length, source IPv4, port. */
-export const META_STRIDE = 4;
+/**
+ * Words per datagram handed to JavaScript in the meta array: socket, length, source IPv4,
+ * port, slot (the datagrams forwarded natively leave holes among the slots).
+ */
+export const META_STRIDE = 5;
+/** Index of the slot word in a meta entry. */
+export const META_SLOT = 4;
 /** Words per send descriptor: socket, IPv4, port, slot, length, status, tag, class. */
 export const SEND_STRIDE = 8;
 /** Index of the status word (0 or an errno after a flush) in a send descriptor. */
@@ -93,6 +142,22 @@ export function uint32ToIpv4(ip: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
 
+/** Counters of the batched I/O path since it was opened, for profiles. */
+export interface UdpBatchCounters {
+  /** Wake-ups of the event loop for the relay's sockets. */
+  readonly wakeups: number;
+  /** Datagrams read. */
+  readonly received: number;
+  /** Datagrams counted and sent by the addon without JavaScript. */
+  readonly forwardedNatively: number;
+  /** Datagrams handed to JavaScript's stages. */
+  readonly toScript: number;
+  /** Calls into JavaScript (at most one per wake-up, none when nothing went up). */
+  readonly scriptCalls: number;
+  /** sendmmsg system calls, native forwards and JavaScript's flushes together. */
+  readonly sendCalls: number;
+}
+
 /** Slots of one batch, and the most memory the receive buffer may take. */
 const MAX_SLOTS = 64;
 const MAX_RECV_BYTES = 1 << 20;
@@ -107,11 +172,14 @@ export class UdpBatchIo {
   readonly slotSize: number;
   /** A Buffer view of each slot, made once; datagram i of a batch is in `slotBuffers[i]`. */
   readonly slotBuffers: readonly Buffer[];
-  /** Per datagram: socket index, length (may exceed the slot), source IPv4, source port. */
+  /**
+   * Per datagram handed up: socket index, length (may exceed the slot), source IPv4, source
+   * port, slot.
+   */
   readonly meta: Uint32Array;
   /** Send descriptors, see {@link SEND_STRIDE}. */
   readonly send: Uint32Array;
-  readonly #native: UdpBatchBinding;
+  readonly #addon: UdpBatchBinding;
   readonly #handle: UdpBatchHandle;
   readonly #slots: number;
   #queued = 0;
@@ -119,6 +187,7 @@ export class UdpBatchIo {
   #deferredCloses: number[] = [];
   #shutdownPending = false;
   #closed = false;
+  #forwarding = false;
 
   /**
    * @param native - The loaded addon.
@@ -127,7 +196,7 @@ export class UdpBatchIo {
    * @param onBatch - Called once per wake-up with the number of datagrams in the slots.
    */
   constructor(native: UdpBatchBinding, maxPacketLength: number, onBatch: (count: number) => void) {
-    this.#native = native;
+    this.#addon = native;
     this.slotSize = Math.ceil(Math.max(maxPacketLength, 1) / 64) * 64;
     this.#slots = Math.max(4, Math.min(MAX_SLOTS, Math.floor(MAX_RECV_BYTES / this.slotSize)));
     const recv = new ArrayBuffer(this.slotSize * this.#slots);
@@ -159,7 +228,7 @@ export class UdpBatchIo {
     if (this.#closed || this.#shutdownPending) {
       throw new Error('batched UDP I/O is shut down');
     }
-    return this.#native.bind(this.#handle, ipv4ToUint32(address), port, bufferBytes);
+    return this.#addon.bind(this.#handle, ipv4ToUint32(address), port, bufferBytes);
   }
 
   /** Connects socket `index` to a peer (address null: dissolves the association). */
@@ -167,7 +236,7 @@ export class UdpBatchIo {
     if (this.#closed) {
       return;
     }
-    this.#native.connect(this.#handle, index, address === null ? 0 : ipv4ToUint32(address), port);
+    this.#addon.connect(this.#handle, index, address === null ? 0 : ipv4ToUint32(address), port);
   }
 
   /** Closes socket `index`; during a batch, once the batch is done. */
@@ -178,7 +247,7 @@ export class UdpBatchIo {
     if (this.#inBatch) {
       this.#deferredCloses.push(index);
     } else {
-      this.#native.close(this.#handle, index);
+      this.#addon.close(this.#handle, index);
     }
   }
 
@@ -217,7 +286,84 @@ export class UdpBatchIo {
     if (this.#queued === 0 || this.#closed) {
       return 0;
     }
-    return this.#native.flush(this.#handle, this.#queued);
+    return this.#addon.flush(this.#handle, this.#queued);
+  }
+
+  /**
+   * Turns native forwarding on: from now on the addon counts the datagrams of established
+   * streams in these arrays (layouts in `relay-counters.ts`) and sends them itself. Arrival
+   * times for jitter are `nowMs` plus the monotonic time since, or, with `clockCell`, the
+   * value the engine last wrote there (an injected clock).
+   */
+  enableNative(
+    engine: Float64Array,
+    legs: Float64Array,
+    stats: Float64Array,
+    maxLength: number,
+    nowMs: number,
+    clockCell: Float64Array | null,
+  ): void {
+    if (this.#closed || this.#forwarding) {
+      return;
+    }
+    this.#addon.tables(this.#handle, engine, legs, stats, maxLength, nowMs, clockCell);
+    this.#forwarding = true;
+  }
+
+  /** True once native forwarding is on. */
+  get native(): boolean {
+    return this.#forwarding;
+  }
+
+  /**
+   * Socket `index` receives an established stream: its valid packets from srcIp:srcPort are
+   * counted on leg row `row` and sent out of socket `outIndex` to dstIp:dstPort (port 0: the
+   * connected peer) by the addon. Any other datagram still comes up to JavaScript.
+   */
+  setFast(
+    index: number,
+    srcIp: number,
+    srcPort: number,
+    outIndex: number,
+    dstIp: number,
+    dstPort: number,
+    row: number,
+    unitsPerMs: number,
+  ): void {
+    if (this.#closed || !this.#forwarding) {
+      return;
+    }
+    this.#addon.setFast(
+      this.#handle,
+      index,
+      srcIp,
+      srcPort,
+      outIndex,
+      dstIp,
+      dstPort,
+      row,
+      unitsPerMs,
+    );
+  }
+
+  /** Every datagram of socket `index` goes up to JavaScript again. */
+  clearFast(index: number): void {
+    if (!this.#closed && this.#forwarding) {
+      this.#addon.clearFast(this.#handle, index);
+    }
+  }
+
+  /** The I/O path's own counters; zeros once shut down. */
+  ioCounters(): UdpBatchCounters {
+    const c = this.#closed ? [0, 0, 0, 0, 0, 0] : this.#addon.ioCounters(this.#handle);
+    return {
+      wakeups: c[0] ?? 0,
+      received: c[1] ?? 0,
+      forwardedNatively: c[2] ?? 0,
+      toScript: c[3] ?? 0,
+      scriptCalls: c[4] ?? 0,
+      sendCalls: c[5] ?? 0,
+    };
   }
 
   /** Closes every socket and releases the native context. Idempotent. */
@@ -230,7 +376,7 @@ export class UdpBatchIo {
       return;
     }
     this.#closed = true;
-    this.#native.shutdown(this.#handle);
+    this.#addon.shutdown(this.#handle);
   }
 
   #afterBatch(): void {

@@ -41,11 +41,14 @@ afterEach(() => {
   closeAll();
 });
 
-describeEachIo('the relay tells its tap of every datagram a leg receives', (io) => {
+describeEachIo('the relay tells its tap of every datagram a leg receives', (path) => {
   it('with the leg as local address and the sender as remote, strangers included', async () => {
     const { tap, seen } = recordingTap();
-    const relay = new RelayEngine({ io, tap });
+    const relay = new RelayEngine({ ...path.options, tap });
     engines.push(relay);
+    // A tap keeps every datagram in JavaScript: no native forwarding with one.
+    expect(relay.io).toBe(path.io);
+    expect(relay.nativeForwarding).toBe(false);
     const info = await relay.allocate({
       legA: { bindAddress: '127.0.0.1' },
       legB: { bindAddress: '127.0.0.1' },

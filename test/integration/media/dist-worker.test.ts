@@ -2,21 +2,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IO_PATHS, batchBuilt } from './relay-io.js';
+import { RELAY_PATHS, batchBuilt } from './relay-io.js';
 
 const dist = fileURLToPath(new URL('../../../dist/media/index.js', import.meta.url));
 
 // `npm test` builds first; the compiled relay must start its workers from dist/ (.js), not
 // from the TypeScript sources the other tests use.
 describe.runIf(existsSync(dist))('relay workers from the compiled build', () => {
-  for (const io of IO_PATHS) {
+  for (const { name, io, options } of RELAY_PATHS) {
     it.skipIf(io === 'batch' && !batchBuilt)(
-      `start from dist/ and relay a packet (io: ${io})`,
+      `start from dist/ and relay a packet (path: ${name})`,
       () => {
         const script = `
       import dgram from 'node:dgram';
       import { createRelay } from ${JSON.stringify(new URL(`file://${dist}`).href)};
-      const relay = await createRelay({ workers: 1, io: ${JSON.stringify(io)} });
+      const relay = await createRelay({ workers: 1, ...${JSON.stringify(options)} });
       const a = dgram.createSocket('udp4');
       const b = dgram.createSocket('udp4');
       try {
@@ -29,7 +29,7 @@ describe.runIf(existsSync(dist))('relay workers from the compiled build', () => 
         const rtp = Buffer.alloc(172); rtp[0] = 0x80; rtp[3] = 1;
         a.send(rtp, s.legA.port, '127.0.0.1');
         const timeout = new Promise((resolve) => setTimeout(() => resolve(-1), 3000));
-        console.log(JSON.stringify({ id: s.id, io: relay.io, received: await Promise.race([got, timeout]) }));
+        console.log(JSON.stringify({ id: s.id, io: relay.io, native: relay.nativeForwarding, received: await Promise.race([got, timeout]) }));
       } finally {
         a.close(); b.close();
         await relay.shutdown();
@@ -40,7 +40,12 @@ describe.runIf(existsSync(dist))('relay workers from the compiled build', () => 
           timeout: 20_000,
         });
         expect(r.stderr).toBe('');
-        expect(JSON.parse(r.stdout.trim())).toEqual({ id: 'w0.1', io, received: 172 });
+        expect(JSON.parse(r.stdout.trim())).toEqual({
+          id: 'w0.1',
+          io,
+          native: options.nativeForwarding,
+          received: 172,
+        });
       },
     );
   }

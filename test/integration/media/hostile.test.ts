@@ -28,13 +28,14 @@ afterEach(async () => {
 
 const loopback = { legA: { bindAddress: '127.0.0.1' }, legB: { bindAddress: '127.0.0.1' } };
 
-describeEachIo('relay under hostile traffic', (io) => {
+describeEachIo('relay under hostile traffic', (path) => {
   it.each([0, 2])(
     'forwards only valid packets from the peer, counts every drop and leaks nothing (workers: %i)',
     async (workers) => {
-      const relay = await createRelay({ workers, io });
+      const relay = await createRelay({ workers, ...path.options });
       relays.push(relay);
-      expect(relay.io).toBe(io);
+      expect(relay.io).toBe(path.io);
+      expect(relay.nativeForwarding).toBe(path.nativeForwarding);
 
       // A normal call between two endpoints keeps running through the whole test.
       const alice = await MediaEndpoint.create({ bindAddress: '127.0.0.1' });

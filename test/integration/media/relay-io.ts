@@ -1,7 +1,9 @@
 /**
- * The relay's two I/O paths, for tests that must pass on both: batched I/O through the
- * native addon and plain `node:dgram`. The batch variant is skipped when the addon is not
- * built, except in CI (CI=true), where `npm ci` builds it and a missing addon is a failure.
+ * The relay's packet paths, for tests that must pass on each: the native forwarding of
+ * established streams in the addon, batched I/O through the addon with every datagram
+ * through the JavaScript stages, and plain `node:dgram`. The two addon variants are skipped
+ * when the addon is not built, except in CI (CI=true), where `npm ci` builds it and a missing
+ * addon is a failure.
  */
 import { describe } from 'vitest';
 import { loadUdpBatch, udpBatchLoadError } from '../../../src/media/index.js';
@@ -14,14 +16,31 @@ if (process.env.CI === 'true' && !batchBuilt) {
   );
 }
 
-/** Both I/O paths, batch first. */
-export const IO_PATHS = ['batch', 'dgram'] as const;
+/** One packet path: its name in test titles and the relay options that select it. */
+export interface RelayPath {
+  readonly name: 'native' | 'batch' | 'dgram';
+  readonly io: 'batch' | 'dgram';
+  readonly nativeForwarding: boolean;
+  /** Spread into relay or engine options. */
+  readonly options: { readonly io: 'batch' | 'dgram'; readonly nativeForwarding: boolean };
+}
 
-/** A `describe` per I/O path; the batch one is skipped when the addon is not built. */
-export function describeEachIo(title: string, body: (io: 'batch' | 'dgram') => void): void {
-  for (const io of IO_PATHS) {
-    describe.skipIf(io === 'batch' && !batchBuilt)(`${title} (io: ${io})`, () => {
-      body(io);
+function path(name: RelayPath['name'], io: RelayPath['io'], nativeForwarding: boolean): RelayPath {
+  return { name, io, nativeForwarding, options: { io, nativeForwarding } };
+}
+
+/** Every packet path: native forwarding, the batch path's JavaScript stages, dgram. */
+export const RELAY_PATHS: readonly RelayPath[] = [
+  path('native', 'batch', true),
+  path('batch', 'batch', false),
+  path('dgram', 'dgram', false),
+];
+
+/** A `describe` per packet path; the addon's are skipped when it is not built. */
+export function describeEachIo(title: string, body: (path: RelayPath) => void): void {
+  for (const p of RELAY_PATHS) {
+    describe.skipIf(p.io === 'batch' && !batchBuilt)(`${title} (path: ${p.name})`, () => {
+      body(p);
     });
   }
 }

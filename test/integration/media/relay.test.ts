@@ -54,11 +54,12 @@ async function call(relay: RelayEngine | Relay): Promise<{
   return { id: info.id, a, b, toA: info.legA, toB: info.legB };
 }
 
-describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
+describeEachIo('RelayEngine (single thread, real UDP on loopback)', (path) => {
   function engine(options: EngineOptions = {}): RelayEngine {
-    const e = new RelayEngine({ io, ...options });
+    const e = new RelayEngine({ ...path.options, ...options });
     engines.push(e);
-    expect(e.io).toBe(io);
+    expect(e.io).toBe(path.io);
+    expect(e.nativeForwarding).toBe(path.nativeForwarding);
     return e;
   }
 
@@ -241,6 +242,8 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
     // Packets 20 ms apart in RTP time, arriving alternately on time and 15 ms late.
     for (let seq = 1; seq <= 60; seq++) {
       clock.t = 1000 + seq * 20 + (seq % 2) * 15;
+      // The native path reads a hand-driven clock as of the last tick or control call.
+      relay.tickNow();
       await a.send(buildRtp({ seq, timestamp: seq * 160 }), toA);
       await waitFor(() => relay.stats(id).legA.rtpPackets === seq);
     }
@@ -360,12 +363,17 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (io) => {
   });
 });
 
-describeEachIo('createRelay', (io) => {
+describeEachIo('createRelay', (path) => {
   it('shards sessions over worker threads, each on its own port range', async () => {
-    const relay = await createRelay({ workers: 2, portRange: { min: 23480, max: 23499 }, io });
+    const relay = await createRelay({
+      workers: 2,
+      portRange: { min: 23480, max: 23499 },
+      ...path.options,
+    });
     relays.push(relay);
     expect(relay.workers).toBe(2);
-    expect(relay.io).toBe(io);
+    expect(relay.io).toBe(path.io);
+    expect(relay.nativeForwarding).toBe(path.nativeForwarding);
     const calls: Awaited<ReturnType<typeof call>>[] = [];
     for (let i = 0; i < 4; i++) {
       calls.push(await call(relay));
@@ -408,9 +416,10 @@ describeEachIo('createRelay', (io) => {
   });
 
   it('runs in the calling thread with workers: 0', async () => {
-    const relay = await createRelay({ workers: 0, io });
+    const relay = await createRelay({ workers: 0, ...path.options });
     relays.push(relay);
-    expect(relay.io).toBe(io);
+    expect(relay.io).toBe(path.io);
+    expect(relay.nativeForwarding).toBe(path.nativeForwarding);
     const c = await call(relay);
     await c.a.send(buildRtp(), c.toA);
     expect(await waitFor(() => c.b.received.length === 1)).toBe(true);

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  classifyPacket,
   DROP_REASON_NAMES,
   DropReason,
   PacketClass,
@@ -15,10 +14,13 @@ import {
   buildRtp,
   hostileCorpus,
 } from '../../support/media-packets.js';
+import { CLASSIFIERS } from './native-media.js';
 
 const name = (verdict: number): string => VERDICT_NAMES[verdict] ?? `?${verdict}`;
 
-describe('classifyPacket', () => {
+// Every case runs on classifier.ts and on the relay's native classifier (the addon's
+// fast path), which must agree verdict for verdict.
+describe.each(CLASSIFIERS)('classifyPacket (%s)', (_impl, classifyPacket) => {
   it('accepts valid RTP in its variants', () => {
     for (const p of [
       buildRtp(),

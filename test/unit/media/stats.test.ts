@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { StreamStatsTable } from '../../../src/media/index.js';
+import type { StreamStatsTable } from '../../../src/media/index.js';
+import { STATS_TABLES } from './native-media.js';
 
-/** Feeds sequence numbers (and optionally timestamps and arrival times) into a new stream. */
-function feed(seqs: number[]): ReturnType<StreamStatsTable['snapshot']> {
-  const table = new StreamStatsTable(4);
-  const slot = table.allocate();
-  for (const seq of seqs) {
-    table.onRtp(slot, 1234, seq & 0xffff, 172);
+// Every case runs on stats.ts and on the relay's native statistics (the addon's fast path),
+// which work on the same rows and must agree number for number.
+describe.each(STATS_TABLES)('StreamStatsTable (%s; RFC 3550 A.1, A.3, A.8)', (_impl, Table) => {
+  /** Feeds sequence numbers into a new stream. */
+  function feed(seqs: number[]): ReturnType<StreamStatsTable['snapshot']> {
+    const table = new Table(4);
+    const slot = table.allocate();
+    for (const seq of seqs) {
+      table.onRtp(slot, 1234, seq & 0xffff, 172);
+    }
+    return table.snapshot(slot, 8000);
   }
-  return table.snapshot(slot, 8000);
-}
 
-describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
   it('counts a clean stream with the first packet in probation', () => {
     const s = feed([100, 101, 102, 103, 104]);
     // A.1: packet 100 starts probation, 101 validates the source and resets base to 101.
@@ -72,7 +75,7 @@ describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
   });
 
   it('restarts the sequence state when the SSRC changes', () => {
-    const table = new StreamStatsTable(2);
+    const table = new Table(2);
     const slot = table.allocate();
     table.onRtp(slot, 1, 10, 100);
     table.onRtp(slot, 1, 11, 100);
@@ -86,7 +89,7 @@ describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
   });
 
   it('computes interarrival jitter by A.8 against a hand computation', () => {
-    const table = new StreamStatsTable(1);
+    const table = new Table(1);
     const slot = table.allocate();
     // 8 kHz clock, timestamps +160 each; arrival times (in timestamp units) with transit
     // deltas D = 0, +40, -40, +80, 0.
@@ -108,7 +111,7 @@ describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
   });
 
   it('handles the RTP timestamp wrap in jitter', () => {
-    const table = new StreamStatsTable(1);
+    const table = new Table(1);
     const slot = table.allocate();
     table.onJitter(slot, 0xffffff60, 1000);
     table.onJitter(slot, 0, 1160);
@@ -116,7 +119,7 @@ describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
   });
 
   it('hands out and takes back rows, zeroed', () => {
-    const table = new StreamStatsTable(2);
+    const table = new Table(2);
     const a = table.allocate();
     const b = table.allocate();
     expect(table.allocate()).toBe(-1);
@@ -128,6 +131,6 @@ describe('StreamStatsTable (RFC 3550 A.1, A.3, A.8)', () => {
     expect(c).toBe(a);
     expect(table.packets(c)).toBe(0);
     expect(b).not.toBe(a);
-    expect(() => new StreamStatsTable(0)).toThrow(RangeError);
+    expect(() => new Table(0)).toThrow(RangeError);
   });
 });
