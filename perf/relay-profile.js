@@ -22,8 +22,9 @@
  *               (the default) or off (every datagram goes up to JavaScript's stages).
  *
  * For the mediapath subjects it also prints the garbage collections during the level (count,
- * total and longest pause) and the addon's own counters: wake-ups, datagrams per wake-up,
- * calls into JavaScript, datagrams forwarded natively.
+ * total and longest pause) and the addon's own counters: wake-ups of the event loop and of
+ * the forwarding thread, datagrams per wake-up, calls into JavaScript, datagrams forwarded
+ * natively.
  */
 import { spawn } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -204,9 +205,10 @@ try {
       const d = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
       const perSecond = (n) => Math.round(n / (durationMs / 1000)).toLocaleString('en-US');
       console.log(
-        `addon: ${perSecond(d.wakeups)} wake-ups/s, ${(d.received / Math.max(1, d.wakeups)).toFixed(2)} datagrams per wake-up, ` +
-          `${perSecond(d.scriptCalls)} calls into JavaScript/s, ${perSecond(d.forwardedNatively)} datagrams/s forwarded natively, ` +
-          `${perSecond(d.toScript)} datagrams/s up to JavaScript, ${perSecond(d.sendCalls)} sendmmsg/s`,
+        `addon: event loop ${perSecond(d.wakeups)} wake-ups/s, ${perSecond(d.scriptCalls)} calls into JavaScript/s ` +
+          `with ${perSecond(d.toScript)} datagrams/s; forwarding thread ${perSecond(d.forwardingWakeups)} wake-ups/s, ` +
+          `${(d.forwardedNatively / Math.max(1, d.forwardingWakeups)).toFixed(2)} datagrams per wake-up, ` +
+          `${perSecond(d.forwardedNatively)} forwarded/s, ${perSecond(d.droppedNatively)} dropped/s; ${perSecond(d.sendCalls)} sendmmsg/s`,
       );
     }
     for (const out of outputs) {

@@ -252,10 +252,26 @@ void CountForward(const Tables& t, const Entry& e, const uint8_t* buf, uint32_t 
   t.engine[kEngineVerdicts + cls] += 1;
 }
 
+int Verdict(const Entry& e, const uint8_t* buf, size_t len, uint32_t ip, uint32_t port,
+            size_t maxLength) {
+  const int cls = Classify(buf, len, maxLength);
+  if (cls > kRtcp) {
+    return cls;
+  }
+  return ip == e.srcIp && port == e.srcPort ? cls : kStranger;
+}
+
+void CountDrop(const Tables& t, uint32_t row, int verdict) {
+  double* leg = t.legs + static_cast<size_t>(row) * kLegStride;
+  leg[kLegDrops + verdict] += 1;
+  t.engine[kEngineReceived] += 1;
+  t.engine[kEngineVerdicts + verdict] += 1;
+}
+
 void CountSendFailed(const Tables& t, uint32_t row, uint32_t len, int cls) {
   double* leg = t.legs + static_cast<size_t>(row) * kLegStride;
   leg[kLegForwarded] -= 1;
-  leg[kLegSendFailed] += 1;
+  leg[kLegDrops + kSendFailed] += 1;
   t.engine[kEngineForwarded] -= 1;
   t.engine[kEngineForwardedBytes] -= len;
   t.engine[kEngineVerdicts + cls] -= 1;

@@ -1,10 +1,10 @@
 // The relay's native forwarding of established streams: the packet classifier, the RFC 3550
 // receive statistics and the per-leg and per-engine counters, in C++, over the same memory
 // layouts as their TypeScript counterparts (src/media/classifier.ts, stats.ts and the
-// engine's counter arrays in relay-engine.ts). A datagram that matches an established entry
-// (its leg's final source, a valid RTP or RTCP packet, a peer to send to) is counted and
-// forwarded here without a call into JavaScript; every other datagram goes up to the
-// JavaScript stages, which decide and count it exactly as on the other I/O paths.
+// counter tables of relay-counters.ts). On a leg whose stream is established (its source is
+// final, the other leg has a peer) the JavaScript stages reduce to: classify, check the
+// source, count, forward; this file does the same, with the same verdicts and counts, for
+// the forwarding thread.
 //
 // This file must not know Node-API, libuv or sockets: it works on buffers, numbers and the
 // shared Float64Arrays it is given. The layouts below must match the TypeScript side; a unit
@@ -31,24 +31,27 @@ constexpr int kRtcpBadType = 9;
 constexpr int kStun = 10;
 constexpr int kDtls = 11;
 constexpr int kUnknownFirstByte = 12;
+constexpr int kStranger = 13;
+constexpr int kInactive = 15;
 constexpr int kSendFailed = 17;
 constexpr int kVerdictCount = 18;
 
-// The engine's counters (relay-engine.ts ENGINE_*): datagrams received, forwarded, bytes
-// forwarded, then one counter per verdict.
+// Engine counters (relay-counters.ts ENGINE_*): datagrams received, forwarded, bytes
+// forwarded, then one counter per verdict. The forwarding thread keeps its own.
 constexpr size_t kEngineReceived = 0;
 constexpr size_t kEngineForwarded = 1;
 constexpr size_t kEngineForwardedBytes = 2;
 constexpr size_t kEngineVerdicts = 3;
 constexpr size_t kEngineCounters = kEngineVerdicts + kVerdictCount;
 
-// A leg's counters (relay-session.ts LEG_*), one row of kLegStride per leg.
+// A leg's counters (relay-counters.ts LEG_*), one row of kLegStride per leg: valid RTP and
+// RTCP packets, their bytes, forwards, then the forwarding thread's drops by verdict code.
 constexpr size_t kLegRtp = 0;
 constexpr size_t kLegRtcp = 1;
 constexpr size_t kLegBytes = 2;
 constexpr size_t kLegForwarded = 3;
-constexpr size_t kLegSendFailed = 4;
-constexpr size_t kLegStride = 5;
+constexpr size_t kLegDrops = 4;
+constexpr size_t kLegStride = kLegDrops + kVerdictCount;
 
 // A stream's RFC 3550 row (stats.ts F_*), kStatsStride float64 per stream.
 constexpr size_t kStatsStride = 16;
@@ -93,11 +96,19 @@ struct Tables {
   uint32_t maxLength = 0;
 };
 
+// The verdict of one datagram on an established stream, as the JavaScript stages would give
+// it: the classifier's, then `kStranger` for a valid packet from another source.
+int Verdict(const Entry& e, const uint8_t* buf, size_t len, uint32_t ip, uint32_t port,
+            size_t maxLength);
+
 // Counts one valid packet of an established stream on its leg and on the engine, with its
 // RFC 3550 statistics when it is RTP (arrival time in milliseconds), as the JavaScript stages
 // stageCount and stageForward, and the engine's tally of a forward, do.
 void CountForward(const Tables& t, const Entry& e, const uint8_t* buf, uint32_t len, int cls,
                   double nowMs);
+
+// Counts one dropped datagram on its leg (by verdict) and on the engine.
+void CountDrop(const Tables& t, uint32_t row, int verdict);
 
 // Undoes the forward of a packet whose send the kernel refused: counted as send-failed.
 void CountSendFailed(const Tables& t, uint32_t row, uint32_t len, int cls);

@@ -1,15 +1,18 @@
-// Batched UDP I/O for the relay (Linux): plain non-blocking IPv4 sockets, all registered in
-// one epoll set that libuv watches through a single uv_poll_t. On each wake-up every ready
-// socket is drained with recvmmsg into one shared buffer of fixed-size slots (batch_loop.cc);
-// the datagrams of established streams are forwarded natively (fast_path.h), and JavaScript
-// is called once with the number of the others. JavaScript queues its sends as descriptors
-// in a second shared array and calls flush(), which sends them with sendmmsg, one call per
-// run of descriptors on the same socket. The shared memory is described in batch.h.
+// Batched UDP I/O for the relay (Linux): plain non-blocking IPv4 sockets in two epoll sets.
+// The engine thread's set is watched by libuv through a single uv_poll_t: on each wake-up
+// every ready socket is drained with recvmmsg into one shared buffer of fixed-size slots, and
+// JavaScript is called once with the number of datagrams (batch_loop.cc); it queues its sends
+// as descriptors in a second shared array and calls flush(), which sends them with sendmmsg,
+// one call per run of descriptors on the same socket. The sockets of established streams are
+// in the forwarding thread's set instead, which checks, counts and forwards their datagrams
+// without JavaScript (forward_thread.cc, fast_path.h). The shared memory and the locking are
+// described in batch.h.
 //
 // This file holds the functions JavaScript calls: open, bind, connect, close, flush,
-// shutdown; tables, setFast and clearFast for native forwarding; ioCounters; and classify,
-// statsRtp and statsJitter, which run the native classifier and statistics on test vectors.
-// It must not know the relay's rules: JavaScript decides which streams are established.
+// shutdown; tables, setFast, clearFast, pause and resume for native forwarding; ioCounters;
+// and classify, statsRtp and statsJitter, which run the native classifier and statistics on
+// test vectors. It must not know the relay's rules: JavaScript decides which streams are
+// established.
 //
 // Nothing here allocates per datagram; the JavaScript side does not either. The module is
 // context-aware (NAPI_MODULE_INIT, no global state), so worker threads load it too.
@@ -25,6 +28,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <vector>
 
 #include "batch.h"
@@ -114,12 +118,18 @@ void OnClosed(uv_handle_t* handle) {
   delete b;
 }
 
-// Closes every socket and the epoll set; the Batch is freed once libuv let go of the poll.
+// Stops the forwarding thread, closes every socket and the epoll set; the Batch is freed once
+// libuv let go of the poll.
 void CloseAll(Batch* b) {
   if (b->closing) {
     return;
   }
   b->closing = true;
+  if (b->paused) {
+    b->paused = false;
+    b->mu.unlock();
+  }
+  StopForwarding(b);
   for (Socket& s : b->sockets) {
     if (s.fd >= 0) {
       close(s.fd);
@@ -218,28 +228,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "mediapath.udp-batch", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, resource, name, &b->async);
 
-  b->rmsgs.resize(slots);
-  b->riov.resize(slots);
-  b->rnames.resize(slots);
-  b->smsgs.resize(slots);
-  b->siov.resize(slots);
-  b->snames.resize(slots);
-  b->fastSends.resize(slots);
-  for (uint32_t i = 0; i < slots; i++) {
-    b->riov[i].iov_base = b->recv + static_cast<size_t>(i) * slotSize;
-    b->riov[i].iov_len = slotSize;
-    msghdr& h = b->rmsgs[i].msg_hdr;
-    memset(&h, 0, sizeof h);
-    h.msg_iov = &b->riov[i];
-    h.msg_iovlen = 1;
-    h.msg_name = &b->rnames[i];
-    h.msg_namelen = sizeof(sockaddr_in);
-    memset(&b->smsgs[i], 0, sizeof(mmsghdr));
-    memset(&b->snames[i], 0, sizeof(sockaddr_in));
-    b->snames[i].sin_family = AF_INET;
-    b->smsgs[i].msg_hdr.msg_iov = &b->siov[i];
-    b->smsgs[i].msg_hdr.msg_iovlen = 1;
-  }
+  b->headers.Init(b->recv, slots, slotSize);
 
   uv_poll_init(loop, &b->poll, epfd);
   b->poll.data = b;
@@ -288,6 +277,7 @@ napi_value Bind(napi_env env, napi_callback_info info) {
     ThrowErrno(env, "bind", err);
     return nullptr;
   }
+  std::lock_guard<std::mutex> lock(b->mu);
   uint32_t index;
   if (!b->freeIndices.empty()) {
     index = b->freeIndices.back();
@@ -355,15 +345,17 @@ napi_value CloseSocket(napi_env env, napi_callback_info info) {
   if (!Args(env, info, 2, argv, &b) || !Uint32Arg(env, argv[1], &index)) {
     return nullptr;
   }
+  std::lock_guard<std::mutex> lock(b->mu);
   const int fd = SocketFd(b, index);
   if (fd < 0) {
     return nullptr;
   }
-  epoll_ctl(b->epfd, EPOLL_CTL_DEL, fd, nullptr);
-  close(fd);
   Socket& s = b->sockets[index];
+  epoll_ctl(s.forwarded ? b->fwdEpfd : b->epfd, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
   s.fd = -1;
   s.generation++;
+  s.forwarded = false;
   s.fast = fastpath::Entry();
   b->freeIndices.push_back(index);
   b->openSockets--;
@@ -411,9 +403,10 @@ bool DoubleArg(napi_env env, napi_value v, double* out) {
 }
 
 // tables(handle, engine, legs, stats, maxLength, nowMs, clockCell | null): turns native
-// forwarding on over the engine's counters, the legs' counters and the streams' statistics
-// (Float64Arrays, updated in place). `nowMs` is the engine's clock now: the native path's
-// arrival times are the monotonic clock shifted onto it, or, with a clock cell (a
+// forwarding on and starts the forwarding thread. `engine` is the thread's own engine
+// counters, `legs` and `stats` the engine's leg counters and statistics (Float64Arrays,
+// updated in place for the legs the thread owns). `nowMs` is the engine's clock now: the
+// thread's arrival times are the monotonic clock shifted onto it, or, with a clock cell (a
 // Float64Array of one), whatever the engine last wrote there.
 napi_value Tables(napi_env env, napi_callback_info info) {
   napi_value argv[7];
@@ -438,9 +431,14 @@ napi_value Tables(napi_env env, napi_callback_info info) {
       (cellType != napi_null && !Float64ArrayOf(env, argv[6], &cell, &cellLength))) {
     return nullptr;
   }
-  if (b->native || engineLength < fastpath::kEngineCounters || (cell != nullptr && cellLength < 1) ||
-      maxLength > b->slotSize) {
+  if (b->native || b->closing || engineLength < fastpath::kEngineCounters ||
+      (cell != nullptr && cellLength < 1) || maxLength > b->slotSize) {
     napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad tables");
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lock(b->mu);
+  if (!StartForwarding(b)) {
+    ThrowErrno(env, "forwarding thread", errno);
     return nullptr;
   }
   napi_create_reference(env, argv[1], 1, &b->engineRef);
@@ -461,10 +459,31 @@ napi_value Tables(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// setFast(handle, index, srcIp, srcPort, outIndex, dstIp, dstPort, row, unitsPerMs): the
-// datagrams socket `index` receives from srcIp:srcPort that classify as RTP or RTCP are
-// counted on `row` and sent out of socket `outIndex` to dstIp:dstPort (port 0: its connected
-// peer), without JavaScript. Everything else still goes up.
+// Moves socket `s` (index `index`) into the forwarding thread's epoll set or back into the
+// engine thread's. Under the lock.
+bool MoveSocket(Batch* b, Socket& s, uint32_t index, bool forwarded) {
+  if (s.forwarded == forwarded) {
+    return true;
+  }
+  epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = (static_cast<uint64_t>(s.generation) << 32) | index;
+  const int from = forwarded ? b->epfd : b->fwdEpfd;
+  const int to = forwarded ? b->fwdEpfd : b->epfd;
+  if (epoll_ctl(to, EPOLL_CTL_ADD, s.fd, &ev) != 0) {
+    return false;
+  }
+  epoll_ctl(from, EPOLL_CTL_DEL, s.fd, nullptr);
+  s.forwarded = forwarded;
+  return true;
+}
+
+// setFast(handle, index, srcIp, srcPort, outIndex, dstIp, dstPort, row, unitsPerMs) -> bool:
+// socket `index` receives an established stream, and the forwarding thread takes it: valid
+// RTP and RTCP from srcIp:srcPort are counted on `row` and sent out of socket `outIndex` to
+// dstIp:dstPort (port 0: its connected peer); anything else is dropped and counted on `row`
+// by verdict. False when either socket is closed (nothing changes then).
 napi_value SetFast(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   Batch* b = nullptr;
@@ -477,25 +496,35 @@ napi_value SetFast(napi_env env, napi_callback_info info) {
       !DoubleArg(env, argv[8], &unitsPerMs)) {
     return nullptr;
   }
-  if (!b->native || SocketFd(b, index) < 0 || SocketFd(b, outIndex) < 0 ||
-      row >= b->tables.legRows || row >= b->tables.statsRows) {
+  if (!b->native || row >= b->tables.legRows || row >= b->tables.statsRows) {
     napi_throw_range_error(env, "ERR_UDP_BATCH", "udp-batch: bad established stream");
     return nullptr;
   }
-  fastpath::Entry& e = b->sockets[index].fast;
-  e.srcIp = srcIp;
-  e.srcPort = srcPort;
-  e.outIndex = outIndex;
-  e.outGeneration = b->sockets[outIndex].generation;
-  e.dstIp = dstIp;
-  e.dstPort = dstPort;
-  e.row = row;
-  e.unitsPerMs = unitsPerMs;
-  e.on = true;
-  return nullptr;
+  bool done = false;
+  {
+    std::lock_guard<std::mutex> lock(b->mu);
+    if (!b->closing && SocketFd(b, index) >= 0 && SocketFd(b, outIndex) >= 0) {
+      Socket& s = b->sockets[index];
+      fastpath::Entry& e = s.fast;
+      e.srcIp = srcIp;
+      e.srcPort = srcPort;
+      e.outIndex = outIndex;
+      e.outGeneration = b->sockets[outIndex].generation;
+      e.dstIp = dstIp;
+      e.dstPort = dstPort;
+      e.row = row;
+      e.unitsPerMs = unitsPerMs;
+      e.on = MoveSocket(b, s, index, true);
+      done = e.on;
+    }
+  }
+  napi_value result;
+  napi_get_boolean(env, done, &result);
+  return result;
 }
 
-// clearFast(handle, index): every datagram of socket `index` goes up to JavaScript again.
+// clearFast(handle, index): socket `index` goes back to the engine thread; every datagram
+// goes up to JavaScript again. Returns once the forwarding thread let go of it.
 napi_value ClearFast(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   Batch* b = nullptr;
@@ -503,25 +532,76 @@ napi_value ClearFast(napi_env env, napi_callback_info info) {
   if (!Args(env, info, 2, argv, &b) || !Uint32Arg(env, argv[1], &index)) {
     return nullptr;
   }
+  std::lock_guard<std::mutex> lock(b->mu);
   if (index < b->sockets.size()) {
-    b->sockets[index].fast.on = false;
+    Socket& s = b->sockets[index];
+    s.fast.on = false;
+    if (s.fd >= 0 && !b->closing) {
+      MoveSocket(b, s, index, false);
+    }
   }
   return nullptr;
 }
 
-// ioCounters(handle) -> [wake-ups, datagrams received, forwarded natively, handed to
-// JavaScript, calls into JavaScript, sendmmsg calls], since open().
+// pause(handle): the forwarding thread waits (after its current wake-up) until resume(), so
+// that JavaScript reads the tables of the legs it owns at one moment. Not reentrant.
+napi_value Pause(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Batch* b = nullptr;
+  if (!Args(env, info, 1, argv, &b)) {
+    return nullptr;
+  }
+  if (!b->paused && !b->closing) {
+    b->mu.lock();
+    b->paused = true;
+  }
+  return nullptr;
+}
+
+// resume(handle): ends pause().
+napi_value Resume(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Batch* b = nullptr;
+  if (!Args(env, info, 1, argv, &b)) {
+    return nullptr;
+  }
+  if (b->paused) {
+    b->paused = false;
+    b->mu.unlock();
+  }
+  return nullptr;
+}
+
+// ioCounters(handle) -> [engine thread wake-ups, forwarding thread wake-ups, datagrams
+// received, forwarded natively, dropped natively, handed to JavaScript, calls into
+// JavaScript, sendmmsg calls], since open().
 napi_value IoCountersOf(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   Batch* b = nullptr;
   if (!Args(env, info, 1, argv, &b)) {
     return nullptr;
   }
-  const double values[] = {b->io.wakeups,  b->io.received,    b->io.forwardedNatively,
-                           b->io.toScript, b->io.scriptCalls, b->io.sendCalls};
+  IoCounters f;
+  {
+    std::unique_lock<std::mutex> lock(b->mu, std::defer_lock);
+    if (!b->paused) {
+      lock.lock();
+    }
+    f = b->fwdIo;
+  }
+  const IoCounters& m = b->io;
+  const double values[] = {m.wakeups,
+                           f.wakeups,
+                           m.received + f.received,
+                           f.forwardedNatively,
+                           f.droppedNatively,
+                           m.toScript,
+                           m.scriptCalls,
+                           m.sendCalls + f.sendCalls};
+  const uint32_t n = sizeof values / sizeof values[0];
   napi_value result, v;
-  napi_create_array_with_length(env, 6, &result);
-  for (uint32_t i = 0; i < 6; i++) {
+  napi_create_array_with_length(env, n, &result);
+  for (uint32_t i = 0; i < n; i++) {
     napi_create_double(env, values[i], &v);
     napi_set_element(env, result, i, v);
   }
@@ -629,6 +709,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"tables", nullptr, Tables, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setFast", nullptr, SetFast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clearFast", nullptr, ClearFast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pause", nullptr, Pause, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"resume", nullptr, Resume, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ioCounters", nullptr, IoCountersOf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"classify", nullptr, ClassifyBytes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"statsRtp", nullptr, StatsRtp, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -28,14 +28,17 @@
  * one send per datagram), which is the fallback when the addon is not built, and the path
  * used with an egress. The stages are the same on both.
  *
- * On the batch path the addon also forwards established streams itself (native forwarding,
- * the mediasoup shape: a native data plane behind this control side). A leg's stream is
- * established when its source is final (signalled, or latched, and no learning window open)
- * and its other leg has a peer; the engine tells the addon so (`#refreshFast`) whenever that
- * changes, and the addon then checks the source and the packet's structure, counts it in the
- * same shared tables (`relay-counters.ts`, the statistics slab) and sends it, without calling
- * JavaScript. Every other datagram (a stranger, STUN, a malformed packet, a leg still
- * learning or without a peer to send to) comes up to the stages as before.
+ * On the batch path the addon also forwards established streams itself, on a thread of its
+ * own (native forwarding, the mediasoup shape: a native data plane behind this control
+ * side). A leg's stream is established when its source is final (signalled, or latched, and
+ * no learning window open) and its other leg has a peer; the engine tells the addon so
+ * (`#refreshFast`) whenever that changes, and the addon's forwarding thread then takes the
+ * leg's socket: for each datagram it does what the stages would do on such a leg (classify,
+ * check the source, count, forward or drop by reason) in the same shared tables
+ * (`relay-counters.ts`, the statistics slab), without the event loop or JavaScript. Legs still
+ * learning or without a peer to send to stay with the stages. The engine reads the tables the
+ * thread writes only while it holds the thread (`UdpBatchIo.paused`), and hands a leg over
+ * only between batches, so that each leg's counters have one writer at a time.
  *
  * Control operations (allocate, setPeer, close, stats) are ordinary methods. A coarse
  * ticker releases sessions that carried no valid packet for the inactivity timeout, and
@@ -112,7 +115,6 @@ import { CoarseTicker, type Tickable } from './ticker.js';
 import {
   ipv4ToUint32,
   loadUdpBatch,
-  META_SLOT,
   META_STRIDE,
   SEND_CLASS,
   SEND_STATUS,
@@ -149,8 +151,13 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   readonly #clockCell: Float64Array | null;
   /** Legs by socket index in the batch context; null once closed. */
   readonly #legsBySock: (Leg | null)[] = [];
-  /** Relay-wide counters (layout in relay-counters.ts), shared with the addon. */
+  /** Relay-wide counters of the stages (layout in relay-counters.ts). */
   readonly #counters = new Float64Array(ENGINE_COUNTERS);
+  /** The same, of the addon's forwarding thread. */
+  readonly #nativeCounters = new Float64Array(ENGINE_COUNTERS);
+  /** A batch is being handled: legs handed to the forwarding thread wait in `#pendingFast`. */
+  #inBatch = false;
+  readonly #pendingFast: Leg[] = [];
   /** Per-leg counters, a row per statistics slot, shared with the addon. */
   readonly #legCounters: Float64Array;
   #nextId = 1;
@@ -206,7 +213,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     this.#clockCell = this.#native && this.#clock !== systemClock ? new Float64Array(1) : null;
     if (this.#native) {
       this.#io!.enableNative(
-        this.#counters,
+        this.#nativeCounters,
         this.#legCounters,
         this.#stats.slab,
         this.#ctx.maxLength,
@@ -315,6 +322,10 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     checkMediaPeer(peer);
     this.#syncClock();
     const l = session.legs[leg === 'A' ? LEG_A : LEG_B];
+    // The forwarding thread lets go of both legs while the peer (and maybe a connection)
+    // changes, and takes them again below: nothing is sent to a half-changed peer.
+    this.#takeBack(l);
+    this.#takeBack(l.other!);
     this.#setLegPeer(l, peer.address, peer.port, PEER_SIGNALLED);
     if (this.#learningWindowMs > 0) {
       l.learnUntil = this.#clock.now() + this.#learningWindowMs;
@@ -334,6 +345,10 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     this.#sessions.delete(id);
     session.active = false;
+    // Both legs come back from the forwarding thread before either socket closes.
+    for (const leg of session.legs) {
+      this.#refreshFast(leg);
+    }
     if (session.rtpTimeoutMs > 0 || session.rtcpTimeoutMs > 0) {
       this.#timed--;
       if (this.#timed === 0 && this.#timeoutMs <= 0) {
@@ -357,18 +372,21 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   stats(id: string): RelaySessionStats {
     const session = this.#session(id);
     this.#syncClock();
-    return {
+    return this.#read(() => ({
       id,
       state: session.active ? 'active' : 'closed',
       legA: legStats(session, session.legs[LEG_A], this.#stats, this.#legCounters),
       legB: legStats(session, session.legs[LEG_B], this.#stats, this.#legCounters),
-    };
+    }));
   }
 
   /** Relay-wide counters; with batched I/O, also the I/O path's own (`io`). */
   counters(): RelayCounters {
     this.#syncClock();
-    return relayCounters(this.#sessions.size, this.#counters, this.#io?.ioCounters());
+    const io = this.#io?.ioCounters();
+    return this.#read(() =>
+      relayCounters(this.#sessions.size, this.#counters, this.#nativeCounters, io),
+    );
   }
 
   /** Closes every session and stops the ticker. Idempotent. */
@@ -391,16 +409,19 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
    */
   onTick(now: number): void {
     this.#syncClock();
-    if (this.#timed > 0) {
-      for (const t of silentLegs(this.#sessions.values(), now, this.#legCounters) ?? []) {
-        this.#log?.info({ ...t }, 'relay leg timed out');
-        this.emit('media-timeout', t);
-      }
+    const sessions = this.#sessions.values();
+    const silent =
+      this.#timed > 0 ? this.#read(() => silentLegs(sessions, now, this.#legCounters)) : undefined;
+    for (const t of silent ?? []) {
+      this.#log?.info({ ...t }, 'relay leg timed out');
+      this.emit('media-timeout', t);
     }
     if (this.#timeoutMs <= 0) {
       return;
     }
-    const expired = idleSessions(this.#sessions.values(), now, this.#timeoutMs, this.#legCounters);
+    const expired = this.#read(() =>
+      idleSessions(this.#sessions.values(), now, this.#timeoutMs, this.#legCounters),
+    );
     for (const id of expired ?? []) {
       this.#log?.info({ id, timeoutMs: this.#timeoutMs }, 'session timed out');
       this.close(id, 'timeout');
@@ -445,22 +466,33 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     // One arrival time for the batch: its datagrams were all read at this wake-up.
     ctx.now = this.#clock.now();
     this.#syncClock();
-    for (let i = 0; i < count; i++) {
-      const m = i * META_STRIDE;
-      const leg = this.#legsBySock[meta[m]!];
-      if (leg === undefined || leg === null) {
-        continue;
+    this.#inBatch = true;
+    try {
+      for (let i = 0; i < count; i++) {
+        const m = i * META_STRIDE;
+        const leg = this.#legsBySock[meta[m]!];
+        if (leg === undefined || leg === null) {
+          continue;
+        }
+        ctx.slot = i;
+        ctx.buf = slots[i]!;
+        ctx.len = meta[m + 1]!;
+        ctx.srcIp = meta[m + 2]!;
+        ctx.srcPort = meta[m + 3]!;
+        this.#relay(leg);
       }
-      const slot = meta[m + META_SLOT]!;
-      ctx.slot = slot;
-      ctx.buf = slots[slot]!;
-      ctx.len = meta[m + 1]!;
-      ctx.srcIp = meta[m + 2]!;
-      ctx.srcPort = meta[m + 3]!;
-      this.#relay(leg);
+      if (io.flush() > 0) {
+        this.#countFailedSends(io);
+      }
+    } finally {
+      this.#inBatch = false;
     }
-    if (io.flush() > 0) {
-      this.#countFailedSends(io);
+    // Legs whose stream became established during the batch go to the forwarding thread now
+    // that the batch holds none of their datagrams.
+    while (this.#pendingFast.length > 0) {
+      const leg = this.#pendingFast.pop()!;
+      leg.fastPending = false;
+      this.#refreshFast(leg);
     }
   }
 
@@ -591,8 +623,16 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     }
     const io = this.#io!;
     if (wantsFast(leg)) {
+      if (this.#inBatch && !leg.fast) {
+        // The batch may still hold this leg's datagrams: the stages count those first.
+        if (!leg.fastPending) {
+          leg.fastPending = true;
+          this.#pendingFast.push(leg);
+        }
+        return;
+      }
       const out = leg.other!;
-      io.setFast(
+      leg.fast = io.setFast(
         leg.sock,
         leg.peerIp,
         leg.peerPort,
@@ -602,11 +642,25 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
         leg.statsSlot,
         RTP_CLOCK_PER_MS,
       );
-      leg.fast = true;
-    } else if (leg.fast) {
-      io.clearFast(leg.sock);
+    } else {
+      this.#takeBack(leg);
+    }
+  }
+
+  /** Takes a leg back from the forwarding thread: its datagrams come to the stages again. */
+  #takeBack(leg: Leg): void {
+    if (leg.fast) {
+      this.#io!.clearFast(leg.sock);
       leg.fast = false;
     }
+  }
+
+  /**
+   * Runs `read` over the shared tables while the forwarding thread waits (so that what it
+   * writes is read at one moment); directly without native forwarding.
+   */
+  #read<T>(read: () => T): T {
+    return this.#native ? this.#io!.paused(read) : read();
   }
 
   /** With native forwarding and an injected clock, shows the addon the clock's time. */
@@ -617,10 +671,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   }
 
   #releaseLeg(leg: Leg): void {
-    if (leg.fast) {
-      this.#io?.clearFast(leg.sock);
-      leg.fast = false;
-    }
+    this.#takeBack(leg);
     if (leg.socket !== null && leg.onMessage !== null) {
       leg.socket.off('message', leg.onMessage);
       try {

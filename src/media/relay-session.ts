@@ -8,13 +8,13 @@
  * {@link LegPacketHandler}, the engine.
  */
 import dgram from 'node:dgram';
-import { DropReason, VERDICT_COUNT, VERDICT_NAMES, type DropReasonName } from './classifier.js';
+import { VERDICT_COUNT, VERDICT_NAMES, type DropReasonName } from './classifier.js';
 import {
   LEG_BYTES,
+  LEG_DROPS,
   LEG_FORWARDED,
   LEG_RTCP,
   LEG_RTP,
-  LEG_SEND_FAILED,
   LEG_STRIDE,
 } from './relay-counters.js';
 import type { RelayLegStats } from './relay-types.js';
@@ -81,8 +81,10 @@ export class Leg {
   /** The leg's media timeout was reported (once per leg). */
   timedOut = false;
   connected = false;
-  /** The addon forwards this leg's established stream natively (batch path only). */
+  /** The addon's forwarding thread has this leg's socket (batch path only). */
   fast = false;
+  /** A change of the leg's forwarding waits for the end of the batch being handled. */
+  fastPending = false;
   other: Leg | null = null;
   /** The leg's row in the statistics table and in the engine's leg counters. */
   statsSlot = -1;
@@ -175,9 +177,9 @@ export function legStats(
   const row = leg.statsSlot * LEG_STRIDE;
   const dropped: Partial<Record<DropReasonName, number>> = {};
   for (let code = 2; code < VERDICT_COUNT; code++) {
+    // The stages' drops of this leg, and the forwarding thread's.
     const n =
-      (session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0) +
-      (code === DropReason.SEND_FAILED ? counters[row + LEG_SEND_FAILED]! : 0);
+      (session.drops?.[leg.index * VERDICT_COUNT + code] ?? 0) + counters[row + LEG_DROPS + code]!;
     if (n > 0) {
       dropped[VERDICT_NAMES[code] as DropReasonName] = n;
     }

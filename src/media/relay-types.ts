@@ -80,15 +80,19 @@ export interface RelaySessionStats {
  * came in and went out (for profiles; the relay's figures are the other counters).
  */
 export interface RelayIoCounters {
-  /** Wake-ups of the event loop for the relay's sockets. */
+  /** Wake-ups of the event loop for the sockets the JavaScript stages handle. */
   readonly wakeups: number;
+  /** Wake-ups of the forwarding threads (native forwarding). */
+  readonly forwardingWakeups: number;
   /** Datagrams read. */
   readonly received: number;
-  /** Datagrams counted and sent by the addon, without JavaScript (native forwarding). */
+  /** Datagrams the forwarding threads sent, without JavaScript. */
   readonly forwardedNatively: number;
+  /** Datagrams the forwarding threads dropped, counted by reason like any other drop. */
+  readonly droppedNatively: number;
   /** Datagrams handed to the JavaScript stages. */
   readonly toScript: number;
-  /** Calls into JavaScript (at most one per wake-up, none when no datagram went up). */
+  /** Calls into JavaScript (one per wake-up of the event loop with datagrams). */
   readonly scriptCalls: number;
   /** sendmmsg system calls. */
   readonly sendCalls: number;
@@ -188,12 +192,12 @@ export interface RelayEngineOptions {
    */
   readonly tap?: DatagramTap | undefined;
   /**
-   * On the batch path, let the addon forward the packets of established streams itself (a
-   * leg whose source is final and whose other leg has a peer; valid RTP and RTCP from that
-   * source only), counting them in the same counters and RFC 3550 statistics as the
-   * JavaScript stages; every other datagram still goes through the stages. Default:
-   * `MEDIAPATH_RELAY_NATIVE` (`off` turns it off), else on. Ignored on the dgram path and
-   * with a tap.
+   * On the batch path, let the addon's forwarding thread handle established streams (a leg
+   * whose source is final and whose other leg has a peer): it classifies, checks the source,
+   * counts (the same counters, drops by reason and RFC 3550 statistics as the JavaScript
+   * stages) and forwards their datagrams, without the event loop or JavaScript; every other
+   * leg's datagrams still go through the stages. Default: `MEDIAPATH_RELAY_NATIVE` (`off`
+   * turns it off), else on. Ignored on the dgram path and with a tap.
    */
   readonly nativeForwarding?: boolean | undefined;
 }

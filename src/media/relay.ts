@@ -506,8 +506,10 @@ export function sumCounters(parts: readonly RelayCounters[]): RelayCounters {
 /** The I/O counters of a shard without any. */
 const NO_IO: RelayIoCounters = {
   wakeups: 0,
+  forwardingWakeups: 0,
   received: 0,
   forwardedNatively: 0,
+  droppedNatively: 0,
   toScript: 0,
   scriptCalls: 0,
   sendCalls: 0,

@@ -5,17 +5,18 @@
  * once with the number of datagrams, instead of once per datagram as `node:dgram` does.
  * Sends are queued as descriptors pointing into the same buffer and go out in one call.
  *
- * With native forwarding on ({@link UdpBatchIo.enableNative}), the datagrams of established
- * streams (a leg's final source, valid RTP or RTCP, a peer to send to; the engine says which
- * with {@link UdpBatchIo.setFast}) are counted and sent by the addon itself, in the engine's
- * shared counter arrays; only the others come up to JavaScript, and a wake-up with none of
- * them makes no call at all:
+ * With native forwarding on ({@link UdpBatchIo.enableNative}), the sockets of established
+ * streams (a leg's final source and a peer to send to; the engine says which with
+ * {@link UdpBatchIo.setFast}) belong to the addon's forwarding thread instead: it checks,
+ * counts and forwards or drops their datagrams itself, in the engine's shared counter
+ * tables, and neither the event loop nor JavaScript sees them:
  *
  * ```
- *   epoll (one uv_poll) -> recvmmsg per ready socket -> slots
- *     established stream, valid packet -> counted, sendmmsg natively
- *     anything else -> meta -> onBatch(count): the relay's stages; forwards queue a send
- *   flush() -> sendmmsg per run of descriptors on the same socket -> failures
+ *   engine thread: epoll (one uv_poll) -> recvmmsg per ready socket -> slots + meta
+ *     -> onBatch(count): the relay's stages; forwards queue a send
+ *     -> flush(): sendmmsg per run of descriptors on the same socket -> failures
+ *   forwarding thread: epoll_wait on the established streams' sockets -> recvmmsg
+ *     -> classify, check the source, count -> sendmmsg out of the other leg's socket
  * ```
  *
  * This module must not know the relay's rules: which streams are established is the
@@ -58,7 +59,7 @@ export interface UdpBatchBinding {
     nowMs: number,
     clockCell: Float64Array | null,
   ): void;
-  /** Forwards socket `index`'s valid packets from srcIp:srcPort natively (see the class). */
+  /** Hands socket `index` to the forwarding thread (see the class); false when closed. */
   setFast(
     handle: UdpBatchHandle,
     index: number,
@@ -69,9 +70,12 @@ export interface UdpBatchBinding {
     dstPort: number,
     row: number,
     unitsPerMs: number,
-  ): void;
-  /** Every datagram of socket `index` goes up to JavaScript again. */
+  ): boolean;
+  /** Takes socket `index` back from the forwarding thread. */
   clearFast(handle: UdpBatchHandle, index: number): void;
+  /** Holds the forwarding thread (after its current wake-up) until resume(). */
+  pause(handle: UdpBatchHandle): void;
+  resume(handle: UdpBatchHandle): void;
   /** See {@link UdpBatchIo.ioCounters}. */
   ioCounters(handle: UdpBatchHandle): number[];
   /** The native classifier (tests hold it to the vectors of classifier.ts). */
@@ -82,13 +86,8 @@ export interface UdpBatchBinding {
   statsJitter(slab: Float64Array, row: number, rtpTimestamp: number, arrival: number): void;
 }
 
-/**
- * Words per datagram handed to JavaScript in the meta array: socket, length, source IPv4,
- * port, slot (the datagrams forwarded natively leave holes among the slots).
- */
-export const META_STRIDE = 5;
-/** Index of the slot word in a meta entry. */
-export const META_SLOT = 4;
+/** Words per received datagram in the meta array: socket, length, source IPv4, port. */
+export const META_STRIDE = 4;
 /** Words per send descriptor: socket, IPv4, port, slot, length, status, tag, class. */
 export const SEND_STRIDE = 8;
 /** Index of the status word (0 or an errno after a flush) in a send descriptor. */
@@ -144,17 +143,21 @@ export function uint32ToIpv4(ip: number): string {
 
 /** Counters of the batched I/O path since it was opened, for profiles. */
 export interface UdpBatchCounters {
-  /** Wake-ups of the event loop for the relay's sockets. */
+  /** Wake-ups of the event loop for the sockets JavaScript handles. */
   readonly wakeups: number;
-  /** Datagrams read. */
+  /** Wake-ups of the forwarding thread. */
+  readonly forwardingWakeups: number;
+  /** Datagrams read, by both threads. */
   readonly received: number;
-  /** Datagrams counted and sent by the addon without JavaScript. */
+  /** Datagrams the forwarding thread sent without JavaScript. */
   readonly forwardedNatively: number;
+  /** Datagrams the forwarding thread dropped (and counted by reason). */
+  readonly droppedNatively: number;
   /** Datagrams handed to JavaScript's stages. */
   readonly toScript: number;
-  /** Calls into JavaScript (at most one per wake-up, none when nothing went up). */
+  /** Calls into JavaScript (one per wake-up of the event loop with datagrams). */
   readonly scriptCalls: number;
-  /** sendmmsg system calls, native forwards and JavaScript's flushes together. */
+  /** sendmmsg system calls of both threads. */
   readonly sendCalls: number;
 }
 
@@ -172,10 +175,7 @@ export class UdpBatchIo {
   readonly slotSize: number;
   /** A Buffer view of each slot, made once; datagram i of a batch is in `slotBuffers[i]`. */
   readonly slotBuffers: readonly Buffer[];
-  /**
-   * Per datagram handed up: socket index, length (may exceed the slot), source IPv4, source
-   * port, slot.
-   */
+  /** Per datagram: socket index, length (may exceed the slot), source IPv4, source port. */
   readonly meta: Uint32Array;
   /** Send descriptors, see {@link SEND_STRIDE}. */
   readonly send: Uint32Array;
@@ -290,10 +290,12 @@ export class UdpBatchIo {
   }
 
   /**
-   * Turns native forwarding on: from now on the addon counts the datagrams of established
-   * streams in these arrays (layouts in `relay-counters.ts`) and sends them itself. Arrival
-   * times for jitter are `nowMs` plus the monotonic time since, or, with `clockCell`, the
-   * value the engine last wrote there (an injected clock).
+   * Turns native forwarding on and starts the forwarding thread: from now on the addon
+   * counts the datagrams of established streams in these arrays (layouts in
+   * `relay-counters.ts`; `engine` is the thread's own engine counters, `legs` and `stats` are
+   * written only for the legs it owns) and forwards them itself. Arrival times for jitter are
+   * `nowMs` plus the monotonic time since, or, with `clockCell`, the value the engine last
+   * wrote there (an injected clock).
    */
   enableNative(
     engine: Float64Array,
@@ -316,9 +318,13 @@ export class UdpBatchIo {
   }
 
   /**
-   * Socket `index` receives an established stream: its valid packets from srcIp:srcPort are
-   * counted on leg row `row` and sent out of socket `outIndex` to dstIp:dstPort (port 0: the
-   * connected peer) by the addon. Any other datagram still comes up to JavaScript.
+   * Socket `index` receives an established stream and the forwarding thread takes it: its
+   * valid packets from srcIp:srcPort are counted on leg row `row` and sent out of socket
+   * `outIndex` to dstIp:dstPort (port 0: the connected peer); anything else is dropped and
+   * counted on that row by reason. Its datagrams no longer come up to JavaScript. Must not be
+   * called while a batch is being handled (the batch may still hold the socket's datagrams).
+   *
+   * @returns false when either socket is closed (nothing changed).
    */
   setFast(
     index: number,
@@ -329,11 +335,11 @@ export class UdpBatchIo {
     dstPort: number,
     row: number,
     unitsPerMs: number,
-  ): void {
+  ): boolean {
     if (this.#closed || !this.#forwarding) {
-      return;
+      return false;
     }
-    this.#addon.setFast(
+    return this.#addon.setFast(
       this.#handle,
       index,
       srcIp,
@@ -346,23 +352,44 @@ export class UdpBatchIo {
     );
   }
 
-  /** Every datagram of socket `index` goes up to JavaScript again. */
+  /**
+   * Takes socket `index` back from the forwarding thread (once it let go of it): every
+   * datagram goes up to JavaScript again.
+   */
   clearFast(index: number): void {
     if (!this.#closed && this.#forwarding) {
       this.#addon.clearFast(this.#handle, index);
     }
   }
 
+  /**
+   * Runs `read` while the forwarding thread waits, so that the tables it writes are read at
+   * one moment (figures, ticks). `read` must not call back into this object.
+   */
+  paused<T>(read: () => T): T {
+    if (this.#closed || !this.#forwarding) {
+      return read();
+    }
+    this.#addon.pause(this.#handle);
+    try {
+      return read();
+    } finally {
+      this.#addon.resume(this.#handle);
+    }
+  }
+
   /** The I/O path's own counters; zeros once shut down. */
   ioCounters(): UdpBatchCounters {
-    const c = this.#closed ? [0, 0, 0, 0, 0, 0] : this.#addon.ioCounters(this.#handle);
+    const c = this.#closed ? [] : this.#addon.ioCounters(this.#handle);
     return {
       wakeups: c[0] ?? 0,
-      received: c[1] ?? 0,
-      forwardedNatively: c[2] ?? 0,
-      toScript: c[3] ?? 0,
-      scriptCalls: c[4] ?? 0,
-      sendCalls: c[5] ?? 0,
+      forwardingWakeups: c[1] ?? 0,
+      received: c[2] ?? 0,
+      forwardedNatively: c[3] ?? 0,
+      droppedNatively: c[4] ?? 0,
+      toScript: c[5] ?? 0,
+      scriptCalls: c[6] ?? 0,
+      sendCalls: c[7] ?? 0,
     };
   }
 

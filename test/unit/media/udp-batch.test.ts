@@ -2,18 +2,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/core/index.js';
 import {
   RELAY_IO_ENV,
+  RELAY_NATIVE_ENV,
   loadUdpBatch,
+  resolveNativeForwarding,
   resolveRelayIo,
   udpBatchLoadError,
 } from '../../../src/media/index.js';
 import { ipv4ToUint32, uint32ToIpv4 } from '../../../src/media/udp-batch.js';
 
-const saved = process.env[RELAY_IO_ENV];
+const saved = { io: process.env[RELAY_IO_ENV], native: process.env[RELAY_NATIVE_ENV] };
 afterEach(() => {
-  if (saved === undefined) {
-    delete process.env[RELAY_IO_ENV];
-  } else {
-    process.env[RELAY_IO_ENV] = saved;
+  for (const [name, value] of [
+    [RELAY_IO_ENV, saved.io],
+    [RELAY_NATIVE_ENV, saved.native],
+  ] as const) {
+    if (value === undefined) {
+      delete process.env[name];
+    } else {
+      process.env[name] = value;
+    }
   }
 });
 
@@ -58,5 +65,20 @@ describe('batched UDP I/O: choice of the I/O path', () => {
     expect(() => resolveRelayIo('batch')).toThrow(
       expect.objectContaining({ code: ErrorCodes.MEDIA_BIND }),
     );
+  });
+});
+
+describe('batched UDP I/O: native forwarding or the stages', () => {
+  it('is on unless asked otherwise, by the option or MEDIAPATH_RELAY_NATIVE', () => {
+    delete process.env[RELAY_NATIVE_ENV];
+    expect(resolveNativeForwarding(undefined)).toBe(true);
+    expect(resolveNativeForwarding(false)).toBe(false);
+    process.env[RELAY_NATIVE_ENV] = 'off';
+    expect(resolveNativeForwarding(undefined)).toBe(false);
+    expect(resolveNativeForwarding(true)).toBe(true);
+    process.env[RELAY_NATIVE_ENV] = 'on';
+    expect(resolveNativeForwarding(undefined)).toBe(true);
+    process.env[RELAY_NATIVE_ENV] = 'yes';
+    expect(() => resolveNativeForwarding(undefined)).toThrow(TypeError);
   });
 });
