@@ -2,10 +2,11 @@
  * Memory per relayed call: allocates N relay sessions (two bound sockets each, peers set)
  * in one thread and measures the growth of the JS heap, external memory and RSS after
  * garbage collection (target: <= 8 KiB per call). Kernel socket buffers are not part of
- * RSS and are not counted. Each I/O path (batched addon, node:dgram) is measured in a
- * process of its own. Run after `npm run build`:
+ * RSS and are not counted. Each packet path (native forwarding, the batch path's stages,
+ * node:dgram) is measured in a process of its own. Run after `npm run build`:
  *
- *   node --expose-gc perf/memory.bench.js [--calls 2000] [--io both|batch|dgram] [--json]
+ *   node --expose-gc perf/memory.bench.js [--calls 2000] [--path all|native|batch|dgram]
+ *                                         [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,20 +16,22 @@ import { createRelay, loadUdpBatch } from '../dist/media/index.js';
 const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '2000' },
-    io: { type: 'string', default: 'both' },
+    path: { type: 'string', default: 'all' },
     json: { type: 'boolean', default: false },
   },
 });
 const calls = Number(values.calls);
 
-if (values.io === 'both') {
-  // One child process per path, so that neither inherits the other's heap or pages.
-  const paths = loadUdpBatch() === null ? ['dgram'] : ['batch', 'dgram'];
+if (values.path === 'all') {
+  // One child process per path, so that none inherits another's heap or pages.
+  const paths = loadUdpBatch() === null ? ['dgram'] : ['native', 'batch', 'dgram'];
   if (paths.length === 1) {
-    console.log('the batched UDP addon is not built (npm run build:native): batch I/O skipped');
+    console.log(
+      'the batched UDP addon is not built (npm run build:native): native and batch skipped',
+    );
   }
   let failed = false;
-  for (const io of paths) {
+  for (const path of paths) {
     const r = spawnSync(
       process.execPath,
       [
@@ -36,8 +39,8 @@ if (values.io === 'both') {
         fileURLToPath(import.meta.url),
         '--calls',
         values.calls,
-        '--io',
-        io,
+        '--path',
+        path,
         ...(values.json ? ['--json'] : []),
       ],
       { stdio: 'inherit', timeout: 5 * 60 * 1000 },
@@ -64,7 +67,8 @@ const relay = await createRelay({
   workers: 0,
   maxSessions: calls + 10,
   inactivityTimeoutMs: 0,
-  io: values.io,
+  io: values.path === 'dgram' ? 'dgram' : 'batch',
+  nativeForwarding: values.path === 'native',
 });
 try {
   // Warm up: one session allocated and closed, so that code and pools exist already.
@@ -88,7 +92,7 @@ try {
   const per = (k) => (after[k] - before[k]) / calls;
   const out = {
     benchmark: 'memory per relayed call',
-    io: relay.io,
+    path: values.path,
     calls,
     heapBytesPerCall: per('heap'),
     externalBytesPerCall: per('external'),
@@ -100,7 +104,7 @@ try {
     console.log(JSON.stringify(out));
   } else {
     console.log(
-      `memory per relayed call, io ${relay.io} (${calls} calls): JS heap ${(out.heapBytesPerCall / 1024).toFixed(2)} KiB + external ${(out.externalBytesPerCall / 1024).toFixed(2)} KiB, ` +
+      `memory per relayed call, path ${values.path} (${calls} calls): JS heap ${(out.heapBytesPerCall / 1024).toFixed(2)} KiB + external ${(out.externalBytesPerCall / 1024).toFixed(2)} KiB, ` +
         `RSS ${(out.rssBytesPerCall / 1024).toFixed(2)} KiB (target <= 8 KiB)`,
     );
   }

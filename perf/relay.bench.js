@@ -7,13 +7,20 @@
  *
  *   node perf/relay.bench.js [--seconds 5] [--fixed-calls 200,600] [--repeat 1]
  *                            [--start 300] [--max 1000] [--no-ramp]
- *                            [--io both|batch|dgram] [--no-rtpengine] [--no-c] [--workers 0]
+ *                            [--paths native,batch,dgram] [--io both|batch|dgram]
+ *                            [--no-rtpengine] [--no-c] [--workers 0]
  *                            [--connect] [--naive] [--json FILE]
  *
- * --io picks the relay's I/O paths to measure: batched through the native addon, plain
- * node:dgram, or both (the default; batch is left out with a note when the addon is not
- * built). --naive adds a minimal Node relay (no checks at all) to show the cost of Node's
- * UDP path. Each mediapath column gets its ratio to the C floor and to rtpengine.
+ * The figures of record: `node perf/relay.bench.js --no-ramp --repeat 3` (after `npm run
+ * build` and `npm run build:native`, on a quiet machine).
+ *
+ * --paths picks the relay's packet paths to measure: `native` (batched I/O through the addon,
+ * established streams forwarded by its forwarding thread), `batch` (batched I/O, every
+ * datagram through the JavaScript stages) and `dgram` (node:dgram); all three by default,
+ * the addon's left out with a note when it is not built. --io is the older spelling: `batch`
+ * is native and batch, `dgram` is dgram, `both` all three. --naive adds a minimal Node relay
+ * (no checks at all) to show the cost of Node's UDP path. Each mediapath column gets its
+ * ratio to the C floor and to rtpengine.
  *
  * Phases, per relay under test:
  * 1. fixed loads: 200 and 600 calls = 20,000 and 60,000 packets/s offered; relay CPU and
@@ -53,6 +60,7 @@ const { values } = parseArgs({
     'no-rtpengine': { type: 'boolean', default: false },
     'no-ramp': { type: 'boolean', default: false },
     workers: { type: 'string', default: '0' },
+    paths: { type: 'string' },
     io: { type: 'string', default: 'both' },
     connect: { type: 'boolean', default: false },
     naive: { type: 'boolean', default: false },
@@ -108,21 +116,29 @@ try {
     });
   }
 
-  const ioPaths = values.io === 'both' ? ['batch', 'dgram'] : [values.io];
-  if (ioPaths.includes('batch') && loadUdpBatch() === null) {
-    log('the batched UDP addon is not built (npm run build:native): batch I/O skipped');
-    ioPaths.splice(ioPaths.indexOf('batch'), 1);
+  let paths =
+    values.paths !== undefined
+      ? values.paths.split(',')
+      : values.io === 'both'
+        ? ['native', 'batch', 'dgram']
+        : values.io === 'batch'
+          ? ['native', 'batch']
+          : [values.io];
+  if (loadUdpBatch() === null && paths.some((p) => p !== 'dgram')) {
+    log('the batched UDP addon is not built (npm run build:native): native and batch skipped');
+    paths = paths.filter((p) => p === 'dgram');
   }
   const maxCalls = Math.max(Number(values.max), ...fixedLevels) + 10;
-  const subjects = ioPaths.map((io) => ({
-    name: `mediapath ${io}${values.workers === '0' ? '' : ` (${values.workers} workers)`}`,
+  const subjects = paths.map((path) => ({
+    name: `mediapath ${path}${values.workers === '0' ? '' : ` (${values.workers} workers)`}`,
     start: async () => {
       const relay = await createRelay({
         workers: Number(values.workers),
         inactivityTimeoutMs: 0,
         maxSessions: maxCalls,
         connectSockets: values.connect,
-        io,
+        io: path === 'dgram' ? 'dgram' : 'batch',
+        nativeForwarding: path === 'native',
       });
       return { allocator: relayAllocator(relay), stop: () => relay.shutdown() };
     },
