@@ -77,6 +77,7 @@ import {
 } from './relay-counters.js';
 import {
   countSessionDrop,
+  isEstablished,
   LEG_A,
   LEG_B,
   legStats,
@@ -563,7 +564,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
     ctx.leg = null;
     // A datagram that came up may have ended the leg's learning: its stream is then
     // established and the addon forwards it from the next datagram on.
-    if (this.#native && leg.fast !== wantsFast(leg)) {
+    if (this.#native && leg.fast !== isEstablished(leg)) {
       this.#refreshFast(leg);
     }
   }
@@ -613,7 +614,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
   }
 
   /**
-   * Tells the addon whether a leg's stream is established (see {@link wantsFast}): its
+   * Tells the addon whether a leg's stream is established (see {@link isEstablished}): its
    * source, where its packets go and the row they are counted on. Called on every change of
    * either leg's peer, of a connection and of learning.
    */
@@ -622,7 +623,7 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
       return;
     }
     const io = this.#io!;
-    if (wantsFast(leg)) {
+    if (isEstablished(leg)) {
       if (this.#inBatch && !leg.fast) {
         // The batch may still hold this leg's datagrams: the stages count those first.
         if (!leg.fastPending) {
@@ -692,21 +693,3 @@ export class RelayEngine extends EventEmitter<RelayEvents> implements Tickable, 
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * A leg's stream is established, and may be forwarded natively, when its session forwards,
- * both sockets are open, its source is final (a peer, and no learning window open) and the
- * other leg has a peer to send to. Anything short of that needs the stages' checks.
- */
-function wantsFast(leg: Leg): boolean {
-  const out = leg.other!;
-  return (
-    leg.session.active &&
-    leg.sock >= 0 &&
-    out.sock >= 0 &&
-    leg.statsSlot >= 0 &&
-    leg.peerState !== PEER_NONE &&
-    leg.learnUntil === 0 &&
-    out.peerPort !== 0
-  );
-}

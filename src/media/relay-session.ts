@@ -202,3 +202,21 @@ export function legStats(
     stream: rtp > 0 && session.active ? stats.snapshot(leg.statsSlot, 8000) : null,
   };
 }
+
+/**
+ * A leg's stream is established, and may be forwarded natively, when its session forwards,
+ * both sockets are open, its source is final (a peer, and no learning window open) and the
+ * other leg has a peer to send to. Anything short of that needs the stages' checks.
+ */
+export function isEstablished(leg: Leg): boolean {
+  const out = leg.other!;
+  return (
+    leg.session.active &&
+    leg.sock >= 0 &&
+    out.sock >= 0 &&
+    leg.statsSlot >= 0 &&
+    leg.peerState !== PEER_NONE &&
+    leg.learnUntil === 0 &&
+    out.peerPort !== 0
+  );
+}
