@@ -2,13 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { cli } from '../support/cli.js';
 
 /**
  * The faults reference scenario as a user runs it: a partition under a relayed call, a gateway
  * killed under a bypassed call, and a call to the dead gateway. Every call ends with its own
  * final state within the scenario's timeouts (media timeout 2 s, keep-alives every second,
- * two missed mark a gateway down), and the exit code is 0 because every expectation holds.
+ * two missed mark a gateway down), the exit code is 0 because every expectation holds, and the
+ * HTML page shows the gateway's history as the terminal does.
  */
 
 interface FaultsDoc {
@@ -27,7 +29,8 @@ afterAll(async () => {
 describe('scenarios/faults.yaml, live', () => {
   it('ends each call with its fault and reports the gateway going down, up and down', async () => {
     const json = join(dir, 'faults.json');
-    const r = await cli(['run', 'scenarios/faults.yaml', '--json', json]);
+    const html = join(dir, 'faults.html');
+    const r = await cli(['run', 'scenarios/faults.yaml', '--json', json, '--html', html]);
     expect({ code: r.code, err: r.err }).toMatchObject({ code: 0 });
     const doc = JSON.parse(await readFile(json, 'utf8')) as FaultsDoc;
     const byId = new Map(doc.calls.map((c) => [c.id, c]));
@@ -48,5 +51,16 @@ describe('scenarios/faults.yaml, live', () => {
     const gw = doc.peers.find((p) => p.peer === 'gw-por')!;
     expect(gw.history.map((h) => h.state)).toEqual(['down', 'up', 'down']);
     expect(r.out).toMatch(/ms-hq -> gw-por: down at 4\.\d s .*up at 8\.\d s .*down at 1[12]\.\d s/);
+    // The page shows the same history.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${html}`);
+      const steps = await page.locator('#health ol.history li').allTextContents();
+      expect(steps.map((t) => t.split(' ')[0])).toEqual(['down', 'up', 'down']);
+      expect(steps[0]).toContain('2 keep-alives unanswered');
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 });

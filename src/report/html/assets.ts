@@ -13,6 +13,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta, .hint, footer { color: var(--muted); } footer { margin-top: 32px; font-size: 12px; }
+ol.history { margin: 0; padding-left: 1.2em; }
 .good { color: #137a3a; font-weight: 600; } .bad { color: var(--bad); } .warn { color: var(--warn); }
 .banner { padding: 8px 12px; border: 1px solid var(--bad); border-radius: 6px; background: #fdf0ef; }
 .scroll { overflow-x: auto; }

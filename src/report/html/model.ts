@@ -15,7 +15,7 @@ import type {
 import type { ExpectationFailure } from '../expectations.js';
 import type { DirectionPath, Divergence, HostDrop, ReceivedStream } from '../observed.js';
 import type { LedgerEvent } from '../result.js';
-import type { LinkObservation, SipLogEntry } from '../run.js';
+import type { LinkObservation, LostHost, PeerHealth, SipLogEntry } from '../run.js';
 import type { TopologyView } from '../topology-view.js';
 
 /** A call as the page shows it. */
@@ -88,6 +88,10 @@ export interface PageModel {
   readonly calls: readonly PageCall[];
   readonly links: readonly LinkObservation[];
   readonly ledger: readonly LedgerEvent[];
+  /** Gateways as their Mediation Server's keep-alives saw them (run results only). */
+  readonly peers: readonly PeerHealth[];
+  /** Hosts a multi-process run lost (run results only). */
+  readonly lost: readonly LostHost[];
   readonly generatedAt: string;
 }
 
@@ -166,6 +170,8 @@ export function pageModel(doc: unknown, generatedAt = new Date().toISOString()):
     calls,
     links: list<LinkObservation>(d.links),
     ledger: list<LedgerEvent>(d.ledger),
+    peers: list<PeerHealth>(d.peers),
+    lost: list<LostHost>(d.lost),
     generatedAt,
   };
 }

@@ -3,12 +3,14 @@
  * of anything when opened. Drawn from a saved result (run or explain) alone: the network with
  * each call's decided and observed media, the calls, per call its SIP ladder, rule trace (each
  * rule linked to the rules reference at the end of the page), streams and reservations, the
- * links' configured and measured impairments, and each constrained link's use over time. Knows
- * nothing of sockets or of how the result was made.
+ * links' configured and measured impairments, the gateways' up/down history and the hosts a run
+ * lost, and each constrained link's use over time. Knows nothing of sockets or of how the
+ * result was made.
  */
 import { forkingText, rtcpText, streamText, teamsText, transferText } from '../call-details.js';
 import { ruleAnchor, ruleEntry, RULE_BOOK, type RuleEntry } from '../rule-book.js';
 import { linkUses, linkUseSvg } from './bandwidth-chart.js';
+import { healthSection } from './health-section.js';
 import { buildLadder, ladderSvg } from './ladder.js';
 import { layoutTopology } from './layout.js';
 import type { TraceStep } from '../../policy/index.js';
@@ -35,6 +37,7 @@ export async function renderPage(m: PageModel): Promise<string> {
     '<section id="detail" aria-live="polite"><p class="hint">Select a call above to see its media on the network, its SIP ladder and its rule trace.</p></section>',
     ...m.calls.map((c, i) => callTemplate(c, i, m, hostOf)),
     linksSection(m),
+    healthSection(m),
     bandwidthSection(m),
     rulesSection(usedRules),
     `<footer>mediapath report, generated ${esc(m.generatedAt)} from a ${m.kind} result.</footer>`,
