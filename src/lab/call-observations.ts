@@ -8,7 +8,7 @@
  * closed (`lab.ts`); hosts reach it through `HostContext`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../core/index.js';
+import { InternalError, type Logger } from '../core/index.js';
 import type { Relay, RelaySessionStats } from '../media/index.js';
 import type { CallDecision } from '../policy/index.js';
 import type {
@@ -289,11 +289,15 @@ export class CallObservations {
 
   /**
    * A call that is not in the timeline, starting now, as a first-class call of the run: `ext`
-   * for one an outside peer placed, `now` for one placed on demand (ids `ext-<n>`, `now-<n>`).
+   * for one an outside peer placed, `now` for one placed on demand (ids `ext-<n>`, `now-<n>`,
+   * or the id given: a live lab's round, unique for the lab's lifetime).
    */
-  addCall(call: Omit<Call, 'id' | 'atMs'>, prefix: 'ext' | 'now'): CallRecord {
+  addCall(call: Omit<Call, 'id' | 'atMs'>, prefix: 'ext' | 'now', given?: string): CallRecord {
     const tag = this.#o.idTag === undefined ? '' : `${this.#o.idTag}-`;
-    const id = `${prefix}-${tag}${++this.#outside}`;
+    const id = given ?? `${prefix}-${tag}${++this.#outside}`;
+    if (this.#records.has(id)) {
+      throw new InternalError(`call ${id} is already a call of the run`);
+    }
     const rec = this.#track(
       new CallRecord({ ...call, id, atMs: this.#o.elapsed() }, this.#onFinish, this.#o.elapsed),
     );

@@ -5,6 +5,14 @@
  */
 export { runLab, LoopbackLab, type LongRunningOptions } from './loopback-lab.js';
 export {
+  LiveRounds,
+  roundCallId,
+  roundPeriodMs,
+  type LiveRoundsOptions,
+  type RoundCall,
+} from './live-rounds.js';
+export { ConfigView } from './config-view.js';
+export {
   Lab,
   SIP_PORTS,
   type LabOptions,

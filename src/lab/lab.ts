@@ -38,6 +38,7 @@ import {
 import { Topology } from '../topology/index.js';
 import { PSTN_HOST, type Addressing } from './addressing.js';
 import { CallObservations, type CallRecord } from './call-observations.js';
+import { ConfigView, withConfiguration } from './config-view.js';
 import type { AcceptFrom, HostContext, ListenerSide, RelayControl } from './host-context.js';
 import { clientAnswers, clientCallsClient, clientCallsOut } from './hosts/client.js';
 import { codecOf } from './hosts/call-legs.js';
@@ -116,6 +117,8 @@ export interface LabPlacement {
   readonly links: LabLinks | null;
   /** Told into the ids of calls made here that are not in the timeline (other processes'). */
   readonly callIdTag?: string;
+  /** What the hosts read per call, when a live lab changes it (default: the scenario's). */
+  readonly configuration?: ConfigView;
 }
 
 /**
@@ -163,6 +166,7 @@ export class Lab {
   /** The scenario's impaired links, applied in user space to SIP and RTP. */
   readonly #links: LabLinks | null;
   readonly #calls: CallObservations;
+  readonly #view: ConfigView;
   /** What the hosts of this process see of the run. */
   readonly #ctx: HostContext;
   /** Each host's client-facing SIP listener. */
@@ -219,7 +223,8 @@ export class Lab {
         placement.onFinished?.(callId, state, status, reason, at);
       },
     });
-    this.#ctx = this.#hostContext(new Topology(s));
+    this.#view = placement.configuration ?? new ConfigView(s, new Topology(s));
+    this.#ctx = this.#hostContext();
   }
 
   /** When the last call is planned to end, in milliseconds from the start. */
@@ -293,14 +298,14 @@ export class Lab {
 
   /**
    * Places a call now that is not in the timeline (on demand: a trainer, a test, a tool): a
-   * call of the run like any other, with the id `<prefix>-<n>`.
+   * call of the run like any other, with the id `now-<n>` or the one given.
    * @throws {InternalError} when this process does not run the caller.
    */
-  placeNow(call: Omit<Call, 'id' | 'atMs' | 'index'>): string {
+  placeNow(call: Omit<Call, 'id' | 'atMs' | 'index'>, id?: string): string {
     if (!this.#p.hosts.has(call.from) || this.#isExternal(call.from)) {
       throw new InternalError(`host ${call.from} is not run by this process`);
     }
-    const rec = this.#calls.addCall({ ...call, index: -1 }, 'now');
+    const rec = this.#calls.addCall({ ...call, index: -1 }, 'now', id);
     this.#startCall(rec);
     return rec.call.id;
   }
@@ -544,10 +549,8 @@ export class Lab {
   // -------------------------------------------------------------------------------------
   // What the hosts see of the run.
 
-  #hostContext(topology: Topology): HostContext {
-    return {
-      scenario: this.#s,
-      topology,
+  #hostContext(): HostContext {
+    return withConfiguration(this.#view, {
       addressing: this.#addr,
       policy: this.#p.policy,
       log: this.#log,
@@ -562,7 +565,7 @@ export class Lab {
       },
       relayOf: (host) => this.#relayOf(host),
       recordOf: (invite) => this.#calls.recordOf(invite),
-      callOf: (invite, ms, side) => this.#callOf(topology, invite, ms, side),
+      callOf: (invite, ms, side) => this.#callOf(invite, ms, side),
       peerDown: (host) => this.#faults.peerDown(host),
       watchRelay: (sessionId, onTimeout) => {
         this.#faults.watchRelay(sessionId, onTimeout);
@@ -578,12 +581,11 @@ export class Lab {
       later: (ms, fn) => {
         this.#later(ms, fn);
       },
-    };
+    });
   }
 
   /** The call of an INVITE to a Mediation Server: the timeline's, or an outside peer's own. */
   #callOf(
-    topology: Topology,
     invite: IncomingCall,
     mediationServer: string,
     side: 'client' | 'gateway',
@@ -598,7 +600,7 @@ export class Lab {
         ? { reject: REFUSAL_SIP.unknownPeer.status, reason: REFUSAL_SIP.unknownPeer.reason }
         : { reject: REFUSAL_SIP.unknownCall.status, reason: REFUSAL_SIP.unknownCall.reason };
     }
-    const made = outsideCall(this.#s, topology, {
+    const made = outsideCall(this.#view.scenario, this.#view.topology, {
       from,
       mediationServer,
       side,

@@ -1,9 +1,10 @@
 /**
  * A scenario live in this process, every host on its own loopback address: `LoopbackLab` binds
  * the hosts and keeps them up (what `mediapath serve` holds open for outside peers), places the
- * timeline's calls when asked, and gives the run's result at any moment; `runLab` runs the
- * timeline to its end, as `mediapath run` does. Cleans up every socket and timer, also on abort
- * or failure.
+ * timeline's calls when asked, places calls on demand, takes a new configuration version
+ * between calls (a live training lab), and gives the run's result at any moment; `runLab` runs
+ * the timeline to its end, as `mediapath run` does. Cleans up every socket and timer, also on
+ * abort or failure.
  *
  * It must not know how a host places, answers or routes a call (`hosts/`), nor the command line.
  */
@@ -11,16 +12,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { InternalError } from '../core/index.js';
 import type { RelayCounters, TransportAddress } from '../media/index.js';
 import type { RunCallInput } from '../report/index.js';
-import { LedgerJournal, PolicyService } from '../policy/index.js';
+import { LedgerJournal, PolicyService, type CallDecision } from '../policy/index.js';
 import type { Call, Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { assignLoopback, type Addressing } from './addressing.js';
 import { RunCapture } from './capture.js';
+import { ConfigView } from './config-view.js';
 import { Lab, type LabOptions, type LabResult } from './lab.js';
 import { waitForCalls, withDecisionTimes } from './run-wait.js';
 import { LabLinks, needsLinks } from './links.js';
 import { mergeCallPartials, type CallPartial } from './merge.js';
-import { localPolicy } from './policy-port.js';
+import { localPolicy, type PolicyPort } from './policy-port.js';
 
 /** How a lab kept up (`mediapath serve`) is bound and keeps its books. */
 export interface LongRunningOptions {
@@ -36,6 +38,11 @@ export interface LongRunningOptions {
    * record, its decision), and keeps no journal, so that memory does not grow with the calls.
    */
   readonly onCall?: (call: RunCallInput) => void;
+  /**
+   * Each call as soon as it is decided, with the configuration version it was decided under
+   * (a live lab's progress lines). Called once per call.
+   */
+  readonly onDecided?: (call: Call, decision: CallDecision, version: string) => void;
 }
 
 /**
@@ -47,6 +54,8 @@ export class LoopbackLab {
   readonly addressing: Addressing;
   readonly #lab: Lab;
   readonly #policy: PolicyService;
+  /** What the hosts read per call: the version in force. */
+  readonly #view: ConfigView;
   readonly #journal: LedgerJournal | null;
   readonly #links: LabLinks | null;
   #t0: number;
@@ -60,6 +69,7 @@ export class LoopbackLab {
     // A lab kept up keeps no journal: it would grow with every call.
     this.#journal = long.onCall ? null : new LedgerJournal(() => performance.now() - this.#t0);
     this.#policy = new PolicyService(topo, this.#journal ? { journal: this.#journal } : {});
+    this.#view = new ConfigView(scenario, topo);
     const onCall = long.onCall;
     this.#links = needsLinks(scenario)
       ? new LabLinks(scenario, topo, this.addressing, options.logger)
@@ -77,13 +87,33 @@ export class LoopbackLab {
         hosts: new Set(this.addressing.entries.map((e) => e.host)),
         addressing: this.addressing,
         fixedPorts: long.fixedPorts === true,
-        policy: localPolicy(this.#policy),
+        policy: this.#policyPort(long.onDecided),
         remoteRelay: (host) => {
           throw new InternalError(`host ${host} is not run by this process`);
         },
         links: this.#links,
+        configuration: this.#view,
       },
     );
+  }
+
+  /** The policy service as the hosts ask it, telling `onDecided` of each new decision. */
+  #policyPort(onDecided: LongRunningOptions['onDecided']): PolicyPort {
+    const port = localPolicy(this.#policy);
+    if (!onDecided) {
+      return port;
+    }
+    return {
+      ...port,
+      decide: (call) => {
+        const known = this.#policy.decidedUnder(call.id) !== undefined;
+        const d = this.#policy.decide(call);
+        if (!known) {
+          onDecided(call, d, this.#policy.decidedUnder(call.id) ?? this.#policy.configVersion);
+        }
+        return Promise.resolve(d);
+      },
+    };
   }
 
   /**
@@ -136,11 +166,15 @@ export class LoopbackLab {
 
   /**
    * Takes a new version of the scenario's configuration between calls: calls decided from now
-   * on are decided against it and record `version`; calls already up keep their path. The
-   * hosts keep the addresses, timeouts and peers of the scenario they were opened with.
+   * on are decided against it and record `version`, and the hosts read it for the calls that
+   * start from now on (a client's bypass ID, a trunk's configuration, the Edges); calls already
+   * up keep their path. The hosts keep the addresses, listeners, timers, keep-alives and links
+   * of the scenario they were opened with.
    */
   reconfigure(scenario: Scenario, version: string): void {
-    this.#policy.reconfigure(new Topology(scenario), version);
+    const topo = new Topology(scenario);
+    this.#policy.reconfigure(topo, version);
+    this.#view.update(scenario, topo);
   }
 
   /** The configuration version decisions are made under now. */
@@ -159,12 +193,12 @@ export class LoopbackLab {
   }
 
   /**
-   * Places a call now that is not in the timeline (a trainer's, a tool's), decided and carried
-   * like any other; returns its id.
-   * @throws {InternalError} when the caller is an outside peer.
+   * Places a call now that is not in the timeline (a trainer's, a tool's, a live lab's round),
+   * decided and carried like any other; returns its id (`now-<n>`, or `id` when given).
+   * @throws {InternalError} when the caller is an outside peer, or the id is taken.
    */
-  place(call: Omit<Call, 'id' | 'atMs' | 'index'>): string {
-    return this.#lab.placeNow(call);
+  place(call: Omit<Call, 'id' | 'atMs' | 'index'>, id?: string): string {
+    return this.#lab.placeNow(call, id);
   }
 
   /** The relay's counters (open sessions among them). */
