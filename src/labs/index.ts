@@ -25,3 +25,13 @@ export {
 export { parseAnswers, setAnswer } from './answers.js';
 export { formatLabCheck, labCheckJson } from './report.js';
 export { LAB_FILES, isTraineeFile } from './files.js';
+export {
+  lastLoggedVersion,
+  loggedVersionOf,
+  parseCommandLog,
+  versionFit,
+  versionLabel,
+  type LoggedStatement,
+  type LoggedVersion,
+  type VersionFit,
+} from './config-versions.js';
