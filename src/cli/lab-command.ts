@@ -1,9 +1,10 @@
 /**
- * `mediapath lab list|start|check|hint|answer|reset`: training labs. A lab is a folder (its
+ * `mediapath lab list|start|run|check|hint|answer|reset`: training labs. A lab is a folder (its
  * `lab.yaml`, the scenario the trainee starts from, and the trainers' `solution/`); `start`
- * copies the trainee's files into a working folder, `check` runs it live and checks the goals
- * (lab-check.ts), `hint` shows the next hint, `answer` records an answer, `reset` puts the
- * starting files back.
+ * copies the trainee's files into a working folder (and with `--live` runs it), `run` keeps it
+ * up live, taking the trainee's changes for the calls that start after them (live-command.ts),
+ * `check` runs it live and checks the goals (lab-check.ts), `hint` shows the next hint,
+ * `answer` records an answer, `reset` puts the starting files back.
  *
  * This file must not know how goals are checked nor how a run is made; it moves files and
  * prints.
@@ -31,6 +32,7 @@ import { ExitCode, type CliIO } from './io.js';
 import { outputOf, prepareOutput, writeOutput } from './output.js';
 import { displayPath } from './paths.js';
 import { LAB_HELP } from './lab-help.js';
+import { LIVE_OPTIONS, LIVE_VALUES } from './live-help.js';
 import { UsageError } from './usage.js';
 
 export { LAB_HELP } from './lab-help.js';
@@ -68,6 +70,14 @@ async function labCommandInner(args: readonly string[], io: CliIO): Promise<numb
       return listLabs(rest, io);
     case 'start':
       return startLab(rest, io);
+    case 'run': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        io.stdout.write(LAB_HELP);
+        return ExitCode.OK;
+      }
+      const { labRunCommand } = await import('./live-command.js');
+      return labRunCommand(rest, io);
+    }
     case 'check': {
       const { labCheck } = await import('./lab-check.js');
       return labCheck(rest, io);
@@ -80,7 +90,7 @@ async function labCommandInner(args: readonly string[], io: CliIO): Promise<numb
       return resetLab(rest, io);
     default:
       throw new UsageError(
-        `unknown lab command "${sub}" (list, start, check, hint, answer, reset)`,
+        `unknown lab command "${sub}" (list, start, run, check, hint, answer, reset)`,
       );
   }
 }
@@ -202,10 +212,26 @@ async function copyTraineeFiles(from: string, to: string): Promise<string[]> {
 }
 
 async function startLab(args: readonly string[], io: CliIO): Promise<number> {
-  const positionals = simpleArgs(args, io);
-  if (positionals === null) {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { ...LIVE_OPTIONS, live: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    LIVE_VALUES,
+  );
+  if (values.help) {
+    io.stdout.write(LAB_HELP);
     return ExitCode.OK;
   }
+  const { live, help: _help, ...liveValues } = values;
+  if (live !== true && Object.keys(liveValues).length > 0) {
+    throw new UsageError(
+      `lab start takes ${Object.keys(liveValues)
+        .map((k) => `--${k}`)
+        .join(', ')} only with --live`,
+    );
+  }
+  // The options are checked before anything is copied.
+  const liveArgs =
+    live === true ? (await import('./live-command.js')).liveArgsOf(liveValues) : null;
   const [nameOrPath, dirArg, ...extra] = positionals;
   if (nameOrPath === undefined || extra.length > 0) {
     throw new UsageError(
@@ -240,12 +266,18 @@ async function startLab(args: readonly string[], io: CliIO): Promise<number> {
     '',
     'Next:',
     `  mediapath shell ${shown}          # the cmdlets, as ${lab.role}`,
+    `  mediapath lab run ${shown}        # keep the lab up live: your changes reach the next calls`,
     `  mediapath lab check ${shown}      # run the lab live and check the goals`,
     `  mediapath lab hint ${shown}       # the next hint (${lab.hints.length} in all)`,
     '',
   ];
   io.stdout.write(lines.join('\n'));
-  return ExitCode.OK;
+  if (liveArgs === null) {
+    return ExitCode.OK;
+  }
+  io.stdout.write('\n');
+  const { liveTargetOf, runLive } = await import('./live-command.js');
+  return runLive(await liveTargetOf(dir), liveArgs, io);
 }
 
 async function readState(folder: string): Promise<LabState | null> {

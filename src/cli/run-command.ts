@@ -38,12 +38,16 @@ import { loadForCommand } from './load-scenario.js';
 import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
 import { openCapture, writeHtml, type CaptureFile } from './results.js';
 import { DEFAULT_SCENARIO } from './paths.js';
+import { LIVE_OPTIONS_HELP } from './live-help.js';
 import { count } from './text.js';
 import { UsageError } from './usage.js';
 
 export const RUN_HELP = `Usage: mediapath run [FILE] [--net loopback|netns|agents] [--listen ADDRESS]
                      [--json FILE|-] [--html FILE|-] [--pcap FILE] [--wide]
                      [--log FILE] [--log-level LEVEL]
+       mediapath run [FILE] --live [--rounds N] [--duration SECONDS] [--pause SECONDS]
+                     [--replication-delay SECONDS] [--json FILE|-] [--html FILE|-]
+                     [--calls FILE] [--log FILE] [--log-level LEVEL]
 
 Runs the scenario live: every host is a real SIP endpoint on its own loopback address
 (127.77.x.y; the scenario's own IPs still drive policy), every call a real SIP dialog
@@ -87,6 +91,17 @@ Options:
 Progress goes to stderr. Ctrl-C stops the run: everything is cleaned up, the calls are shown
 as far as they got, expectations are not evaluated, and the exit code is 130.
 
+Live (--live, loopback): the hosts stay up and the timeline is placed again and again in
+rounds (each round's calls with ids of their own: c1, c1#2, c1#3, ...), or calls are placed on
+demand ("call FROM TO [SECONDS]" on standard input), while the scenario file is watched: a new
+configuration version (written by mediapath shell or apply, or by hand) is validated and
+taken for the calls that start after it; calls already up keep their path. A version that does
+not validate is refused with its problems, and the one in force stays. Progress lines say the
+round, the version in force and each call's decision; the report says which version each call
+was decided under. Ctrl-C or "quit" stops (calls still up are cut short and not judged), exit
+0 or 1 (an expectation failed). docs/labs.md, "Live labs", has the details. Its options:
+${LIVE_OPTIONS_HELP}
+
 Examples:
   mediapath run                              # the embedded default scenario
   mediapath run scenarios/branch-office.yaml
@@ -94,6 +109,7 @@ Examples:
   mediapath run labs/broken-sip-trunk-sbc/scenario.yaml --json out/broken.json
   mediapath run scenarios/branch-cac.yaml --json - | jq '.calls[] | {id, decision, media}'
   mediapath run scenarios/branch-cac.yaml --html out/report.html --pcap out/run.pcapng
+  mediapath run scenarios/branch-office.yaml --live --rounds 3 --json out/live.json
 
 Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad usage, 3 invalid
 scenario, 4 runtime failure, 7 degraded run (a host was lost), 130 interrupted.
@@ -131,6 +147,8 @@ function parseRunArgs(args: readonly string[]): RunArgs | null {
       net: { type: 'string' },
       listen: { type: 'string' },
       'kernel-rates': { type: 'boolean' },
+      // --live is handled before (live-command.ts); here only beside --help.
+      live: { type: 'boolean' },
       log: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -192,6 +210,10 @@ function parseRunArgs(args: readonly string[]): RunArgs | null {
  *   a bind error, ...).
  */
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
+  if (args.includes('--live') && !args.includes('--help') && !args.includes('-h')) {
+    const { runLiveCommand } = await import('./live-command.js');
+    return runLiveCommand(args, io);
+  }
   const a = parseRunArgs(args);
   if (a === null) {
     io.stdout.write(RUN_HELP);

@@ -67,11 +67,11 @@ export class ServeBook {
     return this.#sink?.report().error ?? null;
   }
 
-  /** A finished call: counted, streamed, kept among the recent ones. */
-  add(input: RunCallInput): void {
+  /** A finished call: counted, streamed, kept among the recent ones; its result. */
+  add(input: RunCallInput): RunCallResult | null {
     const [r] = buildRunResults([input], this.#o.isMediationServer, this.#o.isOutside);
     if (!r) {
-      return;
+      return null;
     }
     this.#calls++;
     this.#byState.set(r.state, (this.#byState.get(r.state) ?? 0) + 1);
@@ -81,6 +81,7 @@ export class ServeBook {
     if (this.#recent.length > this.#max) {
       this.#recent.shift();
     }
+    return r;
   }
 
   /** The recent finished calls, then the calls still held by the lab (`held`, up or not read). */

@@ -10,7 +10,6 @@
  * This file must not know how hosts, SIP or media work (the lab does), nor how the report is
  * laid out (the report layer); it parses the command line, keeps the books and prints.
  */
-import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../core/index.js';
 import { endpointMedia, LoopbackLab, SIP_PORTS, type LabResult } from '../lab/index.js';
@@ -23,11 +22,12 @@ import {
   topologyView,
   type RunCallInput,
 } from '../report/index.js';
-import { PLAIN_CALL_OPTIONS, type Call, type Scenario } from '../scenario/index.js';
+import type { Call, Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
 import { listenForInterrupt } from './interrupt.js';
 import { ExitCode, useColour, type CliIO } from './io.js';
+import { runUntilStopped } from './live-input.js';
 import { statusWriter, type StatusWriter } from './log-sink.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
@@ -209,9 +209,15 @@ export async function serveCommand(args: readonly string[], io: CliIO): Promise<
       status.write(`mediapath serve: cannot write --calls ${a.calls}: ${book.streamError}\n`);
     }
     const session = served;
-    await serveUntilStopped(session, scenario, interrupt.signal, io, status, () =>
-      session.report().then((r) => writeReport(scenario, a, session, r, book, io, status, false)),
-    );
+    await runUntilStopped({
+      scenario,
+      signal: interrupt.signal,
+      io,
+      status,
+      place: session.place,
+      reportNow: () =>
+        session.report().then((r) => writeReport(scenario, a, session, r, book, io, status, false)),
+    });
     const final = await session.finish();
     await writeReport(scenario, a, session, final, book, io, status, true);
     logger.info(book.summary(), 'serve end');
@@ -354,90 +360,6 @@ function listeners(s: Scenario, lab: LoopbackLab): string {
     `ready (pid ${process.pid}): Ctrl-C stops, kill -USR1 ${process.pid} writes the report`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * Serves until Ctrl-C or `quit`, writing the report on SIGUSR1 or `report`, and placing calls
- * asked for on standard input (`call FROM TO [SECONDS]`).
- */
-async function serveUntilStopped(
-  served: Served,
-  s: Scenario,
-  signal: AbortSignal,
-  io: CliIO,
-  status: StatusWriter,
-  reportNow: () => Promise<void>,
-): Promise<void> {
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => {
-    stop = resolve;
-    if (signal.aborted) {
-      resolve();
-    }
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const onUsr1 = (): void => {
-    void reportNow().catch((e: unknown) => {
-      status.write(`cannot write the report: ${e instanceof Error ? e.message : String(e)}\n`);
-    });
-  };
-  process.on('SIGUSR1', onUsr1);
-  // The process's own standard input when it runs as the command (the launcher passes none).
-  const stdin = io.stdin ?? (io.stdout === process.stdout ? process.stdin : undefined);
-  const input = stdin === undefined ? null : createInterface({ input: stdin });
-  input?.on('line', (line) => {
-    const words = line.trim().split(/\s+/);
-    if (words[0] === 'quit') {
-      stop();
-    } else if (words[0] === 'report') {
-      onUsr1();
-    } else if (words[0] === 'call' && words[1] !== undefined && words[2] !== undefined) {
-      try {
-        if (!served.place) {
-          throw new UsageError('calls are placed on demand on loopback only');
-        }
-        const id = served.place(onDemandCall(s, words[1], words[2], Number(words[3] ?? 5)));
-        status.write(`placed ${id}: ${words[1]} -> ${words[2]}\n`);
-      } catch (e) {
-        status.write(`cannot place that call: ${e instanceof Error ? e.message : String(e)}\n`);
-      }
-    } else if (words[0] !== '') {
-      status.write('commands: report, call FROM TO [SECONDS], quit\n');
-    }
-  });
-  try {
-    await stopped;
-  } finally {
-    process.removeListener('SIGUSR1', onUsr1);
-    input?.close();
-  }
-}
-
-/** A call placed on demand between hosts of the scenario; its kind follows from the parties. */
-function onDemandCall(
-  s: Scenario,
-  from: string,
-  to: string,
-  seconds: number,
-): Omit<Call, 'id' | 'atMs' | 'index'> {
-  const clients = new Set(s.hosts.clients.map((c) => c.name));
-  const gateways = new Set(s.hosts.gateways.map((g) => g.name));
-  if (!clients.has(from) && !gateways.has(from)) {
-    throw new UsageError(`${from} is no client or gateway of the scenario`);
-  }
-  const kind = gateways.has(from) ? 'inbound-pstn' : gateways.has(to) ? 'outbound-pstn' : 'p2p';
-  return {
-    kind,
-    from,
-    to,
-    trunk: kind === 'inbound-pstn' ? from : kind === 'outbound-pstn' ? to : null,
-    number: null,
-    durationMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 5000,
-    codec: null,
-    modality: 'audio',
-    expect: null,
-    ...PLAIN_CALL_OPTIONS,
-  };
 }
 
 /** The report: the table on stdout, and --json / --html; `final` the lab has stopped. */
