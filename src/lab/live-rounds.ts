@@ -91,7 +91,9 @@ export class LiveRounds {
       this.stop();
       return;
     }
-    this.#startRound(1);
+    this.#round = 1;
+    this.#o.onRound?.(1);
+    this.#schedule();
   }
 
   /** Places no further call. Calls already placed go on. */
@@ -113,38 +115,39 @@ export class LiveRounds {
     );
   }
 
-  #startRound(round: number): void {
-    this.#round = round;
-    this.#next = 0;
-    this.#o.onRound?.(round);
-    this.#schedule();
-  }
-
-  /** Arms the one timer for the next call of the round (or the next round). */
+  /**
+   * Places the calls of the round whose time has come, then arms the one timer for the next
+   * call of the round (or the next round).
+   */
   #schedule(): void {
-    if (this.#stopped) {
-      return;
-    }
-    const roundStart = this.#t0 + (this.#round - 1) * this.#periodMs;
-    const call = this.#order[this.#next];
-    if (!call && this.#over(this.#round + 1)) {
-      // The last call of the last round is placed: nothing is left to wait for.
-      this.stop();
-      return;
-    }
-    const at = call ? roundStart + call.atMs : roundStart + this.#periodMs;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null;
-        if (call) {
-          this.#placeNext(call);
+    for (;;) {
+      if (this.#stopped) {
+        return;
+      }
+      const roundStart = this.#t0 + (this.#round - 1) * this.#periodMs;
+      const call = this.#order[this.#next];
+      if (!call && this.#over(this.#round + 1)) {
+        // The last call of the last round is placed: nothing is left to wait for.
+        this.stop();
+        return;
+      }
+      const at = call ? roundStart + call.atMs : roundStart + this.#periodMs;
+      const wait = at - this.#now();
+      if (wait > 0) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
           this.#schedule();
-        } else {
-          this.#startRound(this.#round + 1);
-        }
-      },
-      Math.max(0, at - this.#now()),
-    );
+        }, wait);
+        return;
+      }
+      if (call) {
+        this.#placeNext(call);
+      } else {
+        this.#round++;
+        this.#next = 0;
+        this.#o.onRound?.(this.#round);
+      }
+    }
   }
 
   #placeNext(call: Call): void {
