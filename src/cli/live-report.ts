@@ -86,12 +86,13 @@ export function liveJson(
     roundPeriodMs: Math.round(settings.roundPeriodMs),
     replicationDelayMs: settings.replicationDelayMs,
     configVersion: inForce,
-    versions: changes.map((c) => ({
+    versions: changes.map((c, i) => ({
       version: c.version,
       sha256: c.sha256,
       seenAt: c.seenAtMs / 1000,
       inForceAt: c.inForceAtMs === null ? null : c.inForceAtMs / 1000,
-      source: c.logged === null ? 'hand' : c.logged.via,
+      // How it was made: shell, apply, lab (a reset), hand, or start (the file as the lab found it).
+      source: c.logged === null ? (i === 0 ? 'start' : 'hand') : c.logged.via,
       logVersion: c.logged?.version ?? null,
       role: c.logged?.role ?? null,
       statements: c.logged?.statements ?? [],

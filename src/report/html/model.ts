@@ -55,6 +55,8 @@ export interface PageCall {
   readonly hasExpectation: boolean;
   readonly decidedBy: string | null;
   readonly decidedAt: number | null;
+  /** The configuration version the call was decided under (a lab kept up), when known. */
+  readonly configVersion: string | null;
   /** The user a call was placed to, when it was (its endpoints are in `forking`). */
   readonly user: string | null;
   /** What the live run sends, per pair of media endpoints (empty in older results). */
@@ -92,7 +94,19 @@ export interface PageModel {
   readonly peers: readonly PeerHealth[];
   /** Hosts a multi-process run lost (run results only). */
   readonly lost: readonly LostHost[];
+  /** A live lab's configuration versions, as its result's `live.versions` lists them. */
+  readonly versions: readonly PageVersion[];
   readonly generatedAt: string;
+}
+
+/** A configuration version of a live lab: when it was in force, and what made it. */
+export interface PageVersion {
+  readonly version: string;
+  readonly sha256: string;
+  readonly inForceAt: number | null;
+  readonly source: string;
+  readonly role: string | null;
+  readonly statements: readonly string[];
 }
 
 /** A result file that cannot be drawn, with what is wrong with it. */
@@ -172,6 +186,7 @@ export function pageModel(doc: unknown, generatedAt = new Date().toISOString()):
     ledger: list<LedgerEvent>(d.ledger),
     peers: list<PeerHealth>(d.peers),
     lost: list<LostHost>(d.lost),
+    versions: list<PageVersion>(objOrNull<Json>(d.live)?.versions),
     generatedAt,
   };
 }
@@ -215,6 +230,7 @@ function pageCall(c: Json, i: number): PageCall {
     hasExpectation: typeof c.expect === 'object' && c.expect !== null,
     decidedBy: strOrNull(c.decidedBy),
     decidedAt: numOrNull(c.decidedAt),
+    configVersion: strOrNull(c.configVersion),
     user: strOrNull(c.user),
     streams: list<StreamPlan>(c.streams),
     forking: objOrNull<Forking>(c.forking),

@@ -34,6 +34,7 @@ export async function renderPage(m: PageModel): Promise<string> {
     header(m),
     `<section id="network"><h2>Network and media paths</h2>${legend(m)}<div class="scroll">${topologySvg(layout, m.calls)}</div></section>`,
     callsTable(m),
+    versionsSection(m),
     '<section id="detail" aria-live="polite"><p class="hint">Select a call above to see its media on the network, its SIP ladder and its rule trace.</p></section>',
     ...m.calls.map((c, i) => callTemplate(c, i, m, hostOf)),
     linksSection(m),
@@ -169,6 +170,23 @@ function callsTable(m: PageModel): string {
     .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
+/** A live lab's configuration versions, each with the calls decided under it. */
+function versionsSection(m: PageModel): string {
+  if (m.versions.length === 0) {
+    return '';
+  }
+  const rows = m.versions.map((v) => {
+    const calls = m.calls.filter((c) => c.configVersion === v.version).map((c) => c.id);
+    const what =
+      v.source === 'hand' || v.source === 'start'
+        ? { hand: 'written by hand', start: 'the file the lab started with' }[v.source]
+        : `${v.source}${v.role ? ` as ${v.role}` : ''}: ${v.statements.join('; ')}`;
+    const when = v.inForceAt === null ? 'not in force' : `${num(v.inForceAt, 1)} s`;
+    return `<tr><td>${esc(v.version)}</td><td>${when}</td><td>${esc(v.sha256.slice(0, 8))}</td><td>${esc(what)}</td><td>${esc(calls.join(', ') || 'none')}</td></tr>`;
+  });
+  return `<section id="versions"><h2>Configuration versions</h2><div class="scroll"><table><thead><tr><th>version</th><th>in force from</th><th>sha-256</th><th>made by</th><th>calls decided under it</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
 function callTemplate(
   c: PageCall,
   i: number,
@@ -177,7 +195,9 @@ function callTemplate(
 ): string {
   const parts: string[] = [
     `<h2>Call ${i + 1}: ${esc(c.id)} <span class="decision ${decisionClass(c.decision)}">${esc(c.decision)}</span></h2>`,
-    `<p>${esc(c.from)} → ${esc(c.to)} (${esc(c.kind)}${c.trunk ? `, trunk ${esc(c.trunk)}` : ''}), at ${num(c.at, 3)} s.</p>`,
+    `<p>${esc(c.from)} → ${esc(c.to)} (${esc(c.kind)}${c.trunk ? `, trunk ${esc(c.trunk)}` : ''}), at ${num(c.at, 3)} s${
+      c.configVersion ? `, decided under configuration ${esc(c.configVersion)}` : ''
+    }.</p>`,
     `<p class="reason"><b>Why:</b> ${esc(c.reason)}</p>`,
     `<p><b>Decided path:</b> <span class="decided-path">${esc(pathText(c.predictedPath))}</span>${
       c.observed
