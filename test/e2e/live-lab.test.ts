@@ -21,6 +21,8 @@ function running(args: string[]): {
   err: () => string;
   out: () => string;
   waitFor: (text: string, timeoutMs?: number) => Promise<void>;
+  /** A line on the command's standard input. */
+  type: (line: string) => void;
   stop: () => void;
 } {
   const stdout = new PassThrough();
@@ -57,6 +59,9 @@ function running(args: string[]): {
               },
             });
           }),
+    type: (line) => {
+      stdin.write(`${line}\n`);
+    },
     stop: () => {
       abort.abort();
     },
@@ -201,6 +206,48 @@ describe('a live lab', () => {
     }
     expect(doc.live.roundsPlaced).toBe(2);
   }, 60_000);
+
+  it('starts a lab live with calls on demand, each decided under the version in force', async () => {
+    const dir = join(tmp, 'on-demand');
+    const json = join(tmp, 'on-demand.json');
+    const lab = running([
+      'lab',
+      'start',
+      'unmapped-subnet',
+      dir,
+      '--live',
+      '--rounds',
+      '0',
+      '--json',
+      json,
+    ]);
+    try {
+      await lab.waitFor('calls on demand only');
+      lab.type('call alice gw-por 1');
+      await lab.waitFor('now-1 ended');
+      expect(
+        (await cli(['apply', join('labs', 'unmapped-subnet', 'solution', 'solution.ps1'), dir]))
+          .code,
+      ).toBe(0);
+      await lab.waitFor('v1 in force');
+      lab.type('call alice gw-por 1');
+      await lab.waitFor('now-2 ended');
+      lab.type('quit');
+      expect(await lab.done).toBe(ExitCode.OK);
+    } finally {
+      lab.stop();
+      await lab.done.catch(() => undefined);
+    }
+    expect(lab.out()).toContain('Started "An unmapped subnet"');
+    expect(lab.err()).toContain('on demand [v0] now-1 alice -> gw-por: CAC-ADMITTED');
+    expect(lab.err()).toContain('on demand [v1] now-2 alice -> gw-por: BYPASS');
+    const doc = JSON.parse(await readFile(json, 'utf8')) as LiveDoc;
+    expect(doc.calls.map((c) => [c.id, c.configVersion, c.observedPath.forward.hops])).toEqual([
+      ['now-1', 'v0', ['alice', 'ms-chi', 'gw-por']],
+      ['now-2', 'v1', ['alice', 'gw-por']],
+    ]);
+    expect(doc.live.roundsPlaced).toBe(0);
+  }, 30_000);
 
   it('refuses live options without --live, and a bad number of rounds', async () => {
     const dir = join(tmp, 'opts');
