@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../core/index.js';
+import { InternalError, type Logger } from '../core/index.js';
 import { endpointMedia, LiveRounds, LoopbackLab, type LabResult } from '../lab/index.js';
 import {
   LAB_FILES,
@@ -346,7 +346,7 @@ class LiveLab {
 
   #place(call: Omit<Call, 'id' | 'atMs' | 'index'>, id: string, round: number): string {
     if (!this.#lab) {
-      throw new UsageError('the lab is not open');
+      throw new InternalError('the live lab is not open');
     }
     this.#pending.set(id, round);
     try {
@@ -360,7 +360,7 @@ class LiveLab {
   /** A call asked for on standard input. */
   placeOnDemand(call: Omit<Call, 'id' | 'atMs' | 'index'>): string {
     if (!this.#lab) {
-      throw new UsageError('the lab is not open');
+      throw new InternalError('the live lab is not open');
     }
     const id = this.#lab.place(call);
     this.#pending.set(id, 0);
@@ -393,7 +393,7 @@ class LiveLab {
   /** What the lab did so far; `final` stops it: no further round, calls up cut short. */
   async result(final: boolean): Promise<LabResult> {
     if (!this.#lab) {
-      throw new UsageError('the lab is not open');
+      throw new InternalError('the live lab is not open');
     }
     if (final) {
       this.#rounds?.stop();
