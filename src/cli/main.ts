@@ -24,6 +24,8 @@ Usage:
 Commands:
   run [FILE]           Run the scenario live: real SIP and RTP between emulated hosts on
                        loopback; one row per call with the decision and the observed media path.
+                       With --live, keep it up: the timeline in rounds, each change to the file
+                       taken for the calls that start after it.
   serve FILE           Keep the scenario's hosts up for outside SIP peers (SIPp, softphones,
                        an SBC under test) to call through; the report on Ctrl-C and on demand.
   explain [FILE]       Decide every call of the timeline without sockets and explain why.
@@ -39,9 +41,9 @@ Commands:
   agent                One host of a multi-process run (run --net netns starts them).
   net clean            Remove network namespaces left by a killed run (root).
   compose [FILE]       Write a Docker Compose file that deploys the scenario as containers.
-  lab list|start|check|hint|answer|reset
-                       Training labs: start one, change it with the cmdlets, check its goals
-                       against a live run.
+  lab list|start|run|check|hint|answer|reset
+                       Training labs: start one, change it with the cmdlets (also while it runs
+                       live: lab run, lab start --live), check its goals against a live run.
   shell [DIR]          Skype for Business Server cmdlets (PowerShell syntax) under an RBAC
                        role, interactively, against a lab or a scenario.
   apply SCRIPT [DIR]   The same cmdlets from a script.
@@ -67,6 +69,7 @@ Examples:
   mediapath load --calls 300 --seconds 10
   mediapath compose scenarios/litware.yaml -o docker-compose.yml
   mediapath lab start deploy-media-bypass mylab && mediapath shell mylab
+  mediapath lab start unmapped-subnet mylab --live   # then mediapath shell mylab elsewhere
   mediapath export scenarios/litware.yaml --powershell -o out/litware.ps1
 
 Exit codes:
