@@ -183,20 +183,30 @@ export async function runLive(target: LiveTarget, a: LiveArgs, io: CliIO): Promi
   }
 }
 
+/** The version a live lab starts with, and the command log's version it stands for. */
+interface InitialVersion {
+  readonly change: VersionChange;
+  /** The logged version of the file, or the log's last when the file is not logged (0: none). */
+  readonly logVersion: number;
+}
+
 /** The version the lab starts with: the file as it is, looked up in the command log. */
-async function initialVersion(target: LiveTarget): Promise<VersionChange> {
+async function initialVersion(target: LiveTarget): Promise<InitialVersion> {
   const text = await readFile(target.scenarioFile, 'utf8');
   const sha = sha256(text);
   const log = parseCommandLog(await readFile(target.log, 'utf8').catch(() => ''));
   const logged = loggedVersionOf(log, sha);
   const last = lastLoggedVersion(log);
   return {
-    version: logged ? versionLabel(logged.version) : versionLabel(last, last === 0 ? 0 : 1),
-    sha256: sha,
-    seenAtMs: 0,
-    inForceAtMs: 0,
-    logged,
-    kept: [],
+    change: {
+      version: logged ? versionLabel(logged.version) : versionLabel(last, last === 0 ? 0 : 1),
+      sha256: sha,
+      seenAtMs: 0,
+      inForceAtMs: 0,
+      logged,
+      kept: [],
+    },
+    logVersion: logged?.version ?? last,
   };
 }
 
@@ -253,7 +263,8 @@ class LiveLab {
   }
 
   /** Binds the hosts, starts the rounds and the watcher. */
-  async open(logger: Logger, initial: VersionChange): Promise<void> {
+  async open(logger: Logger, start: InitialVersion): Promise<void> {
+    const initial = start.change;
     const s = this.#scenario;
     let hostOf: (x: string) => string | null = () => null;
     // The lab's own timeline stays empty: the rounds place the calls, with ids of their own.
@@ -307,6 +318,7 @@ class LiveLab {
       file: this.#target.scenarioFile,
       log: this.#target.log,
       initialSha: initial.sha256,
+      initialVersion: start.logVersion,
       onVersion: (v) => this.#versions?.take(v),
     });
     this.#watcher.start();

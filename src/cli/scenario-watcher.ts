@@ -39,6 +39,8 @@ export interface ScenarioWatcherOptions {
   readonly log: string;
   /** The SHA-256 of the text the lab started with: not a new version. */
   readonly initialSha: string;
+  /** The command log's version the lab started with (its last when the file is not logged). */
+  readonly initialVersion: number;
   /** Each new text, once, in the order seen. */
   readonly onVersion: (v: SeenVersion) => void;
   /** How long a text is looked up in the log before it counts as hand-written (1000 ms). */
@@ -55,6 +57,11 @@ export class ScenarioWatcher {
   #debounce: NodeJS.Timeout | null = null;
   /** The last text handed over (or the initial one): the same text again is no new version. */
   #lastSha: string;
+  /**
+   * The command log's version of the last text handed over: the statements of the next one are
+   * those since it (versions written in a burst are read as one).
+   */
+  #lastVersion: number;
   #checking: Promise<void> | null = null;
   #again = false;
   #closed = false;
@@ -62,6 +69,7 @@ export class ScenarioWatcher {
   constructor(o: ScenarioWatcherOptions) {
     this.#o = o;
     this.#lastSha = o.initialSha;
+    this.#lastVersion = o.initialVersion;
   }
 
   /** Starts watching. */
@@ -153,10 +161,12 @@ export class ScenarioWatcher {
         return;
       }
       const log = parseCommandLog(await readFile(this.#o.log, 'utf8').catch(() => ''));
-      const logged = loggedVersionOf(log, sha);
+      const logged = loggedVersionOf(log, sha, this.#lastVersion);
       if (logged !== null || performance.now() - start >= waitMs) {
+        const lastLogged = lastLoggedVersion(log);
         this.#lastSha = sha;
-        this.#o.onVersion({ text, sha256: sha, logged, lastLogged: lastLoggedVersion(log) });
+        this.#lastVersion = logged?.version ?? lastLogged;
+        this.#o.onVersion({ text, sha256: sha, logged, lastLogged });
         return;
       }
       await delay(50);

@@ -76,12 +76,15 @@ export function lastLoggedVersion(log: readonly LoggedStatement[]): number {
 
 /**
  * The logged version whose file has this SHA-256 (the newest such line), with the statements
- * that made it since the file version logged before it; null when no line has it (the file was
- * written by hand, or its line is not written yet).
+ * that made it since version `since` (the one the reader had: a reader that missed a version
+ * written a moment before gets its statements too), or by default since the file version logged
+ * before it; null when no line has it (the file was written by hand, or its line is not written
+ * yet).
  */
 export function loggedVersionOf(
   log: readonly LoggedStatement[],
   sha256: string,
+  since?: number,
 ): LoggedVersion | null {
   let at = -1;
   for (const [i, l] of log.entries()) {
@@ -98,6 +101,9 @@ export function loggedVersionOf(
     if (l.sha256 !== null && l.version < line.version) {
       before = Math.max(before, l.version);
     }
+  }
+  if (since !== undefined && since < line.version) {
+    before = since;
   }
   const statements = log
     .slice(0, at + 1)

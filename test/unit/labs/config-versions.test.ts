@@ -56,6 +56,19 @@ describe('configuration versions of a running lab', () => {
     expect(lastLoggedVersion(parseCommandLog(''))).toBe(0);
   });
 
+  it('gives the statements since the version a reader had, when it missed one', () => {
+    const log = parseCommandLog(
+      [
+        line({ version: 1, statement: 'Set-A', sha256: 'aaa', via: 'shell' }),
+        line({ version: 2, statement: 'Set-B', sha256: 'bbb', via: 'shell' }),
+        line({ version: 3, statement: 'Set-C', sha256: 'ccc', via: 'shell' }),
+      ].join('\n'),
+    );
+    expect(loggedVersionOf(log, 'ccc')?.statements).toEqual(['Set-C']);
+    expect(loggedVersionOf(log, 'ccc', 1)?.statements).toEqual(['Set-B', 'Set-C']);
+    expect(loggedVersionOf(log, 'ccc', 3)?.statements).toEqual(['Set-C']);
+  });
+
   it('labels versions by the log, and hand-written ones after the last logged', () => {
     expect(versionLabel(3)).toBe('v3');
     expect(versionLabel(3, 2)).toBe('v3-hand2');
