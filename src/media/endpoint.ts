@@ -1,12 +1,15 @@
 /**
  * The media endpoint of an emulated client or gateway: one UDP socket on a 127.x address
- * that sends a G.711 stream and records what it receives.
+ * that sends one RTP stream and records what it receives.
  *
- * Sending: PCMU (PT 0) or PCMA (PT 8), 20 ms packets of 160 payload bytes, the timestamp
- * advancing by 160 per packet (8 kHz clock), random SSRC, initial sequence number and
- * timestamp (RFC 3550 section 5.1). The first 8 payload bytes carry the send time as a
- * float64 (big endian, milliseconds since the Unix epoch with sub-millisecond resolution),
- * so that a receiver on the same machine measures one-way latency:
+ * Sending: by default PCMU (PT 0) or PCMA (PT 8), 20 ms packets of 160 payload bytes, the
+ * timestamp advancing by 160 per packet (8 kHz clock). Any other codec is given as a
+ * {@link StreamFormat}: its payload type, clock rate, packet interval and payload size, and
+ * for video how many packets carry one frame (they share a timestamp, the last one has the
+ * marker bit). Random SSRC, initial sequence number and timestamp (RFC 3550 section 5.1). The
+ * first 8 payload bytes carry the send time as a float64 (big endian, milliseconds since the
+ * Unix epoch with sub-millisecond resolution), so that a receiver on the same machine
+ * measures one-way latency (a payload shorter than 8 bytes carries none):
  *
  * ```
  *  0                   1                   2                   3
@@ -16,18 +19,26 @@
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |          send time, float64 ms since the epoch (8 bytes)       |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                 G.711 silence (152 bytes)                      |
+ * |       silence (G.711: 152 bytes; other codecs: their size)     |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * ```
  *
  * RTCP is multiplexed on the same port (RFC 5761): a sender report (or a receiver report
- * while nothing was sent) at start, about every second, and at stop (RFC 3550 section 6.4).
+ * while nothing was sent) at start, about every second, and at stop (RFC 3550 section 6.4);
+ * an endpoint may be told to send none (a peer that sends no RTCP, b.5 #40).
  *
  * Receiving: every packet is classified; malformed or foreign ones are counted by reason.
- * Valid RTP is accounted per source address and port: packets, bytes, RFC 3550 loss and
- * jitter, and latency in an HDR histogram.
+ * Valid RTP is accounted per source address and port: packets, bytes, payload type and
+ * payload bytes, RFC 3550 loss and jitter, latency in an HDR histogram, first and last
+ * arrival; `mark()` notes each source's count at a moment (the final answer of a call, a
+ * transfer). While sending, silence on RTP (and, when asked, on RTCP) for a timeout is
+ * reported once.
  *
- * All endpoints share one coarse ticker instead of a timer each.
+ * A driven endpoint sends nothing on its own: its owner hands it media time to send
+ * (`sendMedia`), which is how a transcoder re-packetizes what it receives on its other leg.
+ *
+ * All endpoints share one coarse ticker instead of a timer each. It must not know SIP,
+ * policy or what the stream stands for.
  */
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -50,26 +61,29 @@ import {
   VERDICT_NAMES,
   type DropReasonName,
 } from './classifier.js';
+import { buildRtcpReport, MAX_REPORT_BLOCKS, type RtcpReportBlock } from './endpoint-rtcp.js';
+import {
+  checkFormat,
+  g711Format,
+  type EndpointEvents,
+  type EndpointReport,
+  type MediaEndpointOptions,
+  type SourceReport,
+  type StreamFormat,
+} from './endpoint-types.js';
 import { checkMediaPeer } from './media-address.js';
 import type { TransportAddress } from './relay-types.js';
 import {
   rtpHeaderLength,
   rtpPaddingLength,
+  rtpPayloadType,
   rtpSequenceNumber,
   rtpSsrc,
   rtpTimestamp,
 } from './rtp-header.js';
-import { StreamStatsTable, type StreamStatsSnapshot } from './stats.js';
+import { StreamStatsTable } from './stats.js';
 import { CoarseTicker, type Tickable } from './ticker.js';
 
-/** G.711 payload types (RFC 3551 section 6). */
-export type G711PayloadType = 0 | 8;
-
-/** Packet interval in milliseconds. */
-export const PTIME_MS = 20;
-/** G.711 bytes per 20 ms packet at 8 kHz. */
-export const G711_PAYLOAD_BYTES = 160;
-const CLOCK_RATE = 8000;
 const RTCP_INTERVAL_MS = 1000;
 /** Packets sent at most per tick when the endpoint has fallen behind. */
 const MAX_CATCH_UP = 5;
@@ -78,86 +92,6 @@ const SEND_RING = 16;
 const SEND_RING_IMPAIRED = 128;
 /** Sources tracked at most per endpoint; more are counted as strangers. */
 const MAX_SOURCES = 64;
-
-/** Options of {@link MediaEndpoint.create}. */
-export interface MediaEndpointOptions {
-  /** Local address (a 127.x address in loopback mode). */
-  readonly bindAddress: string;
-  /** Local port; 0 (the default) lets the OS choose. */
-  readonly port?: number | undefined;
-  /** PCMU (0, the default) or PCMA (8). */
-  readonly payloadType?: G711PayloadType | undefined;
-  /** Where to send; may be set or changed later with {@link MediaEndpoint.setRemote}. */
-  readonly remote?: TransportAddress | undefined;
-  /** Stop sending after this many milliseconds from `start()`; omitted: until `stop()`. */
-  readonly durationMs?: number | undefined;
-  /** The shared ticker (default: one per process, every 2 ms). */
-  readonly ticker?: CoarseTicker | undefined;
-  /** Time source for scheduling (default: the system clock). */
-  readonly clock?: Clock | undefined;
-  /** CNAME for RTCP SDES (default `mediapath@<address>`). */
-  readonly cname?: string | undefined;
-  /**
-   * Sends through this (link impairment in user space) instead of straight to the socket.
-   * RTP buffers are then reused only after SEND_RING_IMPAIRED packets (2.56 s), so an egress
-   * may hold a packet that long.
-   */
-  readonly egress?: DatagramEgress | undefined;
-  /** Told of every datagram the endpoint receives, before any check (a capture of the run). */
-  readonly tap?: DatagramTap | undefined;
-  /**
-   * While sending, no valid RTP received for this long emits `inactive` once (the peer is
-   * gone: a media timeout). Counted from `start()`; 0 or absent: off.
-   */
-  readonly inactivityTimeoutMs?: number | undefined;
-}
-
-/** Latency figures of one source, in milliseconds. */
-export interface LatencyReport {
-  readonly p50: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-  readonly samples: number;
-}
-
-/** What an endpoint received from one source address and port. */
-export interface SourceReport {
-  /** `address:port` of the sender as seen on the wire. */
-  readonly source: string;
-  readonly address: string;
-  readonly port: number;
-  readonly ssrc: number;
-  readonly packets: number;
-  readonly bytes: number;
-  readonly rtcpPackets: number;
-  readonly expected: number;
-  readonly lost: number;
-  readonly fractionLost: number;
-  readonly jitterMs: number;
-  readonly latencyMs: LatencyReport | null;
-}
-
-/** A plain-object report of an endpoint. */
-export interface EndpointReport {
-  readonly local: TransportAddress;
-  readonly remote: TransportAddress | null;
-  readonly payloadType: G711PayloadType;
-  readonly ssrc: number;
-  readonly state: 'idle' | 'sending' | 'stopped' | 'closed';
-  readonly sent: { readonly packets: number; readonly bytes: number; readonly rtcp: number };
-  readonly sources: readonly SourceReport[];
-  /** Received packets dropped, by reason (only reasons seen). */
-  readonly dropped: Partial<Record<DropReasonName, number>>;
-}
-
-/** Events of an endpoint. */
-export type EndpointEvents = {
-  /** Sending stopped (duration reached or `stop()`). */
-  stopped: [];
-  /** No valid RTP arrived for the inactivity timeout while sending (once). */
-  inactive: [idleMs: number];
-};
 
 let defaultTicker: CoarseTicker | undefined;
 
@@ -174,6 +108,12 @@ class Source {
   readonly slot: number;
   readonly histogram: RecordableHistogram;
   rtcp = 0;
+  payloadType = -1;
+  payloadBytes = 0;
+  firstMs = -1;
+  lastMs = -1;
+  packetsAtMark = -1;
+  bytesAtMark = -1;
 
   constructor(address: string, port: number, slot: number) {
     this.address = address;
@@ -183,34 +123,47 @@ class Source {
   }
 }
 
-/** A media endpoint: one socket, one outgoing G.711 stream, per-source receive figures. */
+/** A media endpoint: one socket, one outgoing stream, per-source receive figures. */
 export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Tickable {
   readonly #socket: dgram.Socket;
   readonly #ticker: CoarseTicker;
   readonly #clock: Clock;
   readonly #log: ComponentLogger | undefined;
-  readonly #payloadType: G711PayloadType;
+  readonly #format: StreamFormat;
+  /** Timestamp units per frame. */
+  readonly #tsPerFrame: number;
   readonly #durationMs: number | undefined;
-  readonly #cname: string;
+  readonly #cname: Buffer;
   readonly #ssrc: number;
   readonly #ring: Buffer[];
   readonly #egress: DatagramEgress | null;
   readonly #tap: DatagramTap | null;
   readonly #inactivityMs: number;
-  /** When valid RTP last arrived (or sending started), clock ms; the timeout was reported. */
+  readonly #rtcpTimeoutMs: number;
+  readonly #sendsRtcp: boolean;
+  readonly #driven: boolean;
+  readonly #onRtp: MediaEndpointOptions['onRtp'] | null;
+  /** When valid RTP (RTCP) last arrived, or sending started, clock ms; the timeouts reported. */
   #lastRtpAt = 0;
+  #lastRtcpAt = 0;
   #inactiveReported = false;
+  #rtcpInactiveReported = false;
   #ringIndex = 0;
   #seq: number;
   #timestamp: number;
+  /** Packets of the current frame sent so far (video: the frame's packets share a timestamp). */
+  #inFrame = 0;
   #remote: TransportAddress | null;
   #state: EndpointReport['state'] = 'idle';
   #startedAt = 0;
   #nextSendAt = 0;
   #nextRtcpAt = 0;
+  /** A driven endpoint's media time received and not yet sent as a packet, ms. */
+  #owedMs = 0;
   #sentPackets = 0;
   #sentBytes = 0;
   #sentRtcp = 0;
+  #markedAt = -1;
   readonly #sources = new Map<string, Source>();
   #lastSource: Source | null = null;
   readonly #stats = new StreamStatsTable(MAX_SOURCES);
@@ -226,23 +179,32 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#ticker = options.ticker ?? sharedEndpointTicker();
     this.#clock = options.clock ?? systemClock;
     this.#log = logger;
-    this.#payloadType = options.payloadType ?? 0;
+    const format = options.format ?? g711Format(options.payloadType ?? 0);
+    this.#format = format;
+    this.#tsPerFrame = Math.max(
+      1,
+      Math.round((format.clockRate * format.packetMs * format.packetsPerFrame) / 1000),
+    );
     this.#durationMs = options.durationMs;
-    this.#cname = options.cname ?? `mediapath@${options.bindAddress}`;
+    this.#cname = Buffer.from(options.cname ?? `mediapath@${options.bindAddress}`, 'utf8');
     this.#ssrc = randomInt(1, 0xffffffff);
     this.#seq = randomInt(0, 0x10000);
     this.#timestamp = randomInt(0, 0xffffffff);
     this.#remote = options.remote ?? null;
-    // Outgoing packets are built in a ring of buffers: a buffer handed to send() is not
-    // written again until SEND_RING newer packets have gone out (320 ms).
-    const silence = this.#payloadType === 0 ? 0xff : 0xd5;
     this.#egress = options.egress ?? null;
     this.#tap = options.tap ?? null;
     this.#inactivityMs = options.inactivityTimeoutMs ?? 0;
+    this.#rtcpTimeoutMs = options.rtcpTimeoutMs ?? 0;
+    this.#sendsRtcp = options.rtcp ?? true;
+    this.#driven = options.driven === true;
+    this.#onRtp = options.onRtp ?? null;
+    // Outgoing packets are built in a ring of buffers: a buffer handed to send() is not
+    // written again until SEND_RING newer packets have gone out (320 ms at 20 ms).
+    const fill = format.payloadType === 0 ? 0xff : format.payloadType === 8 ? 0xd5 : 0;
     this.#ring = Array.from({ length: this.#egress ? SEND_RING_IMPAIRED : SEND_RING }, () => {
-      const b = Buffer.alloc(12 + G711_PAYLOAD_BYTES, silence);
+      const b = Buffer.alloc(12 + format.payloadBytes, fill);
       b[0] = 0x80;
-      b[1] = this.#payloadType;
+      b[1] = format.payloadType;
       b.writeUInt32BE(this.#ssrc, 8);
       return b;
     });
@@ -251,8 +213,8 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   /**
    * Creates an endpoint and binds its socket.
    *
-   * @throws TypeError for a bad address or payload type; SimError `MEDIA_BIND` when the
-   *   socket cannot be bound.
+   * @throws TypeError for a bad address, payload type or format; SimError `MEDIA_BIND` when
+   *   the socket cannot be bound.
    */
   static async create(
     options: MediaEndpointOptions,
@@ -269,6 +231,9 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       throw new TypeError(
         `payloadType must be 0 (PCMU) or 8 (PCMA), got ${String(options.payloadType)}`,
       );
+    }
+    if (options.format !== undefined) {
+      checkFormat(options.format);
     }
     if (options.remote !== undefined) {
       checkRemote(options.remote);
@@ -288,6 +253,16 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     return this.#ssrc;
   }
 
+  /** What the outgoing stream looks like. */
+  get format(): StreamFormat {
+    return this.#format;
+  }
+
+  /** The current destination, or null. */
+  get remote(): TransportAddress | null {
+    return this.#remote;
+  }
+
   /**
    * Sets or changes where packets go (for example after a re-INVITE to the relay).
    *
@@ -298,7 +273,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#remote = { address: remote.address, port: remote.port };
   }
 
-  /** Starts sending every 20 ms (packets wait until a remote is set). */
+  /** Starts sending every packet interval (packets wait until a remote is set). */
   start(): void {
     if (this.#state !== 'idle') {
       return;
@@ -309,6 +284,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#nextSendAt = now;
     this.#nextRtcpAt = now;
     this.#lastRtpAt = now;
+    this.#lastRtcpAt = now;
     this.#ticker.add(this);
   }
 
@@ -321,6 +297,19 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#state = 'stopped';
     this.#sendRtcp();
     this.emit('stopped');
+  }
+
+  /**
+   * Notes each source's packets and bytes received so far (see `SourceReport.packetsAtMark`):
+   * what arrived before a moment of the call, such as its final answer.
+   */
+  mark(): void {
+    this.#markedAt = performance.now();
+    for (const s of this.#sources.values()) {
+      const st = this.#stats.snapshot(s.slot, this.#format.clockRate);
+      s.packetsAtMark = st.packets;
+      s.bytesAtMark = st.bytes;
+    }
   }
 
   /**
@@ -354,6 +343,51 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       this.stop();
       return;
     }
+    if (!this.#checkSilence(now)) {
+      return;
+    }
+    if (this.#remote === null) {
+      this.#nextSendAt = now;
+      return;
+    }
+    if (!this.#driven) {
+      this.#sendDue(now);
+    }
+    if (now >= this.#nextRtcpAt) {
+      this.#sendRtcp();
+      this.#nextRtcpAt = now + RTCP_INTERVAL_MS;
+    }
+  }
+
+  /**
+   * A driven endpoint's media: `ms` of media received elsewhere, re-packetized into this
+   * stream's packets as soon as a whole packet's worth has come (stamped with `sentAtMs`, the
+   * send time of the media it came from), after `lostMs` of media that was lost before it,
+   * whose packets are skipped (their sequence numbers are not sent: the loss shows on this
+   * stream too). Does nothing unless the endpoint is sending and has a remote.
+   */
+  sendMedia(ms: number, sentAtMs: number, lostMs = 0): void {
+    if (this.#state !== 'sending' || this.#remote === null) {
+      return;
+    }
+    const step = this.#format.packetMs;
+    // A packet of this stream that would have been completed by lost media is skipped.
+    this.#owedMs += lostMs;
+    while (this.#owedMs >= step - 1e-6) {
+      this.#owedMs -= step;
+      this.#advance();
+    }
+    this.#owedMs += ms;
+    let n = 0;
+    while (this.#owedMs >= step - 1e-6 && n < MAX_CATCH_UP) {
+      this.#owedMs -= step;
+      this.#sendRtp(sentAtMs);
+      n++;
+    }
+  }
+
+  /** Reports a silent peer once per kind; false when that stopped the endpoint. */
+  #checkSilence(now: number): boolean {
     if (
       this.#inactivityMs > 0 &&
       !this.#inactiveReported &&
@@ -362,30 +396,40 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       this.#inactiveReported = true;
       this.emit('inactive', Math.round(now - this.#lastRtpAt));
       if (this.#state !== 'sending') {
-        return;
+        return false;
       }
     }
-    if (this.#remote === null) {
-      this.#nextSendAt = now;
-      return;
+    if (
+      this.#rtcpTimeoutMs > 0 &&
+      !this.#rtcpInactiveReported &&
+      now - this.#lastRtcpAt >= this.#rtcpTimeoutMs
+    ) {
+      this.#rtcpInactiveReported = true;
+      this.emit('rtcp-inactive', Math.round(now - this.#lastRtcpAt));
+      if (this.#state !== 'sending') {
+        return false;
+      }
     }
+    return true;
+  }
+
+  /** Sends the packets due by `now` on the stream's own clock. */
+  #sendDue(now: number): void {
+    const step = this.#format.packetMs;
     let n = 0;
     while (this.#nextSendAt <= now && n < MAX_CATCH_UP) {
-      this.#sendRtp();
-      this.#nextSendAt += PTIME_MS;
+      this.#sendRtp(NaN);
+      this.#nextSendAt += step;
       n++;
     }
     if (this.#nextSendAt <= now) {
       // Too far behind (a stalled event loop): skip the backlog rather than burst. The
       // RTP timestamp keeps counting, so the receiver sees the gap as loss.
-      const skipped = Math.floor((now - this.#nextSendAt) / PTIME_MS) + 1;
-      this.#seq = (this.#seq + skipped) & 0xffff;
-      this.#timestamp = (this.#timestamp + skipped * G711_PAYLOAD_BYTES) >>> 0;
-      this.#nextSendAt += skipped * PTIME_MS;
-    }
-    if (now >= this.#nextRtcpAt) {
-      this.#sendRtcp();
-      this.#nextRtcpAt = now + RTCP_INTERVAL_MS;
+      const skipped = Math.floor((now - this.#nextSendAt) / step) + 1;
+      for (let i = 0; i < skipped; i++) {
+        this.#advance();
+      }
+      this.#nextSendAt += skipped * step;
     }
   }
 
@@ -393,7 +437,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   report(): EndpointReport {
     const sources: SourceReport[] = [];
     for (const s of this.#sources.values()) {
-      const st: StreamStatsSnapshot = this.#stats.snapshot(s.slot, CLOCK_RATE);
+      const st = this.#stats.snapshot(s.slot, this.#format.clockRate);
       const h = s.histogram;
       sources.push({
         source: `${s.address}:${s.port}`,
@@ -402,6 +446,12 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
         ssrc: st.ssrc,
         packets: st.packets,
         bytes: st.bytes,
+        payloadType: s.payloadType < 0 ? null : s.payloadType,
+        payloadBytes: s.payloadBytes,
+        firstMs: s.firstMs < 0 ? null : s.firstMs,
+        lastMs: s.lastMs < 0 ? null : s.lastMs,
+        packetsAtMark: this.#markedAt < 0 ? null : Math.max(0, s.packetsAtMark),
+        bytesAtMark: this.#markedAt < 0 ? null : Math.max(0, s.bytesAtMark),
         rtcpPackets: s.rtcp,
         expected: st.expected,
         lost: st.lost,
@@ -428,12 +478,18 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     return {
       local: this.#local,
       remote: this.#remote,
-      payloadType: this.#payloadType,
+      payloadType: this.#format.payloadType,
       ssrc: this.#ssrc,
       state: this.#state,
-      sent: { packets: this.#sentPackets, bytes: this.#sentBytes, rtcp: this.#sentRtcp },
+      sent: {
+        packets: this.#sentPackets,
+        bytes: this.#sentBytes,
+        payloadBytes: this.#sentPackets * this.#format.payloadBytes,
+        rtcp: this.#sentRtcp,
+      },
       sources,
       dropped,
+      markedAt: this.#markedAt < 0 ? null : this.#markedAt,
     };
   }
 
@@ -461,74 +517,71 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#socket.on('message', this.#onMessage);
   }
 
-  #sendRtp(): void {
+  /** Moves on by one packet without sending it (a lost or skipped packet). */
+  #advance(): void {
+    this.#seq = (this.#seq + 1) & 0xffff;
+    if (++this.#inFrame >= this.#format.packetsPerFrame) {
+      this.#inFrame = 0;
+      this.#timestamp = (this.#timestamp + this.#tsPerFrame) >>> 0;
+    }
+  }
+
+  /** Sends one RTP packet, stamped with `sentAtMs` (NaN: now). */
+  #sendRtp(sentAtMs: number): void {
     const remote = this.#remote!;
     const buf = this.#ring[this.#ringIndex]!;
     this.#ringIndex = (this.#ringIndex + 1) % this.#ring.length;
-    buf[1] = this.#payloadType | (this.#sentPackets === 0 ? 0x80 : 0);
+    const lastOfFrame = this.#inFrame + 1 >= this.#format.packetsPerFrame;
+    // The marker bit: the first packet of a talkspurt (audio), the last of a frame (video).
+    const marker = this.#format.packetsPerFrame > 1 ? lastOfFrame : this.#sentPackets === 0;
+    buf[1] = this.#format.payloadType | (marker ? 0x80 : 0);
     buf.writeUInt16BE(this.#seq, 2);
     buf.writeUInt32BE(this.#timestamp, 4);
-    buf.writeDoubleBE(performance.timeOrigin + performance.now(), 12);
+    if (this.#format.payloadBytes >= 8) {
+      buf.writeDoubleBE(
+        Number.isNaN(sentAtMs) ? performance.timeOrigin + performance.now() : sentAtMs,
+        12,
+      );
+    }
     if (this.#egress) {
       this.#egress.send(this.#socket, buf, remote.port, remote.address);
     } else {
       this.#socket.send(buf, remote.port, remote.address);
     }
-    this.#seq = (this.#seq + 1) & 0xffff;
-    this.#timestamp = (this.#timestamp + G711_PAYLOAD_BYTES) >>> 0;
+    this.#advance();
     this.#sentPackets++;
     this.#sentBytes += buf.length;
   }
 
-  /**
-   * Sends an SR (or an RR before anything was sent) with one report block per source, and
-   * an SDES CNAME (RFC 3550 sections 6.4 and 6.5), as one compound packet.
-   */
+  /** Sends one compound report (unless the endpoint sends no RTCP or has no remote). */
   #sendRtcp(): void {
     const remote = this.#remote;
-    if (remote === null) {
+    if (remote === null || !this.#sendsRtcp) {
       return;
     }
-    const blocks = [...this.#sources.values()].slice(0, 31);
-    const isSr = this.#sentPackets > 0;
-    const reportLength = (isSr ? 28 : 8) + blocks.length * 24;
-    const cname = Buffer.from(this.#cname, 'utf8').subarray(0, 255);
-    // SDES: header 4, SSRC 4, item (type, length, text), end null, padded to 4 bytes.
-    const sdesLength = (4 + 4 + 2 + cname.length + 1 + 3) & ~3;
-    const buf = Buffer.alloc(reportLength + sdesLength);
-    buf[0] = 0x80 | blocks.length;
-    buf[1] = isSr ? 200 : 201;
-    buf.writeUInt16BE(reportLength / 4 - 1, 2);
-    buf.writeUInt32BE(this.#ssrc, 4);
-    let off = 8;
-    if (isSr) {
-      const wall = performance.timeOrigin + performance.now();
-      const seconds = Math.floor(wall / 1000) + 2_208_988_800;
-      const fraction = Math.floor(((wall % 1000) / 1000) * 0x100000000);
-      buf.writeUInt32BE(seconds >>> 0, 8);
-      buf.writeUInt32BE(fraction >>> 0, 12);
-      buf.writeUInt32BE(this.#timestamp, 16);
-      buf.writeUInt32BE(this.#sentPackets >>> 0, 20);
-      buf.writeUInt32BE((this.#sentPackets * G711_PAYLOAD_BYTES) >>> 0, 24);
-      off = 28;
+    const blocks: RtcpReportBlock[] = [];
+    for (const s of this.#sources.values()) {
+      if (blocks.length >= MAX_REPORT_BLOCKS) {
+        break;
+      }
+      blocks.push(this.#stats.snapshot(s.slot, this.#format.clockRate));
     }
-    for (const s of blocks) {
-      const st = this.#stats.snapshot(s.slot, CLOCK_RATE);
-      buf.writeUInt32BE(st.ssrc >>> 0, off);
-      buf[off + 4] = Math.min(255, Math.floor(st.fractionLost * 256));
-      const lost = Math.max(-0x800000, Math.min(0x7fffff, st.lost));
-      buf.writeIntBE(lost, off + 5, 3);
-      buf.writeUInt32BE(st.extendedHighestSeq >>> 0, off + 8);
-      buf.writeUInt32BE(Math.floor(st.jitter) >>> 0, off + 12);
-      off += 24;
-    }
-    buf[off] = 0x81;
-    buf[off + 1] = 202;
-    buf.writeUInt16BE(sdesLength / 4 - 1, off + 2);
-    buf.writeUInt32BE(this.#ssrc, off + 4);
-    buf[off + 8] = 1;
-    buf[off + 9] = cname.length;
-    cname.copy(buf, off + 10);
+    const buf = buildRtcpReport(
+      {
+        ssrc: this.#ssrc,
+        cname: this.#cname,
+        sent:
+          this.#sentPackets > 0
+            ? {
+                rtpTimestamp: this.#timestamp,
+                packets: this.#sentPackets,
+                payloadOctets: this.#sentPackets * this.#format.payloadBytes,
+              }
+            : null,
+      },
+      blocks,
+      performance.timeOrigin + performance.now(),
+    );
     if (this.#egress) {
       this.#egress.send(this.#socket, buf, remote.port, remote.address);
     } else {
@@ -561,18 +614,30 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     }
     if (verdict === PacketClass.RTCP) {
       source.rtcp++;
+      if (this.#rtcpTimeoutMs > 0) {
+        this.#lastRtcpAt = this.#clock.now();
+      }
       return;
     }
-    const arrival = performance.timeOrigin + performance.now();
+    const now = performance.now();
+    const arrival = performance.timeOrigin + now;
     if (this.#inactivityMs > 0) {
       this.#lastRtpAt = this.#clock.now();
     }
-    this.#stats.onRtp(source.slot, rtpSsrc(msg), rtpSequenceNumber(msg), len);
-    this.#stats.onJitter(source.slot, rtpTimestamp(msg), (arrival * CLOCK_RATE) / 1000);
+    const seq = rtpSequenceNumber(msg);
+    this.#stats.onRtp(source.slot, rtpSsrc(msg), seq, len);
+    this.#stats.onJitter(source.slot, rtpTimestamp(msg), (arrival * this.#format.clockRate) / 1000);
     const header = rtpHeaderLength(msg, len);
-    const padding = rtpPaddingLength(msg, len, header);
-    if (len - header - padding >= 8) {
-      const sentAt = msg.readDoubleBE(header);
+    const payload = len - header - rtpPaddingLength(msg, len, header);
+    source.payloadType = rtpPayloadType(msg);
+    source.payloadBytes += Math.max(0, payload);
+    if (source.firstMs < 0) {
+      source.firstMs = now;
+    }
+    source.lastMs = now;
+    let sentAt = NaN;
+    if (payload >= 8) {
+      sentAt = msg.readDoubleBE(header);
       const latencyUs = Math.round((arrival - sentAt) * 1000);
       if (latencyUs >= 1 && latencyUs < 60_000_000) {
         source.histogram.record(latencyUs);
@@ -580,6 +645,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
         source.histogram.record(1);
       }
     }
+    this.#onRtp?.(rinfo.address, rinfo.port, seq, sentAt);
   }
 
   #source(address: string, port: number): Source | null {

@@ -30,18 +30,22 @@ export {
 } from './relay-types.js';
 export { loadUdpBatch, udpBatchLoadError, type UdpBatchCounters } from './udp-batch.js';
 export { createRelay, splitRange, sumCounters, type Relay, type RelayOptions } from './relay.js';
+export { MediaEndpoint, sharedEndpointTicker } from './endpoint.js';
 export {
+  checkFormat,
   G711_PAYLOAD_BYTES,
-  MediaEndpoint,
+  g711Format,
+  MAX_PAYLOAD_BYTES,
   PTIME_MS,
-  sharedEndpointTicker,
   type EndpointEvents,
   type EndpointReport,
   type G711PayloadType,
   type LatencyReport,
   type MediaEndpointOptions,
   type SourceReport,
-} from './endpoint.js';
+  type StreamFormat,
+} from './endpoint-types.js';
+export { buildRtcpReport, type RtcpReportBlock, type RtcpSender } from './endpoint-rtcp.js';
 export {
   hasTaskset,
   LoadGenerator,
@@ -82,3 +86,11 @@ export {
   type LinkEmulatorStats,
   type LinkResolver,
 } from './impairment.js';
+export {
+  Transcoder,
+  type TranscoderEvents,
+  type TranscoderLegStats,
+  type TranscoderOptions,
+  type TranscoderStats,
+  type TranscoderTimeout,
+} from './transcoder.js';

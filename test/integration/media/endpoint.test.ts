@@ -152,6 +152,97 @@ describe('MediaEndpoint', () => {
     expect(report.sent.packets).toBeLessThanOrEqual(12);
   });
 
+  it('sends any codec: its payload type, size, interval and clock; video frames in packets', async () => {
+    const sink = await bindPeer();
+    // RTAudio narrowband: 30 bytes every 20 ms at 8 kHz.
+    const audio = await endpoint({
+      bindAddress: '127.0.0.1',
+      format: {
+        payloadType: 115,
+        clockRate: 8000,
+        packetMs: 20,
+        payloadBytes: 30,
+        packetsPerFrame: 1,
+      },
+      remote: { address: sink.address, port: sink.port },
+    });
+    // RTVideo CIF: 2 packets a frame, 15 frames a second, 992 bytes each, 90 kHz.
+    const video = await endpoint({
+      bindAddress: '127.0.0.1',
+      format: {
+        payloadType: 121,
+        clockRate: 90000,
+        packetMs: 1000 / 30,
+        payloadBytes: 992,
+        packetsPerFrame: 2,
+      },
+      remote: { address: sink.address, port: sink.port },
+    });
+    audio.start();
+    video.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    audio.stop();
+    video.stop();
+    const rtp = sink.received.filter(
+      (r) => classifyPacket(r.data, r.data.length) === PacketClass.RTP,
+    );
+    const a = rtp.filter((r) => r.port === audio.local.port).map((r) => r.data);
+    const v = rtp.filter((r) => r.port === video.local.port).map((r) => r.data);
+    expect(a.length).toBeGreaterThanOrEqual(45);
+    expect(a.length).toBeLessThanOrEqual(55);
+    expect(a.every((d) => d.length === 12 + 30 && rtpPayloadType(d) === 115)).toBe(true);
+    expect(rtpTimestamp(a[1]!) - rtpTimestamp(a[0]!)).toBe(160);
+    expect(v.length).toBeGreaterThanOrEqual(27);
+    expect(v.length).toBeLessThanOrEqual(33);
+    expect(v.every((d) => d.length === 12 + 992 && rtpPayloadType(d) === 121)).toBe(true);
+    // The two packets of a frame share a timestamp; the next frame is 6000 ticks later
+    // (90 kHz / 15 fps), and the last packet of each frame has the marker bit.
+    const first = v.findIndex((d) => (d[1]! & 0x80) !== 0);
+    const [p1, p2, p3] = [v[first + 1]!, v[first + 2]!, v[first + 3]!];
+    expect(rtpTimestamp(p2)).toBe(rtpTimestamp(p1));
+    expect((p1[1]! & 0x80) === 0 && (p2[1]! & 0x80) !== 0).toBe(true);
+    expect((rtpTimestamp(p3) - rtpTimestamp(p2)) >>> 0).toBe(6000);
+    expect(audio.report().sent.payloadBytes).toBe(audio.report().sent.packets * 30);
+  });
+
+  it('sends no RTCP when told so, and reports a peer without RTCP once', async () => {
+    const quiet = await endpoint({ bindAddress: '127.0.0.1', rtcp: false });
+    const watcher = await endpoint({
+      bindAddress: '127.0.0.1',
+      rtcpTimeoutMs: 300,
+      inactivityTimeoutMs: 5000,
+    });
+    quiet.setRemote(watcher.local);
+    watcher.setRemote(quiet.local);
+    const silent: number[] = [];
+    watcher.on('rtcp-inactive', (ms) => silent.push(ms));
+    quiet.start();
+    watcher.start();
+    expect(await waitFor(() => silent.length === 1, 2000)).toBe(true);
+    expect(silent[0]).toBeGreaterThanOrEqual(300);
+    const seen = watcher.report().sources[0]!;
+    expect(seen.packets).toBeGreaterThan(10);
+    expect(seen.rtcpPackets).toBe(0);
+    expect(seen.payloadType).toBe(0);
+    expect(seen.payloadBytes).toBe(seen.packets * 160);
+    // The watcher itself reports as usual.
+    expect(quiet.report().sources[0]!.rtcpPackets).toBeGreaterThan(0);
+  });
+
+  it('marks what each source sent by a moment', async () => {
+    const a = await endpoint({ bindAddress: '127.0.0.1' });
+    const b = await endpoint({ bindAddress: '127.0.0.1' });
+    a.setRemote(b.local);
+    a.start();
+    expect(await waitFor(() => (b.report().sources[0]?.packets ?? 0) >= 5, 2000)).toBe(true);
+    expect(b.report().sources[0]!.packetsAtMark).toBeNull();
+    b.mark();
+    const at = b.report().sources[0]!.packetsAtMark!;
+    expect(await waitFor(() => b.report().sources[0]!.packets >= at + 5, 2000)).toBe(true);
+    expect(b.report().sources[0]!.packetsAtMark).toBe(at);
+    expect(b.report().markedAt).not.toBeNull();
+  });
+
   it('drives hundreds of endpoints from one ticker', async () => {
     const ticker = new CoarseTicker(2, systemClock);
     const sink = await bindPeer();
