@@ -1,8 +1,9 @@
 /**
- * SDP offers and answers for one audio stream (RFC 4566, RFC 3264), built, parsed and edited
- * with `sdp-transform`: codecs and their payload types, the bypass ID attribute, and the ICE
- * candidate lines of a relayed media path. It knows nothing of policy, media sockets or the
- * hosts of a run.
+ * SDP offers and answers for an audio stream and, for a video call, a video stream beside it
+ * (RFC 4566, RFC 3264), built, parsed and edited with `sdp-transform`: codecs with their
+ * payload types and clock rates (named ones, or any codec given in full: `x-msrta/8000` on
+ * 115), the bypass ID attribute, and the ICE candidate lines of a relayed media path. It
+ * knows nothing of policy, media sockets or the hosts of a run.
  */
 import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
@@ -34,6 +35,29 @@ const KNOWN_CODECS: Readonly<Record<string, CodecInfo>> = {
   'TELEPHONE-EVENT': { payload: 101, rate: 8000, fmtp: '0-16' },
 };
 
+/**
+ * A codec as a description lists it: by name (a known name gets its RFC 3551 or fixed payload
+ * type and clock), or in full, as codecs with dynamic payload types are.
+ */
+export type SdpCodec =
+  | string
+  | {
+      readonly name: string;
+      readonly payloadType: number;
+      readonly clockRate: number;
+      readonly channels?: number;
+    };
+
+/** The media kinds a description here carries. */
+export type SdpMediaKind = 'audio' | 'video';
+
+/** A codec as a description carries it: the encoding name, payload type and clock. */
+export interface SdpCodecInfo {
+  readonly name: string;
+  readonly payloadType: number;
+  readonly clockRate: number;
+}
+
 /** Options of {@link buildOffer} and {@link buildAnswer}. */
 export interface SdpMediaOptions {
   /** The IPv4 address media is received on (c= line). */
@@ -42,8 +66,13 @@ export interface SdpMediaOptions {
   readonly port: number;
   /** The RTCP port (a=rtcp, RFC 3605); RTP port + 1 by default. */
   readonly rtcpPort?: number;
-  /** Codec names in preference order; PCMU and PCMA by default. */
-  readonly codecs?: readonly string[];
+  /** Codecs in preference order; PCMU and PCMA by default. */
+  readonly codecs?: readonly SdpCodec[];
+  /**
+   * A video stream beside the audio: its port (RTP and RTCP on it) and codecs. In an answer
+   * to an offer with video and without this, the video stream is declined (port 0).
+   */
+  readonly video?: { readonly port: number; readonly codecs: readonly SdpCodec[] };
   /** The bypass ID to advertise, if any. */
   readonly bypassId?: string;
   /** The o= user name; `mediapath` by default. */
@@ -66,6 +95,9 @@ export type MediaTransport = Pick<MediaAddress, 'address' | 'port'>;
 export interface SdpForOptions {
   /** The bypass ID to advertise; none when missing or empty. */
   readonly bypassId?: string | undefined;
+  /** A video stream received at `at` (on the audio stream's address), with its codecs. */
+  readonly video?:
+    { readonly at: MediaTransport; readonly codecs: readonly SdpCodec[] } | undefined;
 }
 
 /**
@@ -77,7 +109,16 @@ export function payloadTypeOf(codec: string): number | undefined {
   return KNOWN_CODECS[codec.toUpperCase()]?.payload;
 }
 
-function codecInfo(name: string, index: number): CodecInfo & { name: string } {
+function codecInfo(codec: SdpCodec, index: number): CodecInfo & { name: string } {
+  if (typeof codec !== 'string') {
+    return {
+      name: codec.name,
+      payload: codec.payloadType,
+      rate: codec.clockRate,
+      ...(codec.channels === undefined ? {} : { channels: codec.channels }),
+    };
+  }
+  const name = codec;
   const upper = name.toUpperCase();
   const known = KNOWN_CODECS[upper];
   return {
@@ -86,13 +127,20 @@ function codecInfo(name: string, index: number): CodecInfo & { name: string } {
   };
 }
 
-function build(
-  options: SdpMediaOptions,
-  rtp: { payload: number; codec: string; rate: number; encoding?: number; fmtp?: string }[],
-): string {
-  const media: MediaDescription = {
-    type: 'audio',
-    port: options.port,
+/** One m-line's payloads, as written. */
+type RtpLine = { payload: number; codec: string; rate: number; encoding?: number; fmtp?: string };
+
+/** An m-line of `kind` at `port` (RTCP on `rtcpPort`), or a declined one (port 0). */
+function mediaLine(
+  kind: SdpMediaKind,
+  address: string,
+  port: number,
+  rtcpPort: number,
+  rtp: readonly RtpLine[],
+): MediaDescription {
+  return {
+    type: kind,
+    port,
     protocol: 'RTP/AVP',
     payloads: rtp.map((r) => r.payload).join(' '),
     rtp: rtp.map((r) => ({
@@ -104,15 +152,28 @@ function build(
     fmtp: rtp
       .filter((r) => r.fmtp !== undefined)
       .map((r) => ({ payload: r.payload, config: r.fmtp! })),
-    connection: { version: 4, ip: options.address },
-    rtcp: {
-      port: options.rtcpPort ?? options.port + 1,
-      netType: 'IN',
-      ipVer: 4,
-      address: options.address,
-    },
-    direction: 'sendrecv',
+    ...(port === 0
+      ? {}
+      : {
+          connection: { version: 4, ip: address },
+          rtcp: { port: rtcpPort, netType: 'IN', ipVer: 4, address },
+          direction: 'sendrecv' as const,
+        }),
   };
+}
+
+function build(
+  options: SdpMediaOptions,
+  rtp: readonly RtpLine[],
+  video: { readonly port: number; readonly rtp: readonly RtpLine[] } | null = null,
+): string {
+  const media = mediaLine(
+    'audio',
+    options.address,
+    options.port,
+    options.rtcpPort ?? options.port + 1,
+    rtp,
+  );
   if (options.bypassId !== undefined) {
     media.invalid = [{ value: `${BYPASS_ID_ATTRIBUTE}:${options.bypassId}` }];
   }
@@ -130,26 +191,38 @@ function build(
     name: '-',
     timing: { start: 0, stop: 0 },
     connection: { version: 4, ip: options.address },
-    media: [media],
+    media: video
+      ? [media, mediaLine('video', options.address, video.port, video.port, video.rtp)]
+      : [media],
   };
   return sdpTransform.write(session);
 }
 
-/** Builds an audio offer with the given address, port, codecs, RTCP port and bypass ID. */
+/** The payloads of a list of codecs, in order. */
+function rtpLines(codecs: readonly SdpCodec[]): RtpLine[] {
+  return codecs.map((name, i) => {
+    const c = codecInfo(name, i);
+    return {
+      payload: c.payload,
+      codec: c.name,
+      rate: c.rate,
+      ...(c.channels === undefined ? {} : { encoding: c.channels }),
+      ...(c.fmtp === undefined ? {} : { fmtp: c.fmtp }),
+    };
+  });
+}
+
+/**
+ * Builds an offer: an audio stream with the given address, port, codecs, RTCP port and bypass
+ * ID, and a video stream when asked.
+ */
 export function buildOffer(options: SdpMediaOptions): string {
   const codecs = options.codecs ?? ['PCMU', 'PCMA'];
+  const video = options.video;
   return build(
     options,
-    codecs.map((name, i) => {
-      const c = codecInfo(name, i);
-      return {
-        payload: c.payload,
-        codec: c.name,
-        rate: c.rate,
-        ...(c.channels === undefined ? {} : { encoding: c.channels }),
-        ...(c.fmtp === undefined ? {} : { fmtp: c.fmtp }),
-      };
-    }),
+    rtpLines(codecs),
+    video ? { port: video.port, rtp: rtpLines(video.codecs) } : null,
   );
 }
 
@@ -159,10 +232,10 @@ export function buildOffer(options: SdpMediaOptions): string {
  */
 export function offerFor(
   at: MediaTransport,
-  codecs: readonly string[],
+  codecs: readonly SdpCodec[],
   options: SdpForOptions = {},
 ): string {
-  return buildOffer({ ...transportOptions(at, codecs), ...bypassOption(options) });
+  return buildOffer({ ...transportOptions(at, codecs, options), ...bypassOption(options) });
 }
 
 /**
@@ -173,14 +246,28 @@ export function offerFor(
 export function answerFor(
   offerSdp: string,
   at: MediaTransport,
-  codecs: readonly string[],
+  codecs: readonly SdpCodec[],
   options: SdpForOptions = {},
 ): string {
-  return buildAnswer(offerSdp, { ...transportOptions(at, codecs), ...bypassOption(options) });
+  return buildAnswer(offerSdp, {
+    ...transportOptions(at, codecs, options),
+    ...bypassOption(options),
+  });
 }
 
-function transportOptions(at: MediaTransport, codecs: readonly string[]): SdpMediaOptions {
-  return { address: at.address, port: at.port, rtcpPort: at.port, codecs };
+function transportOptions(
+  at: MediaTransport,
+  codecs: readonly SdpCodec[],
+  options: SdpForOptions,
+): SdpMediaOptions {
+  const video = options.video;
+  return {
+    address: at.address,
+    port: at.port,
+    rtcpPort: at.port,
+    codecs,
+    ...(video ? { video: { port: video.at.port, codecs: video.codecs } } : {}),
+  };
 }
 
 function bypassOption(options: SdpForOptions): { bypassId?: string } {
@@ -197,45 +284,86 @@ function parse(sdp: string): SessionDescription | undefined {
 }
 
 function audioOf(session: SessionDescription | undefined): MediaDescription | undefined {
-  return session?.media.find((m) => m.type === 'audio' && m.port !== 0);
+  return mediaOf(session, 'audio');
+}
+
+/** The first stream of a kind that is not declined (port 0). */
+function mediaOf(
+  session: SessionDescription | undefined,
+  kind: SdpMediaKind,
+): MediaDescription | undefined {
+  return session?.media.find((m) => m.type === kind && m.port !== 0);
 }
 
 /**
  * Builds an answer to `offerSdp` (RFC 3264 section 6.1): the first codec of the offer (in
  * the offer's order) that `options.codecs` also lists, keeping the offer's payload type,
- * plus telephone-event when both sides have it.
+ * plus telephone-event when both sides have it. A codec given in full matches by name and
+ * clock rate, one given by name by name only. An offered video stream is answered the same
+ * way with `options.video`, and declined (port 0) without it or without a common codec.
  * @throws {SimError} `SIM_ERR_SIP_BAD_MESSAGE` when the offer has no audio stream or no
  * common codec (`details.reason` is `no-audio` or `no-common-codec`); answer 488 then.
  */
 export function buildAnswer(offerSdp: string, options: SdpMediaOptions): string {
-  const audio = audioOf(parse(offerSdp));
+  const session = parse(offerSdp);
+  const audio = audioOf(session);
   if (!audio) {
     throw new SimError(ErrorCodes.SIP_BAD_MESSAGE, 'SDP offer has no audio stream', {
       details: { reason: 'no-audio' },
     });
   }
-  const ours = new Set((options.codecs ?? ['PCMU', 'PCMA']).map((c) => c.toUpperCase()));
-  const offered = payloadOrder(audio);
-  const voice = offered.find(
-    (r) => r.codec.toUpperCase() !== 'TELEPHONE-EVENT' && ours.has(r.codec.toUpperCase()),
-  );
-  if (!voice) {
+  const chosen = answerPayloads(audio, options.codecs ?? ['PCMU', 'PCMA']);
+  if (chosen === null) {
     throw new SimError(ErrorCodes.SIP_BAD_MESSAGE, 'no codec in common with the SDP offer', {
-      details: { reason: 'no-common-codec', offered: offered.map((r) => r.codec) },
+      details: { reason: 'no-common-codec', offered: payloadOrder(audio).map((r) => r.codec) },
     });
   }
-  const chosen = [voice];
-  const dtmf = offered.find((r) => r.codec.toUpperCase() === 'TELEPHONE-EVENT');
-  if (dtmf && ours.has('TELEPHONE-EVENT')) {
+  const offeredVideo = mediaOf(session, 'video');
+  const video = offeredVideo ? videoAnswer(offeredVideo, options.video) : null;
+  return build(options, chosen, video);
+}
+
+/** The video stream of an answer: the first common codec, or declined (port 0). */
+function videoAnswer(
+  offered: MediaDescription,
+  ours: SdpMediaOptions['video'],
+): { port: number; rtp: RtpLine[] } {
+  const chosen = ours ? answerPayloads(offered, ours.codecs) : null;
+  if (!ours || chosen === null) {
+    return { port: 0, rtp: payloadOrder(offered).slice(0, 1) };
+  }
+  return { port: ours.port, rtp: chosen };
+}
+
+/** The payloads an answer keeps from an offered m-line, or null without a common codec. */
+function answerPayloads(offered: MediaDescription, codecs: readonly SdpCodec[]): RtpLine[] | null {
+  const byName = new Set<string>();
+  const full: { name: string; rate: number }[] = [];
+  for (const c of codecs) {
+    if (typeof c === 'string') {
+      byName.add(c.toUpperCase());
+    } else {
+      full.push({ name: c.name.toUpperCase(), rate: c.clockRate });
+    }
+  }
+  const supports = (r: { codec: string; rate: number }): boolean => {
+    const name = r.codec.toUpperCase();
+    return byName.has(name) || full.some((f) => f.name === name && f.rate === r.rate);
+  };
+  const order = payloadOrder(offered);
+  const voice = order.find((r) => r.codec.toUpperCase() !== 'TELEPHONE-EVENT' && supports(r));
+  if (!voice) {
+    return null;
+  }
+  const chosen: RtpLine[] = [voice];
+  const dtmf = order.find((r) => r.codec.toUpperCase() === 'TELEPHONE-EVENT');
+  if (dtmf && byName.has('TELEPHONE-EVENT')) {
     chosen.push(dtmf);
   }
-  return build(
-    options,
-    chosen.map((r) => {
-      const fmtp = audio.fmtp.find((f) => f.payload === r.payload)?.config;
-      return { ...r, ...(fmtp === undefined ? {} : { fmtp }) };
-    }),
-  );
+  return chosen.map((r) => {
+    const fmtp = offered.fmtp.find((f) => f.payload === r.payload)?.config;
+    return { ...r, ...(fmtp === undefined ? {} : { fmtp }) };
+  });
 }
 
 /** The audio payloads in m-line order, with static payload types named (RFC 3551). */
@@ -267,9 +395,12 @@ function payloadOrder(
  * The address and ports the description's audio stream is received on: the media-level c=
  * overrides the session-level one (RFC 4566 section 5.7). `undefined` when there is none.
  */
-export function mediaAddressOf(sdp: string): MediaAddress | undefined {
+export function mediaAddressOf(
+  sdp: string,
+  kind: SdpMediaKind = 'audio',
+): MediaAddress | undefined {
   const session = parse(sdp);
-  const audio = audioOf(session);
+  const audio = mediaOf(session, kind);
   const address = audio?.connection?.ip ?? session?.connection?.ip;
   if (!audio || address === undefined) {
     return undefined;
@@ -285,10 +416,22 @@ export function bypassIdOf(sdp: string): string | undefined {
   return attr?.value.slice(prefix.length).trim();
 }
 
-/** The audio codec names in the order of the m-line (e.g. `['PCMU', 'PCMA']`). */
-export function codecsOf(sdp: string): string[] {
-  const audio = audioOf(parse(sdp));
-  return audio ? payloadOrder(audio).map((r) => r.codec) : [];
+/** The codec names of a stream in the order of its m-line (e.g. `['PCMU', 'PCMA']`). */
+export function codecsOf(sdp: string, kind: SdpMediaKind = 'audio'): string[] {
+  const m = mediaOf(parse(sdp), kind);
+  return m ? payloadOrder(m).map((r) => r.codec) : [];
+}
+
+/**
+ * The first codec of a stream (in an answer: the codec chosen), with its payload type and
+ * clock rate; undefined when the description has no such stream.
+ */
+export function firstCodecOf(sdp: string, kind: SdpMediaKind = 'audio'): SdpCodecInfo | undefined {
+  const m = mediaOf(parse(sdp), kind);
+  const first = m ? payloadOrder(m)[0] : undefined;
+  return first
+    ? { name: first.codec, payloadType: first.payload, clockRate: first.rate }
+    : undefined;
 }
 
 /**

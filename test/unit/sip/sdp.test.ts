@@ -10,6 +10,7 @@ import {
   buildOffer,
   bypassIdOf,
   codecsOf,
+  firstCodecOf,
   mediaAddressOf,
   offerFor,
   payloadTypeOf,
@@ -233,5 +234,60 @@ describe('ICE candidates', () => {
     expect(withRelayCandidate(video, relay)).toBe(video);
     expect(withRemoteCandidate(video, relay)).toBe(video);
     expect(relayCandidateOf(video)).toBeUndefined();
+  });
+});
+
+describe('codecs given in full, and a video stream', () => {
+  const msrtaWb = { name: 'x-msrta', payloadType: 114, clockRate: 16000 };
+  const msrtaNb = { name: 'x-msrta', payloadType: 115, clockRate: 8000 };
+  const rtvideo = { name: 'x-rtvc1', payloadType: 121, clockRate: 90000 };
+
+  it('offers dynamic payload types with their clock, and answers by name and clock', () => {
+    const offer = offerFor({ address: '192.0.2.10', port: 40000 }, [msrtaWb, msrtaNb, 'PCMU']);
+    expect(parse(offer).media[0]!.rtp).toEqual([
+      { payload: 114, codec: 'x-msrta', rate: 16000 },
+      { payload: 115, codec: 'x-msrta', rate: 8000 },
+      { payload: 0, codec: 'PCMU', rate: 8000 },
+    ]);
+    // The answerer speaks RTAudio narrowband only: the 16 kHz x-msrta is not it.
+    const answer = answerFor(offer, { address: '203.0.113.30', port: 42000 }, [msrtaNb, 'PCMU']);
+    expect(firstCodecOf(answer)).toEqual({ name: 'x-msrta', payloadType: 115, clockRate: 8000 });
+    // By name only, the first x-msrta of the offer matches.
+    const byName = answerFor(offer, { address: '203.0.113.30', port: 42000 }, ['X-MSRTA']);
+    expect(firstCodecOf(byName)?.payloadType).toBe(114);
+  });
+
+  it('adds a video stream beside the audio, answered or declined', () => {
+    const offer = offerFor({ address: '192.0.2.10', port: 40000 }, ['PCMU'], {
+      video: { at: { address: '192.0.2.10', port: 40010 }, codecs: [rtvideo] },
+    });
+    const media = parse(offer).media;
+    expect(media.map((m) => [m.type, m.port])).toEqual([
+      ['audio', 40000],
+      ['video', 40010],
+    ]);
+    expect(mediaAddressOf(offer, 'video')).toEqual({
+      address: '192.0.2.10',
+      port: 40010,
+      rtcpPort: 40010,
+    });
+    expect(codecsOf(offer, 'video')).toEqual(['x-rtvc1']);
+    const answered = answerFor(offer, { address: '203.0.113.30', port: 42000 }, ['PCMU'], {
+      video: { at: { address: '203.0.113.30', port: 42010 }, codecs: [rtvideo] },
+    });
+    expect(firstCodecOf(answered, 'video')).toEqual({
+      name: 'x-rtvc1',
+      payloadType: 121,
+      clockRate: 90000,
+    });
+    expect(mediaAddressOf(answered, 'video')?.port).toBe(42010);
+    // An answerer without video declines the stream with port 0 (RFC 3264 section 6).
+    const declined = answerFor(offer, { address: '203.0.113.30', port: 42000 }, ['PCMU']);
+    expect(parse(declined).media.map((m) => [m.type, m.port])).toEqual([
+      ['audio', 42000],
+      ['video', 0],
+    ]);
+    expect(mediaAddressOf(declined, 'video')).toBeUndefined();
+    expect(mediaAddressOf(declined)?.port).toBe(42000);
   });
 });
