@@ -15,7 +15,7 @@ import type { B2buaReject, IncomingCall, UserAgent } from '../sip/index.js';
 import type { Topology } from '../topology/index.js';
 import type { Addressing } from './addressing.js';
 import type { CallRecord } from './call-observations.js';
-import type { MediaSession } from './media-session.js';
+import type { MediaSession, MediaStreamOptions } from './media-session.js';
 import type { PolicyPort } from './policy-port.js';
 
 /** Marks the legs of a call re-routed through the PSTN (c.5 #19). */
@@ -86,8 +86,16 @@ export interface HostContext {
    * now (after the last packets settled), not when the whole call's outcome is known.
    */
   releaseRelays(rec: CallRecord): void;
-  /** Opens a media session of the call on a host, at the host's address. */
-  openMedia(rec: CallRecord, host: string, acceptFrom: AcceptFrom): Promise<MediaSession>;
+  /**
+   * Opens a media session of the call on a host, at the host's address: G.711 audio unless
+   * `stream` asks for another codec's packets or for the video stream.
+   */
+  openMedia(
+    rec: CallRecord,
+    host: string,
+    acceptFrom: AcceptFrom,
+    stream?: MediaStreamOptions,
+  ): Promise<MediaSession>;
   /** Runs `fn` after `ms` milliseconds unless the run has closed by then. */
   later(ms: number, fn: () => void): void;
 }

@@ -46,7 +46,7 @@ import { gatewayCallsIn, serveGateway, serveVoicemail } from './hosts/gateway.js
 import { mediationServerDelegate } from './hosts/mediation-server.js';
 import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
-import type { MediaFactory, MediaSession } from './media-session.js';
+import type { MediaFactory, MediaSession, MediaStreamOptions } from './media-session.js';
 import type { CallPartial } from './merge.js';
 import { REFUSAL_SIP, type LedgerEvent } from '../policy/index.js';
 import { externalPeers, outsideCall } from './outside-calls.js';
@@ -577,7 +577,7 @@ export class Lab {
       trackRelay: (rec, host, sessionId) => {
         this.#calls.trackRelay(rec, host, sessionId);
       },
-      openMedia: (rec, host, acceptFrom) => this.#openMedia(rec, host, acceptFrom),
+      openMedia: (rec, host, acceptFrom, stream) => this.#openMedia(rec, host, acceptFrom, stream),
       later: (ms, fn) => {
         this.#later(ms, fn);
       },
@@ -657,9 +657,15 @@ export class Lab {
     return `sip:${user}@${this.#addr.addressOf(host)}:${port}`;
   }
 
-  async #openMedia(rec: CallRecord, host: string, acceptFrom: AcceptFrom): Promise<MediaSession> {
+  async #openMedia(
+    rec: CallRecord,
+    host: string,
+    acceptFrom: AcceptFrom,
+    stream: MediaStreamOptions = {},
+  ): Promise<MediaSession> {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
       payloadType: payloadTypeOf(codecOf(rec.call)) ?? 0,
+      ...stream,
       silenceTimeoutMs: this.#s.simulation.mediaTimeoutMs,
       ...(this.#links ? { egress: this.#links.egress } : {}),
       ...(this.#o.capture ? { tap: this.#o.capture } : {}),

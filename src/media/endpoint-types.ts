@@ -1,7 +1,7 @@
 /**
  * The media endpoint's types: what one RTP stream looks like on the wire (`StreamFormat`,
  * G.711 by default), the endpoint's options, and its report of what it sent and received. Types
- * and the format's checks only; it must not know sockets or timers.
+ * and the format's checks and send buffers only; it must not know sockets or timers.
  */
 import type { Clock, DatagramEgress, DatagramTap } from '../core/index.js';
 import type { DropReasonName } from './classifier.js';
@@ -44,6 +44,27 @@ export function g711Format(payloadType: G711PayloadType): StreamFormat {
     payloadBytes: G711_PAYLOAD_BYTES,
     packetsPerFrame: 1,
   };
+}
+
+/** Timestamp units per frame of a format (at least 1). */
+export function timestampsPerFrame(f: StreamFormat): number {
+  return Math.max(1, Math.round((f.clockRate * f.packetMs * f.packetsPerFrame) / 1000));
+}
+
+/**
+ * The buffers outgoing packets of a format are built in, in rotation: RTP headers with the
+ * payload type and SSRC set, the payload filled with silence (G.711's silence byte for PCMU
+ * and PCMA, zeros for other codecs).
+ */
+export function sendRing(f: StreamFormat, ssrc: number, count: number): Buffer[] {
+  const fill = f.payloadType === 0 ? 0xff : f.payloadType === 8 ? 0xd5 : 0;
+  return Array.from({ length: count }, () => {
+    const b = Buffer.alloc(12 + f.payloadBytes, fill);
+    b[0] = 0x80;
+    b[1] = f.payloadType;
+    b.writeUInt32BE(ssrc, 8);
+    return b;
+  });
 }
 
 /** Options of {@link MediaEndpoint.create}. */

@@ -47,6 +47,7 @@ import { isIPv4 } from 'node:net';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import {
   ErrorCodes,
+  InternalError,
   SimError,
   systemClock,
   type Clock,
@@ -65,6 +66,8 @@ import { buildRtcpReport, MAX_REPORT_BLOCKS, type RtcpReportBlock } from './endp
 import {
   checkFormat,
   g711Format,
+  sendRing,
+  timestampsPerFrame,
   type EndpointEvents,
   type EndpointReport,
   type MediaEndpointOptions,
@@ -129,13 +132,13 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   readonly #ticker: CoarseTicker;
   readonly #clock: Clock;
   readonly #log: ComponentLogger | undefined;
-  readonly #format: StreamFormat;
+  #format: StreamFormat;
   /** Timestamp units per frame. */
-  readonly #tsPerFrame: number;
+  #tsPerFrame: number;
   readonly #durationMs: number | undefined;
   readonly #cname: Buffer;
   readonly #ssrc: number;
-  readonly #ring: Buffer[];
+  #ring: Buffer[];
   readonly #egress: DatagramEgress | null;
   readonly #tap: DatagramTap | null;
   readonly #inactivityMs: number;
@@ -181,10 +184,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#log = logger;
     const format = options.format ?? g711Format(options.payloadType ?? 0);
     this.#format = format;
-    this.#tsPerFrame = Math.max(
-      1,
-      Math.round((format.clockRate * format.packetMs * format.packetsPerFrame) / 1000),
-    );
+    this.#tsPerFrame = timestampsPerFrame(format);
     this.#durationMs = options.durationMs;
     this.#cname = Buffer.from(options.cname ?? `mediapath@${options.bindAddress}`, 'utf8');
     this.#ssrc = randomInt(1, 0xffffffff);
@@ -200,14 +200,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#onRtp = options.onRtp ?? null;
     // Outgoing packets are built in a ring of buffers: a buffer handed to send() is not
     // written again until SEND_RING newer packets have gone out (320 ms at 20 ms).
-    const fill = format.payloadType === 0 ? 0xff : format.payloadType === 8 ? 0xd5 : 0;
-    this.#ring = Array.from({ length: this.#egress ? SEND_RING_IMPAIRED : SEND_RING }, () => {
-      const b = Buffer.alloc(12 + format.payloadBytes, fill);
-      b[0] = 0x80;
-      b[1] = format.payloadType;
-      b.writeUInt32BE(this.#ssrc, 8);
-      return b;
-    });
+    this.#ring = sendRing(format, this.#ssrc, this.#egress ? SEND_RING_IMPAIRED : SEND_RING);
   }
 
   /**
@@ -256,6 +249,22 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   /** What the outgoing stream looks like. */
   get format(): StreamFormat {
     return this.#format;
+  }
+
+  /**
+   * Changes what the outgoing stream looks like before it starts: the codec that the offer and
+   * answer settled on once the socket's port was given out.
+   *
+   * @throws TypeError for a format no endpoint can send; InternalError once sending started.
+   */
+  setFormat(format: StreamFormat): void {
+    checkFormat(format);
+    if (this.#state !== 'idle') {
+      throw new InternalError(`the format of a ${this.#state} endpoint cannot change`);
+    }
+    this.#format = format;
+    this.#tsPerFrame = timestampsPerFrame(format);
+    this.#ring = sendRing(format, this.#ssrc, this.#ring.length);
   }
 
   /** The current destination, or null. */

@@ -1,16 +1,18 @@
 /**
  * The two ends of a call leg as the endpoint hosts play them (clients, gateways, voice mail):
  * placing an INVITE whose media starts on the answer and which hangs up after the call's
- * duration, and media on the answering side that follows the dialog. Also the codec choices
- * the hosts share.
+ * duration, and media on the answering side that follows the dialog, with a video stream beside
+ * the audio on a video call. Also the codec choices the hosts share, and what each session
+ * sends once the offer and answer settled the codec.
  *
  * It must not know any kind of host, policy, or how a run is bound and started (`lab.ts`).
  */
-import { REFUSAL_STATUSES } from '../../policy/index.js';
+import { REFUSAL_STATUSES, type StreamPlan } from '../../policy/index.js';
 import type { TransportAddress } from '../../media/index.js';
 import type { Call } from '../../scenario/index.js';
 import {
   codecsOf,
+  firstCodecOf,
   mediaAddressOf,
   remoteOfUri,
   type IncomingCall,
@@ -19,6 +21,7 @@ import {
 import { CALL_HEADER, type CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import type { MediaSession } from '../media-session.js';
+import { formatOfCodec } from '../stream-formats.js';
 
 /** Final statuses that mean the callee's side refused the call (not a failure of the lab). */
 
@@ -33,8 +36,42 @@ export function g711Of(sdp: string): string[] {
   return list.length ? list : ['PCMU'];
 }
 
+/**
+ * Settles what a host's sessions send from the answer of its dialog (`answer`, the
+ * description that chose the codecs): the audio session's codec, and the video session's codec
+ * and where it sends (from `remote`, the other side's description), as `plans` (the call's
+ * decided streams, when this host knows them) have them. Returns whether the video
+ * stream was accepted; a declined one (port 0) is never started.
+ */
+export function settleMedia(
+  ctx: Pick<HostContext, 'topology'>,
+  plans: readonly StreamPlan[],
+  host: string,
+  answer: string,
+  remote: string,
+  media: MediaSession,
+  video: MediaSession | null,
+): boolean {
+  const audio = firstCodecOf(answer, 'audio');
+  const format = audio && formatOfCodec(ctx.topology, plans, host, audio, 'audio');
+  if (format) {
+    media.setFormat(format);
+  }
+  const vcodec = video ? firstCodecOf(answer, 'video') : undefined;
+  const where = mediaAddressOf(remote, 'video');
+  const vformat = vcodec && formatOfCodec(ctx.topology, plans, host, vcodec, 'video');
+  if (!video || !vformat || !where) {
+    return false;
+  }
+  video.setFormat(vformat);
+  video.setRemote(where.address, where.port);
+  return true;
+}
+
 /** Options of {@link placeCall}. */
 export interface PlaceOptions {
+  /** The video stream of a video call, offered beside the audio. */
+  readonly video?: MediaSession;
   /** Extra headers of the INVITE (the call header is always there). */
   readonly headers?: Readonly<Record<string, string>>;
   /**
@@ -50,7 +87,7 @@ export interface PlaceOptions {
  * @throws {InternalError} when this process does not run `caller`.
  */
 export function placeCall(
-  ctx: Pick<HostContext, 'userAgent' | 'later' | 'addressing'>,
+  ctx: Pick<HostContext, 'userAgent' | 'later' | 'addressing' | 'topology'>,
   rec: CallRecord,
   caller: string,
   uri: string,
@@ -59,6 +96,11 @@ export function placeCall(
   options: PlaceOptions = {},
 ): OutgoingCall {
   const onAnswer = options.onAnswer;
+  const video = options.video ?? null;
+  const stopMedia = (): void => {
+    media.stop();
+    video?.stop();
+  };
   const peer = remoteOfUri(uri);
   const leg = rec.openLeg(
     caller,
@@ -70,7 +112,7 @@ export function placeCall(
     if (leg.end !== 'open') {
       return;
     }
-    media.stop();
+    stopMedia();
     leg.ended('bye-sent', cause);
     if (cause === 'media-timeout') {
       rec.finish(
@@ -93,19 +135,31 @@ export function placeCall(
         media.onSilence((idleMs) => {
           hangUp('media-timeout', idleMs);
         });
+        const videoOn = settleMedia(
+          ctx,
+          rec.decision?.streams ?? [],
+          caller,
+          answer,
+          answer,
+          media,
+          video,
+        );
         void (onAnswer ? onAnswer(answer) : Promise.resolve(null)).then((fixed) => {
           const where = fixed ?? mediaAddressOf(answer);
           if (where) {
             media.setRemote(where.address, where.port);
           }
           media.start();
+          if (videoOn) {
+            video?.start();
+          }
         });
         ctx.later(rec.call.durationMs, () => {
           hangUp('hangup');
         });
       },
       failed: (status, reason) => {
-        media.stop();
+        stopMedia();
         leg.ended(status === 487 ? 'cancelled' : 'final', `${status} ${reason}`);
         rec.finish(
           status === 487 ? 'cancelled' : REFUSAL_STATUSES.has(status) ? 'refused' : 'failed',
@@ -114,7 +168,7 @@ export function placeCall(
         );
       },
       ended: () => {
-        media.stop();
+        stopMedia();
         leg.ended('bye-received', 'hangup');
         rec.finish('completed', 200, 'OK');
       },
@@ -125,8 +179,9 @@ export function placeCall(
 }
 
 /**
- * Media flows from the ACK of an answered call until it ends or is cancelled; when it stops
- * arriving for the media timeout, this end hangs up (the call ends as `media-timeout`).
+ * Media flows from the ACK of an answered call until it ends or is cancelled (the video
+ * stream too, when the answer accepted one); when it stops arriving for the media timeout,
+ * this end hangs up (the call ends as `media-timeout`).
  */
 export function mediaFollowsDialog(
   ctx: Pick<HostContext, 'addressing'>,
@@ -134,7 +189,12 @@ export function mediaFollowsDialog(
   host: string,
   inc: IncomingCall,
   media: MediaSession,
+  video: MediaSession | null = null,
 ): void {
+  const stopMedia = (): void => {
+    media.stop();
+    video?.stop();
+  };
   const leg = rec.openLeg(
     host,
     ctx.addressing.hostOf(inc.remote.address) ?? inc.remote.address,
@@ -146,7 +206,7 @@ export function mediaFollowsDialog(
       if (leg.end !== 'open') {
         return;
       }
-      media.stop();
+      stopMedia();
       leg.ended('bye-sent', 'media-timeout');
       rec.finish(
         'media-timeout',
@@ -158,9 +218,10 @@ export function mediaFollowsDialog(
       });
     });
     media.start();
+    video?.start();
   });
   inc.once('ended', (cause) => {
-    media.stop();
+    stopMedia();
     leg.answered = true;
     leg.ended(
       cause === 'remote-bye' ? 'bye-received' : 'bye-sent',
@@ -168,7 +229,7 @@ export function mediaFollowsDialog(
     );
   });
   inc.once('cancelled', () => {
-    media.stop();
+    stopMedia();
     leg.ended('cancelled', 'cancelled');
   });
 }

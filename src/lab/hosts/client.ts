@@ -9,12 +9,13 @@
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
 import { dialString, lineUriNumber } from '../../core/index.js';
-import { REFUSAL_SIP } from '../../policy/index.js';
+import { REFUSAL_SIP, type CallDecision, type StreamPlan } from '../../policy/index.js';
 import type { Client } from '../../scenario/index.js';
 import { clientBypassId } from '../../topology/index.js';
 import {
   answerFor,
   bypassIdOf,
+  codecsOf,
   mediaAddressOf,
   offerFor,
   relayCandidateOf,
@@ -24,7 +25,9 @@ import {
 import type { CallRecord } from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
-import { codecOf, g711Of, mediaFollowsDialog, placeCall } from './call-legs.js';
+import type { MediaSession } from '../media-session.js';
+import { clientOfferCodecs, planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
+import { g711Of, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
 
 /** A client calls a PSTN number through its trunk's Mediation Server. */
 export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise<void> {
@@ -37,7 +40,10 @@ export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise
   }
   const media = await ctx.openMedia(rec, client.name, null);
   const bypassId = clientBypassId(ctx.topology, client).bypassId?.id;
-  const sdp = offerFor(media, [codecOf(call)], { bypassId });
+  // The Mediation Server decides a PSTN call: the client offers its codecs (or the call's
+  // own) and sends what the answer chose (c.4).
+  const codecs = clientOfferCodecs(call.codec !== null ? [call.codec] : client.codecs);
+  const sdp = offerFor(media, codecs, { bypassId });
   const user = call.number !== null ? dialString(call.number) : gw.name;
   placeCall(ctx, rec, client.name, ctx.uri(gw.mediationServer, user), media, sdp, {
     headers: { 'x-mediapath-trunk': gw.name },
@@ -53,7 +59,15 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   const call = rec.call;
   const decision = await ctx.policy.decide(call);
   rec.decision = decision;
-  const media = await ctx.openMedia(rec, call.from, null);
+  // The caller knows the decision: it offers the codec decided for its side of the path.
+  const plan = planAt(decision.streams, call.from, 'audio');
+  const media = await ctx.openMedia(
+    rec,
+    call.from,
+    null,
+    plan ? { format: streamFormatOf(plan) } : {},
+  );
+  const codecs = plan ? [sdpCodecOf(plan)] : g711Of('');
   if (decision.decision === 'CAC-REROUTED-PSTN' && decision.trunk !== null) {
     // c.5 #19: the caller fails over to the PSTN: out through the re-route trunk to the
     // callee's line URI.
@@ -66,7 +80,7 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
       return;
     }
     const bypassId = clientBypassId(ctx.topology, caller).bypassId?.id;
-    const sdp = offerFor(media, [codecOf(call)], { bypassId });
+    const sdp = offerFor(media, codecs, { bypassId });
     placeCall(ctx, rec, call.from, ctx.uri(gw.mediationServer, number), media, sdp, {
       headers: { [PSTN_LEG_HEADER]: 'out' },
     });
@@ -82,7 +96,7 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   if (edges.length > 0) {
     const chain = await edgeChain(ctx, rec, edges);
     await chain.setClientPeer({ address: media.address, port: media.port });
-    const sdp = offerFor(chain.farFacing, [codecOf(call)]);
+    const sdp = offerFor(chain.farFacing, codecs);
     placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
       onAnswer: async (answer) => {
         const callee = mediaAddressOf(answer);
@@ -94,8 +108,33 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
     });
     return;
   }
-  const sdp = offerFor(media, [codecOf(call)]);
-  placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp);
+  const video = await videoSession(ctx, rec, decision);
+  const sdp = offerFor(media, codecs, {
+    video: video ? { at: video.session, codecs: [sdpCodecOf(video.plan)] } : undefined,
+  });
+  placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
+    ...(video ? { video: video.session } : {}),
+  });
+}
+
+/**
+ * The caller's video session of a video call (c.4), sending the decided video codec's
+ * packets; null for an audio call.
+ */
+async function videoSession(
+  ctx: HostContext,
+  rec: CallRecord,
+  decision: CallDecision,
+): Promise<{ readonly session: MediaSession; readonly plan: StreamPlan } | null> {
+  const plan = planAt(decision.streams, rec.call.from, 'video');
+  if (!plan) {
+    return null;
+  }
+  const session = await ctx.openMedia(rec, rec.call.from, null, {
+    format: streamFormatOf(plan),
+    modality: 'video',
+  });
+  return { session, plan };
 }
 
 /**
@@ -128,13 +167,29 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     const relay = relayCandidateOf(inc.offerSdp);
     const bypass = offeredId !== undefined && offeredId === mine;
     const target = bypass || !relay ? direct : relay;
-    const answer = answerFor(inc.offerSdp, media, g711Of(inc.offerSdp), {
-      bypassId: bypass ? mine : undefined,
-    });
+    // A call from another client carries the codec its caller was given (c.4); a PSTN call
+    // G.711 from the gateway. A video call's video stream is answered when this client has
+    // video codecs.
+    const p2p = rec.call.kind === 'p2p';
+    const video =
+      p2p && client.videoCodecs.length > 0 && mediaAddressOf(inc.offerSdp, 'video')
+        ? await ctx.openMedia(rec, client.name, null, { modality: 'video' })
+        : null;
+    const answer = answerFor(
+      inc.offerSdp,
+      media,
+      p2p ? codecsOf(inc.offerSdp) : g711Of(inc.offerSdp),
+      {
+        bypassId: bypass ? mine : undefined,
+        video: video ? { at: video, codecs: codecsOf(inc.offerSdp, 'video') } : undefined,
+      },
+    );
     if (target) {
       media.setRemote(target.address, target.port);
     }
-    mediaFollowsDialog(ctx, rec, client.name, inc, media);
+    const plans = (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id)))?.streams ?? [];
+    const videoOn = settleMedia(ctx, plans, client.name, answer, inc.offerSdp, media, video);
+    mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
     inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
   })().catch((e: unknown) => {
     ctx.log.error({ err: e }, 'client failed to answer');

@@ -12,6 +12,7 @@ import { REFUSAL_SIP } from '../../policy/index.js';
 import type { Gateway, VoicemailHost } from '../../scenario/index.js';
 import {
   answerFor,
+  codecsOf,
   headerText,
   mediaAddressOf,
   offerFor,
@@ -20,7 +21,7 @@ import {
 } from '../../sip/index.js';
 import type { CallRecord } from '../call-observations.js';
 import { PSTN_LEG_HEADER, type AcceptFrom, type HostContext } from '../host-context.js';
-import { codecOf, mediaFollowsDialog, placeCall } from './call-legs.js';
+import { codecOf, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
 
 /** An SBC that accepts media only from the Mediation Server drops everything else. */
 export function gatewayAccepts(ctx: Pick<HostContext, 'addressing'>, g: Gateway): AcceptFrom {
@@ -42,15 +43,18 @@ export function serveGateway(ctx: HostContext, g: Gateway, ua: UserAgent): void 
     if (headerText(inc.request, PSTN_LEG_HEADER) !== undefined && toPstn) {
       toPstn(inc);
     } else {
-      void answerWithMedia(ctx, g.name, inc, gatewayAccepts(ctx, g));
+      void answerWithMedia(ctx, g.name, inc, gatewayAccepts(ctx, g), ['PCMU', 'PCMA']);
     }
   };
 }
 
-/** A voice mail server answers every call that reaches it. */
+/**
+ * A voice mail server answers every call that reaches it, in the codec the caller offers
+ * (Exchange Unified Messaging speaks the clients' codecs).
+ */
 export function serveVoicemail(ctx: HostContext, v: VoicemailHost, ua: UserAgent): void {
   ua.onInvite = (inc) => {
-    void answerWithMedia(ctx, v.name, inc, null);
+    void answerWithMedia(ctx, v.name, inc, null, codecsOf(inc.offerSdp));
   };
 }
 
@@ -74,12 +78,16 @@ export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise
   placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
 }
 
-/** A gateway or voice mail server answers and sends media to where the offer says. */
+/**
+ * A gateway or voice mail server answers with the first of the offer's codecs it speaks, and
+ * sends that codec's packets to where the offer says.
+ */
 async function answerWithMedia(
   ctx: HostContext,
   host: string,
   inc: IncomingCall,
   acceptFrom: AcceptFrom,
+  codecs: readonly string[],
 ): Promise<void> {
   const rec = ctx.recordOf(inc);
   if (!rec) {
@@ -91,7 +99,9 @@ async function answerWithMedia(
   if (where) {
     media.setRemote(where.address, where.port);
   }
+  const answer = answerFor(inc.offerSdp, media, codecs);
+  settleMedia(ctx, rec.decision?.streams ?? [], host, answer, inc.offerSdp, media, null);
   inc.ring();
   mediaFollowsDialog(ctx, rec, host, inc, media);
-  inc.answer(answerFor(inc.offerSdp, media, ['PCMU', 'PCMA']));
+  inc.answer(answer);
 }

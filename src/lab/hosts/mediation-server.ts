@@ -4,15 +4,16 @@
  * timeline, or one an outside peer places), asks the Bandwidth Policy Service, routes the call
  * to the gateway or the client, and on bypass offers the far side the near side's media address
  * (b.5 #36, #37); otherwise it allocates a relay session (behind A/V Edges when the path has
- * them) and offers its ports, and rewrites the answer the same way. Every relay session a call
+ * them), or a transcoding session when the client's leg carries another codec than the
+ * gateway's (c.4), and offers its ports, and rewrites the answer the same way. Every relay session a call
  * allocated is read for the report and closed when the call ends, on every path, errors
  * included. This is where signalling, media and policy meet.
  *
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
-import { dialString } from '../../core/index.js';
-import { REFUSAL_SIP, type CallDecision } from '../../policy/index.js';
+import { dialString, InternalError } from '../../core/index.js';
+import { REFUSAL_SIP, type CallDecision, type StreamPlan } from '../../policy/index.js';
 import type { CallEndState } from '../../report/index.js';
 import type { Gateway, MediationServer, TrunkConfiguration } from '../../scenario/index.js';
 import { gatewayBypassId } from '../../topology/index.js';
@@ -41,10 +42,15 @@ import {
 } from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
+import type { MediaSession } from '../media-session.js';
+import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
 
-/** The codecs the Mediation Server relays and offers (b.5 #36: G.711 only). */
-const MS_CODECS = ['PCMU', 'PCMA'] as const;
+/**
+ * The codecs the Mediation Server accepts from its peers: G.711 (b.5 #36, all a gateway
+ * speaks) and the clients' codecs it transcodes from (c.4: RTAudio narrowband, SILK).
+ */
+const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
 
 /** Where a checked description receives audio: an address, or null when it is on hold. */
 type MediaTarget = TransportAddress | null;
@@ -91,8 +97,25 @@ export interface MediationServerHost {
   attach(b2bua: B2bua): void;
 }
 
-/** Registers a relay session's media timeouts, naming the host behind each leg. */
-type RelayWatch = (sessionId: string, legA: string, legB: string) => void;
+/**
+ * Registers the media timeouts of a relay session (by its id) or of a transcoding session,
+ * naming the host behind each leg.
+ */
+type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
+
+/**
+ * Where the Mediation Server anchors a relayed call's media: a relay session that forwards
+ * datagrams when both legs carry the same codec, or a transcoding session when they do not
+ * (c.4: RTAudio towards the client, G.711 towards the gateway).
+ */
+interface AnchoredMedia {
+  readonly legA: TransportAddress;
+  readonly legB: TransportAddress;
+  /** The codec of leg A when the session transcodes; null when it forwards. */
+  readonly transcodes: StreamPlan | null;
+  setPeer(leg: 'A' | 'B', peer: TransportAddress): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
  * The Mediation Server's side of its B2BUA: for each INVITE, check the offer, ask policy; on
@@ -149,10 +172,17 @@ export function mediationServerDelegate(
           reason: decision.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
         };
       }
-      const watch: RelayWatch = (sessionId, legA, legB) => {
-        ctx.watchRelay(sessionId, (t) => {
+      const watch: RelayWatch = (session, legA, legB) => {
+        const fire = (t: MediaTimeout): void => {
           onMediaTimeout(c, t, t.leg === 'A' ? legA : legB);
-        });
+        };
+        if (typeof session === 'string') {
+          ctx.watchRelay(session, fire);
+        } else {
+          session.onSilence((idleMs, leg, kind) => {
+            fire({ id: c.id, leg, kind, idleMs });
+          });
+        }
       };
       try {
         const planned =
@@ -317,12 +347,69 @@ async function allocateRelay(
     legB: { bindAddress: ctx.addressing.gatewaySideOf(ms.name) },
     timeouts: {
       rtpMs: sim.mediaTimeoutMs,
-      rtcpMs: trunkOf(ctx, gw, ms)?.rtcpActiveCalls === true ? sim.rtcpTimeoutMs : 0,
+      rtcpMs: rtcpTimeoutOf(ctx, gw, ms),
     },
   });
   ctx.trackRelay(rec, ms.name, s.id);
   watch.fn(s.id, watch.legA, watch.legB);
   return s;
+}
+
+/**
+ * Anchors a relayed call's media on the Mediation Server: a transcoding session when the
+ * decision's streams on its two sides differ in codec or packetization (c.4), else a relay
+ * session. Either is read for the report and closed with the call.
+ */
+async function anchorMedia(
+  ctx: HostContext,
+  ms: MediationServer,
+  rec: CallRecord,
+  gw: Gateway,
+  client: string,
+  watch: RelayWatch,
+): Promise<AnchoredMedia> {
+  const plans = rec.decision?.streams ?? [];
+  const a = planAt(plans, ms.name, 'audio', client);
+  const b = planAt(plans, ms.name, 'audio', gw.name);
+  if (a && b && (a.payloadType !== b.payloadType || a.payloadBytes !== b.payloadBytes)) {
+    const m = await ctx.openMedia(rec, ms.name, null, {
+      format: streamFormatOf(a),
+      transcode: {
+        bindAddress: ctx.addressing.gatewaySideOf(ms.name),
+        format: streamFormatOf(b),
+        rtcpTimeoutMs: rtcpTimeoutOf(ctx, gw, ms),
+      },
+    });
+    const far = m.far;
+    if (!far) {
+      throw new InternalError('a transcoding session without its second leg');
+    }
+    watch(m, client, gw.name);
+    return {
+      legA: { address: m.address, port: m.port },
+      legB: { address: far.address, port: far.port },
+      transcodes: a,
+      setPeer: (leg, peer) => {
+        (leg === 'A' ? m : far).setRemote(peer.address, peer.port);
+        return Promise.resolve();
+      },
+      close: () => m.close(),
+    };
+  }
+  const s = await allocateRelay(ctx, ms, rec, gw, { fn: watch, legA: client, legB: gw.name });
+  const relay = ctx.relayOf(ms.name);
+  return {
+    legA: s.legA,
+    legB: s.legB,
+    transcodes: null,
+    setPeer: (leg, peer) => relay.setPeer(s.id, leg, peer),
+    close: () => relay.close(s.id).then(() => undefined),
+  };
+}
+
+/** The RTCP timeout of a gateway's calls: on where its trunk has `rtcpActiveCalls` (b.5 #40). */
+function rtcpTimeoutOf(ctx: HostContext, gw: Gateway, ms: MediationServer): number {
+  return trunkOf(ctx, gw, ms)?.rtcpActiveCalls === true ? ctx.scenario.simulation.rtcpTimeoutMs : 0;
 }
 
 /** The fast failover timer of an outgoing leg to a gateway (a.10), when its trunk has it. */
@@ -384,12 +471,7 @@ async function routeOutbound(
       answer: (answer) => Promise.resolve(answer),
     };
   }
-  const relay = ctx.relayOf(ms.name);
-  const s = await allocateRelay(ctx, ms, rec, gw, {
-    fn: watch,
-    legA: rec.call.from,
-    legB: gw.name,
-  });
+  const s = await anchorMedia(ctx, ms, rec, gw, rec.call.from, watch);
   let clientFacing: TransportAddress = s.legA;
   const edges = edgesBetween(ctx.scenario, decision.mediaPath, rec.call.from, ms.name);
   if (edges.length > 0) {
@@ -398,12 +480,13 @@ async function routeOutbound(
       await chain.setClientPeer(clientMedia);
     }
     await chain.setFarPeer(s.legA);
-    await relay.setPeer(s.id, 'A', chain.farFacing);
+    await s.setPeer('A', chain.farFacing);
     clientFacing = chain.clientFacing;
   } else if (clientMedia) {
     // A caller on hold (c=0.0.0.0) gets nothing until it gives an address.
-    await relay.setPeer(s.id, 'A', clientMedia);
+    await s.setPeer('A', clientMedia);
   }
+  const transcodes = s.transcodes;
   return {
     target,
     peer: gw.name,
@@ -412,9 +495,14 @@ async function routeOutbound(
     offer: offerFor(s.legB, codecs),
     answer: async (answer, gwMedia) => {
       if (gwMedia) {
-        await relay.setPeer(s.id, 'B', gwMedia);
+        await s.setPeer('B', gwMedia);
       }
-      return answerFor(inc.offerSdp, clientFacing, g711Of(answer));
+      // Transcoding, the client's leg carries the codec decided for it; else the gateway's.
+      return answerFor(
+        inc.offerSdp,
+        clientFacing,
+        transcodes ? [sdpCodecOf(transcodes)] : g711Of(answer),
+      );
     },
   };
 }
