@@ -20,6 +20,14 @@ export interface ReceivedStream {
   /** One-way latency, milliseconds (sender timestamp in the payload). */
   readonly latencyP50Ms: number | null;
   readonly latencyP99Ms: number | null;
+  /** Audio (the default when absent) or the video stream of a video call. */
+  readonly modality?: 'audio' | 'video';
+  /** The payload type of the packets, when the receiver saw it (the relay does not). */
+  readonly payloadType?: number | null;
+  /** RTP payload bytes per packet, on average, when the receiver saw them. */
+  readonly payloadBytes?: number | null;
+  /** RTP bit rate (headers and payload) from the first packet to the last, kbps. */
+  readonly kbps?: number | null;
 }
 
 /** Packets a host received but refused (an SBC that accepts media only from the MS). */
@@ -142,8 +150,10 @@ export function observeCall(
   // not the callee itself.
   const caller = decision.mediaPath[0] ?? decision.from;
   const callee = decision.mediaPath[decision.mediaPath.length - 1] ?? decision.to;
-  const forward = followMedia(caller, callee, media.received);
-  const backward = followMedia(callee, caller, media.received);
+  // The path is the audio's; a video call's video stream is reported per stream beside it.
+  const audio = media.received.filter((s) => s.modality !== 'video');
+  const forward = followMedia(caller, callee, audio);
+  const backward = followMedia(callee, caller, audio);
   const direction: MediaDirection =
     forward.complete && backward.complete
       ? 'both-ways'

@@ -10,6 +10,7 @@ import { decisionDetailsJson } from './call-details.js';
 import { checkExpectation, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
+import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
 /** One SIP message as a host sent or received it. */
@@ -177,9 +178,50 @@ export function buildRunResults(
       // `interrupted` matches none of the directions a scenario may expect, as wanted.
       media: observed.media,
       lossPercent: observed.lossPercent,
+      ...observedCodecs(input, isOutside),
     });
     return { ...input, observed, failures };
   });
+}
+
+/**
+ * The audio and video codecs the caller's own hop carried, as its endpoint observed them (c.4);
+ * nothing for a refused call or a caller outside the lab (not observed).
+ */
+function observedCodecs(
+  input: RunCallInput,
+  isOutside: (host: string) => boolean,
+): { codec?: string | null; videoCodec?: string | null } {
+  const caller = input.decision.mediaPath[0] ?? input.call.from;
+  if (input.decision.decision === 'REJECTED' || isOutside(caller)) {
+    return {};
+  }
+  const plans = input.decision.streams;
+  const received = input.media.received;
+  const video = plans.some((p) => p.modality === 'video');
+  return {
+    codec: observedCodec(plans, received, caller, 'audio'),
+    ...(video ? { videoCodec: observedCodec(plans, received, caller, 'video') } : {}),
+  };
+}
+
+/**
+ * The streams of the calls that carry more than G.711 audio (another codec, or video), one
+ * line each, as observed per hop.
+ */
+function streamNotes(results: readonly RunCallResult[]): string[] {
+  const notes: string[] = [];
+  for (const r of results) {
+    const streams = observedStreams(r.decision.streams, r.media.received);
+    const plain = streams.every(
+      (x) =>
+        x.modality === 'audio' && (x.codec === 'PCMU' || x.codec === 'PCMA' || x.codec === null),
+    );
+    if (!plain) {
+      notes.push(...streams.map((x) => `  ${r.call.id}: ${observedStreamText(x)}`));
+    }
+  }
+  return notes;
 }
 
 /** How the run table is laid out. */
@@ -282,6 +324,10 @@ export function formatRunTable(
   }
   if (notes.length) {
     lines.push('', ...notes);
+  }
+  const streams = streamNotes(results);
+  if (streams.length) {
+    lines.push('', st.dim('Streams (observed per hop):'), ...streams);
   }
   if (options.addresses) {
     lines.push(formatAddresses(options.addresses, options.width).trimEnd());
@@ -401,6 +447,7 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     finalReason: r.finalReason,
     legs: r.legs ?? [],
     received: r.media.received,
+    streamsObserved: observedStreams(r.decision.streams, r.media.received),
     drops: r.media.drops,
     sent: r.sent,
     reservations: r.decision.holding.reservations,

@@ -1,0 +1,78 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { assignLoopback, endpointMedia, runLab } from '../../../src/lab/index.js';
+import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
+import { loadScenarioFile } from '../../../src/scenario/index.js';
+
+/**
+ * The streams a live call carries (c.4): the decided codec's payload type and packet size on
+ * each hop, a video stream each way beside the audio of a video call, and the Mediation
+ * Server's two legs carrying different codecs when it transcodes.
+ */
+
+const logger = pino({ level: 'silent' });
+
+async function liveCalls(): Promise<readonly RunCallResult[]> {
+  const loaded = await loadScenarioFile('test/fixtures/scenarios/live-streams.yaml');
+  if (!loaded.ok) {
+    throw new Error('the fixture must load');
+  }
+  const scenario = loaded.scenario;
+  const addressing = assignLoopback(scenario);
+  const result = await runLab(scenario, {
+    logger,
+    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
+    graceMs: 5000,
+  });
+  expect(result.aborted).toBe(false);
+  return buildRunResults(result.calls, (h) => h === 'ms-chi');
+}
+
+function streamOf(c: RunCallResult, receiver: string, source: string, modality: string) {
+  const s = c.media.received.find(
+    (r) => r.receiver === receiver && r.source === source && (r.modality ?? 'audio') === modality,
+  );
+  if (!s) {
+    throw new Error(`no ${modality} stream ${source} -> ${receiver}`);
+  }
+  return s;
+}
+
+describe('live streams', () => {
+  it('sends the decided codecs, video beside audio, and transcodes at the Mediation Server', async () => {
+    const calls = await liveCalls();
+    const video = calls.find((c) => c.call.id === 'video')!;
+    const transcoded = calls.find((c) => c.call.id === 'transcoded')!;
+    expect(video.failures).toEqual([]);
+    expect(transcoded.failures).toEqual([]);
+
+    // RTAudio narrowband: PT 115, 30 bytes every 20 ms, both ways.
+    for (const [to, from] of [
+      ['bob', 'alice'],
+      ['alice', 'bob'],
+    ] as const) {
+      const audio = streamOf(video, to, from, 'audio');
+      expect(audio.payloadType).toBe(115);
+      expect(audio.payloadBytes).toBe(30);
+      expect(audio.packets).toBeGreaterThan(80);
+      expect(audio.packets).toBeLessThan(120);
+      // RTVideo CIF: PT 121, 30 packets a second of 992 bytes, about 240 kbps of RTP.
+      const v = streamOf(video, to, from, 'video');
+      expect(v.payloadType).toBe(121);
+      expect(v.payloadBytes).toBe(992);
+      expect(v.packets).toBeGreaterThan(50);
+      expect(v.packets).toBeLessThan(70);
+      expect(v.kbps).toBeGreaterThan(220);
+      expect(v.kbps).toBeLessThan(270);
+    }
+    // The video stream is not part of the audio path.
+    expect(video.observed.forward.hops).toEqual(['alice', 'bob']);
+
+    // The Mediation Server's legs: RTAudio narrowband towards alice, PCMU towards the gateway.
+    expect(streamOf(transcoded, 'ms-chi', 'alice', 'audio').payloadType).toBe(115);
+    expect(streamOf(transcoded, 'alice', 'ms-chi', 'audio').payloadBytes).toBe(30);
+    expect(streamOf(transcoded, 'ms-chi', 'gw-chi', 'audio').payloadType).toBe(0);
+    expect(streamOf(transcoded, 'gw-chi', 'ms-chi', 'audio').payloadBytes).toBe(160);
+    expect(transcoded.observed.media).toBe('both-ways');
+  }, 20_000);
+});
