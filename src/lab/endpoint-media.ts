@@ -41,6 +41,7 @@ export function endpointMedia(
           bindAddress,
           payloadType: options.payloadType === 8 ? 8 : 0,
           ...(options.format ? { format: options.format } : {}),
+          ...(options.rtcp === false ? { rtcp: false } : {}),
           ...(options.egress ? { egress: options.egress } : {}),
           ...(options.tap ? { tap: options.tap } : {}),
           ...(options.silenceTimeoutMs ? { inactivityTimeoutMs: options.silenceTimeoutMs } : {}),
@@ -82,6 +83,11 @@ export function endpointMedia(
           ep.once('inactive', (idleMs) => {
             listener(idleMs, 'A', 'rtp');
           });
+        },
+        watchRtcp: (timeoutMs, listener) => {
+          ep.removeAllListeners('rtcp-inactive');
+          ep.once('rtcp-inactive', listener);
+          ep.watchRtcp(timeoutMs);
         },
         far: null,
       };
@@ -230,6 +236,8 @@ async function transcodingSession(
     kill: () => {
       tc.close();
     },
+    // Its legs watch RTCP from the start, as the session was opened.
+    watchRtcp: () => undefined,
     onSilence: (listener) => {
       tc.removeAllListeners('media-timeout');
       tc.on('media-timeout', (m) => {

@@ -41,6 +41,11 @@ export interface MediaSession {
    */
   onSilence(listener: (idleMs: number, leg: 'A' | 'B', kind: 'rtp' | 'rtcp') => void): void;
   /**
+   * Watches the peer's RTCP from now on: `listener` is called once when none came for
+   * `timeoutMs` while sending (b.5 #40). A transcoding session's legs watch from the start.
+   */
+  watchRtcp(timeoutMs: number, listener: (idleMs: number) => void): void;
+  /**
    * A transcoding session's second leg (towards a gateway): where its peer sends, and where
    * it sends to. Null for the session of an endpoint.
    */
@@ -74,6 +79,8 @@ export interface MediaSessionOptions {
   readonly format?: StreamFormat;
   /** Audio (the default) or the video stream of a video call. */
   readonly modality?: 'audio' | 'video';
+  /** False: the session sends no RTCP at all (a peer without RTCP, b.5 #40). */
+  readonly rtcp?: boolean;
   /** Transcode: the session is two legs with a codec each (leg A sends `format`). */
   readonly transcode?: TranscodeOptions;
   /**
@@ -91,7 +98,10 @@ export interface MediaSessionOptions {
 }
 
 /** What a host asks of the stream it opens a session for: its codec's packets, and its kind. */
-export type MediaStreamOptions = Pick<MediaSessionOptions, 'format' | 'modality' | 'transcode'>;
+export type MediaStreamOptions = Pick<
+  MediaSessionOptions,
+  'format' | 'modality' | 'transcode' | 'rtcp'
+>;
 
 /** Opens media sessions; the lab owns one for the whole run. */
 export interface MediaFactory {

@@ -142,7 +142,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
   readonly #egress: DatagramEgress | null;
   readonly #tap: DatagramTap | null;
   readonly #inactivityMs: number;
-  readonly #rtcpTimeoutMs: number;
+  #rtcpTimeoutMs: number;
   readonly #sendsRtcp: boolean;
   readonly #driven: boolean;
   readonly #onRtp: MediaEndpointOptions['onRtp'] | null;
@@ -265,6 +265,17 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
     this.#format = format;
     this.#tsPerFrame = timestampsPerFrame(format);
     this.#ring = sendRing(format, this.#ssrc, this.#ring.length);
+  }
+
+  /**
+   * Watches the peer's RTCP from now on: no RTCP for `timeoutMs` while sending emits
+   * `rtcp-inactive` once (b.5 #40, for an end that learns only once answered that it
+   * supervises RTCP). 0 turns it off.
+   */
+  watchRtcp(timeoutMs: number): void {
+    this.#rtcpTimeoutMs = timeoutMs;
+    this.#lastRtcpAt = this.#clock.now();
+    this.#rtcpInactiveReported = false;
   }
 
   /** The current destination, or null. */

@@ -11,7 +11,7 @@ import type { RtcpPlan, TransferMethod, TransferPlan } from './call-decision.js'
 import { trunkConfigFor } from './bypass.js';
 import type { DecisionContext } from './decision-context.js';
 
-/** b.5 #40: the call is torn down after this long without RTCP from the peer. */
+/** b.5 #40: the documented time without RTCP from the peer after which a call is torn down. */
 export const RTCP_TIMEOUT_MS = 30_000;
 
 /** How a trunk carries out a transfer (b.5 #39), and whether bypass survives it. */
@@ -137,7 +137,10 @@ export function planRtcp(
   const tc = trunkConfigFor(ctx.topo, gw, ms);
   const call = ctx.call;
   const talk = call.durationMs - call.answerAfterMs;
-  const within = tc.rtcpActiveCalls && talk > RTCP_TIMEOUT_MS;
+  // The documented 30 s unless the scenario sets another (`simulation.rtcpTimeout`), which the
+  // live run uses too.
+  const timeoutMs = ctx.topo.scenario.simulation.rtcpTimeoutMs;
+  const within = tc.rtcpActiveCalls && talk > timeoutMs;
   ctx.trace.add(
     'b.5#40',
     'RTCP from the peer',
@@ -145,8 +148,8 @@ export function planRtcp(
     !tc.rtcpActiveCalls
       ? `${gw.name} sends no RTCP; RTCPActiveCalls is off (${tc.scope}): the call is kept`
       : within
-        ? `${gw.name} sends no RTCP and RTCPActiveCalls is on (${tc.scope}): ${receiver} tears the call down ${RTCP_TIMEOUT_MS / 1000}s after the answer`
-        : `${gw.name} sends no RTCP and RTCPActiveCalls is on (${tc.scope}), but the call ends within ${RTCP_TIMEOUT_MS / 1000}s`,
+        ? `${gw.name} sends no RTCP and RTCPActiveCalls is on (${tc.scope}): ${receiver} tears the call down ${timeoutMs / 1000}s after the answer`
+        : `${gw.name} sends no RTCP and RTCPActiveCalls is on (${tc.scope}), but the call ends within ${timeoutMs / 1000}s`,
     {
       rtcpActiveCalls: tc.rtcpActiveCalls,
       rtcpCallsOnHold: tc.rtcpCallsOnHold,
@@ -156,7 +159,7 @@ export function planRtcp(
   return {
     peerSendsRtcp: false,
     rtcpActiveCalls: tc.rtcpActiveCalls,
-    teardownAfterMs: within ? RTCP_TIMEOUT_MS : null,
+    teardownAfterMs: within ? timeoutMs : null,
     by: within ? receiver : null,
   };
 }

@@ -179,6 +179,7 @@ export function buildRunResults(
       media: observed.media,
       lossPercent: observed.lossPercent,
       ...observedCodecs(input, isOutside),
+      rtcpTeardown: rtcpTeardownOf(input),
     });
     return { ...input, observed, failures };
   });
@@ -203,6 +204,11 @@ function observedCodecs(
     codec: observedCodec(plans, received, caller, 'audio'),
     ...(video ? { videoCodec: observedCodec(plans, received, caller, 'video') } : {}),
   };
+}
+
+/** Whether an end tore the call down because the peer's RTCP stopped (b.5 #40). */
+function rtcpTeardownOf(input: RunCallInput): boolean {
+  return input.state === 'media-timeout' && /\bno RTCP\b/.test(input.finalReason ?? '');
 }
 
 /**

@@ -79,6 +79,11 @@ export interface PlaceOptions {
    * address (an Edge in between), or null for the answer's address.
    */
   readonly onAnswer?: (answer: string) => Promise<TransportAddress | null>;
+  /**
+   * Asked once the call is answered: how long this end waits for the peer's RTCP before it
+   * tears the call down (b.5 #40, a bypassed call's client), or null when it does not watch.
+   */
+  readonly superviseRtcp?: () => Promise<number | null>;
 }
 
 /**
@@ -107,8 +112,8 @@ export function placeCall(
     (peer ? ctx.addressing.hostOf(peer.address) : null) ?? uri,
     'caller',
   );
-  /** Hangs up: the call's planned end, or the media stopped arriving. */
-  const hangUp = (cause: 'hangup' | 'media-timeout', idleMs = 0): void => {
+  /** Hangs up: the call's planned end, or the media (or its RTCP) stopped arriving. */
+  const hangUp = (cause: 'hangup' | 'media-timeout', idleMs = 0, what = 'RTP'): void => {
     if (leg.end !== 'open') {
       return;
     }
@@ -118,7 +123,7 @@ export function placeCall(
       rec.finish(
         'media-timeout',
         200,
-        `${caller}: no RTP received for ${(idleMs / 1000).toFixed(1)} s`,
+        `${caller}: no ${what} received for ${(idleMs / 1000).toFixed(1)} s`,
       );
     }
     void call.bye().then((status) => {
@@ -156,6 +161,13 @@ export function placeCall(
         });
         ctx.later(rec.call.durationMs, () => {
           hangUp('hangup');
+        });
+        void options.superviseRtcp?.().then((ms) => {
+          if (ms !== null && ms > 0 && leg.end === 'open') {
+            media.watchRtcp(ms, (idleMs) => {
+              hangUp('media-timeout', idleMs, 'RTCP');
+            });
+          }
         });
       },
       failed: (status, reason) => {

@@ -47,6 +47,14 @@ export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise
   const user = call.number !== null ? dialString(call.number) : gw.name;
   placeCall(ctx, rec, client.name, ctx.uri(gw.mediationServer, user), media, sdp, {
     headers: { 'x-mediapath-trunk': gw.name },
+    // b.5 #40: on a bypassed call the client receives the peer's media, and so watches its
+    // RTCP where the trunk has RTCPActiveCalls (relayed, the Mediation Server does).
+    superviseRtcp: async () => {
+      const d = rec.decision ?? (await ctx.policy.decisionOf(call.id));
+      return d?.bypass === true && d.rtcp?.rtcpActiveCalls === true
+        ? ctx.scenario.simulation.rtcpTimeoutMs
+        : null;
+    },
   });
 }
 

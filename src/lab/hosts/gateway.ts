@@ -2,8 +2,9 @@
  * Gateway peers (PSTN gateway, IP-PBX, SBC) and voice mail servers of the live lab as call
  * endpoints: a gateway places its inbound PSTN calls to its Mediation Server's gateway side and
  * answers the calls that reach it (an SBC that accepts media only from the Mediation Server
- * drops everything else); a voice mail server answers the calls re-routed to it (c.5 #20). A
- * gateway's PSTN-facing side, which passes re-routed calls on, is `pstn-bridge.ts`.
+ * drops everything else; a peer set to send no RTCP sends none, b.5 #40); a voice mail server
+ * answers the calls re-routed to it (c.5 #20). A gateway's PSTN-facing side, which passes
+ * re-routed calls on, is `pstn-bridge.ts`.
  *
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
@@ -20,8 +21,14 @@ import {
   type UserAgent,
 } from '../../sip/index.js';
 import type { CallRecord } from '../call-observations.js';
+import type { MediaStreamOptions } from '../media-session.js';
 import { PSTN_LEG_HEADER, type AcceptFrom, type HostContext } from '../host-context.js';
 import { codecOf, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
+
+/** A peer set to send no RTCP (`rtcp: none`, b.5 #40) sends none on any call. */
+function peerStream(g: Gateway): MediaStreamOptions {
+  return g.rtcp === 'none' ? { rtcp: false } : {};
+}
 
 /** An SBC that accepts media only from the Mediation Server drops everything else. */
 export function gatewayAccepts(ctx: Pick<HostContext, 'addressing'>, g: Gateway): AcceptFrom {
@@ -43,7 +50,7 @@ export function serveGateway(ctx: HostContext, g: Gateway, ua: UserAgent): void 
     if (headerText(inc.request, PSTN_LEG_HEADER) !== undefined && toPstn) {
       toPstn(inc);
     } else {
-      void answerWithMedia(ctx, g.name, inc, gatewayAccepts(ctx, g), ['PCMU', 'PCMA']);
+      void answerWithMedia(ctx, g.name, inc, gatewayAccepts(ctx, g), ['PCMU', 'PCMA'], g);
     }
   };
 }
@@ -73,7 +80,7 @@ export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise
     // A real peer places this call itself; the Mediation Server recognises it on arrival.
     return;
   }
-  const media = await ctx.openMedia(rec, gw.name, gatewayAccepts(ctx, gw));
+  const media = await ctx.openMedia(rec, gw.name, gatewayAccepts(ctx, gw), peerStream(gw));
   const sdp = offerFor(media, [codecOf(call)]);
   placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
 }
@@ -88,13 +95,14 @@ async function answerWithMedia(
   inc: IncomingCall,
   acceptFrom: AcceptFrom,
   codecs: readonly string[],
+  gw: Gateway | null = null,
 ): Promise<void> {
   const rec = ctx.recordOf(inc);
   if (!rec) {
     inc.reject(REFUSAL_SIP.unknownCall.status, REFUSAL_SIP.unknownCall.reason);
     return;
   }
-  const media = await ctx.openMedia(rec, host, acceptFrom);
+  const media = await ctx.openMedia(rec, host, acceptFrom, gw ? peerStream(gw) : {});
   const where = mediaAddressOf(inc.offerSdp);
   if (where) {
     media.setRemote(where.address, where.port);

@@ -7,13 +7,14 @@ import { loadScenarioFile } from '../../../src/scenario/index.js';
 /**
  * The streams a live call carries (c.4): the decided codec's payload type and packet size on
  * each hop, a video stream each way beside the audio of a video call, and the Mediation
- * Server's two legs carrying different codecs when it transcodes.
+ * Server's two legs carrying different codecs when it transcodes. And RTCP supervision
+ * (b.5 #40): a peer that sends no RTCP, and who tears its calls down.
  */
 
 const logger = pino({ level: 'silent' });
 
-async function liveCalls(): Promise<readonly RunCallResult[]> {
-  const loaded = await loadScenarioFile('test/fixtures/scenarios/live-streams.yaml');
+async function liveCalls(file: string): Promise<readonly RunCallResult[]> {
+  const loaded = await loadScenarioFile(`test/fixtures/scenarios/${file}`);
   if (!loaded.ok) {
     throw new Error('the fixture must load');
   }
@@ -40,7 +41,7 @@ function streamOf(c: RunCallResult, receiver: string, source: string, modality: 
 
 describe('live streams', () => {
   it('sends the decided codecs, video beside audio, and transcodes at the Mediation Server', async () => {
-    const calls = await liveCalls();
+    const calls = await liveCalls('live-streams.yaml');
     const video = calls.find((c) => c.call.id === 'video')!;
     const transcoded = calls.find((c) => c.call.id === 'transcoded')!;
     expect(video.failures).toEqual([]);
@@ -74,5 +75,25 @@ describe('live streams', () => {
     expect(streamOf(transcoded, 'ms-chi', 'gw-chi', 'audio').payloadType).toBe(0);
     expect(streamOf(transcoded, 'gw-chi', 'ms-chi', 'audio').payloadBytes).toBe(160);
     expect(transcoded.observed.media).toBe('both-ways');
+  }, 20_000);
+});
+
+describe('live RTCP supervision', () => {
+  it('tears down a call whose peer sends no RTCP: the client when bypassed, the Mediation Server when relayed', async () => {
+    const calls = await liveCalls('live-rtcp.yaml');
+    const byId = (id: string): RunCallResult => calls.find((c) => c.call.id === id)!;
+    for (const c of calls) {
+      expect(c.failures).toEqual([]);
+    }
+    const bypassed = byId('bypassed');
+    expect(bypassed.state).toBe('media-timeout');
+    expect(bypassed.finalReason).toMatch(/^alice: no RTCP received for 1\.\d s$/);
+    const relayed = byId('relayed');
+    expect(relayed.state).toBe('media-timeout');
+    expect(relayed.finalReason).toMatch(/^ms-chi: no RTCP from gw-quiet for 1\.\d s$/);
+    // Torn down well before the planned 4 s.
+    expect(relayed.endedAt! - relayed.call.atMs).toBeLessThan(3000);
+    expect(byId('flags-off').state).toBe('completed');
+    expect(byId('sends-rtcp').state).toBe('completed');
   }, 20_000);
 });
