@@ -307,9 +307,15 @@ function planSections(c: PageCall): string[] {
 type PageCallKind = Parameters<typeof forkingText>[0]['kind'];
 
 function streamsTable(c: PageCall): string {
-  const rows = c.received.map(
+  // Audio first, then the video streams of a video call; a relay does not see payload types.
+  const received = [...c.received].sort(
+    (a, b) => Number(a.modality === 'video') - Number(b.modality === 'video'),
+  );
+  const rows = received.map(
     (s) =>
-      `<tr><td>${esc(s.source ?? '?')}</td><td>${esc(s.receiver)}</td><td>${esc(s.sourceAddress)}</td><td>${s.packets}</td><td>${s.lost}</td><td>${num(s.jitterMs, 2)} ms</td><td>${
+      `<tr><td>${esc(s.source ?? '?')}</td><td>${esc(s.receiver)}</td><td>${esc(s.modality ?? 'audio')}</td><td>${esc(s.sourceAddress)}</td><td>${s.packets}</td><td>${
+        s.payloadType == null ? '-' : `${s.payloadType} / ${s.payloadBytes ?? '?'} B`
+      }</td><td>${s.kbps == null ? '-' : num(s.kbps, 1)}</td><td>${s.lost}</td><td>${num(s.jitterMs, 2)} ms</td><td>${
         s.latencyP50Ms === null
           ? '-'
           : `${num(s.latencyP50Ms, 2)} / ${num(s.latencyP99Ms ?? 0, 2)} ms`
@@ -317,9 +323,9 @@ function streamsTable(c: PageCall): string {
   );
   const drops = c.drops.map(
     (d) =>
-      `<tr class="bad"><td>${esc(d.source ?? '?')}</td><td>${esc(d.host)}</td><td colspan="5">dropped ${d.packets}: ${esc(d.reason)}</td></tr>`,
+      `<tr class="bad"><td>${esc(d.source ?? '?')}</td><td>${esc(d.host)}</td><td colspan="8">dropped ${d.packets}: ${esc(d.reason)}</td></tr>`,
   );
-  return `<h3>Streams (what each host received)</h3><table class="streams"><thead><tr><th>from</th><th>to</th><th>source address</th><th>packets</th><th>lost</th><th>jitter</th><th>latency p50 / p99</th></tr></thead><tbody>${[
+  return `<h3>Streams (what each host received)</h3><table class="streams"><thead><tr><th>from</th><th>to</th><th>kind</th><th>source address</th><th>packets</th><th>payload type / size</th><th>kbps</th><th>lost</th><th>jitter</th><th>latency p50 / p99</th></tr></thead><tbody>${[
     ...rows,
     ...drops,
   ].join('')}</tbody></table>`;
