@@ -11,6 +11,7 @@ import { checkExpectation, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
 import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
+import { observedForking, observedForkingText } from './observed-forking.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
 /** One SIP message as a host sent or received it. */
@@ -180,6 +181,7 @@ export function buildRunResults(
       lossPercent: observed.lossPercent,
       ...observedCodecs(input, isOutside),
       rtcpTeardown: rtcpTeardownOf(input),
+      ...forkingOutcome(input, isOutside),
     });
     return { ...input, observed, failures };
   });
@@ -206,6 +208,24 @@ function observedCodecs(
   };
 }
 
+/**
+ * Which endpoint of a called user answered, and the early dialogs the gateway peer received
+ * (b.5 #37, #38); the early dialogs are not observed when the caller is an outside peer.
+ */
+function forkingOutcome(
+  input: RunCallInput,
+  isOutside: (host: string) => boolean,
+): { answeredBy?: string | null; earlyDialogs?: number } {
+  const o = input.decision.decision === 'REJECTED' ? null : observedForking(input);
+  if (!o) {
+    return {};
+  }
+  return {
+    answeredBy: o.answeredBy,
+    ...(isOutside(input.call.from) ? {} : { earlyDialogs: o.earlyDialogs }),
+  };
+}
+
 /** Whether an end tore the call down because the peer's RTCP stopped (b.5 #40). */
 function rtcpTeardownOf(input: RunCallInput): boolean {
   return input.state === 'media-timeout' && /\bno RTCP\b/.test(input.finalReason ?? '');
@@ -213,7 +233,7 @@ function rtcpTeardownOf(input: RunCallInput): boolean {
 
 /**
  * The streams of the calls that carry more than G.711 audio (another codec, or video), one
- * line each, as observed per hop.
+ * line each, as observed per hop; and the endpoints a call to a user rang.
  */
 function streamNotes(results: readonly RunCallResult[]): string[] {
   const notes: string[] = [];
@@ -225,6 +245,11 @@ function streamNotes(results: readonly RunCallResult[]): string[] {
     );
     if (!plain) {
       notes.push(...streams.map((x) => `  ${r.call.id}: ${observedStreamText(x)}`));
+    }
+    const forking = observedForking(r);
+    if (forking) {
+      const inbound = r.call.kind === 'inbound-pstn';
+      notes.push(`  ${r.call.id}: ${observedForkingText(forking, inbound)}`);
     }
   }
   return notes;
@@ -333,7 +358,7 @@ export function formatRunTable(
   }
   const streams = streamNotes(results);
   if (streams.length) {
-    lines.push('', st.dim('Streams (observed per hop):'), ...streams);
+    lines.push('', st.dim('Streams and endpoints (observed):'), ...streams);
   }
   if (options.addresses) {
     lines.push(formatAddresses(options.addresses, options.width).trimEnd());
@@ -454,6 +479,7 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     legs: r.legs ?? [],
     received: r.media.received,
     streamsObserved: observedStreams(r.decision.streams, r.media.received),
+    forkingObserved: observedForking(r),
     drops: r.media.drops,
     sent: r.sent,
     reservations: r.decision.holding.reservations,

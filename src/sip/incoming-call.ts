@@ -91,6 +91,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     reason: string | undefined,
     content = '',
     headers: Record<string, unknown> = {},
+    toTag = this.#localTag,
   ): SipResponse {
     const extra: Record<string, unknown> = { ...headers };
     if (status > 100 && status < 300) {
@@ -100,18 +101,23 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
       extra['content-type'] = 'application/sdp';
     }
     return buildResponse(this.#incoming.message, status, reason, {
-      toTag: this.#localTag,
+      toTag,
       content,
       headers: extra,
     });
   }
 
-  /** Sends a provisional response, 180 Ringing by default, optionally with early-media SDP. */
-  ring(status = 180, reason?: string, sdp = ''): void {
+  /**
+   * Sends a provisional response, 180 Ringing by default, optionally with early-media SDP.
+   * With `earlyDialog`, the response carries that To tag instead of this call's own: an early
+   * dialog of another branch, as a forking element passes on each branch's provisional
+   * response (RFC 3261 sections 12.1 and 16.7); the final answer keeps this call's own tag.
+   */
+  ring(status = 180, reason?: string, sdp = '', earlyDialog?: string): void {
     if (this.#state !== 'ringing' || status <= 100 || status >= 200) {
       return;
     }
-    this.#incoming.respond(this.#response(status, reason, sdp));
+    this.#incoming.respond(this.#response(status, reason, sdp, {}, earlyDialog));
   }
 
   /**

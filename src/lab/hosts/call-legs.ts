@@ -84,6 +84,8 @@ export interface PlaceOptions {
    * tears the call down (b.5 #40, a bypassed call's client), or null when it does not watch.
    */
   readonly superviseRtcp?: () => Promise<number | null>;
+  /** Told once of the INVITE's final response, answered or not. */
+  readonly onFinal?: () => void;
 }
 
 /**
@@ -136,6 +138,7 @@ export function placeCall(
     sdp,
     {
       answered: (answer) => {
+        options.onFinal?.();
         leg.answered = true;
         media.onSilence((idleMs) => {
           hangUp('media-timeout', idleMs);
@@ -159,7 +162,8 @@ export function placeCall(
             video?.start();
           }
         });
-        ctx.later(rec.call.durationMs, () => {
+        // A call to a user rang for `answerAfter` of its duration (b.5 #37).
+        ctx.later(Math.max(0, rec.call.durationMs - rec.call.answerAfterMs), () => {
           hangUp('hangup');
         });
         void options.superviseRtcp?.().then((ms) => {
@@ -171,6 +175,7 @@ export function placeCall(
         });
       },
       failed: (status, reason) => {
+        options.onFinal?.();
         stopMedia();
         leg.ended(status === 487 ? 'cancelled' : 'final', `${status} ${reason}`);
         rec.finish(

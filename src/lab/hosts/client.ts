@@ -28,6 +28,7 @@ import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import type { MediaSession } from '../media-session.js';
 import { clientOfferCodecs, planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
+import { ringOtherEndpoints } from './forking.js';
 
 /** A client calls a PSTN number through its trunk's Mediation Server. */
 export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise<void> {
@@ -120,8 +121,11 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   const sdp = offerFor(media, codecs, {
     video: video ? { at: video.session, codecs: [sdpCodecOf(video.plan)] } : undefined,
   });
+  // A call to a user rings the user's other endpoints too (b.5 #37), until it is answered.
+  const stopForks = ringOtherEndpoints(ctx, rec, call.from, sdp);
   placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
     ...(video ? { video: video.session } : {}),
+    onFinal: stopForks,
   });
 }
 
@@ -156,6 +160,11 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     return;
   }
   void (async () => {
+    if (rec.call.user !== null && rec.call.to !== client.name) {
+      // b.5 #37: another endpoint of the called user answers; this one rings until cancelled.
+      inc.ring();
+      return;
+    }
     if (rec.call.kind === 'p2p') {
       const d = await ctx.policy.decisionOf(rec.call.id);
       if (d?.decision === 'REJECTED') {
@@ -198,7 +207,16 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     const plans = (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id)))?.streams ?? [];
     const videoOn = settleMedia(ctx, plans, client.name, answer, inc.offerSdp, media, video);
     mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
-    inc.answer(bypass || !relay ? answer : withRemoteCandidate(answer, relay));
+    const final = bypass || !relay ? answer : withRemoteCandidate(answer, relay);
+    if (rec.call.user === null) {
+      inc.answer(final);
+      return;
+    }
+    // The endpoint of a called user rings with the others, and answers after `answerAfter`.
+    inc.ring();
+    ctx.later(rec.call.answerAfterMs, () => {
+      inc.answer(final);
+    });
   })().catch((e: unknown) => {
     ctx.log.error({ err: e }, 'client failed to answer');
     inc.reject(REFUSAL_SIP.internalError.status, REFUSAL_SIP.internalError.reason);

@@ -45,6 +45,7 @@ import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import type { MediaSession } from '../media-session.js';
 import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
+import { ringOtherEndpoints } from './forking.js';
 
 /**
  * The codecs the Mediation Server accepts from its peers: G.711 (b.5 #36, all a gateway
@@ -69,6 +70,8 @@ type PlannedLeg =
       readonly headers?: Readonly<Record<string, string>>;
       /** The fast failover timer of the leg (a.10), when its trunk has it. */
       readonly failover?: Pick<B2buaRoute, 'failoverMs' | 'failoverReject'>;
+      /** Cancels the other endpoints of a called user still ringing (b.5 #37). */
+      readonly stopForks?: () => void;
     }
   | B2buaReject;
 
@@ -82,6 +85,8 @@ interface MsCall {
   /** Its two dialogs, as the Mediation Server saw them. */
   readonly callerLeg: LegState;
   calleeLeg: LegState | null;
+  /** Cancels the other endpoints of a called user still ringing. */
+  stopForks: (() => void) | null;
 }
 
 /** The SIP refusal of a description that failed its checks: 400 or 488, with the detail. */
@@ -162,6 +167,7 @@ export function mediationServerDelegate(
         fault: null,
         callerLeg: rec.openLeg(ms.name, caller, 'callee'),
         calleeLeg: null,
+        stopForks: null,
       };
       calls.set(incoming.id, c);
       const decision = await ctx.policy.decide(rec.call);
@@ -196,6 +202,7 @@ export function mediationServerDelegate(
           return planned;
         }
         c.answer = planned.answer;
+        c.stopForks = planned.stopForks ?? null;
         c.calleeLeg = rec.openLeg(ms.name, planned.peer, 'caller');
         return {
           target: planned.target,
@@ -221,6 +228,7 @@ export function mediationServerDelegate(
       if (!c?.answer) {
         return answerSdp;
       }
+      c.stopForks?.();
       if (c.calleeLeg) {
         c.calleeLeg.answered = true;
       }
@@ -242,6 +250,7 @@ export function mediationServerDelegate(
       if (!c) {
         return;
       }
+      c.stopForks?.();
       // Every relay session of the call is read for the report and closed, whatever the end.
       ctx.releaseRelays(c.rec);
       noteLegs(c, record);
@@ -557,10 +566,20 @@ async function routeInbound(
     }),
     candidate,
   );
+  // b.5 #37, #38: the user's other endpoints ring too; each one's provisional answer reaches
+  // the gateway as an early dialog, MaxEarlyDialogs in all (the answering endpoint's is one).
+  const forking = decision.forking;
+  const stopForks = forking
+    ? ringOtherEndpoints(ctx, rec, ms.name, offer, {
+        call: inc,
+        room: Math.max(0, (forking.maxEarlyDialogs ?? forking.endpoints.length) - 1),
+      })
+    : undefined;
   return {
     target: ctx.uri(client.name, client.name),
     peer: client.name,
     offer,
+    ...(stopForks ? { stopForks } : {}),
     answer: async (answer, clientMedia) => {
       if (bypassIdOf(answer) !== undefined && clientMedia) {
         // The client chose the gateway's address: no relay on this call.

@@ -1,0 +1,62 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { assignLoopback, endpointMedia, runLab } from '../../../src/lab/index.js';
+import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
+import { observedForking } from '../../../src/report/observed-forking.js';
+import { loadScenarioFile } from '../../../src/scenario/index.js';
+
+/**
+ * A call to a user with several endpoints, live (b.5 #37, #38): every endpoint gets an INVITE
+ * and rings, one answers, the others get CANCEL; on an inbound PSTN call the gateway peer gets
+ * an early dialog (a To tag of its own) per ringing endpoint, MaxEarlyDialogs at most.
+ */
+
+const logger = pino({ level: 'silent' });
+
+async function liveCalls(): Promise<readonly RunCallResult[]> {
+  const loaded = await loadScenarioFile('test/fixtures/scenarios/live-forking.yaml');
+  if (!loaded.ok) {
+    throw new Error('the fixture must load');
+  }
+  const scenario = loaded.scenario;
+  const addressing = assignLoopback(scenario);
+  const result = await runLab(scenario, {
+    logger,
+    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
+    graceMs: 5000,
+  });
+  expect(result.aborted).toBe(false);
+  return buildRunResults(result.calls, (h) => h === 'ms-chi');
+}
+
+/** What `host` received of the call, as first lines (`INVITE ...`, `CANCEL ...`). */
+function received(c: RunCallResult, host: string): string[] {
+  return c.sip.filter((m) => m.host === host && m.dir === 'in').map((m) => m.summary);
+}
+
+describe('live forking', () => {
+  it('rings every endpoint, answers from one, cancels the others, and passes early dialogs on', async () => {
+    const calls = await liveCalls();
+    const byId = (id: string): RunCallResult => calls.find((c) => c.call.id === id)!;
+    for (const c of calls) {
+      expect(c.failures).toEqual([]);
+    }
+    const inbound = byId('three-early-dialogs');
+    expect(observedForking(inbound)).toEqual({
+      rang: expect.arrayContaining(['alice-pc', 'alice-laptop', 'alice-phone']) as unknown,
+      answeredBy: 'alice-laptop',
+      earlyDialogs: 3,
+    });
+    for (const other of ['alice-pc', 'alice-phone']) {
+      expect(received(inbound, other).some((s) => s.startsWith('CANCEL'))).toBe(true);
+    }
+    expect(received(inbound, 'alice-laptop').some((s) => s.startsWith('CANCEL'))).toBe(false);
+    // The gateway's 180s: one per endpoint, each with a To tag of its own.
+    expect(received(inbound, 'gw-por').filter((s) => s.startsWith('180')).length).toBe(3);
+
+    expect(observedForking(byId('capped'))?.earlyDialogs).toBe(2);
+    const colleague = observedForking(byId('colleague'));
+    expect(colleague?.answeredBy).toBe('alice-pc');
+    expect(colleague?.rang).toHaveLength(3);
+  }, 20_000);
+});
