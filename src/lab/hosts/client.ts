@@ -195,7 +195,9 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     const answer = answerFor(
       inc.offerSdp,
       media,
-      p2p ? codecsOf(inc.offerSdp) : g711Of(inc.offerSdp),
+      // Relayed, a PSTN call's client leg may carry the codec the Mediation Server offered
+      // first (it transcodes); bypassed, only G.711 reaches the gateway.
+      p2p || !bypass ? codecsOf(inc.offerSdp) : g711Of(inc.offerSdp),
       {
         bypassId: bypass ? mine : undefined,
         video: video ? { at: video, codecs: codecsOf(inc.offerSdp, 'video') } : undefined,

@@ -539,10 +539,9 @@ async function routeInbound(
   if (!gw || !client) {
     return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
   }
-  const relay = ctx.relayOf(ms.name);
-  const s = await allocateRelay(ctx, ms, rec, gw, { fn: watch, legA: client.name, legB: gw.name });
+  const s = await anchorMedia(ctx, ms, rec, gw, client.name, watch);
   if (gwMedia) {
-    await relay.setPeer(s.id, 'B', gwMedia);
+    await s.setPeer('B', gwMedia);
   }
   const edges = edgesBetween(ctx.scenario, decision.mediaPath, ms.name, client.name);
   const chain = edges.length > 0 ? await edgeChain(ctx, rec, edges) : null;
@@ -561,9 +560,15 @@ async function routeInbound(
       : decision.bypassIds?.gateway != null &&
         (decision.bypass || decision.bypassIds.client?.id !== decision.bypassIds.gateway.id));
   const offer = withRelayCandidate(
-    offerFor(gwMedia ?? s.legA, g711Of(inc.offerSdp), {
-      bypassId: offerBypass ? gid?.id : undefined,
-    }),
+    // Transcoding, the client is offered the codec decided for its leg first (c.4); G.711
+    // stays for a bypass to the gateway.
+    offerFor(
+      gwMedia ?? s.legA,
+      [...(s.transcodes ? [sdpCodecOf(s.transcodes)] : []), ...g711Of(inc.offerSdp)],
+      {
+        bypassId: offerBypass ? gid?.id : undefined,
+      },
+    ),
     candidate,
   );
   // b.5 #37, #38: the user's other endpoints ring too; each one's provisional answer reaches
@@ -583,14 +588,14 @@ async function routeInbound(
     answer: async (answer, clientMedia) => {
       if (bypassIdOf(answer) !== undefined && clientMedia) {
         // The client chose the gateway's address: no relay on this call.
-        await relay.close(s.id);
+        await s.close();
         return answerFor(inc.offerSdp, clientMedia, g711Of(answer));
       }
       if (clientMedia && chain) {
         await chain.setClientPeer(clientMedia);
-        await relay.setPeer(s.id, 'A', chain.farFacing);
+        await s.setPeer('A', chain.farFacing);
       } else if (clientMedia) {
-        await relay.setPeer(s.id, 'A', clientMedia);
+        await s.setPeer('A', clientMedia);
       }
       return answerFor(inc.offerSdp, s.legB, g711Of(answer));
     },

@@ -75,6 +75,13 @@ describe('live streams', () => {
     expect(streamOf(transcoded, 'ms-chi', 'gw-chi', 'audio').payloadType).toBe(0);
     expect(streamOf(transcoded, 'gw-chi', 'ms-chi', 'audio').payloadBytes).toBe(160);
     expect(transcoded.observed.media).toBe('both-ways');
+
+    // Inbound, the client is offered RTAudio narrowband first and answers with it.
+    const inbound = calls.find((c) => c.call.id === 'inbound-transcoded')!;
+    expect(inbound.failures).toEqual([]);
+    expect(streamOf(inbound, 'alice', 'ms-chi', 'audio').payloadType).toBe(115);
+    expect(streamOf(inbound, 'ms-chi', 'alice', 'audio').payloadBytes).toBe(30);
+    expect(streamOf(inbound, 'gw-chi', 'ms-chi', 'audio').payloadType).toBe(0);
   }, 20_000);
 });
 
