@@ -68,6 +68,9 @@ export function endpointMedia(
         stop: () => {
           ep.stop();
         },
+        mark: () => {
+          ep.mark();
+        },
         snapshot: (): MediaSnapshot => snapshotOf(host, ep, options, hostOf),
         close: () => {
           ep.close();
@@ -156,6 +159,7 @@ function receivedOf(
     latencyP50Ms: s.latencyMs?.p50 ?? null,
     latencyP99Ms: s.latencyMs?.p99 ?? null,
     modality,
+    packetsBeforeMark: s.packetsAtMark,
     payloadType: s.payloadType,
     payloadBytes: s.packets > 0 ? Math.round(s.payloadBytes / s.packets) : null,
     kbps:
@@ -228,6 +232,7 @@ async function transcodingSession(
     // Each leg starts when its peer is known and stops when the session closes.
     start: () => undefined,
     stop: () => undefined,
+    mark: () => undefined,
     snapshot,
     close: () => {
       tc.close();

@@ -32,6 +32,8 @@ export interface MediaSession {
   setRemote(address: string, port: number): void;
   start(): void;
   stop(): void;
+  /** Notes what each source sent so far (reported as `packetsBeforeMark`). */
+  mark(): void;
   snapshot(): MediaSnapshot;
   close(): Promise<void>;
   /**

@@ -2,11 +2,13 @@
  * A call to a user with several endpoints as the wire showed it (b.5 #37, #38): the endpoints
  * that got an INVITE, the one whose dialog was answered, and the early dialogs the caller
  * received (the distinct To tags of its provisional responses; on an inbound PSTN call, what
- * the gateway peer was given). Read from the call's SIP log and legs; pure, it knows nothing
- * of how they were recorded.
+ * the gateway peer was given), and the greeting a gateway peer that kept the first early
+ * dialog's media did not hear. Read from the call's SIP log, legs and media; pure, it knows
+ * nothing of how they were recorded.
  */
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
+import type { ReceivedStream } from './observed.js';
 
 /** The fields of a SIP log entry read here (`SipLogEntry` of the run report). */
 interface LoggedMessage {
@@ -31,6 +33,11 @@ export interface ObservedForking {
   readonly answeredBy: string | null;
   /** Early dialogs the caller received (inbound PSTN only: 0 otherwise). */
   readonly earlyDialogs: number;
+  /**
+   * Packets of the answering side's media the gateway peer did not follow because it kept the
+   * first early dialog's (the clipped greeting, b.5 #38); 0 when it followed the answer.
+   */
+  readonly clippedPackets: number;
 }
 
 /** The To tag of a SIP message's text (`To:` or its compact form `t:`), if any. */
@@ -45,6 +52,7 @@ export function observedForking(input: {
   readonly decision: CallDecision;
   readonly sip: readonly LoggedMessage[];
   readonly legs?: readonly LegEnd[];
+  readonly media: { readonly received: readonly ReceivedStream[] };
 }): ObservedForking | null {
   const f = input.decision.forking;
   if (!f) {
@@ -74,7 +82,10 @@ export function observedForking(input: {
   const answered = (input.legs ?? []).find(
     (l) => l.role === 'callee' && l.answered && names.has(l.host),
   );
-  return { rang, answeredBy: answered?.host ?? null, earlyDialogs: tags.size };
+  const clippedPackets = input.media.received
+    .filter((r) => r.receiver === input.call.from)
+    .reduce((n, r) => n + (r.packetsBeforeMark ?? 0), 0);
+  return { rang, answeredBy: answered?.host ?? null, earlyDialogs: tags.size, clippedPackets };
 }
 
 /** `rang alice-pc, alice-laptop, alice-phone; alice-laptop answered; 3 early dialogs`. */
@@ -82,5 +93,9 @@ export function observedForkingText(o: ObservedForking, inbound: boolean): strin
   const early = inbound
     ? `; ${o.earlyDialogs} early dialog${o.earlyDialogs === 1 ? '' : 's'} to the gateway`
     : '';
-  return `rang ${o.rang.join(', ') || 'none'}; ${o.answeredBy ?? 'nobody'} answered${early}`;
+  const clipped =
+    o.clippedPackets > 0
+      ? `; greeting clipped: ${o.clippedPackets} packets before the gateway followed the answer`
+      : '';
+  return `rang ${o.rang.join(', ') || 'none'}; ${o.answeredBy ?? 'nobody'} answered${early}${clipped}`;
 }

@@ -22,6 +22,11 @@ export interface ReceivedStream {
   readonly latencyP99Ms: number | null;
   /** Audio (the default when absent) or the video stream of a video call. */
   readonly modality?: 'audio' | 'video';
+  /**
+   * Packets that came before the receiver followed the call's media (a peer that kept the
+   * first early dialog's media: the clipped greeting, b.5 #38); null when it always did.
+   */
+  readonly packetsBeforeMark?: number | null;
   /** The payload type of the packets, when the receiver saw it (the relay does not). */
   readonly payloadType?: number | null;
   /** RTP payload bytes per packet, on average, when the receiver saw them. */

@@ -209,20 +209,23 @@ function observedCodecs(
 }
 
 /**
- * Which endpoint of a called user answered, and the early dialogs the gateway peer received
- * (b.5 #37, #38); the early dialogs are not observed when the caller is an outside peer.
+ * Which endpoint of a called user answered, the early dialogs the gateway peer received and
+ * whether it clipped the greeting (b.5 #37, #38); the gateway's part is not observed when it is
+ * an outside peer.
  */
 function forkingOutcome(
   input: RunCallInput,
   isOutside: (host: string) => boolean,
-): { answeredBy?: string | null; earlyDialogs?: number } {
+): { answeredBy?: string | null; earlyDialogs?: number; greetingClipped?: boolean } {
   const o = input.decision.decision === 'REJECTED' ? null : observedForking(input);
   if (!o) {
     return {};
   }
   return {
     answeredBy: o.answeredBy,
-    ...(isOutside(input.call.from) ? {} : { earlyDialogs: o.earlyDialogs }),
+    ...(isOutside(input.call.from)
+      ? {}
+      : { earlyDialogs: o.earlyDialogs, greetingClipped: o.clippedPackets > 0 }),
   };
 }
 

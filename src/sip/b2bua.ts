@@ -130,6 +130,11 @@ export interface B2buaDelegate {
     answerSdp: string,
     incoming: B2buaIncoming,
   ): Promise<string | B2buaReject> | string | B2buaReject;
+  /**
+   * Rewrites the early-media SDP of the callee's provisional response for the caller (as
+   * `answer` does the final one); without it, provisional responses are passed on without SDP.
+   */
+  early?(sdp: string, incoming: B2buaIncoming): string;
   /** Told when a call ends, with its cause. */
   ended?(record: B2buaCallRecord): void;
   /**
@@ -364,7 +369,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         provisional: (info) => {
           clearTimeout(c.failoverTimer);
           this.#armRingTimer(c, log);
-          call.ring(info.status, info.reason);
+          const early = info.sdp !== undefined ? this.#delegate.early?.(info.sdp, c.incoming) : '';
+          call.ring(info.status, info.reason, early ?? '');
         },
         answered: (sdp) => {
           c.clearTimers();

@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
 import type { CallEndCause, CallOwner } from './call-owner.js';
 import { Dialog } from './dialog.js';
-import { copyAddress, type SipRemote, type SipRequest, type SipResponse } from './message.js';
+import {
+  copyAddress,
+  tagOf,
+  type SipRemote,
+  type SipRequest,
+  type SipResponse,
+} from './message.js';
 import { remoteOfUri } from './stack.js';
 
 /** A provisional response as reported to the caller. */
@@ -17,6 +23,8 @@ export interface ProvisionalInfo {
   readonly reason: string;
   /** SDP of the provisional response (early media), when it carries one. */
   readonly sdp: string | undefined;
+  /** The To tag: which early dialog the response belongs to (a forked call has several). */
+  readonly toTag: string | undefined;
 }
 
 /** Events of an outgoing call. */
@@ -95,6 +103,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
           status: rs.status,
           reason: rs.reason,
           sdp: rs.content.length > 0 ? rs.content : undefined,
+          toTag: tagOf(rs.headers.to),
         });
       }
       return;

@@ -17,6 +17,7 @@ import {
   remoteOfUri,
   type IncomingCall,
   type OutgoingCall,
+  type ProvisionalInfo,
 } from '../../sip/index.js';
 import { CALL_HEADER, type CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
@@ -86,7 +87,19 @@ export interface PlaceOptions {
   readonly superviseRtcp?: () => Promise<number | null>;
   /** Told once of the INVITE's final response, answered or not. */
   readonly onFinal?: () => void;
+  /**
+   * The early dialogs this end (a gateway peer) handles (b.5 #38). Given more, it keeps the
+   * media of the first early dialog that described any, and follows the final answer's only
+   * {@link GREETING_CLIP_MS} later: the callee's first words are lost.
+   */
+  readonly supportsEarlyDialogs?: number;
 }
+
+/**
+ * How long a peer that mishandles early dialogs keeps the first one's media after the final
+ * answer (b.5 #38: "the first words of the greeting"; the length is inferred).
+ */
+export const GREETING_CLIP_MS = 1000;
 
 /**
  * The caller's side of a call: places the INVITE from a host's user agent, starts media on the
@@ -133,10 +146,12 @@ export function placeCall(
       rec.finish('completed', 200, 'OK');
     });
   };
+  const early = earlyDialogs(options.supportsEarlyDialogs);
   const call = ctx.userAgent(caller).invite(
     uri,
     sdp,
     {
+      provisional: early.note,
       answered: (answer) => {
         options.onFinal?.();
         leg.answered = true;
@@ -154,7 +169,16 @@ export function placeCall(
         );
         void (onAnswer ? onAnswer(answer) : Promise.resolve(null)).then((fixed) => {
           const where = fixed ?? mediaAddressOf(answer);
-          if (where) {
+          const kept = where ? early.kept(where) : null;
+          if (kept && where) {
+            // Media goes to the first early dialog and what the answer's path brings is not
+            // followed until the clip ends; `mark()` counts the clipped greeting.
+            media.setRemote(kept.address, kept.port);
+            ctx.later(GREETING_CLIP_MS, () => {
+              media.setRemote(where.address, where.port);
+              media.mark();
+            });
+          } else if (where) {
             media.setRemote(where.address, where.port);
           }
           media.start();
@@ -249,4 +273,35 @@ export function mediaFollowsDialog(
     stopMedia();
     leg.ended('cancelled', 'cancelled');
   });
+}
+
+/**
+ * The early dialogs a caller saw (the To tags of its provisional responses) and the media of
+ * the first that described any; `kept` is that media when a peer that handles `supports`
+ * early dialogs was given more and the final answer's media is elsewhere (b.5 #38).
+ */
+function earlyDialogs(supports: number | undefined): {
+  note: (info: ProvisionalInfo) => void;
+  kept: (answered: TransportAddress) => TransportAddress | null;
+} {
+  const tags = new Set<string>();
+  let first: TransportAddress | null = null;
+  return {
+    note: (info) => {
+      if (info.toTag !== undefined) {
+        tags.add(info.toTag);
+      }
+      if (first === null && info.sdp !== undefined) {
+        const at = mediaAddressOf(info.sdp);
+        first = at ? { address: at.address, port: at.port } : null;
+      }
+    },
+    kept: (answered) =>
+      supports !== undefined &&
+      tags.size > supports &&
+      first !== null &&
+      (first.address !== answered.address || first.port !== answered.port)
+        ? first
+        : null,
+  };
 }

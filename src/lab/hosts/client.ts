@@ -159,13 +159,10 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     inc.reject(REFUSAL_SIP.unknownCall.status, REFUSAL_SIP.unknownCall.reason);
     return;
   }
+  // b.5 #37: of a called user's endpoints, one answers; the others ring until cancelled.
+  const answering = rec.call.user === null || rec.call.to === client.name;
   void (async () => {
-    if (rec.call.user !== null && rec.call.to !== client.name) {
-      // b.5 #37: another endpoint of the called user answers; this one rings until cancelled.
-      inc.ring();
-      return;
-    }
-    if (rec.call.kind === 'p2p') {
+    if (answering && rec.call.kind === 'p2p') {
       const d = await ctx.policy.decisionOf(rec.call.id);
       if (d?.decision === 'REJECTED') {
         inc.reject(
@@ -203,19 +200,25 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
         video: video ? { at: video, codecs: codecsOf(inc.offerSdp, 'video') } : undefined,
       },
     );
+    const final = bypass || !relay ? answer : withRemoteCandidate(answer, relay);
+    if (!answering) {
+      // It rings with the answer it would give (its own bypass choice, b.1 #12) as early
+      // media's description, and sends nothing.
+      inc.ring(183, 'Session Progress', final);
+      return;
+    }
     if (target) {
       media.setRemote(target.address, target.port);
     }
     const plans = (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id)))?.streams ?? [];
     const videoOn = settleMedia(ctx, plans, client.name, answer, inc.offerSdp, media, video);
     mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
-    const final = bypass || !relay ? answer : withRemoteCandidate(answer, relay);
     if (rec.call.user === null) {
       inc.answer(final);
       return;
     }
     // The endpoint of a called user rings with the others, and answers after `answerAfter`.
-    inc.ring();
+    inc.ring(183, 'Session Progress', final);
     ctx.later(rec.call.answerAfterMs, () => {
       inc.answer(final);
     });

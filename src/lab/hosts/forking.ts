@@ -4,7 +4,8 @@
  * rings gets an INVITE of its own with the same offer, rings, and is cancelled once the call
  * is answered or given up. On an inbound PSTN call the Mediation Server passes each ringing
  * endpoint's provisional answer to the gateway peer as an early dialog of its own (a To tag
- * per endpoint), at most the trunk's `MaxEarlyDialogs` in all.
+ * per endpoint, with the endpoint's early-media description as the gateway must see it), at
+ * most the trunk's `MaxEarlyDialogs` in all.
  *
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
@@ -32,7 +33,12 @@ export function ringOtherEndpoints(
   rec: CallRecord,
   from: string,
   offer: string,
-  early: { readonly call: IncomingCall; readonly room: number } | null = null,
+  early: {
+    readonly call: IncomingCall;
+    readonly room: number;
+    /** The endpoint's early-media description as the caller gets it. */
+    readonly rewrite: (sdp: string) => string;
+  } | null = null,
 ): () => void {
   const forks: OutgoingCall[] = [];
   let forwarded = 0;
@@ -48,7 +54,12 @@ export function ringOtherEndpoints(
           if (early && !passedOn && forwarded < early.room) {
             passedOn = true;
             forwarded++;
-            early.call.ring(info.status, info.reason, '', tag);
+            early.call.ring(
+              info.status,
+              info.reason,
+              info.sdp === undefined ? '' : early.rewrite(info.sdp),
+              tag,
+            );
           }
         },
         answered: () => {

@@ -82,7 +82,9 @@ export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise
   }
   const media = await ctx.openMedia(rec, gw.name, gatewayAccepts(ctx, gw), peerStream(gw));
   const sdp = offerFor(media, [codecOf(call)]);
-  placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp);
+  placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp, {
+    supportsEarlyDialogs: gw.supportsEarlyDialogs,
+  });
 }
 
 /**

@@ -72,6 +72,8 @@ type PlannedLeg =
       readonly failover?: Pick<B2buaRoute, 'failoverMs' | 'failoverReject'>;
       /** Cancels the other endpoints of a called user still ringing (b.5 #37). */
       readonly stopForks?: () => void;
+      /** Rewrites the callee's early-media description for the caller. */
+      readonly early?: (sdp: string) => string;
     }
   | B2buaReject;
 
@@ -87,6 +89,8 @@ interface MsCall {
   calleeLeg: LegState | null;
   /** Cancels the other endpoints of a called user still ringing. */
   stopForks: (() => void) | null;
+  /** Rewrites the callee's early-media description for the caller. */
+  early: ((sdp: string) => string) | null;
 }
 
 /** The SIP refusal of a description that failed its checks: 400 or 488, with the detail. */
@@ -168,6 +172,7 @@ export function mediationServerDelegate(
         callerLeg: rec.openLeg(ms.name, caller, 'callee'),
         calleeLeg: null,
         stopForks: null,
+        early: null,
       };
       calls.set(incoming.id, c);
       const decision = await ctx.policy.decide(rec.call);
@@ -203,6 +208,7 @@ export function mediationServerDelegate(
         }
         c.answer = planned.answer;
         c.stopForks = planned.stopForks ?? null;
+        c.early = planned.early ?? null;
         c.calleeLeg = rec.openLeg(ms.name, planned.peer, 'caller');
         return {
           target: planned.target,
@@ -223,6 +229,7 @@ export function mediationServerDelegate(
         };
       }
     },
+    early: (sdp, incoming) => calls.get(incoming.id)?.early?.(sdp) ?? '',
     answer: async (answerSdp, incoming) => {
       const c = calls.get(incoming.id);
       if (!c?.answer) {
@@ -573,17 +580,29 @@ async function routeInbound(
   );
   // b.5 #37, #38: the user's other endpoints ring too; each one's provisional answer reaches
   // the gateway as an early dialog, MaxEarlyDialogs in all (the answering endpoint's is one).
+  // An endpoint's early media comes from the endpoint when it bypasses, else from the relay.
+  // A description that fails the checks is not passed on (the provisional goes without).
+  const early = (sdp: string): string => {
+    const checked = checkSdp(sdp, { codecs: MS_CODECS });
+    if (!checked.ok) {
+      return '';
+    }
+    const own = bypassIdOf(sdp) !== undefined ? checked.media : null;
+    return answerFor(inc.offerSdp, own ?? s.legB, g711Of(sdp));
+  };
   const forking = decision.forking;
   const stopForks = forking
     ? ringOtherEndpoints(ctx, rec, ms.name, offer, {
         call: inc,
         room: Math.max(0, (forking.maxEarlyDialogs ?? forking.endpoints.length) - 1),
+        rewrite: early,
       })
     : undefined;
   return {
     target: ctx.uri(client.name, client.name),
     peer: client.name,
     offer,
+    early,
     ...(stopForks ? { stopForks } : {}),
     answer: async (answer, clientMedia) => {
       if (bypassIdOf(answer) !== undefined && clientMedia) {
