@@ -14,6 +14,7 @@ import type {
 } from '../../policy/index.js';
 import type { ExpectationFailure } from '../expectations.js';
 import type { DirectionPath, Divergence, HostDrop, ReceivedStream } from '../observed.js';
+import type { ObservedForking } from '../observed-forking.js';
 import type { LedgerEvent } from '../result.js';
 import type { LinkObservation, LostHost, PeerHealth, SipLogEntry } from '../run.js';
 import type { TopologyView } from '../topology-view.js';
@@ -62,6 +63,8 @@ export interface PageCall {
   /** What the live run sends, per pair of media endpoints (empty in older results). */
   readonly streams: readonly StreamPlan[];
   readonly forking: Forking | null;
+  /** What the wire showed of a call to a user (a live run only). */
+  readonly forkingObserved: ObservedForking | null;
   readonly transfer: TransferPlan | null;
   readonly rtcp: RtcpPlan | null;
   readonly teams: TeamsMedia | null;
@@ -234,6 +237,7 @@ function pageCall(c: Json, i: number): PageCall {
     user: strOrNull(c.user),
     streams: list<StreamPlan>(c.streams),
     forking: objOrNull<Forking>(c.forking),
+    forkingObserved: objOrNull<ObservedForking>(c.forkingObserved),
     transfer: objOrNull<TransferPlan>(c.transfer),
     rtcp: objOrNull<RtcpPlan>(c.rtcp),
     teams: objOrNull<TeamsMedia>(c.teams),

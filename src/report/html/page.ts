@@ -8,6 +8,7 @@
  * result was made.
  */
 import { forkingText, rtcpText, streamText, teamsText, transferText } from '../call-details.js';
+import { observedForkingText } from '../observed-forking.js';
 import { ruleAnchor, ruleEntry, RULE_BOOK, type RuleEntry } from '../rule-book.js';
 import { linkUses, linkUseSvg } from './bandwidth-chart.js';
 import { healthSection } from './health-section.js';
@@ -236,6 +237,10 @@ function callTemplate(
   }
   if (c.received.length > 0 || c.drops.length > 0) {
     parts.push(streamsTable(c));
+  }
+  if (c.forkingObserved) {
+    const text = observedForkingText(c.forkingObserved, c.kind === 'inbound-pstn');
+    parts.push(`<h3>Endpoints (on the wire)</h3><p>${esc(text)}</p>`);
   }
   if (c.reservations.length > 0) {
     parts.push(
