@@ -39,14 +39,14 @@ import { Topology } from '../topology/index.js';
 import { PSTN_HOST, type Addressing } from './addressing.js';
 import { CallObservations, type CallRecord } from './call-observations.js';
 import { ConfigView, withConfiguration } from './config-view.js';
-import type { AcceptFrom, HostContext, ListenerSide, RelayControl } from './host-context.js';
+import type { HostContext, ListenerSide, RelayControl } from './host-context.js';
 import { clientAnswers, clientCallsClient, clientCallsOut } from './hosts/client.js';
 import { codecOf } from './hosts/call-legs.js';
 import { gatewayCallsIn, serveGateway, serveVoicemail } from './hosts/gateway.js';
 import { mediationServerDelegate } from './hosts/mediation-server.js';
 import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
-import type { MediaFactory, MediaSession, MediaStreamOptions } from './media-session.js';
+import type { MediaFactory, MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
 import { REFUSAL_SIP, type LedgerEvent } from '../policy/index.js';
 import { externalPeers, outsideCall } from './outside-calls.js';
@@ -658,10 +658,7 @@ export class Lab {
   }
 
   async #openMedia(
-    rec: CallRecord,
-    host: string,
-    acceptFrom: AcceptFrom,
-    stream: MediaStreamOptions = {},
+    ...[rec, host, acceptFrom, stream]: Parameters<HostContext['openMedia']>
   ): Promise<MediaSession> {
     const m = await this.#o.media.open(host, this.#addr.addressOf(host), {
       payloadType: payloadTypeOf(codecOf(rec.call)) ?? 0,
