@@ -27,7 +27,10 @@ export interface StreamFormat {
   /** 0-127, outside 64-95 (which RFC 5761 keeps apart from RTCP when both share a port). */
   readonly payloadType: number;
   readonly clockRate: number;
-  /** Milliseconds between packets (fractions allowed: 33.33 for 30 packets a second). */
+  /**
+   * Milliseconds between packets on average (fractions allowed: 33.33 for 30 packets a
+   * second); a video frame's packets go out together, a frame interval apart.
+   */
   readonly packetMs: number;
   /** 1 to {@link MAX_PAYLOAD_BYTES}. */
   readonly payloadBytes: number;

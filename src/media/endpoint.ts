@@ -435,10 +435,15 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
 
   /** Sends the packets due by `now` on the stream's own clock. */
   #sendDue(now: number): void {
-    const step = this.#format.packetMs;
+    // A video frame's packets go out back to back, a frame interval apart (as an encoder
+    // hands a frame to the network), so that arrival times agree with the RTP timestamps.
+    const perFrame = this.#format.packetsPerFrame;
+    const step = this.#format.packetMs * perFrame;
     let n = 0;
     while (this.#nextSendAt <= now && n < MAX_CATCH_UP) {
-      this.#sendRtp(NaN);
+      for (let i = 0; i < perFrame; i++) {
+        this.#sendRtp(NaN);
+      }
       this.#nextSendAt += step;
       n++;
     }
@@ -446,7 +451,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       // Too far behind (a stalled event loop): skip the backlog rather than burst. The
       // RTP timestamp keeps counting, so the receiver sees the gap as loss.
       const skipped = Math.floor((now - this.#nextSendAt) / step) + 1;
-      for (let i = 0; i < skipped; i++) {
+      for (let i = 0; i < skipped * perFrame; i++) {
         this.#advance();
       }
       this.#nextSendAt += skipped * step;
