@@ -15,7 +15,14 @@
  */
 import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';
-import { ErrorCodes, SimError, type DatagramEgress, type Logger } from '../core/index.js';
+import {
+  ErrorCodes,
+  SimError,
+  sharedTimerWheel,
+  type DatagramEgress,
+  type Logger,
+  type TimerWheel,
+} from '../core/index.js';
 import {
   buildResponse,
   newBranch,
@@ -69,6 +76,11 @@ export interface SipStackOptions {
    * space). Such sends are not awaited by `close()`; the egress owns them.
    */
   readonly egress?: DatagramEgress;
+  /**
+   * The timer wheel the transactions' timers run on (the process's shared wheel, 10 ms ticks,
+   * by default).
+   */
+  readonly wheel?: TimerWheel;
 }
 
 /** A request received by the stack, with the means to answer it. */
@@ -162,12 +174,14 @@ export class SipStack {
     this.#port = info.port;
     this.#host = {
       timers: this.#timers,
+      wheel: options.wheel ?? sharedTimerWheel(),
       transmit: (message, remote, onError) => this.#transmit(message, remote, onError),
+      resend: (bytes, message, remote, onError) => {
+        this.#stats.retransmissions++;
+        this.#resend(bytes, message, remote, onError);
+      },
       terminated: (key, side) => {
         (side === 'client' ? this.#clients : this.#servers).delete(key);
-      },
-      retransmitted: () => {
-        this.#stats.retransmissions++;
       },
     };
     socket.on('message', (data, rinfo) => this.#onDatagram(data, rinfo));
@@ -313,9 +327,14 @@ export class SipStack {
     }
   }
 
-  #transmit(message: SipMessage, remote: SipRemote, onError?: (error: Error) => void): void {
+  /** Serializes and sends a message; returns its bytes, or `undefined` when none were sent. */
+  #transmit(
+    message: SipMessage,
+    remote: SipRemote,
+    onError?: (error: Error) => void,
+  ): Buffer | undefined {
     if (this.#closed) {
-      return;
+      return undefined;
     }
     let data: Buffer;
     try {
@@ -323,8 +342,41 @@ export class SipStack {
     } catch (e) {
       this.#log.error({ err: e }, 'cannot serialize SIP message');
       onError?.(e instanceof Error ? e : new Error(String(e)));
+      return undefined;
+    }
+    this.#emit(data, message, remote, onError);
+    return data;
+  }
+
+  /**
+   * Sends bytes sent before once more. Without the message they encode, an observer gets them
+   * decoded again (retransmissions are rare; the transaction need not keep the object).
+   */
+  #resend(
+    data: Buffer,
+    message: SipMessage | undefined,
+    remote: SipRemote,
+    onError?: (error: Error) => void,
+  ): void {
+    if (this.#closed) {
       return;
     }
+    let shown = message;
+    if (shown === undefined && this.observer) {
+      const decoded = decodeDatagram(data);
+      shown =
+        decoded.kind === 'request' || decoded.kind === 'response' ? decoded.message : undefined;
+    }
+    this.#emit(data, shown, remote, onError);
+  }
+
+  /** Counts, observes and sends one datagram. */
+  #emit(
+    data: Buffer,
+    message: SipMessage | undefined,
+    remote: SipRemote,
+    onError?: (error: Error) => void,
+  ): void {
     this.#stats.sent++;
     this.#observe('out', message, remote, data);
     if (this.#egress) {
@@ -393,21 +445,7 @@ export class SipStack {
             'SIP request rejected',
           );
           if (decoded.response !== undefined) {
-            const out = Buffer.from(decoded.response, 'latin1');
-            this.#stats.sent++;
-            this.#observe('out', undefined, remote, out);
-            if (this.#egress) {
-              this.#egress.send(this.#socket, out, remote.port, remote.address);
-              return;
-            }
-            this.#inFlight++;
-            this.#socket.send(out, remote.port, remote.address, (error) => {
-              this.#sent();
-              if (error) {
-                this.#stats.sendErrors++;
-                this.#log.warn({ err: error, remote }, 'SIP send failed');
-              }
-            });
+            this.#emit(Buffer.from(decoded.response, 'latin1'), undefined, remote);
           }
           return;
         }
@@ -464,7 +502,14 @@ export class SipStack {
       });
       return;
     }
-    const tx = new ServerTransaction(this.#host, request, remote);
+    const incoming: IncomingRequest = {
+      message: request,
+      remote,
+      respond: (response) => tx.respond(response),
+      onCancel: undefined,
+      onAckTimeout: undefined,
+    };
+    const tx = new ServerTransaction(this.#host, request, remote, incoming);
     this.#servers.set(tx.key, tx);
     if (request.method === 'INVITE') {
       // RFC 3261 section 17.2.1: 100 Trying at once (we never know the TU will answer
@@ -475,15 +520,6 @@ export class SipStack {
       this.#onCancel(request, tx);
       return;
     }
-    const incoming: IncomingRequest = {
-      message: request,
-      remote,
-      respond: (response) => tx.respond(response),
-      onCancel: undefined,
-      onAckTimeout: undefined,
-    };
-    tx.onCancel = (cancel) => incoming.onCancel?.(cancel);
-    tx.onAckTimeout = () => incoming.onAckTimeout?.();
     this.#deliver(incoming);
   }
 
@@ -495,9 +531,7 @@ export class SipStack {
       return;
     }
     tx.respond(buildResponse(cancel, 200, 'OK'));
-    if (!invite.isFinal) {
-      this.#guard('CANCEL handler', () => invite.onCancel?.(cancel));
-    }
+    this.#guard('CANCEL handler', () => invite.cancelled(cancel));
   }
 
   #deliver(incoming: IncomingRequest): void {

@@ -1,8 +1,18 @@
 /**
  * RFC 3261 section 17 transactions over an unreliable transport (UDP), with the RFC 6026
  * "Accepted" states for INVITE. Timer values come from the owning stack, so that tests can
- * scale them.
+ * scale them; timers run on the stack's timer wheel (two per transaction, made once and
+ * re-armed), not a `setTimeout` per timer.
+ *
+ * A finished transaction is kept for a while (RFC 3261: up to 64*T1, 32 s, to absorb
+ * retransmissions), so it keeps only what that needs: its key, where the peer is, and the
+ * bytes of the response or ACK it may have to send again. The request, the TU's handlers and
+ * the message objects are let go once a final response is sent or received, so that the
+ * calls behind them can be collected while their transactions wait.
+ *
+ * It must not know sockets, serialization or the transaction user's dialogs and calls.
  */
+import type { TimerWheel, WheelTimer } from '../core/index.js';
 import type { SipRemote, SipRequest, SipResponse, SipMessage } from './message.js';
 import { buildResponse, BRANCH_COOKIE } from './message.js';
 
@@ -19,15 +29,30 @@ export interface SipTimers {
 /** The default timer values of RFC 3261 section 17.1.1.1. */
 export const DEFAULT_TIMERS: SipTimers = Object.freeze({ t1: 500, t2: 4000, t4: 5000 });
 
+/** Told when the socket reports that a send failed. */
+export type SendFailure = (error: Error) => void;
+
 /** What a transaction needs from the stack that owns it. */
 export interface TransactionHost {
   readonly timers: SipTimers;
-  /** Sends a message; `onError` is called when the socket reports a send failure. */
-  transmit(message: SipMessage, remote: SipRemote, onError?: (error: Error) => void): void;
+  readonly wheel: TimerWheel;
+  /**
+   * Serializes and sends a message; returns the bytes sent (to send them again), or
+   * `undefined` when nothing was sent. `onError` hears of a failure the socket reports.
+   */
+  transmit(message: SipMessage, remote: SipRemote, onError?: SendFailure): Buffer | undefined;
+  /**
+   * Sends bytes sent before once more (a retransmission). `message` is what they encode,
+   * when the transaction still holds it (the observer decodes the bytes otherwise).
+   */
+  resend(
+    bytes: Buffer,
+    message: SipMessage | undefined,
+    remote: SipRemote,
+    onError?: SendFailure,
+  ): void;
   /** Called once when a transaction reaches the Terminated state. */
   terminated(key: string, side: 'client' | 'server'): void;
-  /** Counts retransmissions, for statistics. */
-  retransmitted(): void;
 }
 
 /** Client transaction key (RFC 3261 section 17.1.3): top Via branch and CSeq method. */
@@ -56,69 +81,29 @@ export function serverKey(request: SipRequest, remote: SipRemote, method = reque
   return `2543|${request.headers['call-id']}|${request.headers.cseq.seq}|${fromTag}|${sentBy}|${m}|${source}`;
 }
 
-type Timer = ReturnType<typeof setTimeout>;
-
-abstract class Base {
-  readonly key: string;
-  protected readonly host: TransactionHost;
-  readonly #timers = new Set<Timer>();
-  #terminated = false;
-
-  constructor(host: TransactionHost, key: string) {
-    this.host = host;
-    this.key = key;
-  }
-
-  get isTerminated(): boolean {
-    return this.#terminated;
-  }
-
-  protected after(ms: number, fn: () => void): Timer {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      if (!this.#terminated) {
-        fn();
-      }
-    }, ms);
-    this.#timers.add(t);
-    return t;
-  }
-
-  protected cancelTimer(t: Timer | undefined): void {
-    if (t !== undefined) {
-      clearTimeout(t);
-      this.#timers.delete(t);
-    }
-  }
-
-  /** Enters the Terminated state and clears every timer; idempotent. */
-  terminate(): void {
-    if (this.#terminated) {
-      return;
-    }
-    this.#terminated = true;
-    for (const t of this.#timers) {
-      clearTimeout(t);
-    }
-    this.#timers.clear();
-    this.onTerminate();
-  }
-
-  protected abstract onTerminate(): void;
-}
-
 /** Receives the responses of a client transaction, including synthesized 408 and 503. */
 export type ResponseHandler = (response: SipResponse) => void;
 
 /** A client transaction (RFC 3261 section 17.1). */
-export class ClientTransaction extends Base {
-  readonly request: SipRequest;
+export class ClientTransaction {
+  readonly key: string;
   readonly remote: SipRemote;
-  readonly #onResponse: ResponseHandler;
+  readonly #host: TransactionHost;
   readonly #invite: boolean;
+  /** The request while it may be sent again or answered by a synthesized response. */
+  #request: SipRequest | undefined;
+  #onResponse: ResponseHandler | undefined;
   #state: 'Calling' | 'Trying' | 'Proceeding' | 'Completed' | 'Accepted' | 'Terminated';
-  #retransmit: Timer | undefined;
-  #ack: SipRequest | undefined;
+  /** The request's bytes, sent again by Timer A or E. */
+  #bytes: Buffer | undefined;
+  /** The ACK for a non-2xx final response, sent again for each retransmission of it. */
+  #ack: Buffer | undefined;
+  #interval = 0;
+  /** Timer A or E. */
+  readonly #retransmit: WheelTimer;
+  /** Timer B or F, then D, K or M: the one that ends the transaction. */
+  readonly #lifetime: WheelTimer;
+  readonly #sendFailed: SendFailure;
 
   constructor(
     host: TransactionHost,
@@ -126,12 +111,22 @@ export class ClientTransaction extends Base {
     remote: SipRemote,
     onResponse: ResponseHandler,
   ) {
-    super(host, clientKey(request));
-    this.request = request;
+    this.key = clientKey(request);
+    this.#host = host;
+    this.#request = request;
     this.remote = remote;
     this.#onResponse = onResponse;
     this.#invite = request.method === 'INVITE';
     this.#state = this.#invite ? 'Calling' : 'Trying';
+    this.#retransmit = host.wheel.timer(() => {
+      this.#onRetransmitTimer();
+    });
+    this.#lifetime = host.wheel.timer(() => {
+      this.#onLifetimeTimer();
+    });
+    this.#sendFailed = (error) => {
+      this.#transportError(error);
+    };
   }
 
   /** The current state name. */
@@ -139,67 +134,84 @@ export class ClientTransaction extends Base {
     return this.#state;
   }
 
-  /** Sends the request and starts the timers. */
-  start(): void {
-    const { t1, t2 } = this.host.timers;
-    this.#send();
-    if (this.#invite) {
-      // RFC 3261 section 17.1.1.2: Timer A starts at T1 and doubles without a cap.
-      const timerA = (interval: number): void => {
-        this.#retransmit = this.after(interval, () => {
-          this.host.retransmitted();
-          this.#send();
-          timerA(interval * 2);
-        });
-      };
-      timerA(t1);
-      // Timer B: 64*T1 without a response means 408 to the TU.
-      this.after(64 * t1, () => {
-        if (this.#state === 'Calling') {
-          this.#timeout();
-        }
-      });
-    } else {
-      // RFC 3261 section 17.1.2.2: Timer E starts at T1, doubles up to T2 in Trying and
-      // stays at T2 in Proceeding.
-      const timerE = (interval: number): void => {
-        this.#retransmit = this.after(interval, () => {
-          this.host.retransmitted();
-          this.#send();
-          timerE(this.#state === 'Proceeding' ? t2 : Math.min(interval * 2, t2));
-        });
-      };
-      timerE(t1);
-      // Timer F: 64*T1 without a final response means 408 to the TU.
-      this.after(64 * t1, () => {
-        if (this.#state === 'Trying' || this.#state === 'Proceeding') {
-          this.#timeout();
-        }
-      });
-    }
+  /** Whether the transaction has ended. */
+  get isTerminated(): boolean {
+    return this.#state === 'Terminated';
   }
 
-  #send(): void {
-    this.host.transmit(this.request, this.remote, (error) => this.#transportError(error));
+  /** Sends the request and starts the timers. */
+  start(): void {
+    const request = this.#request;
+    if (request === undefined) {
+      return;
+    }
+    this.#bytes = this.#host.transmit(request, this.remote, this.#sendFailed);
+    if (this.isTerminated) {
+      return;
+    }
+    // RFC 3261 section 17.1.1.2 (Timer A) and 17.1.2.2 (Timer E): the first retransmission
+    // after T1; Timer B and F: 64*T1 without a final response means 408 to the TU.
+    const { t1 } = this.#host.timers;
+    this.#interval = t1;
+    this.#retransmit.arm(t1);
+    this.#lifetime.arm(64 * t1);
+  }
+
+  #onRetransmitTimer(): void {
+    const { t2 } = this.#host.timers;
+    if (this.#bytes === undefined) {
+      return;
+    }
+    this.#host.resend(this.#bytes, this.#request, this.remote, this.#sendFailed);
+    if (this.isTerminated) {
+      return;
+    }
+    // Timer A doubles without a cap; Timer E doubles up to T2 in Trying and stays at T2 in
+    // Proceeding.
+    this.#interval = this.#invite
+      ? this.#interval * 2
+      : this.#state === 'Proceeding'
+        ? t2
+        : Math.min(this.#interval * 2, t2);
+    this.#retransmit.arm(this.#interval);
+  }
+
+  #onLifetimeTimer(): void {
+    if (this.#state === 'Calling' || this.#state === 'Trying' || this.#state === 'Proceeding') {
+      if (this.#invite && this.#state === 'Proceeding') {
+        // Timer B runs in Calling only: a ringing INVITE waits for its final response.
+        return;
+      }
+      this.#timeout();
+      return;
+    }
+    // Timer D, K or M: the wait of a finished transaction is over.
+    this.terminate();
   }
 
   #timeout(): void {
-    this.#deliver(buildResponse(this.request, 408, 'Request Timeout'));
+    const request = this.#request;
+    if (request !== undefined) {
+      this.#deliver(buildResponse(request, 408, 'Request Timeout'));
+    }
     this.terminate();
   }
 
   /** RFC 3261 section 17.1.4: a transport error is reported to the TU as 503. */
   #transportError(error: Error): void {
+    const request = this.#request;
     if (this.#state === 'Completed' || this.#state === 'Accepted' || this.isTerminated) {
       return;
     }
-    this.#deliver(buildResponse(this.request, 503, `Transport Error (${error.message})`));
+    if (request !== undefined) {
+      this.#deliver(buildResponse(request, 503, `Transport Error (${error.message})`));
+    }
     this.terminate();
   }
 
   #deliver(response: SipResponse): void {
     try {
-      this.#onResponse(response);
+      this.#onResponse?.(response);
     } catch {
       // The TU's handler must not break the transaction layer; the stack logs around it.
     }
@@ -207,35 +219,46 @@ export class ClientTransaction extends Base {
 
   /** Handles a response matched to this transaction. */
   receive(response: SipResponse): void {
-    const status = response.status;
     if (this.#invite) {
-      this.#receiveInvite(response, status);
+      this.#receiveInvite(response, response.status);
     } else {
-      this.#receiveNonInvite(response, status);
+      this.#receiveNonInvite(response, response.status);
     }
   }
 
+  /** The transaction is final: the request and its bytes are no longer needed. */
+  #final(state: 'Completed' | 'Accepted', waitMs: number): void {
+    this.#state = state;
+    this.#retransmit.cancel();
+    this.#request = undefined;
+    this.#bytes = undefined;
+    this.#lifetime.arm(waitMs);
+  }
+
   #receiveInvite(response: SipResponse, status: number): void {
-    const { t1 } = this.host.timers;
+    const { t1 } = this.#host.timers;
     switch (this.#state) {
       case 'Calling':
       case 'Proceeding':
-        this.cancelTimer(this.#retransmit);
+        this.#retransmit.cancel();
         if (status < 200) {
           this.#state = 'Proceeding';
           this.#deliver(response);
         } else if (status < 300) {
-          // RFC 6026 section 8.4: Accepted, so that 2xx retransmissions reach the TU.
-          this.#state = 'Accepted';
-          this.after(64 * t1, () => this.terminate());
+          // RFC 6026 section 8.4: Accepted (Timer M), so that 2xx retransmissions reach the TU.
+          this.#final('Accepted', 64 * t1);
           this.#deliver(response);
         } else {
-          // RFC 3261 section 17.1.1.3: the transaction itself ACKs a non-2xx final response.
-          this.#state = 'Completed';
-          this.#ack = this.#buildAck(response);
-          this.host.transmit(this.#ack, this.remote);
-          this.after(Math.max(64 * t1, 0), () => this.terminate());
+          // RFC 3261 section 17.1.1.3: the transaction itself ACKs a non-2xx final response,
+          // and Timer D (at least 32 s over UDP) absorbs its retransmissions.
+          const ack = this.#request === undefined ? undefined : buildAck(this.#request, response);
+          this.#final('Completed', 64 * t1);
+          if (ack !== undefined) {
+            this.#ack = this.#host.transmit(ack, this.remote);
+          }
           this.#deliver(response);
+          // Nothing more reaches the TU from a Completed INVITE transaction.
+          this.#onResponse = undefined;
         }
         break;
       case 'Accepted':
@@ -245,8 +268,7 @@ export class ClientTransaction extends Base {
         break;
       case 'Completed':
         if (status >= 300 && this.#ack) {
-          this.host.retransmitted();
-          this.host.transmit(this.#ack, this.remote);
+          this.#host.resend(this.#ack, undefined, this.remote);
         }
         break;
       default:
@@ -263,60 +285,93 @@ export class ClientTransaction extends Base {
       this.#deliver(response);
       return;
     }
-    this.cancelTimer(this.#retransmit);
-    this.#state = 'Completed';
     // Timer K: T4 for UDP, absorbing retransmitted final responses.
-    this.after(this.host.timers.t4, () => this.terminate());
+    this.#final('Completed', this.#host.timers.t4);
     this.#deliver(response);
+    this.#onResponse = undefined;
   }
 
-  /** RFC 3261 section 17.1.1.3: the ACK for a non-2xx final response. */
-  #buildAck(response: SipResponse): SipRequest {
-    const rq = this.request;
-    const ack: SipRequest = {
-      method: 'ACK',
-      uri: rq.uri,
-      version: '2.0',
-      headers: {
-        via: rq.headers.via.slice(0, 1),
-        'max-forwards': '70',
-        from: rq.headers.from,
-        to: response.headers.to,
-        'call-id': rq.headers['call-id'],
-        cseq: { seq: rq.headers.cseq.seq, method: 'ACK' },
-      },
-      content: '',
-    };
-    if (rq.headers.route !== undefined) {
-      ack.headers.route = rq.headers.route;
+  /** Enters the Terminated state and stops both timers; idempotent. */
+  terminate(): void {
+    if (this.#state === 'Terminated') {
+      return;
     }
-    return ack;
-  }
-
-  protected onTerminate(): void {
     this.#state = 'Terminated';
-    this.host.terminated(this.key, 'client');
+    this.#retransmit.cancel();
+    this.#lifetime.cancel();
+    this.#request = undefined;
+    this.#bytes = undefined;
+    this.#ack = undefined;
+    this.#onResponse = undefined;
+    this.#host.terminated(this.key, 'client');
   }
 }
 
+/** RFC 3261 section 17.1.1.3: the ACK for a non-2xx final response. */
+function buildAck(rq: SipRequest, response: SipResponse): SipRequest {
+  const ack: SipRequest = {
+    method: 'ACK',
+    uri: rq.uri,
+    version: '2.0',
+    headers: {
+      via: rq.headers.via.slice(0, 1),
+      'max-forwards': '70',
+      from: rq.headers.from,
+      to: response.headers.to,
+      'call-id': rq.headers['call-id'],
+      cseq: { seq: rq.headers.cseq.seq, method: 'ACK' },
+    },
+    content: '',
+  };
+  if (rq.headers.route !== undefined) {
+    ack.headers.route = rq.headers.route;
+  }
+  return ack;
+}
+
+/** What a server transaction tells the request's receiver (see `stack.ts`). */
+export interface ServerTransactionUser {
+  /** A CANCEL matched this INVITE (RFC 3261 section 9.2). */
+  onCancel: ((cancel: SipRequest) => void) | undefined;
+  /** A non-2xx final response was never acknowledged (Timer H fired). */
+  onAckTimeout: ((this: void) => void) | undefined;
+}
+
 /** A server transaction (RFC 3261 section 17.2). */
-export class ServerTransaction extends Base {
-  readonly request: SipRequest;
+export class ServerTransaction {
+  readonly key: string;
   readonly remote: SipRemote;
+  readonly #host: TransactionHost;
   readonly #invite: boolean;
   #state: 'Trying' | 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
+  /** The last response sent, as an object while Timer G may send it again. */
   #last: SipResponse | undefined;
-  /** Called when a CANCEL matches this INVITE transaction (RFC 3261 section 9.2). */
-  onCancel: ((cancel: SipRequest) => void) | undefined;
-  /** Called when a non-2xx final response was never acknowledged (Timer H fired). */
-  onAckTimeout: (() => void) | undefined;
+  /** Its bytes, sent again for a retransmitted request. */
+  #lastBytes: Buffer | undefined;
+  #lastStatus = 0;
+  #interval = 0;
+  /** Who receives the CANCEL and Timer H, until the transaction no longer needs to tell. */
+  #user: ServerTransactionUser | undefined;
+  /** Timer G, made when a non-2xx final response to an INVITE needs it. */
+  #retransmit: WheelTimer | undefined;
+  /** Timer H, I, J or L: the one that ends the transaction. */
+  readonly #lifetime: WheelTimer;
 
-  constructor(host: TransactionHost, request: SipRequest, remote: SipRemote) {
-    super(host, serverKey(request, remote));
-    this.request = request;
+  constructor(
+    host: TransactionHost,
+    request: SipRequest,
+    remote: SipRemote,
+    user?: ServerTransactionUser,
+  ) {
+    this.key = serverKey(request, remote);
+    this.#host = host;
     this.remote = remote;
     this.#invite = request.method === 'INVITE';
     this.#state = this.#invite ? 'Proceeding' : 'Trying';
+    this.#user = user;
+    this.#lifetime = host.wheel.timer(() => {
+      this.#onLifetimeTimer();
+    });
   }
 
   /** The current state name. */
@@ -324,9 +379,21 @@ export class ServerTransaction extends Base {
     return this.#state;
   }
 
+  /** Whether the transaction has ended. */
+  get isTerminated(): boolean {
+    return this.#state === 'Terminated';
+  }
+
   /** True once a final response was sent. */
   get isFinal(): boolean {
-    return this.#last !== undefined && this.#last.status >= 200;
+    return this.#lastStatus >= 200;
+  }
+
+  /** Tells the request's receiver of a CANCEL that matched this INVITE, before the answer. */
+  cancelled(cancel: SipRequest): void {
+    if (!this.isFinal) {
+      this.#user?.onCancel?.(cancel);
+    }
   }
 
   /** Handles a retransmitted request (or the ACK for a non-2xx final response). */
@@ -335,72 +402,107 @@ export class ServerTransaction extends Base {
       if (this.#state === 'Completed') {
         // RFC 3261 section 17.2.1: ACK moves to Confirmed; Timer I absorbs further ACKs.
         this.#state = 'Confirmed';
-        this.after(this.host.timers.t4, () => this.terminate());
+        this.#retransmit?.cancel();
+        this.#user = undefined;
+        this.#last = undefined;
+        this.#lifetime.arm(this.#host.timers.t4);
       }
       return;
     }
     if (this.#state === 'Accepted' || this.#state === 'Confirmed' || this.#state === 'Trying') {
       return;
     }
-    if (this.#last) {
-      this.host.retransmitted();
-      this.host.transmit(this.#last, this.remote);
+    if (this.#lastBytes) {
+      this.#host.resend(this.#lastBytes, this.#last, this.remote);
     }
   }
 
   /** Sends a response from the TU. */
   respond(response: SipResponse): void {
-    const { t1, t2 } = this.host.timers;
+    const { t1 } = this.#host.timers;
     const status = response.status;
     if (this.#state === 'Accepted' && status >= 200 && status < 300) {
       // RFC 6026 section 7.1: the TU retransmits the 2xx through the Accepted transaction.
-      this.host.transmit(response, this.remote);
+      this.#host.transmit(response, this.remote);
       return;
     }
     if (this.#state !== 'Trying' && this.#state !== 'Proceeding') {
       return;
     }
-    this.#last = response;
-    this.host.transmit(response, this.remote);
+    this.#lastStatus = status;
+    const bytes = this.#host.transmit(response, this.remote);
+    if (this.isTerminated) {
+      return;
+    }
     if (status < 200) {
       this.#state = 'Proceeding';
+      this.#lastBytes = bytes;
       return;
     }
     if (!this.#invite) {
       // Timer J: 64*T1 for UDP, answering retransmitted requests with the final response.
       this.#state = 'Completed';
-      this.after(64 * t1, () => this.terminate());
+      this.#lastBytes = bytes;
+      this.#user = undefined;
+      this.#lifetime.arm(64 * t1);
       return;
     }
     if (status < 300) {
-      // RFC 6026 section 8.7: Accepted absorbs INVITE retransmissions for Timer L.
+      // RFC 6026 section 8.7: Accepted absorbs INVITE retransmissions for Timer L; the TU
+      // retransmits its 2xx itself, so nothing of the response is kept.
       this.#state = 'Accepted';
-      this.after(64 * t1, () => this.terminate());
+      this.#lastBytes = undefined;
+      this.#user = undefined;
+      this.#lifetime.arm(64 * t1);
       return;
     }
     // RFC 3261 section 17.2.1: Completed retransmits the response (Timer G, capped at T2)
     // until the ACK arrives or Timer H fires.
     this.#state = 'Completed';
-    const timerG = (interval: number): void => {
-      this.after(interval, () => {
-        if (this.#state === 'Completed' && this.#last) {
-          this.host.retransmitted();
-          this.host.transmit(this.#last, this.remote);
-          timerG(Math.min(interval * 2, t2));
-        }
-      });
-    };
-    timerG(t1);
-    this.after(64 * t1, () => {
-      if (this.#state === 'Completed') {
-        this.onAckTimeout?.();
-        this.terminate();
-      }
+    this.#last = response;
+    this.#lastBytes = bytes;
+    this.#interval = t1;
+    this.#retransmit ??= this.#host.wheel.timer(() => {
+      this.#onRetransmitTimer();
     });
+    this.#retransmit.arm(t1);
+    this.#lifetime.arm(64 * t1);
   }
 
-  protected onTerminate(): void {
+  #onRetransmitTimer(): void {
+    if (this.#state !== 'Completed' || this.#lastBytes === undefined) {
+      return;
+    }
+    this.#host.resend(this.#lastBytes, this.#last, this.remote);
+    if (this.#state !== 'Completed') {
+      return;
+    }
+    this.#interval = Math.min(this.#interval * 2, this.#host.timers.t2);
+    this.#retransmit?.arm(this.#interval);
+  }
+
+  #onLifetimeTimer(): void {
+    if (this.#state === 'Completed' && this.#invite) {
+      // Timer H: the ACK never came.
+      const user = this.#user;
+      this.terminate();
+      user?.onAckTimeout?.();
+      return;
+    }
+    this.terminate();
+  }
+
+  /** Enters the Terminated state and stops its timers; idempotent. */
+  terminate(): void {
+    if (this.#state === 'Terminated') {
+      return;
+    }
     this.#state = 'Terminated';
-    this.host.terminated(this.key, 'server');
+    this.#retransmit?.cancel();
+    this.#lifetime.cancel();
+    this.#user = undefined;
+    this.#last = undefined;
+    this.#lastBytes = undefined;
+    this.#host.terminated(this.key, 'server');
   }
 }
