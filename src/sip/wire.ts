@@ -10,9 +10,15 @@
  * built here from the raw header lines, so it works even when the package cannot parse the
  * message), or a datagram to drop silently. The syntax of single header values and URIs is
  * in `syntax.ts`.
+ *
+ * Framing and the index of header lines are in `wire-frame.ts`; serializing is in
+ * `serialize.ts`. The package's parser is used only for the few headers the simulator never
+ * reads and that it parses into structures of its own (Route, authentication): the headers of
+ * every other message are built from the lines the checks already read, in one pass.
  */
 import * as sip from 'sip';
-import type { SipParams, SipRequest, SipResponse, SipVia } from './message.js';
+import type { SipMessageHeaders, SipParams, SipRequest, SipResponse, SipVia } from './message.js';
+import { serializeMessage } from './serialize.js';
 import {
   parseAddress,
   parseSipUri,
@@ -22,6 +28,15 @@ import {
   uriScheme,
   type ParsedAddress,
 } from './syntax.js';
+import {
+  frame,
+  REQUIRED,
+  SINGLE,
+  SPECIAL,
+  type Framed,
+  type HeaderIndex,
+  type HeaderLine,
+} from './wire-frame.js';
 
 /** The outcome of decoding one datagram. */
 export type DecodedDatagram =
@@ -58,51 +73,8 @@ export const MAX_DATAGRAM_BYTES = 16384;
 const REQUEST_LINE_RE = new RegExp(`^(${TOKEN}) (\\S+) SIP/(\\d+)\\.(\\d+)$`);
 const LOOSE_REQUEST_RE = new RegExp(`^${TOKEN}[ \\t]`);
 const STATUS_LINE_RE = /^SIP\/(\d+)\.(\d+) (\d{3}) ([^\r\n]*)$/;
-const HEADER_RE = new RegExp(`^(${TOKEN})[ \\t]*:[ \\t]*(.*)$`, 's');
 const CSEQ_RE = new RegExp(`^(\\d+)[ \\t]+(${TOKEN})$`);
 const MAX_UINT32 = 4294967295;
-
-const COMPACT: Readonly<Record<string, string>> = {
-  i: 'call-id',
-  m: 'contact',
-  e: 'content-encoding',
-  l: 'content-length',
-  c: 'content-type',
-  f: 'from',
-  s: 'subject',
-  k: 'supported',
-  t: 'to',
-  v: 'via',
-  o: 'event',
-  r: 'refer-to',
-  u: 'allow-events',
-  x: 'session-expires',
-};
-
-/** RFC 3261 section 7.3.1 and 20: headers that must appear at most once. */
-const SINGLE = ['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-length', 'content-type'];
-
-interface HeaderLine {
-  readonly name: string;
-  readonly value: string;
-  readonly raw: string;
-}
-
-/** Splits the header section into unfolded lines (RFC 3261 section 7.3.1). */
-function headerLines(section: string): string[] | undefined {
-  const lines: string[] = [];
-  for (const line of section.split('\r\n')) {
-    if (line.includes('\n') || line.includes('\r')) {
-      return undefined;
-    }
-    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 0) {
-      lines[lines.length - 1] = `${lines[lines.length - 1]} ${line.trim()}`;
-    } else {
-      lines.push(line);
-    }
-  }
-  return lines;
-}
 
 /**
  * Builds a stateless response to a request that is rejected before parsing completes, from
@@ -146,21 +118,6 @@ export function decodeDatagram(data: Buffer, options: DecodeOptions = {}): Decod
   } catch (e) {
     return { kind: 'drop', detail: `decoder failure: ${String(e)}` };
   }
-}
-
-/** A datagram split into start line, header lines and body, before any check. */
-interface Framed {
-  readonly startLine: string;
-  /** The header lines that parse, compact names expanded, so that a rejection can echo them. */
-  readonly headers: readonly HeaderLine[];
-  /** A header line did not parse, or a line of the header section held a bare CR or LF. */
-  readonly badHeader: boolean;
-  /** The header section ends with an empty line. */
-  readonly terminated: boolean;
-  /** The header section, start line included, without the empty line. */
-  readonly section: string;
-  /** Everything after the empty line, before Content-Length framing. */
-  readonly bodyAll: string;
 }
 
 /** Why a request is answered with an error status instead of being passed on. */
@@ -216,38 +173,6 @@ function decode(data: Buffer, options: DecodeOptions): DecodedDatagram {
   return isRejection(request) ? rejectRequest(request, framed.headers) : request;
 }
 
-/**
- * Splits a datagram into start line, header lines and body (RFC 3261 section 7); returns
- * `undefined` for an empty one.
- */
-function frame(data: Buffer): Framed | undefined {
-  // RFC 3261 section 7.5: CRLFs before the start line are ignored (keep-alives).
-  const text = data.toString('latin1').replace(/^(?:\r\n)+/, '');
-  if (text.length === 0) {
-    return undefined;
-  }
-  const end = text.indexOf('\r\n\r\n');
-  const terminated = end >= 0;
-  const section = terminated ? text.slice(0, end) : text.replace(/\r\n$/, '');
-  const bodyAll = terminated ? text.slice(end + 4) : '';
-  const lines = headerLines(section);
-  const startLine = lines?.[0] ?? section.split(/\r?\n/)[0] ?? '';
-
-  // Collect the header lines that do parse, so that a rejection can echo them.
-  const headers: HeaderLine[] = [];
-  let badHeader = lines === undefined;
-  for (const line of lines?.slice(1) ?? []) {
-    const m = HEADER_RE.exec(line);
-    if (!m?.[1]) {
-      badHeader = true;
-      continue;
-    }
-    const lower = m[1].toLowerCase();
-    headers.push({ name: COMPACT[lower] ?? lower, value: (m[2] ?? '').trim(), raw: line });
-  }
-  return { startLine, headers, badHeader, terminated, section, bodyAll };
-}
-
 /** The rejection as a `reject` outcome, or a `drop` when there is no Via to answer to. */
 function rejectRequest(r: Rejection, headers: readonly HeaderLine[]): DecodedDatagram {
   const response = rawResponse(r.status, r.reason, headers, r.extra);
@@ -262,60 +187,155 @@ function decodeRequest(f: Framed, options: DecodeOptions): DecodedDatagram | Rej
   if (isRejection(line)) {
     return line;
   }
-  const headers = f.headers;
-  const counted = checkHeaderCounts(headers);
+  const index = f.index;
+  const counted = checkHeaderCounts(index);
   if (counted !== undefined) {
     return counted;
   }
-  const ids = checkCallIdAndCSeq(headers, line.method);
+  const ids = checkCallIdAndCSeq(index, line.method);
   if (isRejection(ids)) {
     return ids;
   }
-  const vias = parseRequestVias(headers);
+  const vias = parseRequestVias(index);
   if (isRejection(vias)) {
     return vias;
   }
-  const addresses = checkAddresses(headers);
-  if (addresses !== undefined) {
+  const addresses = checkAddresses(index);
+  if (isRejection(addresses)) {
     return addresses;
   }
-  const maxForwards = firstValue(headers, 'max-forwards');
+  const maxForwards = index.first['max-forwards'];
   if (maxForwards !== undefined && !/^\d{1,10}$/.test(maxForwards)) {
     return badRequest('bad Max-Forwards');
   }
-  const body = frameRequestBody(headers, f.bodyAll);
+  const body = frameRequestBody(index, f.bodyAll);
   if (typeof body !== 'string') {
     return body;
   }
-  const fault = checkRequestUri(line.requestUri) ?? checkRequire(headers, line.method, options);
+  const fault =
+    checkRequestUri(line.requestUri) ??
+    (index.require ? checkRequire(f.headers, line.method, options) : undefined);
   if (fault !== undefined) {
     return fault;
   }
-  const parsed = sip.parse(`${f.section}\r\n\r\n`);
-  if (!parsed?.headers.from || !parsed.headers.to || !parsed.headers.cseq) {
-    return badRequest('unparsable by the SIP parser');
+  const headers = buildHeaders(f, {
+    via: vias,
+    from: addresses.from,
+    to: addresses.to,
+    callId: ids.callId,
+    cseq: { seq: Number(ids.seq), method: ids.method },
+    contact: addresses.contact,
+    contentLength: body.length,
+  });
+  if (maxForwards !== undefined) {
+    headers['max-forwards'] = maxForwards;
   }
-  const from = parseAddress(firstValue(headers, 'from') ?? '')!;
-  const to = parseAddress(firstValue(headers, 'to') ?? '')!;
   const message: SipRequest = {
     method: line.method,
     uri: line.requestUri,
     version: '2.0',
-    headers: {
-      ...parsed.headers,
-      via: vias,
-      from: toSipAddress(from),
-      to: toSipAddress(to),
-      'call-id': ids.callId,
-      cseq: { seq: Number(ids.seq), method: ids.method },
-      'content-length': Buffer.byteLength(body, 'latin1'),
-    },
+    headers,
     content: body,
   };
-  if (maxForwards !== undefined) {
-    message.headers['max-forwards'] = maxForwards;
-  }
   return { kind: 'request', message };
+}
+
+/** The headers of a message that are read once and checked before the message is built. */
+interface CheckedHeaders {
+  readonly via: SipVia[];
+  readonly from: ParsedAddress;
+  readonly to: ParsedAddress;
+  readonly callId: string;
+  readonly cseq: { seq: number; method: string };
+  /** The Contact, `*`, or `undefined` when it is to be parsed from the lines. */
+  readonly contact: SipMessageHeaders['contact'];
+  readonly contentLength: number;
+}
+
+/**
+ * The header map of a message, in the order the headers first appear (as the `sip` package
+ * gives it): the checked headers as parsed, Contact as a list of addresses (or `*`), the
+ * package's structured headers through its own parser, and every other header as its text
+ * (repeated ones joined with a comma). A structured header the package cannot parse is left
+ * out, as the package does.
+ */
+function buildHeaders(f: Framed, checked: CheckedHeaders): SipMessageHeaders {
+  const headers: Record<string, unknown> = {};
+  for (const h of f.headers) {
+    const name = h.name;
+    switch (name) {
+      case 'via':
+        headers.via = checked.via;
+        break;
+      case 'from':
+        headers.from = toSipAddress(checked.from);
+        break;
+      case 'to':
+        headers.to = toSipAddress(checked.to);
+        break;
+      case 'call-id':
+        headers['call-id'] = checked.callId;
+        break;
+      case 'cseq':
+        headers.cseq = checked.cseq;
+        break;
+      case 'content-length':
+        headers['content-length'] = checked.contentLength;
+        break;
+      case 'contact':
+        if (headers.contact === undefined) {
+          headers.contact = checked.contact ?? contactsOf(f.index);
+        }
+        break;
+      default: {
+        if (SPECIAL.has(name)) {
+          if (!(name in headers)) {
+            const parsed = specialHeader(f.headers, name);
+            if (parsed !== undefined) {
+              headers[name] = parsed;
+            }
+          }
+          break;
+        }
+        const before = Object.hasOwn(headers, name) ? headers[name] : undefined;
+        headers[name] =
+          typeof before === 'string' && before !== '' ? `${before},${h.value}` : h.value;
+      }
+    }
+  }
+  headers['content-length'] = checked.contentLength;
+  return headers as unknown as SipMessageHeaders;
+}
+
+/** Every Contact of a response, leniently: the parts that do not parse are left out. */
+function contactsOf(index: HeaderIndex): SipMessageHeaders['contact'] {
+  if (index.contacts[0] === '*') {
+    return '*';
+  }
+  const out: { name?: string; uri: string; params: SipParams }[] = [];
+  for (const line of index.contacts) {
+    for (const part of splitList(line)) {
+      const a = parseAddress(part);
+      if (a) {
+        out.push(toSipAddress(a));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A header the `sip` package parses into a structure of its own (Route with parsed URIs,
+ * authentication parameters), from all its lines; `undefined` when the package drops it.
+ */
+function specialHeader(lines: readonly HeaderLine[], name: string): unknown {
+  let text = 'SIP/2.0 200 OK\r\n';
+  for (const h of lines) {
+    if (h.name === name) {
+      text += `${name}: ${h.value}\r\n`;
+    }
+  }
+  return sip.parse(`${text}\r\n`)?.headers[name];
 }
 
 /** The Request-Line, then the framing of the header section, then the version. */
@@ -343,36 +363,41 @@ function checkRequestLine(f: Framed): RequestLine | Rejection {
 }
 
 /** Single-value headers at most once, the headers every request needs at least once. */
-function checkHeaderCounts(headers: readonly HeaderLine[]): Rejection | undefined {
-  const count = (name: string): number => headers.filter((h) => h.name === name).length;
+function checkHeaderCounts(index: HeaderIndex): Rejection | undefined {
   for (const name of SINGLE) {
-    if (count(name) > 1) {
+    if (index.counts[name] > 1) {
       return badRequest(`more than one ${name}`);
     }
   }
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (count(name) === 0) {
+  for (const name of REQUIRED) {
+    if (index.counts[name] === 0) {
       return badRequest(`missing ${name}`);
     }
   }
   return undefined;
 }
 
+/** Whether a CSeq number fits in 32 bits (RFC 3261 section 8.1.1.5). */
+function cseqInRange(seq: string): boolean {
+  let i = 0;
+  while (i < seq.length - 1 && seq.charCodeAt(i) === 48) {
+    i++;
+  }
+  return seq.length - i <= 10 && Number(seq) <= MAX_UINT32;
+}
+
 /** The Call-ID, and the CSeq's number and method against the request's method. */
-function checkCallIdAndCSeq(
-  headers: readonly HeaderLine[],
-  method: string,
-): RequestIds | Rejection {
-  const callId = firstValue(headers, 'call-id') ?? '';
+function checkCallIdAndCSeq(index: HeaderIndex, method: string): RequestIds | Rejection {
+  const callId = index.first['call-id'] ?? '';
   if (callId.length === 0 || /[\s,]/.test(callId)) {
     return badRequest('bad Call-ID');
   }
-  const cseq = CSEQ_RE.exec(firstValue(headers, 'cseq') ?? '');
+  const cseq = CSEQ_RE.exec(index.first.cseq ?? '');
   if (!cseq?.[1] || !cseq[2]) {
     return badRequest('bad CSeq');
   }
   // RFC 3261 section 8.1.1.5: the CSeq number is a 32-bit unsigned integer.
-  if (cseq[1].replace(/^0+/, '').length > 10 || Number(cseq[1]) > MAX_UINT32) {
+  if (!cseqInRange(cseq[1])) {
     return badRequest('CSeq number above 2^32-1');
   }
   // RFC 3261 section 8.2.2 via 20.16: the CSeq method matches the request method.
@@ -383,10 +408,10 @@ function checkCallIdAndCSeq(
 }
 
 /** Every Via value of every Via line, each one well formed. */
-function parseRequestVias(headers: readonly HeaderLine[]): SipVia[] | Rejection {
+function parseRequestVias(index: HeaderIndex): SipVia[] | Rejection {
   const vias: SipVia[] = [];
-  for (const line of headers.filter((h) => h.name === 'via')) {
-    for (const part of splitList(line.value)) {
+  for (const line of index.vias) {
+    for (const part of splitList(line)) {
       const via = parseVia(part);
       if (!via) {
         return badRequest('malformed Via');
@@ -397,27 +422,45 @@ function parseRequestVias(headers: readonly HeaderLine[]): SipVia[] | Rejection 
   return vias;
 }
 
+/** From, To and Contact, parsed. */
+interface Addresses {
+  readonly from: ParsedAddress;
+  readonly to: ParsedAddress;
+  readonly contact: SipMessageHeaders['contact'];
+}
+
 /** From and To, and every Contact unless it is `*`. */
-function checkAddresses(headers: readonly HeaderLine[]): Rejection | undefined {
-  for (const name of ['from', 'to']) {
-    if (!parseAddress(firstValue(headers, name) ?? '')) {
-      return badRequest(`malformed ${name}`);
-    }
+function checkAddresses(index: HeaderIndex): Addresses | Rejection {
+  const from = parseAddress(index.first.from ?? '');
+  if (!from) {
+    return badRequest('malformed from');
   }
-  const contact = firstValue(headers, 'contact');
-  if (contact !== undefined && contact !== '*') {
-    for (const line of headers.filter((h) => h.name === 'contact')) {
-      if (!splitList(line.value).every((part) => parseAddress(part) !== undefined)) {
+  const to = parseAddress(index.first.to ?? '');
+  if (!to) {
+    return badRequest('malformed to');
+  }
+  if (index.contacts.length === 0) {
+    return { from, to, contact: undefined };
+  }
+  if (index.contacts[0] === '*') {
+    return { from, to, contact: '*' };
+  }
+  const contact: { name?: string; uri: string; params: SipParams }[] = [];
+  for (const line of index.contacts) {
+    for (const part of splitList(line)) {
+      const a = parseAddress(part);
+      if (a === undefined) {
         return badRequest('malformed Contact');
       }
+      contact.push(toSipAddress(a));
     }
   }
-  return undefined;
+  return { from, to, contact };
 }
 
 /** RFC 3261 section 18.3: over UDP the Content-Length frames the body; the rest is ignored. */
-function frameRequestBody(headers: readonly HeaderLine[], bodyAll: string): string | Rejection {
-  const cl = firstValue(headers, 'content-length');
+function frameRequestBody(index: HeaderIndex, bodyAll: string): string | Rejection {
+  const cl = index.first['content-length'];
   if (cl === undefined) {
     return bodyAll;
   }
@@ -425,10 +468,11 @@ function frameRequestBody(headers: readonly HeaderLine[], bodyAll: string): stri
     return badRequest('bad Content-Length');
   }
   const length = Number(cl);
-  if (length > Buffer.byteLength(bodyAll, 'latin1')) {
+  // The text is latin1: one character per byte.
+  if (length > bodyAll.length) {
     return badRequest('Content-Length larger than the datagram');
   }
-  return bodyAll.slice(0, length);
+  return length === bodyAll.length ? bodyAll : bodyAll.slice(0, length);
 }
 
 /** RFC 3261 section 8.2.2.1 and 21.4.15: only SIP and SIPS Request-URIs, without headers. */
@@ -455,6 +499,21 @@ function checkRequestUri(requestUri: string): Rejection | undefined {
   return undefined;
 }
 
+/** The option tags of each `supported` list, lower case, made once per list. */
+const SUPPORTED_SETS = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function supportedSet(list: readonly string[] | undefined): ReadonlySet<string> {
+  if (list === undefined) {
+    return new Set();
+  }
+  let set = SUPPORTED_SETS.get(list);
+  if (set === undefined) {
+    set = new Set(list.map((t) => t.toLowerCase()));
+    SUPPORTED_SETS.set(list, set);
+  }
+  return set;
+}
+
 /** RFC 3261 section 8.2.2.3: Require with unknown option tags gets 420 (not for ACK/CANCEL). */
 function checkRequire(
   headers: readonly HeaderLine[],
@@ -464,7 +523,7 @@ function checkRequire(
   if (method === 'ACK' || method === 'CANCEL') {
     return undefined;
   }
-  const supported = new Set((options.supported ?? []).map((t) => t.toLowerCase()));
+  const supported = supportedSet(options.supported);
   const required = headers
     .filter((h) => h.name === 'require')
     .flatMap((h) => h.value.split(','))
@@ -482,11 +541,6 @@ function checkRequire(
   };
 }
 
-/** The value of the first header line of that name. */
-function firstValue(headers: readonly HeaderLine[], name: string): string | undefined {
-  return headers.find((h) => h.name === name)?.value;
-}
-
 function toSipAddress(a: ParsedAddress): { name?: string; uri: string; params: SipParams } {
   return a.name === undefined
     ? { uri: a.uri, params: a.params }
@@ -495,7 +549,7 @@ function toSipAddress(a: ParsedAddress): { name?: string; uri: string; params: S
 
 /** Checks a response; nobody is answered for a bad one, so every failure is a drop. */
 function decodeResponse(f: Framed): DecodedDatagram {
-  const { startLine, headers, badHeader, terminated, section, bodyAll } = f;
+  const { startLine, badHeader, terminated, bodyAll, index } = f;
   // RFC 3261 section 18.1.2 / 17.1.3: a response that cannot be matched or framed is dropped.
   const sl = STATUS_LINE_RE.exec(startLine);
   if (!sl?.[3] || sl[1] !== '2' || sl[2] !== '0') {
@@ -509,67 +563,60 @@ function decodeResponse(f: Framed): DecodedDatagram {
     return { kind: 'drop', detail: 'malformed response header section' };
   }
   for (const name of SINGLE) {
-    if (headers.filter((h) => h.name === name).length > 1) {
+    if (index.counts[name] > 1) {
       return { kind: 'drop', detail: `more than one ${name}` };
     }
   }
-  const cseq = CSEQ_RE.exec(firstValue(headers, 'cseq') ?? '');
-  if (
-    !cseq?.[1] ||
-    !cseq[2] ||
-    cseq[1].replace(/^0+/, '').length > 10 ||
-    Number(cseq[1]) > MAX_UINT32
-  ) {
+  const cseq = CSEQ_RE.exec(index.first.cseq ?? '');
+  if (!cseq?.[1] || !cseq[2] || !cseqInRange(cseq[1])) {
     return { kind: 'drop', detail: 'bad CSeq' };
   }
-  const topVia = splitList(headers.find((h) => h.name === 'via')?.value ?? '')[0];
+  const topVia = index.vias.length === 0 ? undefined : splitList(index.vias[0]!)[0];
   const via = topVia === undefined ? undefined : parseVia(topVia);
-  const from = parseAddress(firstValue(headers, 'from') ?? '');
-  const to = parseAddress(firstValue(headers, 'to') ?? '');
-  const callId = firstValue(headers, 'call-id');
+  const from = parseAddress(index.first.from ?? '');
+  const to = parseAddress(index.first.to ?? '');
+  const callId = index.first['call-id'];
   if (!via || !from || !to || callId === undefined) {
     return { kind: 'drop', detail: 'missing or malformed Via, From, To or Call-ID' };
   }
   let body = bodyAll;
-  const cl = firstValue(headers, 'content-length');
+  const cl = index.first['content-length'];
   if (cl !== undefined) {
-    if (!/^\d{1,10}$/.test(cl) || Number(cl) > Buffer.byteLength(bodyAll, 'latin1')) {
+    if (!/^\d{1,10}$/.test(cl) || Number(cl) > bodyAll.length) {
       return { kind: 'drop', detail: 'bad Content-Length' };
     }
-    body = bodyAll.slice(0, Number(cl));
+    body = Number(cl) === bodyAll.length ? bodyAll : bodyAll.slice(0, Number(cl));
   }
-  const parsed = sip.parse(`${section}\r\n\r\n`);
-  if (!parsed) {
-    return { kind: 'drop', detail: 'unparsable by the SIP parser' };
-  }
-  const vias: SipVia[] = [];
-  for (const line of headers.filter((h) => h.name === 'via')) {
-    for (const part of splitList(line.value)) {
-      const v = parseVia(part);
+  const vias: SipVia[] = [via];
+  for (let i = 0; i < index.vias.length; i++) {
+    const parts = splitList(index.vias[i]!);
+    for (let j = i === 0 ? 1 : 0; j < parts.length; j++) {
+      const v = parseVia(parts[j]!);
       if (v) {
         vias.push(v);
       }
     }
   }
+  const headers = buildHeaders(f, {
+    via: vias,
+    from,
+    to,
+    callId,
+    cseq: { seq: Number(cseq[1]), method: cseq[2] },
+    contact: undefined,
+    contentLength: body.length,
+  });
   const message: SipResponse = {
     status,
     reason: sl[4] ?? '',
     version: '2.0',
-    headers: {
-      ...parsed.headers,
-      via: vias,
-      from: toSipAddress(from),
-      to: toSipAddress(to),
-      'call-id': callId,
-      cseq: { seq: Number(cseq[1]), method: cseq[2] },
-      'content-length': Buffer.byteLength(body, 'latin1'),
-    },
+    headers,
     content: body,
   };
   return { kind: 'response', message };
 }
 
-/** Serializes a message for the wire with the `sip` package (latin1, as it reads them). */
+/** Serializes a message for the wire (latin1, as messages are read). */
 export function encodeMessage(message: SipRequest | SipResponse): Buffer {
-  return Buffer.from(sip.stringify(message as sip.SipParsedMessage), 'latin1');
+  return Buffer.from(serializeMessage(message), 'latin1');
 }
