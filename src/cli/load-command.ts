@@ -1,7 +1,8 @@
 /**
  * `mediapath load`: load-test the Mediation Server's RTP relay with N concurrent relayed
  * G.711 calls (50 packets/s each way) and report throughput, loss, latency, CPU and
- * memory; with floors, a missed floor exits with LOAD_FLOOR_MISSED (5) for CI.
+ * memory; with floors, a missed floor exits with LOAD_FLOOR_MISSED (5) for CI. With `--sip` it
+ * hands over to the signalling load test (`sip-load-command.ts`).
  *
  * This file must not know how the relay forwards packets nor how a level is measured (the
  * media layer's load run does both); it parses the command line, pins CPUs and reports.
@@ -42,7 +43,11 @@ A level is "held" when loss < 0.1 %, p99 latency < 20 ms and every call carried 
 ways. Socket buffers hold seconds of traffic, so an overloaded relay first shows a growing
 queue (latency), not loss.
 
+With --sip it load-tests the Mediation Server's signalling instead, with SIPp: see
+mediapath load --sip --help.
+
 Options:
+  --sip              the signalling load test (SIPp through the Mediation Server)
   --calls N          concurrent calls (default 100); with --ramp, the first level
   --seconds T        duration of the run, or of each ramp level (default 10)
   --workers N        relay worker threads; 0 runs the relay in one thread (default 0)
@@ -196,6 +201,10 @@ function parseLoadArgs(argv: string[]): LoadArgs | null {
  * @returns An exit code from {@link ExitCode}.
  */
 export async function runLoadCommand(argv: string[], io: CliIO, logger?: Logger): Promise<number> {
+  if (argv.includes('--sip')) {
+    const sip = await import('./sip-load-command.js');
+    return sip.runSipLoadCommand(argv, io);
+  }
   let args: LoadArgs | null;
   try {
     args = parseLoadArgs(argv);
