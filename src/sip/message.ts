@@ -1,9 +1,11 @@
 /**
  * SIP message shapes and small helpers. Messages keep the layout of the `sip` package
- * (lower-case header names, parsed Via/From/To/CSeq/Contact, other headers as raw strings) so
- * that `sip.stringify` can serialize them.
+ * (lower-case header names, parsed Via/From/To/CSeq/Contact, other headers as raw strings), so
+ * that `serialize.ts` writes them byte for byte as `sip.stringify` would.
+ *
+ * It must not know sockets, transactions or dialogs.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { SipAddress, SipCSeq, SipParams, SipVia } from 'sip';
 
 export type { SipAddress, SipCSeq, SipParams, SipVia };
@@ -62,17 +64,35 @@ export const BRANCH_COOKIE = 'z9hG4bK';
  * branches from `Math.random()` with a million possible values, which collide under load.
  */
 export function newBranch(): string {
-  return BRANCH_COOKIE + randomBytes(12).toString('base64url');
+  return BRANCH_COOKIE + randomText(12, 'base64url');
 }
 
 /** A new From/To tag (RFC 3261 section 19.3: at least 32 bits of randomness). */
 export function newTag(): string {
-  return randomBytes(8).toString('hex');
+  return randomText(8, 'hex');
 }
 
 /** A new Call-ID, unique across hosts, at the given host. */
 export function newCallId(host: string): string {
-  return `${randomBytes(12).toString('hex')}@${host}`;
+  return `${randomText(12, 'hex')}@${host}`;
+}
+
+/**
+ * Crypto-random bytes drawn from a pool refilled 4 KiB at a time: a call draws several
+ * branches, tags and a Call-ID, and one system call per draw costs more than the draw.
+ */
+const POOL = Buffer.alloc(4096);
+let poolAt = POOL.length;
+
+/** `bytes` random bytes as text; each byte of the pool is used once. */
+function randomText(bytes: number, encoding: 'hex' | 'base64url'): string {
+  if (poolAt + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const text = POOL.toString(encoding, poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return text;
 }
 
 /** The value of a header held as a raw string, or `undefined`. */
@@ -87,13 +107,22 @@ export function tagOf(address: SipAddress | undefined): string | undefined {
   return tag === null || tag === undefined || tag === '' ? undefined : tag;
 }
 
+/** Copies of Via values whose params can be changed safely. */
+function copyVias(vias: readonly SipVia[]): SipVia[] {
+  const out: SipVia[] = new Array<SipVia>(vias.length);
+  for (let i = 0; i < vias.length; i++) {
+    const v = vias[i]!;
+    out[i] = { ...v, params: { ...v.params } };
+  }
+  return out;
+}
+
 /** A deep enough copy of an address that params can be changed safely. */
 export function copyAddress(address: SipAddress): SipAddress {
-  return {
-    ...(address.name === undefined ? {} : { name: address.name }),
-    uri: address.uri,
-    params: { ...address.params },
-  };
+  const params = { ...address.params };
+  return address.name === undefined
+    ? { uri: address.uri, params }
+    : { name: address.name, uri: address.uri, params };
 }
 
 /** The media type of the Content-Type header, lower case, without parameters. */
@@ -168,7 +197,7 @@ export function buildResponse(
     reason: reason ?? reasonPhrase(status),
     version: '2.0',
     headers: {
-      via: request.headers.via.map((v) => ({ ...v, params: { ...v.params } })),
+      via: copyVias(request.headers.via),
       from: copyAddress(request.headers.from),
       to,
       'call-id': request.headers['call-id'],
