@@ -387,7 +387,8 @@ export class CallObservations {
     if (sipCallId) {
       rec.sipCallIds.add(sipCallId);
     }
-    const firstLine = raw.slice(0, raw.includes('\r\n') ? raw.indexOf('\r\n') : raw.length);
+    const eol = raw.indexOf('\r\n');
+    const firstLine = eol < 0 ? raw : raw.slice(0, eol);
     rec.sip.push({
       t: this.#o.elapsed(),
       host,
@@ -395,7 +396,9 @@ export class CallObservations {
       peer: this.#o.addressing.hostOf(remote.address) ?? `${remote.address}:${remote.port}`,
       summary: firstLine.startsWith('SIP/2.0 ')
         ? firstLine.slice(8)
-        : firstLine.replace(/ SIP\/2\.0$/, ''),
+        : firstLine.endsWith(' SIP/2.0')
+          ? firstLine.slice(0, -8)
+          : firstLine,
       callId: sipCallId ?? '',
       text: raw,
     });

@@ -184,13 +184,22 @@ function trunkFor(
   return [...mine][0];
 }
 
+/** Configured patterns, compiled once each (null: not a valid regex). */
+const PATTERNS = new Map<string, RegExp | null>();
+
 /** Whether a configured pattern matches; a pattern that is not a valid regex matches nothing. */
 function safeMatch(pattern: string, text: string): boolean {
-  try {
-    return new RegExp(pattern).test(text);
-  } catch {
-    return false;
+  let re = PATTERNS.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern);
+    } catch {
+      re = null;
+    }
+    // The patterns come from the scenario: a few, and the same for every call.
+    PATTERNS.set(pattern, re);
   }
+  return re?.test(text) === true;
 }
 
 /**
