@@ -42,7 +42,8 @@ import {
   type SipTimers,
   type TransactionHost,
 } from './transaction.js';
-import { decodeDatagram, encodeMessage } from './wire.js';
+import { serializeMessage } from './serialize.js';
+import { decodeDatagram, type DecodeOptions } from './wire.js';
 
 /** Observes every message the stack sends or receives (for the run's SIP message log). */
 export type SipObserver = (
@@ -135,8 +136,8 @@ export class SipStack {
   readonly #socket: dgram.Socket;
   readonly #log: Logger;
   readonly #timers: SipTimers;
-  readonly #supported: readonly string[];
-  readonly #maxBytes: number | undefined;
+  /** What the decoder checks requests against: the option tags and the largest datagram. */
+  readonly #decodeOptions: DecodeOptions;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
   readonly #host: TransactionHost;
@@ -166,8 +167,10 @@ export class SipStack {
     this.#egress = options.egress;
     this.#log = log;
     this.#timers = Object.freeze({ ...DEFAULT_TIMERS, ...options.timers });
-    this.#supported = options.supported ?? [];
-    this.#maxBytes = options.maxDatagramBytes;
+    this.#decodeOptions = {
+      supported: options.supported ?? [],
+      ...(options.maxDatagramBytes === undefined ? {} : { maxBytes: options.maxDatagramBytes }),
+    };
     this.observer = options.observer;
     const info = socket.address();
     this.#address = info.address;
@@ -336,15 +339,17 @@ export class SipStack {
     if (this.#closed) {
       return undefined;
     }
-    let data: Buffer;
+    let text: string;
     try {
-      data = encodeMessage(message);
+      text = serializeMessage(message);
     } catch (e) {
       this.#log.error({ err: e }, 'cannot serialize SIP message');
       onError?.(e instanceof Error ? e : new Error(String(e)));
       return undefined;
     }
-    this.#emit(data, message, remote, onError);
+    // The text is latin1 (one character per byte), as messages are read.
+    const data = Buffer.from(text, 'latin1');
+    this.#emit(data, message, remote, onError, text);
     return data;
   }
 
@@ -370,15 +375,16 @@ export class SipStack {
     this.#emit(data, shown, remote, onError);
   }
 
-  /** Counts, observes and sends one datagram. */
+  /** Counts, observes and sends one datagram (`text`: its text, when already made). */
   #emit(
     data: Buffer,
     message: SipMessage | undefined,
     remote: SipRemote,
     onError?: (error: Error) => void,
+    text?: string,
   ): void {
     this.#stats.sent++;
-    this.#observe('out', message, remote, data);
+    this.#observe('out', message, remote, text ?? data);
     if (this.#egress) {
       this.#egress.send(this.#socket, data, remote.port, remote.address);
       return;
@@ -396,15 +402,17 @@ export class SipStack {
     });
   }
 
+  /** Tells the observer, if any, of a message: its text is made only for an observer. */
   #observe(
     dir: 'in' | 'out',
     message: SipMessage | undefined,
     remote: SipRemote,
-    data: Buffer,
+    raw: Buffer | string,
   ): void {
     const observer = this.observer;
     if (observer) {
-      this.#guard('observer', () => observer(dir, message, remote, data.toString('latin1')));
+      const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+      this.#guard('observer', () => observer(dir, message, remote, text));
     }
   }
 
@@ -427,19 +435,19 @@ export class SipStack {
     const remote: SipRemote = { address: rinfo.address, port: rinfo.port };
     this.#stats.received++;
     this.#guard('datagram handler', () => {
-      const decoded = decodeDatagram(data, {
-        supported: this.#supported,
-        ...(this.#maxBytes === undefined ? {} : { maxBytes: this.#maxBytes }),
-      });
+      // With an observer, the datagram's text is made once, for the decoder and the observer.
+      const text = this.observer ? data.toString('latin1') : undefined;
+      const raw = text ?? data;
+      const decoded = decodeDatagram(data, this.#decodeOptions, text);
       switch (decoded.kind) {
         case 'drop':
           this.#stats.dropped++;
-          this.#observe('in', undefined, remote, data);
+          this.#observe('in', undefined, remote, raw);
           this.#log.debug({ remote, detail: decoded.detail }, 'SIP datagram dropped');
           return;
         case 'reject': {
           this.#stats.rejected++;
-          this.#observe('in', undefined, remote, data);
+          this.#observe('in', undefined, remote, raw);
           this.#log.debug(
             { remote, status: decoded.status, detail: decoded.detail },
             'SIP request rejected',
@@ -450,11 +458,11 @@ export class SipStack {
           return;
         }
         case 'response':
-          this.#observe('in', decoded.message, remote, data);
+          this.#observe('in', decoded.message, remote, raw);
           this.#onResponse(decoded.message);
           return;
         case 'request':
-          this.#observe('in', decoded.message, remote, data);
+          this.#observe('in', decoded.message, remote, raw);
           this.#onRequest(decoded.message, remote);
           return;
       }

@@ -225,11 +225,11 @@ function headerLines(section: string): string[] | undefined {
 }
 
 /**
- * Splits a datagram into start line, header lines and body (RFC 3261 section 7) and indexes
- * the header lines; returns `undefined` for an empty one.
+ * Splits a datagram (its bytes, or its latin1 text) into start line, header lines and body
+ * (RFC 3261 section 7) and indexes the header lines; returns `undefined` for an empty one.
  */
-export function frame(data: Buffer): Framed | undefined {
-  let text = data.toString('latin1');
+export function frame(data: Buffer | string): Framed | undefined {
+  let text = typeof data === 'string' ? data : data.toString('latin1');
   // RFC 3261 section 7.5: CRLFs before the start line are ignored (keep-alives).
   let start = 0;
   while (text.charCodeAt(start) === 13 && text.charCodeAt(start + 1) === 10) {

@@ -110,11 +110,16 @@ function rawResponse(
 }
 
 /**
- * Decodes one UDP datagram. Never throws: every failure becomes a `reject` or a `drop`.
+ * Decodes one UDP datagram; `text` is its latin1 text when the caller has made it already.
+ * Never throws: every failure becomes a `reject` or a `drop`.
  */
-export function decodeDatagram(data: Buffer, options: DecodeOptions = {}): DecodedDatagram {
+export function decodeDatagram(
+  data: Buffer,
+  options: DecodeOptions = {},
+  text?: string,
+): DecodedDatagram {
   try {
-    return decode(data, options);
+    return decode(data, options, text);
   } catch (e) {
     return { kind: 'drop', detail: `decoder failure: ${String(e)}` };
   }
@@ -150,9 +155,9 @@ function isRejection<T extends object>(value: T | Rejection): value is Rejection
   return 'status' in value;
 }
 
-function decode(data: Buffer, options: DecodeOptions): DecodedDatagram {
+function decode(data: Buffer, options: DecodeOptions, text?: string): DecodedDatagram {
   const limit = options.maxBytes ?? MAX_DATAGRAM_BYTES;
-  const framed = frame(data.length > limit ? data.subarray(0, limit) : data);
+  const framed = frame(data.length > limit ? data.subarray(0, limit) : (text ?? data));
   if (framed === undefined) {
     return { kind: 'drop', detail: 'empty datagram' };
   }
