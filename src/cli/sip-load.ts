@@ -97,7 +97,11 @@ export interface SipStepResult {
   readonly inviteP99Ms: number | null;
   /** Seconds from the first call to the caller's exit. */
   readonly wallSeconds: number;
-  /** CPU of this process (the Mediation Server) over the step, in cores (1 = a whole core). */
+  /**
+   * CPU of this process (the Mediation Server), in cores (1 = a whole core): while calls
+   * start and end at the full rate (from one hold time after the first call to the last new
+   * call), or over the whole step when that window is under a second.
+   */
   readonly msCpu: number;
   /** CPU of this process per completed call, in microseconds. */
   readonly msCpuUsPerCall: number | null;
@@ -110,6 +114,25 @@ export interface SipStepResult {
   /** This process's heap and resident memory at the end of the step, in MB. */
   readonly heapMB: number;
   readonly rssMB: number;
+}
+
+/**
+ * This process's CPU, in cores, while calls start and end at the full rate: from one hold
+ * time (and half a second) after the first call to the last new call. `null` when that
+ * window is under a second.
+ */
+async function steadyWindow(o: SipStepOptions): Promise<number | null> {
+  const from = o.holdMs + 500;
+  const to = o.seconds * 1000;
+  if (to - from < 1000) {
+    return null;
+  }
+  await delay(from);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await delay(to - from);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / (performance.now() - t0);
 }
 
 /** The Mediation Server of the test, bound and waiting for SIPp's calls. */
@@ -215,7 +238,9 @@ export class SipLoadLab {
         .concat([this.#ms]),
       o.sippCpu,
     );
+    const steady = steadyWindow(o);
     const exit = await uac.exited;
+    const steadyCpu = await steady;
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const uas1 = processCpuSeconds(uas.pid);
@@ -240,7 +265,7 @@ export class SipLoadLab {
       inviteP50Ms: rtt?.p50 ?? null,
       inviteP99Ms: rtt?.p99 ?? null,
       wallSeconds: wall,
-      msCpu: msCpuSeconds / wall,
+      msCpu: steadyCpu ?? msCpuSeconds / wall,
       msCpuUsPerCall: completed > 0 ? (msCpuSeconds * 1e6) / completed : null,
       sippCpu: sipp === null ? null : sipp / wall,
       otherCpu:
