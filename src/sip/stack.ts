@@ -1,6 +1,7 @@
 /**
  * A SIP stack for one host address: a UDP socket, message framing and validation, and the
- * RFC 3261 transaction layer. Messages are parsed and serialized with the `sip` package.
+ * RFC 3261 transaction layer. Messages keep the `sip` package's layout; `wire.ts` decodes
+ * them and `serialize.ts` writes them.
  *
  * Why this does not run `sip.create()` itself: the package's UDP transport binds
  * `options.port || 5060` (port 0 is impossible and the bound port is never reported) and
@@ -10,8 +11,10 @@
  * request to another port on the same IP gets a local 404. It draws branches from
  * `Math.random()` in module-local code, and it hard codes its timers (the non-INVITE
  * retransmit interval doubles past T2). None of these can be reached from outside the
- * module, so the stack owns the socket and the transactions and uses the package for what
- * it does well: parsing and serializing messages.
+ * module, so the stack owns the socket and the transactions and keeps only the package's
+ * message layout.
+ *
+ * It must not know dialogs, calls or what the transaction user does with a request.
  */
 import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';

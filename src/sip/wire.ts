@@ -15,6 +15,8 @@
  * `serialize.ts`. The package's parser is used only for the few headers the simulator never
  * reads and that it parses into structures of its own (Route, authentication): the headers of
  * every other message are built from the lines the checks already read, in one pass.
+ *
+ * It must not know sockets, transactions or what a message means to a call.
  */
 import * as sip from 'sip';
 import type { SipMessageHeaders, SipParams, SipRequest, SipResponse, SipVia } from './message.js';
