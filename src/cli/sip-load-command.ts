@@ -22,7 +22,8 @@ import { UsageError } from './usage.js';
 
 /** Help text of `mediapath load --sip`. */
 export const SIP_LOAD_HELP = `Usage: mediapath load --sip [--rates R1,R2,...] [--seconds T] [--hold-ms MS]
-                           [--max-failed N] [--loopback-base N] [--no-pin] [--json FILE|-]
+                           [--max-failed N] [--loopback-base N] [--no-pin] [--no-wait]
+                           [--json FILE|-]
 
 Signalling load through the Mediation Server: SIPp (Debian package sip-tester) calls a number
 at the Mediation Server's client side, R new calls a second for T seconds, each call held MS
@@ -43,6 +44,7 @@ Options:
   --max-failed N     floor: exit 5 when a step has more than N failed calls
   --loopback-base N  the second octet of the lab's addresses (default 96: 127.96.x.y)
   --no-pin           do not pin the Mediation Server and SIPp to CPUs
+  --no-wait          do not wait for a quiet machine, nor run a disturbed step again
   --json FILE|-      the steps as JSON
   -h, --help         this help
 
@@ -62,6 +64,7 @@ interface SipLoadArgs {
   readonly maxFailed: number | undefined;
   readonly base: number;
   readonly pin: boolean;
+  readonly wait: boolean;
   readonly json: Output | null;
 }
 
@@ -92,6 +95,7 @@ function parseSipLoadArgs(argv: readonly string[]): SipLoadArgs | null {
       'max-failed': { type: 'string' },
       'loopback-base': { type: 'string' },
       'no-pin': { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -125,6 +129,7 @@ function parseSipLoadArgs(argv: readonly string[]): SipLoadArgs | null {
         : whole(values['max-failed'], 'max-failed', 0, 1e9),
     base,
     pin: values['no-pin'] !== true,
+    wait: values['no-wait'] !== true,
     json: outputOf('--json', values.json, { notYaml: true }),
   };
 }
@@ -186,8 +191,11 @@ export async function runSipLoadCommand(argv: readonly string[], io: CliIO): Pro
     const steps: SipStepResult[] = [];
     for (const rate of args.rates) {
       let step: SipStepResult | undefined;
-      for (let attempt = 0; attempt < 3 && !interrupt.signal.aborted; attempt++) {
-        await waitQuiet();
+      const attempts = args.wait ? 3 : 1;
+      for (let attempt = 0; attempt < attempts && !interrupt.signal.aborted; attempt++) {
+        if (args.wait) {
+          await waitQuiet();
+        }
         step = await lab.step({
           rate,
           seconds: args.seconds,
@@ -203,8 +211,10 @@ export async function runSipLoadCommand(argv: readonly string[], io: CliIO): Pro
       }
       steps.push(step);
       say(formatSipSteps([step]).split('\n')[1] ?? '');
-      // The calls of the step are summarised before the next one starts.
-      await new Promise((r) => setTimeout(r, 2000));
+      if (rate !== args.rates.at(-1)) {
+        // The calls of the step are summarised before the next one starts.
+        await new Promise((r) => setTimeout(r, 2000));
+      }
     }
     const knee = kneeOf(steps);
     say(`knee: ${knee} calls/s with no call failed`);
