@@ -285,9 +285,13 @@ export class SipStack {
       this.#transmit(request, remote);
       return { request, remote };
     }
-    const tx = new ClientTransaction(this.#host, request, remote, (response) =>
-      this.#guard('response handler', () => onResponse(response)),
-    );
+    const tx = new ClientTransaction(this.#host, request, remote, (response) => {
+      try {
+        onResponse(response);
+      } catch (e) {
+        this.#log.error({ err: e }, 'SIP response handler threw');
+      }
+    });
     this.#clients.set(tx.key, tx);
     tx.start();
     return { request, remote };
@@ -414,8 +418,11 @@ export class SipStack {
   ): void {
     const observer = this.observer;
     if (observer) {
-      const text = typeof raw === 'string' ? raw : raw.toString('latin1');
-      this.#guard('observer', () => observer(dir, message, remote, text));
+      try {
+        observer(dir, message, remote, typeof raw === 'string' ? raw : raw.toString('latin1'));
+      } catch (e) {
+        this.#log.error({ err: e }, 'SIP observer threw');
+      }
     }
   }
 
@@ -434,42 +441,49 @@ export class SipStack {
     }
   }
 
-  #onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
-    const remote: SipRemote = { address: rinfo.address, port: rinfo.port };
+  #onDatagram(data: Buffer, remote: dgram.RemoteInfo): void {
     this.#stats.received++;
-    this.#guard('datagram handler', () => {
-      // With an observer, the datagram's text is made once, for the decoder and the observer.
-      const text = this.observer ? data.toString('latin1') : undefined;
-      const raw = text ?? data;
-      const decoded = decodeDatagram(data, this.#decodeOptions, text);
-      switch (decoded.kind) {
-        case 'drop':
-          this.#stats.dropped++;
-          this.#observe('in', undefined, remote, raw);
-          this.#log.debug({ remote, detail: decoded.detail }, 'SIP datagram dropped');
-          return;
-        case 'reject': {
-          this.#stats.rejected++;
-          this.#observe('in', undefined, remote, raw);
-          this.#log.debug(
-            { remote, status: decoded.status, detail: decoded.detail },
-            'SIP request rejected',
-          );
-          if (decoded.response !== undefined) {
-            this.#emit(Buffer.from(decoded.response, 'latin1'), undefined, remote);
-          }
-          return;
+    // No closure per datagram: the handler is guarded here (the source address is the
+    // socket's own record, as a SipRemote).
+    try {
+      this.#dispatch(data, remote);
+    } catch (e) {
+      this.#log.error({ err: e }, 'SIP datagram handler threw');
+    }
+  }
+
+  /** Decodes a datagram and hands it to its transaction or to the request delegate. */
+  #dispatch(data: Buffer, remote: SipRemote): void {
+    // With an observer, the datagram's text is made once, for the decoder and the observer.
+    const text = this.observer ? data.toString('latin1') : undefined;
+    const raw = text ?? data;
+    const decoded = decodeDatagram(data, this.#decodeOptions, text);
+    switch (decoded.kind) {
+      case 'drop':
+        this.#stats.dropped++;
+        this.#observe('in', undefined, remote, raw);
+        this.#log.debug({ remote, detail: decoded.detail }, 'SIP datagram dropped');
+        return;
+      case 'reject':
+        this.#stats.rejected++;
+        this.#observe('in', undefined, remote, raw);
+        this.#log.debug(
+          { remote, status: decoded.status, detail: decoded.detail },
+          'SIP request rejected',
+        );
+        if (decoded.response !== undefined) {
+          this.#emit(Buffer.from(decoded.response, 'latin1'), undefined, remote);
         }
-        case 'response':
-          this.#observe('in', decoded.message, remote, raw);
-          this.#onResponse(decoded.message);
-          return;
-        case 'request':
-          this.#observe('in', decoded.message, remote, raw);
-          this.#onRequest(decoded.message, remote);
-          return;
-      }
-    });
+        return;
+      case 'response':
+        this.#observe('in', decoded.message, remote, raw);
+        this.#onResponse(decoded.message);
+        return;
+      case 'request':
+        this.#observe('in', decoded.message, remote, raw);
+        this.#onRequest(decoded.message, remote);
+        return;
+    }
   }
 
   #onResponse(response: SipResponse): void {
