@@ -397,14 +397,15 @@ export class SipStack {
       return;
     }
     this.#inFlight++;
+    if (onError === undefined) {
+      // Responses and ACKs: one callback for all of them (the error names the address).
+      this.#socket.send(data, remote.port, remote.address, this.#afterSend);
+      return;
+    }
     this.#socket.send(data, remote.port, remote.address, (error) => {
-      this.#sent();
+      this.#afterSend(error);
       if (error) {
-        this.#stats.sendErrors++;
-        this.#log.warn({ err: error, remote }, 'SIP send failed');
-        if (onError) {
-          this.#guard('send error handler', () => onError(error));
-        }
+        this.#guard('send error handler', () => onError(error));
       }
     });
   }
@@ -426,12 +427,17 @@ export class SipStack {
     }
   }
 
-  #sent(): void {
+  /** Called back for every datagram the socket has sent or failed to send. */
+  readonly #afterSend = (error: Error | null): void => {
     this.#inFlight--;
+    if (error) {
+      this.#stats.sendErrors++;
+      this.#log.warn({ err: error }, 'SIP send failed');
+    }
     if (this.#inFlight === 0) {
       this.#drained?.();
     }
-  }
+  };
 
   #guard(what: string, fn: () => void): void {
     try {
