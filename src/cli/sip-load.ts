@@ -65,6 +65,11 @@ calls: []
 
 /** The number the caller dials (routed to the gateway by the voice policy). */
 const DIALLED = '+13125550100';
+/**
+ * SIPp's socket buffers, in bytes (its default is 64 KiB: a burst of responses while SIPp is
+ * busy would be lost and counted against the Mediation Server as retransmissions).
+ */
+const SIPP_BUFFER = String(4 * 1024 * 1024);
 /** SIPp's SIP ports: the caller's and the gateway's. */
 const CALLER_PORT = 5090;
 const GATEWAY_PORT = 5080;
@@ -208,7 +213,7 @@ export class SipLoadLab {
           String(GATEWAY_PORT),
           '-mi',
           this.#gateway,
-        ].concat(['-trace_stat', '-stf', 'uas-stat.csv', '-fd', '1']),
+        ].concat(['-buff_size', SIPP_BUFFER, '-trace_stat', '-stf', 'uas-stat.csv', '-fd', '1']),
         o.sippCpu,
       );
       // SIPp binds within a few milliseconds; the first INVITE must find the gateway up.
@@ -233,7 +238,7 @@ export class SipLoadLab {
       dir,
       ['-sf', 'uac.xml', '-i', this.#caller, '-p', String(CALLER_PORT), '-mi', this.#caller]
         .concat(['-s', DIALLED, '-r', String(o.rate), '-m', String(calls)])
-        .concat(['-d', String(o.holdMs), '-timeout', `${timeout}s`])
+        .concat(['-d', String(o.holdMs), '-timeout', `${timeout}s`, '-buff_size', SIPP_BUFFER])
         .concat(['-trace_stat', '-stf', 'uac-stat.csv', '-trace_rtt', '-rtt_freq', '1'])
         .concat([this.#ms]),
       o.sippCpu,

@@ -81,6 +81,13 @@ export interface SipStackOptions {
    */
   readonly egress?: DatagramEgress;
   /**
+   * The socket's receive buffer in bytes (4 MiB by default; the kernel caps it at
+   * net.core.rmem_max). Datagrams that arrive while the event loop is busy (a collection,
+   * compiling) wait there; with the kernel's default of about 200 KB, a few tens of
+   * milliseconds at a thousand calls a second overflow it and the peers retransmit.
+   */
+  readonly receiveBufferBytes?: number;
+  /**
    * The timer wheel the transactions' timers run on (the process's shared wheel, 10 ms ticks,
    * by default).
    */
@@ -224,6 +231,12 @@ export class SipStack {
     socket.on('error', (error) => {
       log.error({ err: error }, 'SIP socket error');
     });
+    try {
+      socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
+    } catch (error) {
+      // The kernel's default buffer still works; only bursts may be lost.
+      log.warn({ err: error }, 'cannot size the SIP receive buffer');
+    }
     const stack = new SipStack(socket, options, log.child({ port: socket.address().port }));
     stack.#log.debug({ address: stack.address }, 'SIP stack bound');
     return stack;
