@@ -8,16 +8,11 @@
  * after `npm run build`:
  *
  *   node perf/sip.bench.js [--rates 200,500,800,1000,1200] [--seconds 10] [--hold-ms 1000]
- *                          [--base 96] [--semi-space 64] [--json FILE]
+ *                          [--base 96] [--semi-space 0] [--json FILE]
  *
- * The Mediation Server's process runs with V8's young generation at `--semi-space` MB a
- * semi-space (node --max-semi-space-size; 64 by default, 0 for Node's default of 16): at
- * 1,000 calls a second a call's short-lived objects otherwise outgrow it and are promoted,
- * and the old generation's collections stall the event loop long enough for SIPp to
- * retransmit (see docs/performance.md).
- *
- * With `node --cpu-prof --cpu-prof-dir out/prof perf/sip.bench.js --rates 1000` the profile
- * is the Mediation Server's (SIPp runs in processes of its own).
+ * `--semi-space MB` runs the Mediation Server's process with V8's young generation at that
+ * many MB a semi-space (node --max-semi-space-size; 0, the default, keeps Node's 16 MB), to
+ * compare the collector's share.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -34,7 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'hold-ms': { type: 'string', default: '1000' },
     base: { type: 'string', default: '96' },
-    'semi-space': { type: 'string', default: '64' },
+    'semi-space': { type: 'string', default: '0' },
     json: { type: 'string' },
   },
 });

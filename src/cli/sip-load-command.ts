@@ -48,11 +48,6 @@ Options:
   --json FILE|-      the steps as JSON
   -h, --help         this help
 
-At 1,000 calls a second and more, give V8 a larger young generation, or short-lived objects
-of each call are promoted and the old generation's collections stall the event loop long
-enough for retransmissions: NODE_OPTIONS=--max-semi-space-size=64 mediapath load --sip ...
-(the same holds for mediapath serve under such a load; see docs/performance.md).
-
 Exit codes: 0 done (and the floor held), 2 bad usage, 4 SIPp missing or the lab cannot bind,
 5 a step over --max-failed, 130 interrupted.
 `;
