@@ -1,7 +1,7 @@
 /**
  * SIP message shapes and small helpers. Messages keep the layout of the `sip` package
  * (lower-case header names, parsed Via/From/To/CSeq/Contact, other headers as raw strings), so
- * that `serialize.ts` writes them byte for byte as `sip.stringify` would.
+ * that `sip.stringify` writes them.
  *
  * It must not know sockets, transactions or dialogs.
  */

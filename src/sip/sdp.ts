@@ -1,6 +1,6 @@
 /**
  * SDP offers and answers for an audio stream and, for a video call, a video stream beside it
- * (RFC 4566, RFC 3264), written directly, parsed and edited with `sdp-transform`: codecs with
+ * (RFC 4566, RFC 3264), built, parsed and edited with `sdp-transform`: codecs with
  * their payload types and clock rates (named ones, or any codec given in full: `x-msrta/8000`
  * on 115), the bypass ID attribute, and the ICE candidate lines of a relayed media path.
  *
@@ -131,61 +131,72 @@ function codecInfo(codec: SdpCodec, index: number): CodecInfo & { name: string }
 /** One m-line's payloads, as written. */
 type RtpLine = { payload: number; codec: string; rate: number; encoding?: number; fmtp?: string };
 
-/**
- * An m-line of `kind` at `port` (RTCP on `rtcpPort`), or a declined one (port 0), as text:
- * line for line what `sdp-transform` writes (a test holds the two together).
- */
+/** An m-line of `kind` at `port` (RTCP on `rtcpPort`), or a declined one (port 0). */
 function mediaLine(
   kind: SdpMediaKind,
   address: string,
   port: number,
   rtcpPort: number,
   rtp: readonly RtpLine[],
-  extra = '',
-): string {
-  let payloads = '';
-  let rtpmaps = '';
-  let fmtps = '';
-  for (let i = 0; i < rtp.length; i++) {
-    const r = rtp[i]!;
-    payloads += i === 0 ? String(r.payload) : ` ${r.payload}`;
-    rtpmaps += `a=rtpmap:${r.payload} ${r.codec}/${r.rate}`;
-    rtpmaps += r.encoding === undefined ? '\r\n' : `/${r.encoding}\r\n`;
-    if (r.fmtp !== undefined) {
-      fmtps += `a=fmtp:${r.payload} ${r.fmtp}\r\n`;
-    }
-  }
-  const m = `m=${kind} ${port} RTP/AVP ${payloads}\r\n`;
-  if (port === 0) {
-    return `${m}${rtpmaps}${fmtps}${extra}`;
-  }
-  return (
-    `${m}c=IN IP4 ${address}\r\n${rtpmaps}${fmtps}` +
-    `a=rtcp:${rtcpPort} IN IP4 ${address}\r\na=sendrecv\r\n${extra}`
-  );
+): MediaDescription {
+  return {
+    type: kind,
+    port,
+    protocol: 'RTP/AVP',
+    payloads: rtp.map((r) => r.payload).join(' '),
+    rtp: rtp.map((r) => ({
+      payload: r.payload,
+      codec: r.codec,
+      rate: r.rate,
+      ...(r.encoding === undefined ? {} : { encoding: r.encoding }),
+    })),
+    fmtp: rtp
+      .filter((r) => r.fmtp !== undefined)
+      .map((r) => ({ payload: r.payload, config: r.fmtp! })),
+    ...(port === 0
+      ? {}
+      : {
+          connection: { version: 4, ip: address },
+          rtcp: { port: rtcpPort, netType: 'IN', ipVer: 4, address },
+          direction: 'sendrecv' as const,
+        }),
+  };
 }
 
-/**
- * A description with an audio stream (and a video one when given), written directly rather
- * than through `sdp-transform`'s format strings: a Mediation Server writes two per call.
- */
 function build(
   options: SdpMediaOptions,
   rtp: readonly RtpLine[],
   video: { readonly port: number; readonly rtp: readonly RtpLine[] } | null = null,
 ): string {
-  const address = options.address;
-  const sessionId = options.sessionId ?? Math.floor(Date.now() / 1000);
-  const bypass =
-    options.bypassId === undefined ? '' : `a=${BYPASS_ID_ATTRIBUTE}:${options.bypassId}\r\n`;
-  let text =
-    `v=0\r\no=${options.username ?? 'mediapath'} ${sessionId} 1 IN IP4 ${address}\r\n` +
-    `s=-\r\nc=IN IP4 ${address}\r\nt=0 0\r\n` +
-    mediaLine('audio', address, options.port, options.rtcpPort ?? options.port + 1, rtp, bypass);
-  if (video) {
-    text += mediaLine('video', address, video.port, video.port, video.rtp);
+  const media = mediaLine(
+    'audio',
+    options.address,
+    options.port,
+    options.rtcpPort ?? options.port + 1,
+    rtp,
+  );
+  if (options.bypassId !== undefined) {
+    media.invalid = [{ value: `${BYPASS_ID_ATTRIBUTE}:${options.bypassId}` }];
   }
-  return text;
+  const sessionId = options.sessionId ?? Math.floor(Date.now() / 1000);
+  const session: SessionDescription = {
+    version: 0,
+    origin: {
+      username: options.username ?? 'mediapath',
+      sessionId,
+      sessionVersion: 1,
+      netType: 'IN',
+      ipVer: 4,
+      address: options.address,
+    },
+    name: '-',
+    timing: { start: 0, stop: 0 },
+    connection: { version: 4, ip: options.address },
+    media: video
+      ? [media, mediaLine('video', options.address, video.port, video.port, video.rtp)]
+      : [media],
+  };
+  return sdpTransform.write(session);
 }
 
 /** The payloads of a list of codecs, in order. */

@@ -1,7 +1,7 @@
 /**
  * A SIP stack for one host address: a UDP socket, message framing and validation, and the
  * RFC 3261 transaction layer. Messages keep the `sip` package's layout; `wire.ts` decodes
- * them and `serialize.ts` writes them.
+ * them and the package writes them.
  *
  * Why this does not run `sip.create()` itself: the package's UDP transport binds
  * `options.port || 5060` (port 0 is impossible and the bound port is never reported) and
@@ -45,8 +45,7 @@ import {
   type SipTimers,
   type TransactionHost,
 } from './transaction.js';
-import { serializeMessage } from './serialize.js';
-import { decodeDatagram, type DecodeOptions } from './wire.js';
+import { decodeDatagram, messageText, type DecodeOptions } from './wire.js';
 
 /** Observes every message the stack sends or receives (for the run's SIP message log). */
 export type SipObserver = (
@@ -361,7 +360,7 @@ export class SipStack {
     }
     let text: string;
     try {
-      text = serializeMessage(message);
+      text = messageText(message);
     } catch (e) {
       this.#log.error({ err: e }, 'cannot serialize SIP message');
       onError?.(e instanceof Error ? e : new Error(String(e)));

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sip from 'sip';
 import { describe, expect, it } from 'vitest';
@@ -35,17 +35,6 @@ const RESPONSE =
   'Record-Route: <sip:p1@1.2.3.4;lr>, <sip:p2@1.2.3.5;lr>\r\n' +
   'Content-Length: 0\r\n' +
   '\r\n';
-
-/** Every message of the torture corpus, and two typical ones. */
-function samples(): Buffer[] {
-  const out = [Buffer.from(INVITE, 'latin1'), Buffer.from(RESPONSE, 'latin1')];
-  for (const f of readdirSync(CORPUS)) {
-    if (f.endsWith('.dat')) {
-      out.push(readFileSync(join(CORPUS, f)));
-    }
-  }
-  return out;
-}
 
 describe('decodeDatagram', () => {
   it('builds the headers the simulator reads from the lines, in one pass', () => {
@@ -97,21 +86,6 @@ describe('decodeDatagram', () => {
 });
 
 describe('encodeMessage', () => {
-  it('writes every decodable message of the corpus byte for byte as the sip package does', () => {
-    let compared = 0;
-    for (const data of samples()) {
-      const d = decodeDatagram(data);
-      if (d.kind !== 'request' && d.kind !== 'response') {
-        continue;
-      }
-      const ours = encodeMessage(structuredClone(d.message)).toString('latin1');
-      const theirs = sip.stringify(structuredClone(d.message));
-      expect(ours).toBe(theirs);
-      compared++;
-    }
-    expect(compared).toBeGreaterThan(10);
-  });
-
   it('sets Content-Length from the body', () => {
     const d = decodeDatagram(Buffer.from(INVITE, 'latin1'));
     if (d.kind !== 'request') {
