@@ -304,6 +304,7 @@ const client = z.strictObject({
     .enum(TEAMS_UPGRADE_MODES)
     .optional()
     .describe('Teams Direct Routing: where the user is homed (g.3).'),
+  external: external.optional(),
 });
 
 /** A user (Enable-CsUser) signed in on one or more endpoints (b.5 #37). */
@@ -317,7 +318,6 @@ const user = z.strictObject({
     .array(z.string())
     .min(1)
     .describe('Clients the user is signed in on, in the order a call forks to them.'),
-  external: external.optional(),
 });
 
 const edge = z.strictObject({

@@ -238,3 +238,39 @@ describe('normalized defaults (the format defaults and section A of docs/rules.m
     });
   });
 });
+
+describe('outside peers', () => {
+  it('takes external on a gateway and on a client, and not on a user', () => {
+    const text = [
+      'networkConfiguration: { mediaBypassSettings: { enabled: true } }',
+      'network:',
+      '  regions: [{ name: NA, centralSite: Chicago }]',
+      '  sites: [{ name: Chicago, region: NA }]',
+      '  subnets: [{ subnet: 172.28.152.128, maskBits: 25, site: Chicago }]',
+      'trunkConfigurations: [{ scope: global, enableBypass: true }]',
+      'hosts:',
+      '  mediationServers: [{ name: ms, clientIp: 172.28.152.130, gatewayIp: 172.28.152.131 }]',
+      '  gateways:',
+      '    - { name: gw, kind: pstn-gateway, ip: 172.28.152.200, mediationServer: ms, external: { sipPort: 5080 } }',
+      '  clients:',
+      '    - { name: softphone, ip: 172.28.152.150, maskBits: 25, external: {} }',
+      '    - { name: desk, ip: 172.28.152.151, maskBits: 25 }',
+      'calls: []',
+      '',
+    ].join('\n');
+    const r = loadScenarioText(text, 'outside.yaml');
+    expect(r.ok ? [] : r.problems.map((p) => p.message)).toEqual([]);
+    if (!r.ok) {
+      return;
+    }
+    expect(r.scenario.hosts.clients.map((c) => [c.name, c.external])).toEqual([
+      ['softphone', { sipPort: 5060 }],
+      ['desk', undefined],
+    ]);
+    const withUser = `${text}users: [{ name: u, endpoints: [desk], external: {} }]\n`;
+    const bad = loadScenarioText(withUser, 'outside.yaml');
+    expect(bad.ok ? [] : bad.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('unknown key "external"'),
+    ]);
+  });
+});
