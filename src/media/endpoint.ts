@@ -448,12 +448,11 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
       n++;
     }
     if (this.#nextSendAt <= now) {
-      // Too far behind (a stalled event loop): skip the backlog rather than burst. The
-      // RTP timestamp keeps counting, so the receiver sees the gap as loss.
+      // Too far behind (a stalled event loop): skip the backlog rather than burst. The RTP
+      // timestamp jumps and the sequence number does not, as after a sender's silence: those
+      // packets were never sent, so no receiver may count them as lost on the way.
       const skipped = Math.floor((now - this.#nextSendAt) / step) + 1;
-      for (let i = 0; i < skipped * perFrame; i++) {
-        this.#advance();
-      }
+      this.#timestamp = (this.#timestamp + skipped * this.#tsPerFrame) >>> 0;
       this.#nextSendAt += skipped * step;
     }
   }

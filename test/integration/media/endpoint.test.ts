@@ -122,6 +122,36 @@ describe('MediaEndpoint', () => {
     expect(b.report().sources).toHaveLength(2);
   });
 
+  it('after a stalled event loop skips the backlog without a gap in sequence numbers', async () => {
+    const sink = await bindPeer();
+    const e = await endpoint({
+      bindAddress: '127.0.0.1',
+      remote: { address: sink.address, port: sink.port },
+    });
+    e.start();
+    expect(await waitFor(() => sink.received.length >= 5, 3000)).toBe(true);
+    // Hold the event loop for 400 ms: twenty packets' worth, more than the catch-up allows.
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      // Busy on purpose.
+    }
+    const had = sink.received.length;
+    expect(await waitFor(() => sink.received.length >= had + 10, 3000)).toBe(true);
+    e.stop();
+    const rtp = sink.received
+      .map((r) => r.data)
+      .filter((d) => classifyPacket(d, d.length) === PacketClass.RTP);
+    let jump = 0;
+    for (let i = 1; i < rtp.length; i++) {
+      // Never a gap a receiver would count as loss: those packets were never sent.
+      expect(rtpSequenceNumber(rtp[i]!)).toBe((rtpSequenceNumber(rtp[i - 1]!) + 1) & 0xffff);
+      jump = Math.max(jump, (rtpTimestamp(rtp[i]!) - rtpTimestamp(rtp[i - 1]!)) >>> 0);
+    }
+    // The timestamp carries the time skipped: at least ten packets' worth in one step.
+    expect(jump).toBeGreaterThanOrEqual(160 * 10);
+    expect(jump % 160).toBe(0);
+  });
+
   it('drops malformed packets by reason and stops after its duration', async () => {
     const ticker = new CoarseTicker(2, systemClock);
     const peer = await bindPeer();
