@@ -93,7 +93,9 @@ export function stageSource(ctx: PacketContext, clock: Clock): number {
     return ctx.cls;
   }
   if (leg.learnUntil === 0) {
-    return DropReason.STRANGER;
+    // Without a peer yet, nobody is a stranger: the media came before signalling said whose
+    // it is (an answerer's early media racing its answer through a chain of relays).
+    return leg.peerPort === 0 ? DropReason.NO_PEER : DropReason.STRANGER;
   }
   if (clock.now() > leg.learnUntil) {
     leg.learnUntil = 0;

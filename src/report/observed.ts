@@ -219,7 +219,9 @@ export function observeCall(
     });
   }
   for (const d of media.drops) {
-    if (d.packets > 0) {
+    // Media that reached a relay before signalling gave it a peer is early media racing the
+    // answer through a chain of relays, not a fault of the path: listed, not flagged.
+    if (d.packets > 0 && d.reason !== 'no-peer') {
       divergences.push({
         kind: 'dropped',
         detail: `${d.host} dropped ${d.packets} packets from ${d.source ?? 'an unknown source'} (${d.reason})`,

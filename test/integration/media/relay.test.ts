@@ -126,7 +126,14 @@ describeEachIo('RelayEngine (single thread, real UDP on loopback)', (path) => {
     relay.setPeer(info.id, 'A', { address: a.address, port: a.port });
     await a.send(buildRtp({ seq: 2 }), info.legA);
     expect(await waitFor(() => relay.counters().droppedTotal === 2)).toBe(true);
-    expect(relay.stats(info.id).legA.dropped).toEqual({ stranger: 1, 'no-peer': 1 });
+    // Before its own peer, a leg has no source to check against: no peer; after it, still no
+    // peer to send to on the other leg.
+    expect(relay.stats(info.id).legA.dropped).toEqual({ 'no-peer': 2 });
+    // A source other than the signalled one is a stranger from then on.
+    const b = await bindPeer('127.0.0.3');
+    await b.send(buildRtp({ seq: 3 }), info.legA);
+    expect(await waitFor(() => relay.counters().droppedTotal === 3)).toBe(true);
+    expect(relay.stats(info.id).legA.dropped).toEqual({ 'no-peer': 2, stranger: 1 });
   });
 
   it('latches within the learning window only, onto a consistent stream of RTP', async () => {

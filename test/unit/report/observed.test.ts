@@ -64,6 +64,17 @@ describe('observeCall', () => {
     expect(o.lossPercent).toBeCloseTo((2 / 400) * 100, 5);
   });
 
+  it('does not flag early media a relay got before the answer gave it a peer', () => {
+    const media = (reason: string) => ({
+      received: [rx('gw-por', 'alice', 200), rx('alice', 'gw-por', 200)],
+      drops: [{ host: 'gw-por', source: null, packets: 2, reason }],
+    });
+    expect(observeCall(bypass, media('no-peer'), isMs).divergences).toEqual([]);
+    expect(observeCall(bypass, media('stranger'), isMs).divergences.map((d) => d.kind)).toEqual([
+      'dropped',
+    ]);
+  });
+
   it('flags media through the Mediation Server on a bypassed call', () => {
     const o = observeCall(
       bypass,
