@@ -34,10 +34,10 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { waitQuiet } from './quiet.js';
 import {
   createRelay,
   loadUdpBatch,
-  machineBusySeconds,
   directAllocator,
   findMaxHeld,
   pinCurrentProcess,
@@ -71,25 +71,6 @@ const durationMs = Number(values.seconds) * 1000;
 const fixedLevels = values['fixed-calls'].split(',').map(Number);
 const repeat = Math.max(1, Number(values.repeat));
 const log = (s) => process.stderr.write(`${s}\n`);
-
-/**
- * Waits (at most `maxMs`) until the machine is quiet: less than 0.25 of a core busy over a
- * one-second sample while this benchmark itself is idle. Returns the last sample.
- */
-async function waitQuiet(maxMs = 60_000) {
-  const deadline = Date.now() + maxMs;
-  let busy = null;
-  while (Date.now() < deadline) {
-    const a = machineBusySeconds();
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = machineBusySeconds();
-    busy = a === null || b === null ? null : b - a;
-    if (busy === null || busy < 0.25) {
-      break;
-    }
-  }
-  return busy;
-}
 
 const pinned = availableParallelism() >= 2 && (await pinCurrentProcess(0));
 const generator = await spawnLoadGenerator(pinned ? { cpu: 1 } : {});

@@ -18,10 +18,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { waitQuiet } from './quiet.js';
 import { pino } from 'pino';
 import { formatSipSteps, kneeOf, SipLoadLab } from '../dist/cli/sip-load.js';
 import { sippInstalled } from '../dist/cli/sip-load-sipp.js';
-import { machineBusySeconds, pinCurrentProcess } from '../dist/media/index.js';
+import { pinCurrentProcess } from '../dist/media/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,25 +48,6 @@ const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 const holdMs = Number(values['hold-ms']);
 const log = (s) => process.stderr.write(`${s}\n`);
-
-/**
- * Waits (at most `maxMs`) until the machine is quiet: less than 0.25 of a core busy over a
- * one-second sample while this benchmark is idle. Returns the last sample.
- */
-async function waitQuiet(maxMs = 60_000) {
-  const deadline = Date.now() + maxMs;
-  let busy = null;
-  while (Date.now() < deadline) {
-    const a = machineBusySeconds();
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = machineBusySeconds();
-    busy = a === null || b === null ? null : b - a;
-    if (busy === null || busy < 0.25) {
-      break;
-    }
-  }
-  return busy;
-}
 
 const have = sippInstalled();
 if (!have.sipp) {
