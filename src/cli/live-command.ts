@@ -44,7 +44,13 @@ import { LiveVersions, short, sourceText, type VersionChange } from './live-vers
 import { loadForCommand } from './load-scenario.js';
 import { statusWriter, type StatusWriter } from './log-sink.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
-import { oneOnStdout, outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import {
+  oneOnStdout,
+  outputOf,
+  prepareLongRunOutputs,
+  writeOutput,
+  type Output,
+} from './output.js';
 import { DEFAULT_SCENARIO, displayPath } from './paths.js';
 import { writeHtml } from './results.js';
 import { ScenarioWatcher } from './scenario-watcher.js';
@@ -135,15 +141,7 @@ export interface LiveTarget {
  * @throws {SimError} `SIM_ERR_SCENARIO_INVALID`, `SIM_ERR_SIP_BIND`, `SIM_ERR_MEDIA_BIND`.
  */
 export async function runLive(target: LiveTarget, a: LiveArgs, io: CliIO): Promise<number> {
-  for (const o of [a.json, a.html]) {
-    await prepareOutput(o);
-  }
-  for (const [option, path] of [
-    ['--calls', a.calls],
-    ['--log', a.log],
-  ] as const) {
-    await prepareOutput(path === null ? null : { option, kind: 'file', path });
-  }
+  await prepareLongRunOutputs(a);
   const scenario = await loadForCommand(target.scenarioFile, io, { quietWarnings: true });
   const initial = await initialVersion(target);
   const root = createRootLogger({

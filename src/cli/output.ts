@@ -102,6 +102,29 @@ export async function prepareOutput(output: Output | null): Promise<void> {
 }
 
 /**
+ * Makes the destinations of a command that keeps hosts up ready before it starts: its report
+ * (`--json`, `--html`) and its streams (`--calls`, `--log`, always files).
+ *
+ * @throws {UsageError} as {@link prepareOutput}.
+ */
+export async function prepareLongRunOutputs(a: {
+  readonly json: Output | null;
+  readonly html: Output | null;
+  readonly calls: string | null;
+  readonly log: string | null;
+}): Promise<void> {
+  for (const o of [a.json, a.html]) {
+    await prepareOutput(o);
+  }
+  for (const [option, path] of [
+    ['--calls', a.calls],
+    ['--log', a.log],
+  ] as const) {
+    await prepareOutput(path === null ? null : { option, kind: 'file', path });
+  }
+}
+
+/**
  * Writes a result to its destination.
  *
  * @returns The file written, or null for standard output.

@@ -31,7 +31,7 @@ import { runUntilStopped } from './live-input.js';
 import { statusWriter, type StatusWriter } from './log-sink.js';
 import { createRootLogger, logLevelOf, type LogLevel } from './logger.js';
 import { loadForCommand } from './load-scenario.js';
-import { outputOf, prepareOutput, writeOutput, type Output } from './output.js';
+import { outputOf, prepareLongRunOutputs, writeOutput, type Output } from './output.js';
 import { writeHtml } from './results.js';
 import { ServeBook, summaryLine } from './serve-book.js';
 import { UsageError } from './usage.js';
@@ -168,15 +168,7 @@ export async function serveCommand(args: readonly string[], io: CliIO): Promise<
     io.stdout.write(SERVE_HELP);
     return ExitCode.OK;
   }
-  for (const o of [a.json, a.html]) {
-    await prepareOutput(o);
-  }
-  for (const [option, path] of [
-    ['--calls', a.calls],
-    ['--log', a.log],
-  ] as const) {
-    await prepareOutput(path === null ? null : { option, kind: 'file', path });
-  }
+  await prepareLongRunOutputs(a);
   const scenario = await loadForCommand(a.file, io);
   const root = createRootLogger({
     level: a.level,
