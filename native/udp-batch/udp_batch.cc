@@ -157,7 +157,23 @@ void OnEnvCleanup(napi_async_cleanup_hook_handle /*hook*/, void* arg) {
 // ---------------------------------------------------------------------------------------
 // Exported functions.
 
-bool TypedArrayOf(napi_env env, napi_value v, uint32_t** data, size_t* length) {
+// The element type of a typed array argument, and its name for an error.
+template <typename T>
+struct TypedArrayKind;
+template <>
+struct TypedArrayKind<uint32_t> {
+  static constexpr napi_typedarray_type type = napi_uint32_array;
+  static constexpr const char* error = "udp-batch: expected a Uint32Array";
+};
+template <>
+struct TypedArrayKind<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* error = "udp-batch: expected a Float64Array";
+};
+
+// The data and length of a Uint32Array or Float64Array argument.
+template <typename T>
+bool TypedArrayOf(napi_env env, napi_value v, T** data, size_t* length) {
   napi_typedarray_type type;
   void* raw = nullptr;
   napi_value buffer;
@@ -165,11 +181,11 @@ bool TypedArrayOf(napi_env env, napi_value v, uint32_t** data, size_t* length) {
   if (!Check(env, napi_get_typedarray_info(env, v, &type, length, &raw, &buffer, &offset))) {
     return false;
   }
-  if (type != napi_uint32_array) {
-    napi_throw_type_error(env, "ERR_UDP_BATCH", "udp-batch: expected a Uint32Array");
+  if (type != TypedArrayKind<T>::type) {
+    napi_throw_type_error(env, "ERR_UDP_BATCH", TypedArrayKind<T>::error);
     return false;
   }
-  *data = static_cast<uint32_t*>(raw);
+  *data = static_cast<T*>(raw);
   return true;
 }
 
@@ -381,23 +397,6 @@ napi_value Flush(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------
 // Native forwarding of established streams.
 
-// The data and length of a Float64Array argument.
-bool Float64ArrayOf(napi_env env, napi_value v, double** data, size_t* length) {
-  napi_typedarray_type type;
-  void* raw = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (!Check(env, napi_get_typedarray_info(env, v, &type, length, &raw, &buffer, &offset))) {
-    return false;
-  }
-  if (type != napi_float64_array) {
-    napi_throw_type_error(env, "ERR_UDP_BATCH", "udp-batch: expected a Float64Array");
-    return false;
-  }
-  *data = static_cast<double*>(raw);
-  return true;
-}
-
 bool DoubleArg(napi_env env, napi_value v, double* out) {
   return Check(env, napi_get_value_double(env, v, out));
 }
@@ -417,9 +416,9 @@ napi_value Tables(napi_env env, napi_callback_info info) {
   size_t engineLength = 0, legsLength = 0, statsLength = 0;
   uint32_t maxLength = 0;
   double nowMs = 0;
-  if (!Args(env, info, 7, argv, &b) || !Float64ArrayOf(env, argv[1], &engine, &engineLength) ||
-      !Float64ArrayOf(env, argv[2], &legs, &legsLength) ||
-      !Float64ArrayOf(env, argv[3], &stats, &statsLength) || !Uint32Arg(env, argv[4], &maxLength) ||
+  if (!Args(env, info, 7, argv, &b) || !TypedArrayOf(env, argv[1], &engine, &engineLength) ||
+      !TypedArrayOf(env, argv[2], &legs, &legsLength) ||
+      !TypedArrayOf(env, argv[3], &stats, &statsLength) || !Uint32Arg(env, argv[4], &maxLength) ||
       !DoubleArg(env, argv[5], &nowMs)) {
     return nullptr;
   }
@@ -428,7 +427,7 @@ napi_value Tables(napi_env env, napi_callback_info info) {
   double* cell = nullptr;
   size_t cellLength = 0;
   if (!Check(env, napi_typeof(env, argv[6], &cellType)) ||
-      (cellType != napi_null && !Float64ArrayOf(env, argv[6], &cell, &cellLength))) {
+      (cellType != napi_null && !TypedArrayOf(env, argv[6], &cell, &cellLength))) {
     return nullptr;
   }
   if (b->native || b->closing || engineLength < fastpath::kEngineCounters ||
@@ -638,7 +637,7 @@ napi_value ClassifyBytes(napi_env env, napi_callback_info info) {
 // The slab and row of a statistics test call; false (with an exception) when they do not fit.
 bool StatsRow(napi_env env, napi_value slabArg, napi_value rowArg, double** slab, uint32_t* row) {
   size_t length = 0;
-  if (!Float64ArrayOf(env, slabArg, slab, &length) || !Uint32Arg(env, rowArg, row)) {
+  if (!TypedArrayOf(env, slabArg, slab, &length) || !Uint32Arg(env, rowArg, row)) {
     return false;
   }
   if ((static_cast<size_t>(*row) + 1) * fastpath::kStatsStride > length) {

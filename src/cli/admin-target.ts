@@ -121,6 +121,34 @@ export async function readLab(folder: string): Promise<LabDefinition | null> {
 }
 
 /** The role options of `shell` and `apply`. */
+/** The options of the commands that act as an administrator (`shell`, `apply`), with `--help`. */
+export const ROLE_ARGS = {
+  role: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  'server-admin-scope': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What the values of {@link ROLE_ARGS} look like, for a missing value's message. */
+export const ROLE_ARG_VALUES = {
+  role: 'a role name',
+  scope: 'site:NAME',
+  'server-admin-scope': 'no-global or deploy-table',
+} as const;
+
+/** The role options as parsed from {@link ROLE_ARGS}. */
+export function roleOptionsOf(values: {
+  readonly role?: string | undefined;
+  readonly scope?: readonly string[] | undefined;
+  readonly 'server-admin-scope'?: string | undefined;
+}): RoleOptions {
+  return {
+    role: values.role,
+    scopes: values.scope ?? [],
+    serverAdministratorScope: values['server-admin-scope'],
+  };
+}
+
 export interface RoleOptions {
   readonly role: string | undefined;
   readonly scopes: readonly string[];

@@ -14,6 +14,9 @@ import {
   findTarget,
   lastVersion,
   logLines,
+  ROLE_ARG_VALUES,
+  ROLE_ARGS,
+  roleOptionsOf,
   targetRole,
   writeScenario,
   withLabDefinition,
@@ -86,16 +89,7 @@ async function applyCommandInner(
   io: CliIO,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    {
-      role: { type: 'string' },
-      scope: { type: 'string', multiple: true },
-      'server-admin-scope': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    { role: 'a role name', scope: 'site:NAME', 'server-admin-scope': 'no-global or deploy-table' },
-  );
+  const { values, positionals } = parseCommandArgs(args, ROLE_ARGS, ROLE_ARG_VALUES);
   if (values.help) {
     io.stdout.write(APPLY_HELP);
     return ExitCode.OK;
@@ -109,11 +103,7 @@ async function applyCommandInner(
   }
   const script = scriptPath === '-' ? await readAll(stdin) : await readScript(scriptPath);
   const target = await findTarget(where);
-  const role = targetRole(target, {
-    role: values.role,
-    scopes: values.scope ?? [],
-    serverAdministratorScope: values['server-admin-scope'],
-  });
+  const role = targetRole(target, roleOptionsOf(values));
   await loadForCommand(target.scenario, io, { quietWarnings: true });
   const text = await readFile(target.scenario, 'utf8');
   const session = new AdminSession({ text, file: target.scenario, role, mode: 'live' });

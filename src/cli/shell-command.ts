@@ -21,6 +21,9 @@ import {
   findTarget,
   lastVersion,
   logLines,
+  ROLE_ARG_VALUES,
+  ROLE_ARGS,
+  roleOptionsOf,
   targetRole,
   writeScenario,
   type AdminTarget,
@@ -95,16 +98,7 @@ async function shellCommandInner(
   io: CliIO,
   stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    {
-      role: { type: 'string' },
-      scope: { type: 'string', multiple: true },
-      'server-admin-scope': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    { role: 'a role name', scope: 'site:NAME', 'server-admin-scope': 'no-global or deploy-table' },
-  );
+  const { values, positionals } = parseCommandArgs(args, ROLE_ARGS, ROLE_ARG_VALUES);
   if (values.help) {
     io.stdout.write(SHELL_HELP);
     return ExitCode.OK;
@@ -113,11 +107,7 @@ async function shellCommandInner(
     throw new UsageError('shell takes one folder or scenario');
   }
   const target = await findTarget(positionals[0]);
-  const role = targetRole(target, {
-    role: values.role,
-    scopes: values.scope ?? [],
-    serverAdministratorScope: values['server-admin-scope'],
-  });
+  const role = targetRole(target, roleOptionsOf(values));
   await loadForCommand(target.scenario, io, { quietWarnings: true });
   const session = new AdminSession({
     text: await readFile(target.scenario, 'utf8'),

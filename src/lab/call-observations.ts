@@ -553,14 +553,11 @@ export class CallObservations {
           latencyP99Ms: null,
         });
       }
-      const dropped = Object.values(leg.dropped).reduce((a: number, b) => a + (b ?? 0), 0);
-      if (dropped > 0) {
-        drops.push({
-          host,
-          source: null,
-          packets: dropped,
-          reason: Object.keys(leg.dropped).join(', '),
-        });
+      // One entry per reason, so that the report can tell early media from a fault.
+      for (const [reason, packets] of Object.entries(leg.dropped)) {
+        if (packets !== undefined && packets > 0) {
+          drops.push({ host, source: null, packets, reason });
+        }
       }
     }
   }

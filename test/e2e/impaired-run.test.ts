@@ -1,7 +1,5 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { assignLoopback, endpointMedia, runLab } from '../../src/lab/index.js';
-import { loadScenarioFile } from '../../src/scenario/index.js';
+import { runFixtureLive } from '../support/live-fixture.js';
 
 /**
  * A live run across an impaired link: the link's own counters and what the receivers measured
@@ -10,18 +8,7 @@ import { loadScenarioFile } from '../../src/scenario/index.js';
  */
 describe('a live run across an impaired link', () => {
   it('delays, jitters and drops SIP and RTP as configured (30 ms, +-4 ms, 10 %)', async () => {
-    const loaded = await loadScenarioFile('test/fixtures/scenarios/impaired-link.yaml');
-    if (!loaded.ok) {
-      throw new Error('fixture invalid');
-    }
-    const s = loaded.scenario;
-    const a = assignLoopback(s);
-    const logger = pino({ level: 'silent' });
-    const r = await runLab(s, {
-      logger,
-      media: endpointMedia(logger, (x) => a.hostOf(x)),
-      graceMs: 5000,
-    });
+    const { result: r } = await runFixtureLive('impaired-link.yaml');
     const call = r.calls[0];
     expect(call?.state).toBe('completed');
     expect(r.links).toHaveLength(2);

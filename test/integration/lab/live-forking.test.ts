@@ -1,9 +1,7 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { assignLoopback, endpointMedia, runLab } from '../../../src/lab/index.js';
-import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
+import type { RunCallResult } from '../../../src/report/index.js';
 import { observedForking } from '../../../src/report/observed-forking.js';
-import { loadScenarioFile } from '../../../src/scenario/index.js';
+import { runFixtureLive } from '../../support/live-fixture.js';
 
 /**
  * A call to a user with several endpoints, live (b.5 #37, #38): every endpoint gets an INVITE
@@ -12,22 +10,8 @@ import { loadScenarioFile } from '../../../src/scenario/index.js';
  * given more than it handles clips the greeting.
  */
 
-const logger = pino({ level: 'silent' });
-
 async function liveCalls(): Promise<readonly RunCallResult[]> {
-  const loaded = await loadScenarioFile('test/fixtures/scenarios/live-forking.yaml');
-  if (!loaded.ok) {
-    throw new Error('the fixture must load');
-  }
-  const scenario = loaded.scenario;
-  const addressing = assignLoopback(scenario);
-  const result = await runLab(scenario, {
-    logger,
-    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
-    graceMs: 5000,
-  });
-  expect(result.aborted).toBe(false);
-  return buildRunResults(result.calls, (h) => h === 'ms-chi');
+  return (await runFixtureLive('live-forking.yaml')).calls;
 }
 
 /** What `host` received of the call, as first lines (`INVITE ...`, `CANCEL ...`). */

@@ -1,9 +1,8 @@
-import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assignLoopback, endpointMedia, runLab, type Addressing } from '../../../src/lab/index.js';
+import type { Addressing } from '../../../src/lab/index.js';
 import type { LedgerEvent } from '../../../src/policy/index.js';
-import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
-import { loadScenarioFile } from '../../../src/scenario/index.js';
+import type { RunCallResult } from '../../../src/report/index.js';
+import { runFixtureLive } from '../../support/live-fixture.js';
 
 /**
  * Live runs of the lab's call paths, the way `mediapath run` makes them: every host a real SIP
@@ -11,9 +10,6 @@ import { loadScenarioFile } from '../../../src/scenario/index.js';
  * received (the observed media path, hop by hop and both ways), the decision, the final SIP
  * outcome and what went over the wire in the SIP messages.
  */
-
-const FIXTURES = 'test/fixtures/scenarios';
-const logger = pino({ level: 'silent' });
 
 interface LiveRun {
   readonly calls: readonly RunCallResult[];
@@ -23,21 +19,9 @@ interface LiveRun {
 }
 
 async function live(file: string): Promise<LiveRun> {
-  const loaded = await loadScenarioFile(`${FIXTURES}/${file}`);
-  if (!loaded.ok) {
-    throw new Error(`${file} must load`);
-  }
-  const scenario = loaded.scenario;
-  const addressing = assignLoopback(scenario);
-  const result = await runLab(scenario, {
-    logger,
-    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
-    graceMs: 5000,
-  });
-  expect(result.aborted).toBe(false);
-  const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
+  const { calls, result } = await runFixtureLive(file);
   return {
-    calls: buildRunResults(result.calls, isMs),
+    calls,
     addressing: result.addressing,
     ledger: result.ledger,
     durationMs: result.durationMs,

@@ -1,8 +1,6 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { assignLoopback, endpointMedia, runLab } from '../../../src/lab/index.js';
-import { buildRunResults, type RunCallResult } from '../../../src/report/index.js';
-import { loadScenarioFile } from '../../../src/scenario/index.js';
+import type { RunCallResult } from '../../../src/report/index.js';
+import { runFixtureLive } from '../../support/live-fixture.js';
 
 /**
  * The streams a live call carries (c.4): the decided codec's payload type and packet size on
@@ -11,22 +9,8 @@ import { loadScenarioFile } from '../../../src/scenario/index.js';
  * (b.5 #40): a peer that sends no RTCP, and who tears its calls down.
  */
 
-const logger = pino({ level: 'silent' });
-
 async function liveCalls(file: string): Promise<readonly RunCallResult[]> {
-  const loaded = await loadScenarioFile(`test/fixtures/scenarios/${file}`);
-  if (!loaded.ok) {
-    throw new Error('the fixture must load');
-  }
-  const scenario = loaded.scenario;
-  const addressing = assignLoopback(scenario);
-  const result = await runLab(scenario, {
-    logger,
-    media: endpointMedia(logger, (a) => addressing.hostOf(a)),
-    graceMs: 5000,
-  });
-  expect(result.aborted).toBe(false);
-  return buildRunResults(result.calls, (h) => h === 'ms-chi');
+  return (await runFixtureLive(file)).calls;
 }
 
 function streamOf(c: RunCallResult, receiver: string, source: string, modality: string) {

@@ -1,7 +1,5 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { assignLoopback, endpointMedia, runLab } from '../../../src/lab/index.js';
-import { loadScenarioFile } from '../../../src/scenario/index.js';
+import { runFixtureLive } from '../../support/live-fixture.js';
 
 /**
  * A relayed call across a link with 30 ms of jitter: the relay's own legs run RFC 3550 A.8 on
@@ -10,18 +8,7 @@ import { loadScenarioFile } from '../../../src/scenario/index.js';
  */
 describe('jitter on the relay legs', () => {
   it('measures the injected jitter on the Mediation Server hop as the endpoints do', async () => {
-    const loaded = await loadScenarioFile('test/fixtures/scenarios/relayed-jitter.yaml');
-    if (!loaded.ok) {
-      throw new Error('fixture invalid');
-    }
-    const s = loaded.scenario;
-    const a = assignLoopback(s);
-    const logger = pino({ level: 'silent' });
-    const r = await runLab(s, {
-      logger,
-      media: endpointMedia(logger, (x) => a.hostOf(x)),
-      graceMs: 5000,
-    });
+    const { result: r } = await runFixtureLive('relayed-jitter.yaml');
     const call = r.calls[0];
     expect(call?.state).toBe('completed');
     const atRelay = call?.media.received.find(
