@@ -15,7 +15,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.js';
-import { remoteOfUri } from './stack.js';
+import { remoteOfUri, type ClientRequestHandle } from './stack.js';
 
 /** A provisional response as reported to the caller. */
 export interface ProvisionalInfo {
@@ -58,6 +58,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
   #cancelled = false;
   #dialog: Dialog | undefined;
   #ack: SipRequest | undefined;
+  #handle: ClientRequestHandle | undefined;
 
   /** @internal */
   constructor(ua: CallOwner, invite: SipRequest, log: Logger) {
@@ -87,6 +88,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
   start(target: SipRemote | undefined): void {
     const handle = this.#ua.stack.send(this.#invite, (rs) => this.#onResponse(rs), target);
     this.#remote = handle.remote;
+    this.#handle = handle;
   }
 
   #onResponse(rs: SipResponse): void {
@@ -249,7 +251,29 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
       return;
     }
     this.#state = 'terminated';
+    this.#releaseTransaction();
     this.emit('@terminated');
+  }
+
+  /**
+   * Once answered and over, all the INVITE transaction may still deliver is a retransmitted
+   * 2xx, which needs only the ACK again: the transaction is given that, so it does not keep
+   * the call, its dialog and its listeners for the rest of Timer M (32 s).
+   */
+  #releaseTransaction(): void {
+    const ack = this.#ack;
+    const handle = this.#handle;
+    if (ack === undefined || handle === undefined) {
+      return;
+    }
+    this.#handle = undefined;
+    const stack = this.#ua.stack;
+    const remote = this.#dialog?.remoteAddress;
+    handle.handOver((rs) => {
+      if (rs.status >= 200 && rs.status < 300) {
+        stack.sendAck(ack, remote);
+      }
+    });
   }
 
   /** @internal The UA is closing. */

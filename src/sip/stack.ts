@@ -126,6 +126,16 @@ export interface ClientRequestHandle {
   readonly request: SipRequest;
   /** Where it was sent. */
   readonly remote: SipRemote;
+  /**
+   * Gives the responses still to come to another handler (see
+   * {@link ClientTransaction.handOver}); does nothing once the transaction is over.
+   */
+  handOver(onResponse: ResponseHandler): void;
+}
+
+/** The handle of a request no transaction carries (an ACK, or one that was not sent). */
+function untracked(request: SipRequest, remote: SipRemote): ClientRequestHandle {
+  return { request, remote, handOver: () => undefined };
 }
 
 /**
@@ -291,22 +301,33 @@ export class SipStack {
       this.#log.debug({ method: request.method, uri: request.uri }, why);
       const synthesized = buildResponse(request, 503, 'Service Unavailable');
       queueMicrotask(() => onResponse(synthesized));
-      return { request, remote: remote ?? { address: '0.0.0.0', port: 0 } };
+      return untracked(request, remote ?? { address: '0.0.0.0', port: 0 });
     }
     if (request.method === 'ACK') {
       this.#transmit(request, remote);
-      return { request, remote };
+      return untracked(request, remote);
     }
-    const tx = new ClientTransaction(this.#host, request, remote, (response) => {
+    const tx = new ClientTransaction(this.#host, request, remote, this.#guarded(onResponse));
+    this.#clients.set(tx.key, tx);
+    tx.start();
+    return {
+      request,
+      remote,
+      handOver: (next) => {
+        tx.handOver(this.#guarded(next));
+      },
+    };
+  }
+
+  /** A TU's response handler that cannot break the transaction layer: a throw is logged. */
+  #guarded(onResponse: ResponseHandler): ResponseHandler {
+    return (response) => {
       try {
         onResponse(response);
       } catch (e) {
         this.#log.error({ err: e }, 'SIP response handler threw');
       }
-    });
-    this.#clients.set(tx.key, tx);
-    tx.start();
-    return { request, remote };
+    };
   }
 
   /**
@@ -554,11 +575,6 @@ export class SipStack {
     };
     const tx = new ServerTransaction(this.#host, request, remote, incoming);
     this.#servers.set(tx.key, tx);
-    if (request.method === 'INVITE') {
-      // RFC 3261 section 17.2.1: 100 Trying at once (we never know the TU will answer
-      // within 200 ms).
-      tx.respond(buildResponse(request, 100, 'Trying'));
-    }
     if (request.method === 'CANCEL') {
       this.#onCancel(request, tx);
       return;

@@ -26,6 +26,12 @@ export interface SipTimers {
   readonly t4: number;
 }
 
+/**
+ * RFC 3261 section 17.2.1: an INVITE server transaction sends 100 Trying unless the TU answers
+ * within 200 ms (the delay resiprocate calls Timer Trying).
+ */
+export const TRYING_MS = 200;
+
 /** The default timer values of RFC 3261 section 17.1.1.1. */
 export const DEFAULT_TIMERS: SipTimers = Object.freeze({ t1: 500, t2: 4000, t4: 5000 });
 
@@ -217,6 +223,18 @@ export class ClientTransaction {
     }
   }
 
+  /**
+   * Gives the responses still to come to another handler: a TU that is done with the call
+   * keeps only what a retransmitted final response needs (the ACK of a 2xx), and the
+   * transaction no longer holds the call for the rest of Timer M. Ignored once nothing more
+   * reaches the TU.
+   */
+  handOver(onResponse: ResponseHandler): void {
+    if (this.#onResponse !== undefined) {
+      this.#onResponse = onResponse;
+    }
+  }
+
   /** Handles a response matched to this transaction. */
   receive(response: SipResponse): void {
     if (this.#invite) {
@@ -354,8 +372,13 @@ export class ServerTransaction {
   #user: ServerTransactionUser | undefined;
   /** Timer G, made when a non-2xx final response to an INVITE needs it. */
   #retransmit: WheelTimer | undefined;
-  /** Timer H, I, J or L: the one that ends the transaction. */
+  /**
+   * Timer H, I, J or L: the one that ends the transaction; before an INVITE's first response,
+   * the time at which 100 Trying goes out.
+   */
   readonly #lifetime: WheelTimer;
+  /** An INVITE that has had no response yet: 100 Trying is owed if the TU stays silent. */
+  #owesTrying: SipRequest | undefined;
 
   constructor(
     host: TransactionHost,
@@ -372,6 +395,12 @@ export class ServerTransaction {
     this.#lifetime = host.wheel.timer(() => {
       this.#onLifetimeTimer();
     });
+    if (this.#invite) {
+      // RFC 3261 section 17.2.1: 100 Trying unless the TU answers within 200 ms, and before
+      // the client's first retransmission (T1) when the timers are scaled down.
+      this.#owesTrying = request;
+      this.#lifetime.arm(Math.min(TRYING_MS, (host.timers.t1 * 2) / 5));
+    }
   }
 
   /** The current state name. */
@@ -382,6 +411,14 @@ export class ServerTransaction {
   /** Whether the transaction has ended. */
   get isTerminated(): boolean {
     return this.#state === 'Terminated';
+  }
+
+  /** Sends the 100 Trying the INVITE is owed, if it still is. */
+  #sendTrying(): void {
+    const invite = this.#owesTrying;
+    if (invite !== undefined) {
+      this.respond(buildResponse(invite, 100, 'Trying'));
+    }
   }
 
   /** True once a final response was sent. */
@@ -412,6 +449,11 @@ export class ServerTransaction {
     if (this.#state === 'Accepted' || this.#state === 'Confirmed' || this.#state === 'Trying') {
       return;
     }
+    if (this.#owesTrying !== undefined) {
+      // A retransmitted INVITE before any response: the 100 is due now.
+      this.#sendTrying();
+      return;
+    }
     if (this.#lastBytes) {
       this.#host.resend(this.#lastBytes, this.#last, this.remote);
     }
@@ -430,6 +472,10 @@ export class ServerTransaction {
       return;
     }
     this.#lastStatus = status;
+    if (this.#owesTrying !== undefined) {
+      this.#owesTrying = undefined;
+      this.#lifetime.cancel();
+    }
     const bytes = this.#host.transmit(response, this.remote);
     if (this.isTerminated) {
       return;
@@ -482,6 +528,10 @@ export class ServerTransaction {
   }
 
   #onLifetimeTimer(): void {
+    if (this.#owesTrying !== undefined) {
+      this.#sendTrying();
+      return;
+    }
     if (this.#state === 'Completed' && this.#invite) {
       // Timer H: the ACK never came.
       const user = this.#user;
@@ -503,6 +553,7 @@ export class ServerTransaction {
     this.#user = undefined;
     this.#last = undefined;
     this.#lastBytes = undefined;
+    this.#owesTrying = undefined;
     this.#host.terminated(this.key, 'server');
   }
 }

@@ -83,6 +83,51 @@ describe('UserAgent 2xx reliability', () => {
     expect(ladder(calleeLog.entries).filter((l) => l === '> 200 INVITE')).toHaveLength(3);
   });
 
+  it('ACKs a 2xx retransmitted after the call has ended (the transaction keeps only the ACK)', async () => {
+    const { logger } = captureLogger('warn');
+    const caller = closer.add(await UserAgent.create({ address: '127.0.1.10', logger, timers }));
+    const raw = closer.add(await RawPeer.bind('127.0.1.31'));
+    /** The response `status` to a request the raw peer received, echoing its dialog headers. */
+    const responseTo = (request: string, status: string, body = ''): string => {
+      const lines = request.split('\r\n');
+      const keep = lines.filter((l) => /^(via|from|call-id|cseq):/i.test(l));
+      const to = lines.find((l) => /^to:/i.test(l)) ?? 'To: <sip:gw@127.0.1.31>';
+      return [
+        `SIP/2.0 ${status}`,
+        ...keep,
+        to.includes('tag=') ? to : `${to};tag=raw2`,
+        `Contact: <sip:gw@${raw.address}:${raw.port}>`,
+        ...(body ? ['Content-Type: application/sdp'] : []),
+        `Content-Length: ${body.length}`,
+        '',
+        body,
+      ].join('\r\n');
+    };
+    let ok = '';
+    raw.onDatagram = (d, peer) => {
+      const from = d.from;
+      if (d.text.startsWith('INVITE ')) {
+        ok = responseTo(d.text, '200 OK', SDP.gatewayAnswer);
+        void peer.send(ok, from.port, from.address);
+      } else if (d.text.startsWith('BYE ')) {
+        void peer.send(responseTo(d.text, '200 OK'), from.port, from.address);
+      }
+    };
+    let call: ReturnType<UserAgent['invite']> | undefined;
+    const answered = new Promise<void>((resolve) => {
+      call = caller.invite(`sip:gw@${raw.address}:${raw.port}`, SDP.client, {
+        answered: () => resolve(),
+      });
+    });
+    await answered;
+    expect(await call!.bye()).toBe(200);
+    expect(raw.starting('ACK ')).toHaveLength(1);
+    // The peer's 200 again, as if its first ACK were lost and the BYE overtook it.
+    await raw.send(ok, caller.stack.port, caller.stack.address);
+    await waitFor(() => raw.starting('ACK ').length === 2, 2000, 'the ACK again');
+    expect(raw.starting('ACK ')[1]!.text).toBe(raw.starting('ACK ')[0]!.text);
+  });
+
   it('ends the dialog with BYE when no ACK arrives within 64*T1', async () => {
     const { logger } = captureLogger('warn');
     const calleeLog = messageLog();
