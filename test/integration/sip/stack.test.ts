@@ -303,6 +303,69 @@ describe('defect d: non-INVITE retransmissions cap at T2 (RFC 3261 17.1.2.2)', (
   });
 });
 
+describe('100 Trying (RFC 3261 17.2.1)', () => {
+  /** A stack whose TU answers an INVITE after `afterMs` (never when null). */
+  async function uas(afterMs: number | null): Promise<SipStack> {
+    const { logger } = captureLogger();
+    const b = closer.add(await SipStack.bind({ address: '127.0.0.1', logger }));
+    b.onRequest = (rq) => {
+      if (afterMs !== null && rq.message.method === 'INVITE') {
+        setTimeout(
+          () => rq.respond(buildResponse(rq.message, 180, 'Ringing', { toTag: 'b1' })),
+          afterMs,
+        );
+      }
+    };
+    return b;
+  }
+
+  it('is not sent when the TU answers within 200 ms', async () => {
+    const b = await uas(20);
+    const raw = closer.add(await RawPeer.bind());
+    await raw.send(
+      rawRequest('INVITE', `sip:b@${b.hostport}`, { address: raw.address, port: raw.port }),
+      b.port,
+    );
+    await waitFor(() => raw.starting('SIP/2.0 180').length === 1, 2000, 'the 180');
+    await sleep(300);
+    expect(raw.received.map((d) => d.text.split('\r\n')[0])).toEqual(['SIP/2.0 180 Ringing']);
+  });
+
+  it('is sent after 200 ms when the TU stays silent, and again for a retransmitted INVITE', async () => {
+    const b = await uas(null);
+    const raw = closer.add(await RawPeer.bind());
+    const invite = rawRequest('INVITE', `sip:b@${b.hostport}`, {
+      address: raw.address,
+      port: raw.port,
+    });
+    const sent = performance.now();
+    await raw.send(invite, b.port);
+    await waitFor(() => raw.starting('SIP/2.0 100').length === 1, 2000, 'the 100');
+    const after = raw.starting('SIP/2.0 100')[0]!.at - sent;
+    expect(after).toBeGreaterThanOrEqual(190);
+    expect(after).toBeLessThan(450);
+    await raw.send(invite, b.port);
+    await waitFor(() => raw.starting('SIP/2.0 100').length === 2, 2000, 'the 100 again');
+  });
+
+  it('goes out at once for an INVITE retransmitted before the 200 ms', async () => {
+    const b = await uas(null);
+    const raw = closer.add(await RawPeer.bind());
+    const invite = rawRequest('INVITE', `sip:b@${b.hostport}`, {
+      address: raw.address,
+      port: raw.port,
+    });
+    const sent = performance.now();
+    await raw.send(invite, b.port);
+    await sleep(30);
+    await raw.send(invite, b.port);
+    await waitFor(() => raw.starting('SIP/2.0 100').length === 1, 2000, 'the 100');
+    expect(raw.starting('SIP/2.0 100')[0]!.at - sent).toBeLessThan(150);
+    await sleep(300);
+    expect(raw.starting('SIP/2.0 100')).toHaveLength(1);
+  });
+});
+
 describe('malformed input', () => {
   it('answers 400 when it can, drops otherwise, and keeps serving', async () => {
     const captured = captureLogger();
