@@ -7,10 +7,15 @@
  * name (there is no DNS), a port out of range, SRTP (RTP/SAVP with a=crypto) that cannot be
  * honoured, no codec in common, or a description too large to be one call's.
  *
- * It knows nothing of policy, media sockets or the hosts of a run; `sdp.ts` builds and reads
- * descriptions that passed.
+ * The description is parsed by `sdp-transform` (`sdp-parse.ts`, shared with `sdp.ts`, so a
+ * call's offer is parsed once); what that parser skips silently (a line that is not
+ * `<type>=<value>`, a c= line it cannot read) is checked on the text, without a regular
+ * expression. It knows nothing of policy, media sockets or the hosts of a run; `sdp.ts` builds
+ * and reads descriptions that passed.
  */
 import { isIPv4 } from 'node:net';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { parseSdp } from './sdp-parse.js';
 
 /** The largest description accepted, in bytes (the simulator's choice; a softphone's is ~1 KiB). */
 export const MAX_SDP_BYTES = 8192;
@@ -75,17 +80,7 @@ const PLAIN_RTP = new Set(['RTP/AVP', 'RTP/AVPF']);
 /** Transports that need SRTP keys (RFC 3711, RFC 4568, RFC 5764). */
 const SECURE_RTP = new Set(['RTP/SAVP', 'RTP/SAVPF', 'UDP/TLS/RTP/SAVP', 'UDP/TLS/RTP/SAVPF']);
 
-const LINE_RE = /^([a-z])=([^\0]*)$/;
-const MEDIA_RE = /^(\S+) (\d+)(?:\/(\d+))? (\S+)((?: \S+)+)$/;
-const CONNECTION_RE = /^IN (IP4|IP6) (\S+)$/;
-const QUAD_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d+(?:\/\d+)?)?$/;
-const RTPMAP_RE = /^rtpmap:(\d+) ([^/\s]+)\//;
-const RTCP_RE = /^rtcp:(\d+)(?: |$)/;
-
-/** One m= section (or the session part) as lines of type and value. */
-interface Section {
-  readonly lines: readonly { readonly type: string; readonly value: string }[];
-}
+type Media = MediaDescription;
 
 function fault(status: 400 | 488, kind: SdpFaultKind, detail: string): SdpFault {
   return { ok: false, status, kind, detail };
@@ -106,119 +101,114 @@ export function checkSdp(sdp: string, options: SdpCheckOptions = {}): SdpAccepte
       `the description is over ${options.maxBytes ?? MAX_SDP_BYTES} bytes`,
     );
   }
-  const split = sections(sdp);
-  if ('ok' in split) {
-    return split;
+  const lines = lineFault(sdp);
+  if (typeof lines !== 'number') {
+    return lines;
   }
-  const [session, ...media] = split;
-  if (!session || media.length > MAX_SDP_MEDIA) {
+  const session = parseSdp(sdp);
+  if (session === undefined) {
+    return fault(400, 'syntax', 'SDP does not parse');
+  }
+  if (session.media.length > MAX_SDP_MEDIA) {
     return fault(488, 'overlong', `more than ${MAX_SDP_MEDIA} media descriptions`);
   }
-  const head = checkSessionPart(session);
+  const head = checkSessionPart(session, lines);
   if (head !== undefined) {
     return head;
   }
-  return checkAudio(session, media, options);
+  return checkAudio(session, options);
 }
 
-/** Splits the text into the session part and one section per m= line; a syntax fault else. */
-function sections(sdp: string): Section[] | SdpFault {
-  const raw = sdp.split(/\r?\n/);
-  if (raw[raw.length - 1] === '') {
-    raw.pop();
+/**
+ * RFC 4566 section 5: every line is `<type>=<value>` with a lower-case letter for a type, no
+ * bare CR or NUL, and the first is `v=0`. `sdp-transform` skips lines it does not understand,
+ * so this is checked on the text before it parses; the c= lines are counted, so that one the
+ * parser skipped is seen. Returns that count, or the fault.
+ */
+function lineFault(sdp: string): number | SdpFault {
+  if (sdp.includes('\0')) {
+    return fault(400, 'syntax', 'SDP holds a NUL character');
   }
-  const out: { type: string; value: string }[][] = [[]];
-  for (const [i, line] of raw.entries()) {
-    const m = LINE_RE.exec(line);
-    if (!m?.[1] || m[2] === undefined || line.includes('\r')) {
-      return fault(400, 'syntax', `SDP line ${i + 1} is not <type>=<value>`);
+  let connections = 0;
+  let n = 0;
+  for (let at = 0; at < sdp.length; n++) {
+    const lf = sdp.indexOf('\n', at);
+    const next = lf < 0 ? sdp.length : lf + 1;
+    const end = lf > at && sdp.charCodeAt(lf - 1) === 13 ? lf - 1 : lf < 0 ? sdp.length : lf;
+    const type = sdp.charCodeAt(at);
+    const cr = sdp.indexOf('\r', at);
+    if (type < 97 || type > 122 || sdp.charCodeAt(at + 1) !== 61 || (cr >= 0 && cr < end)) {
+      return fault(400, 'syntax', `SDP line ${n + 1} is not <type>=<value>`);
     }
-    if (i === 0 && line !== 'v=0') {
+    if (n === 0 && sdp.slice(at, end) !== 'v=0') {
       return fault(400, 'syntax', 'SDP does not start with v=0');
     }
-    if (m[1] === 'm') {
-      out.push([]);
+    if (type === 99) {
+      connections++;
     }
-    out[out.length - 1]?.push({ type: m[1], value: m[2] });
+    at = next;
   }
-  return out.map((lines) => ({ lines }));
+  return connections;
 }
 
-/** RFC 4566 section 5: the session part has o= (six fields) and s=. */
-function checkSessionPart(session: Section): SdpFault | undefined {
-  const origin = session.lines.find((l) => l.type === 'o');
-  if (origin?.value.split(' ').length !== 6) {
+/** RFC 4566 section 5: the session part has o= (six fields) and s=; every c= line parses. */
+function checkSessionPart(session: SessionDescription, connections: number): SdpFault | undefined {
+  if (session.origin === undefined) {
     return fault(400, 'syntax', 'SDP has no valid o= line');
   }
-  if (!session.lines.some((l) => l.type === 's')) {
+  if (session.name === undefined) {
     return fault(400, 'syntax', 'SDP has no s= line');
   }
-  for (const l of session.lines) {
-    if (l.type === 'c' && !CONNECTION_RE.test(l.value)) {
-      return fault(400, 'syntax', `malformed c= line "${l.value}"`);
-    }
+  const parsed =
+    (session.connection ? 1 : 0) + session.media.filter((m) => m.connection !== undefined).length;
+  if (parsed !== connections) {
+    return fault(400, 'syntax', 'malformed c= line');
   }
   return undefined;
 }
 
 /** The first audio stream that is not rejected (port 0), checked; or the fault. */
-function checkAudio(
-  session: Section,
-  media: readonly Section[],
-  options: SdpCheckOptions,
-): SdpAccepted | SdpFault {
-  let audio: { section: Section; port: number; proto: string; formats: string[] } | undefined;
-  for (const s of media) {
-    const m = MEDIA_RE.exec(s.lines[0]?.value ?? '');
-    if (!m?.[1] || !m[2] || !m[4] || !m[5]) {
-      return fault(400, 'syntax', `malformed m= line "${s.lines[0]?.value ?? ''}"`);
+function checkAudio(session: SessionDescription, options: SdpCheckOptions): SdpAccepted | SdpFault {
+  let audio: Media | undefined;
+  for (const [i, m] of session.media.entries()) {
+    const formats = m.payloads === undefined ? '' : String(m.payloads).trim();
+    if (typeof m.port !== 'number' || !m.type || !m.protocol || formats.length === 0) {
+      return fault(400, 'syntax', `malformed m= line (media description ${i + 1})`);
     }
-    const port = Number(m[2]);
-    if (port > 65535) {
-      return fault(488, 'port-range', `media port ${port} is out of range`);
+    if (m.port > 65535) {
+      return fault(488, 'port-range', `media port ${m.port} is out of range`);
     }
-    for (const l of s.lines) {
-      if (l.type === 'c' && !CONNECTION_RE.test(l.value)) {
-        return fault(400, 'syntax', `malformed c= line "${l.value}"`);
-      }
-    }
-    if (audio === undefined && m[1] === 'audio' && port !== 0) {
-      audio = { section: s, port, proto: m[4], formats: m[5].trim().split(' ') };
+    if (audio === undefined && m.type === 'audio' && m.port !== 0) {
+      audio = m;
     }
   }
   if (audio === undefined) {
     return fault(488, 'no-audio', 'the description has no audio stream');
   }
-  if (SECURE_RTP.has(audio.proto.toUpperCase())) {
-    return fault(488, 'srtp', `${audio.proto} (SRTP) is not supported: offer RTP/AVP`);
+  const proto = audio.protocol.toUpperCase();
+  if (SECURE_RTP.has(proto)) {
+    return fault(488, 'srtp', `${audio.protocol} (SRTP) is not supported: offer RTP/AVP`);
   }
-  if (!PLAIN_RTP.has(audio.proto.toUpperCase())) {
-    return fault(488, 'transport', `transport ${audio.proto} is not supported: offer RTP/AVP`);
+  if (!PLAIN_RTP.has(proto)) {
+    return fault(488, 'transport', `transport ${audio.protocol} is not supported: offer RTP/AVP`);
   }
-  const attrs = [...session.lines, ...audio.section.lines].filter((l) => l.type === 'a');
-  for (const a of attrs) {
-    const rtcp = RTCP_RE.exec(a.value);
-    if (rtcp?.[1] !== undefined && (Number(rtcp[1]) < 1 || Number(rtcp[1]) > 65535)) {
-      return fault(488, 'port-range', `RTCP port ${rtcp[1]} is out of range`);
-    }
+  const rtcp = audio.rtcp?.port;
+  if (typeof rtcp === 'number' && (rtcp < 1 || rtcp > 65535)) {
+    return fault(488, 'port-range', `RTCP port ${rtcp} is out of range`);
   }
-  const connection =
-    audio.section.lines.find((l) => l.type === 'c') ?? session.lines.find((l) => l.type === 'c');
+  const connection = audio.connection ?? session.connection;
   if (connection === undefined) {
     return fault(400, 'syntax', 'the audio stream has no connection address (c=)');
   }
-  const direction = attrs
-    .map((a) => a.value)
-    .filter((v) => v === 'sendonly' || v === 'inactive' || v === 'recvonly' || v === 'sendrecv')
-    .pop();
-  const address = checkAddress(
-    connection.value,
-    direction === 'sendonly' || direction === 'inactive',
-  );
+  const direction = audio.direction ?? session.direction;
+  const address = checkAddress(connection, direction === 'sendonly' || direction === 'inactive');
   if ('ok' in address) {
     return address;
   }
-  const codecs = audio.formats.map((f) => codecName(f, audio.section));
+  const codecs = String(audio.payloads)
+    .trim()
+    .split(' ')
+    .map((f) => codecName(f, audio));
   if (options.codecs !== undefined) {
     const ours = new Set(options.codecs.map((c) => c.toUpperCase()));
     const common = codecs.some((c) => c !== 'TELEPHONE-EVENT' && ours.has(c));
@@ -237,32 +227,52 @@ function checkAudio(
   };
 }
 
+/** Whether a text is four dot-separated groups of one to three digits. */
+function dottedQuad(text: string): boolean {
+  const parts = text.split('.');
+  return (
+    parts.length === 4 &&
+    parts.every((p) => {
+      if (p.length < 1 || p.length > 3) {
+        return false;
+      }
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        if (c < 48 || c > 57) {
+          return false;
+        }
+      }
+      return true;
+    })
+  );
+}
+
 /**
- * A c= value (`IN IP4 <address>`): a unicast IPv4 literal, or 0.0.0.0 for a stream on hold
- * (RFC 3264 section 8.4 keeps the RFC 2543 form valid) when the direction says so.
+ * A connection address: a unicast IPv4 literal, or 0.0.0.0 for a stream on hold (RFC 3264
+ * section 8.4 keeps the RFC 2543 form valid) when the direction says so.
  */
 function checkAddress(
-  value: string,
+  c: { readonly version: number; readonly ip: string },
   holdDirection: boolean,
 ): { readonly ip: string; readonly hold: boolean } | SdpFault {
-  const c = CONNECTION_RE.exec(value);
-  if (!c?.[2]) {
-    return fault(400, 'syntax', `malformed c= line "${value}"`);
+  if (c.version === 6) {
+    return fault(488, 'address-family', `IPv6 media (${c.ip}) is not served: offer IPv4`);
   }
-  if (c[1] === 'IP6') {
-    return fault(488, 'address-family', `IPv6 media (${c[2]}) is not served: offer IPv4`);
+  const slash = c.ip.indexOf('/');
+  const ip = slash < 0 ? c.ip : c.ip.slice(0, slash);
+  if (c.version !== 4 || ip.length === 0) {
+    return fault(400, 'syntax', `malformed c= line "IN IP${c.version} ${c.ip}"`);
   }
-  const q = QUAD_RE.exec(c[2]);
-  if (!q) {
-    return fault(488, 'host-name', `media address ${c[2]} is not an IPv4 literal (no DNS)`);
+  if (!dottedQuad(ip)) {
+    return fault(488, 'host-name', `media address ${c.ip} is not an IPv4 literal (no DNS)`);
   }
-  const ip = c[2].split('/')[0] ?? '';
   if (!isIPv4(ip)) {
-    return fault(400, 'syntax', `media address ${c[2]} is not an IPv4 address`);
+    return fault(400, 'syntax', `media address ${c.ip} is not an IPv4 address`);
   }
-  const first = Number(q[1]);
-  if (q[5] !== undefined || (first >= 224 && first <= 239)) {
-    return fault(488, 'multicast', `multicast media address ${c[2]} is refused`);
+  const first = Number(ip.slice(0, ip.indexOf('.')));
+  // RFC 4566 section 5.7: a TTL (or a count of addresses) after a slash is multicast's.
+  if (slash >= 0 || (first >= 224 && first <= 239)) {
+    return fault(488, 'multicast', `multicast media address ${c.ip} is refused`);
   }
   if (ip === '255.255.255.255') {
     return fault(488, 'broadcast', 'broadcast media address 255.255.255.255 is refused');
@@ -282,13 +292,11 @@ function checkAddress(
 }
 
 /** A payload format's codec name: its rtpmap, else the static name of RFC 3551. */
-function codecName(format: string, audio: Section): string {
-  for (const l of audio.lines) {
-    const m = l.type === 'a' ? RTPMAP_RE.exec(l.value) : null;
-    if (m?.[1] === format && m[2] !== undefined) {
-      return m[2].toUpperCase();
-    }
-  }
+function codecName(format: string, audio: Media): string {
   const pt = Number(format);
+  const mapped = audio.rtp.find((r) => r.payload === pt)?.codec;
+  if (mapped) {
+    return mapped.toUpperCase();
+  }
   return STATIC_AUDIO[pt] ?? `PT${format}`;
 }

@@ -10,6 +10,7 @@ import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { ErrorCodes, SimError } from '../core/index.js';
+import { parseSdp, parseSdpFresh } from './sdp-parse.js';
 
 /**
  * The media-level attribute that carries a client's or gateway's bypass ID
@@ -275,37 +276,6 @@ function bypassOption(options: SdpForOptions): { bypassId?: string } {
   return options.bypassId ? { bypassId: options.bypassId } : {};
 }
 
-/** A description parsed afresh, for a caller that changes it. */
-function parseFresh(sdp: string): SessionDescription | undefined {
-  try {
-    const parsed = sdpTransform.parse(sdp);
-    return Array.isArray(parsed.media) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The last descriptions parsed for reading only: a call's offer and answer are read several
- * times (checked, their codecs and addresses taken, answered), each time from the same text.
- */
-const READ_ONLY = new Map<string, SessionDescription | undefined>();
-const READ_ONLY_SIZE = 16;
-
-/** A description parsed for reading only: shared, so it must not be changed. */
-function parse(sdp: string): SessionDescription | undefined {
-  if (READ_ONLY.has(sdp)) {
-    return READ_ONLY.get(sdp);
-  }
-  const parsed = parseFresh(sdp);
-  if (READ_ONLY.size >= READ_ONLY_SIZE) {
-    // A Map keeps insertion order: the first key is the oldest.
-    READ_ONLY.delete(READ_ONLY.keys().next().value!);
-  }
-  READ_ONLY.set(sdp, parsed);
-  return parsed;
-}
-
 function audioOf(session: SessionDescription | undefined): MediaDescription | undefined {
   return mediaOf(session, 'audio');
 }
@@ -328,7 +298,7 @@ function mediaOf(
  * common codec (`details.reason` is `no-audio` or `no-common-codec`); answer 488 then.
  */
 export function buildAnswer(offerSdp: string, options: SdpMediaOptions): string {
-  const session = parse(offerSdp);
+  const session = parseSdp(offerSdp);
   const audio = audioOf(session);
   if (!audio) {
     throw new SimError(ErrorCodes.SIP_BAD_MESSAGE, 'SDP offer has no audio stream', {
@@ -422,7 +392,7 @@ export function mediaAddressOf(
   sdp: string,
   kind: SdpMediaKind = 'audio',
 ): MediaAddress | undefined {
-  const session = parse(sdp);
+  const session = parseSdp(sdp);
   const audio = mediaOf(session, kind);
   const address = audio?.connection?.ip ?? session?.connection?.ip;
   if (!audio || address === undefined) {
@@ -433,7 +403,7 @@ export function mediaAddressOf(
 
 /** The bypass ID on the audio m-line, or `undefined`. */
 export function bypassIdOf(sdp: string): string | undefined {
-  const audio = audioOf(parse(sdp));
+  const audio = audioOf(parseSdp(sdp));
   const prefix = `${BYPASS_ID_ATTRIBUTE}:`;
   const attr = audio?.invalid?.find((a) => a.value.startsWith(prefix));
   return attr?.value.slice(prefix.length).trim();
@@ -441,7 +411,7 @@ export function bypassIdOf(sdp: string): string | undefined {
 
 /** The codec names of a stream in the order of its m-line (e.g. `['PCMU', 'PCMA']`). */
 export function codecsOf(sdp: string, kind: SdpMediaKind = 'audio'): string[] {
-  const m = mediaOf(parse(sdp), kind);
+  const m = mediaOf(parseSdp(sdp), kind);
   return m ? payloadOrder(m).map((r) => r.codec) : [];
 }
 
@@ -450,7 +420,7 @@ export function codecsOf(sdp: string, kind: SdpMediaKind = 'audio'): string[] {
  * clock rate; undefined when the description has no such stream.
  */
 export function firstCodecOf(sdp: string, kind: SdpMediaKind = 'audio'): SdpCodecInfo | undefined {
-  const m = mediaOf(parse(sdp), kind);
+  const m = mediaOf(parseSdp(sdp), kind);
   const first = m ? payloadOrder(m)[0] : undefined;
   return first
     ? { name: first.codec, payloadType: first.payload, clockRate: first.rate }
@@ -462,7 +432,7 @@ export function firstCodecOf(sdp: string, kind: SdpMediaKind = 'audio'): SdpCode
  * own order; the description comes back unchanged when it has no audio stream.
  */
 function editAudio(sdp: string, edit: (audio: MediaDescription) => void): string {
-  const session = parseFresh(sdp);
+  const session = parseSdpFresh(sdp);
   const audio = audioOf(session);
   if (!session || !audio) {
     return sdp;
@@ -495,7 +465,7 @@ export function withRelayCandidate(sdp: string, relay: MediaTransport): string {
 
 /** The first relayed IPv4 ICE candidate for RTP over UDP on the audio stream, if any. */
 export function relayCandidateOf(sdp: string): MediaTransport | undefined {
-  const found = audioOf(parse(sdp))?.candidates?.find(
+  const found = audioOf(parseSdp(sdp))?.candidates?.find(
     (c) =>
       c.type === 'relay' &&
       Number(c.component) === 1 &&
