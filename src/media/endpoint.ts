@@ -49,6 +49,7 @@ import {
   ErrorCodes,
   InternalError,
   SimError,
+  literalLookup,
   systemClock,
   type Clock,
   type ComponentLogger,
@@ -178,7 +179,7 @@ export class MediaEndpoint extends EventEmitter<EndpointEvents> implements Ticka
 
   private constructor(options: MediaEndpointOptions, logger: ComponentLogger | undefined) {
     super();
-    this.#socket = dgram.createSocket('udp4');
+    this.#socket = dgram.createSocket({ type: 'udp4', lookup: literalLookup });
     this.#ticker = options.ticker ?? sharedEndpointTicker();
     this.#clock = options.clock ?? systemClock;
     this.#log = logger;

@@ -26,6 +26,7 @@ import dgram from 'node:dgram';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { literalLookup } from '../core/index.js';
 import type { TransportAddress } from './relay-types.js';
 
 /** Packets per second per stream (G.711 with 20 ms packets). */
@@ -99,14 +100,6 @@ export interface GeneratorProgress {
   readonly elapsedMs: number;
   readonly sent: number;
   readonly received: number;
-}
-
-function literalLookup(
-  address: string,
-  _family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, 4);
 }
 
 /** The generator and sink, in the current thread. */

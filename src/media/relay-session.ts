@@ -8,6 +8,7 @@
  * {@link LegPacketHandler}, the engine.
  */
 import dgram from 'node:dgram';
+import { literalLookup } from '../core/index.js';
 import { VERDICT_COUNT, VERDICT_NAMES, type DropReasonName } from './classifier.js';
 import {
   LEG_BYTES,
@@ -31,18 +32,6 @@ export const PEER_LATCHED = 2;
 /** Where a leg's bound 'message' handler hands each datagram on the dgram path. */
 export interface LegPacketHandler {
   onPacket(leg: Leg, msg: Buffer, rinfo: dgram.RemoteInfo): void;
-}
-
-/**
- * A synchronous address lookup for IP literals. The default dgram lookup goes through
- * `dns.lookup`, which defers every unconnected send by one tick even for a literal.
- */
-function literalLookup(
-  address: string,
-  _family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, 4);
 }
 
 /** One side of a session. All fields are set in the constructor (stable shape). */

@@ -21,6 +21,7 @@ import { isIPv4 } from 'node:net';
 import {
   ErrorCodes,
   SimError,
+  literalLookup,
   sharedTimerWheel,
   type DatagramEgress,
   type Logger,
@@ -218,7 +219,7 @@ export class SipStack {
       throw new SimError(ErrorCodes.SIP_BIND, `not an IPv4 address: ${options.address}`);
     }
     const log = options.logger.child({ mod: 'sip.stack' });
-    const socket = dgram.createSocket({ type: 'udp4' });
+    const socket = dgram.createSocket({ type: 'udp4', lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
         socket.close();
