@@ -206,18 +206,19 @@ export const peerWithoutRtcp = defineRule(
     id: 'b.5#40',
     subject: 'gateway',
     checks:
-      'A gateway that sends no RTCP on a trunk with RTCPActiveCalls on is reported: its calls are torn down after 30 s (a warning).',
+      'A gateway that sends no RTCP on a trunk with RTCPActiveCalls on is reported: its calls are torn down after simulation.rtcpTimeout, 30 s by default (a warning).',
     messages: [
-      '<gateway> sends no RTCP and <scope> has rtcpActiveCalls on: its calls are torn down after 30 s',
+      '<gateway> sends no RTCP and <scope> has rtcpActiveCalls on: its calls are torn down after <rtcpTimeout>',
     ],
   },
   function peerWithoutRtcp({ value: g, path }, ctx) {
     const tc = g.rtcp === 'none' ? trunkOf(ctx, g) : undefined;
+    const timeoutMs = ctx.scenario.simulation.rtcpTimeoutMs;
     if (tc?.rtcpActiveCalls) {
       ctx.warning(
         [...path, 'rtcp'],
         ErrorCodes.SCENARIO_RULE,
-        `${g.name} sends no RTCP and ${tc.scope} has rtcpActiveCalls on: its calls are torn down after 30 s`,
+        `${g.name} sends no RTCP and ${tc.scope} has rtcpActiveCalls on: its calls are torn down after ${timeoutMs / 1000} s`,
       );
     }
   },

@@ -139,6 +139,13 @@ describe('the other new keys', () => {
     expect(messages(new ScenarioBuilder().gateway('gw-por', { rtcp: 'none' }))).toEqual([
       'warning hosts.gateways[1].rtcp: gw-por sends no RTCP and global has rtcpActiveCalls on: its calls are torn down after 30 s [b.5#40]',
     ]);
+    // The scenario's own timeout, which the decision and the live run use too.
+    const b = new ScenarioBuilder()
+      .gateway('gw-por', { rtcp: 'none' })
+      .simulation({ rtcpTimeout: '5s' });
+    expect(messages(b)).toEqual([
+      'warning hosts.gateways[1].rtcp: gw-por sends no RTCP and global has rtcpActiveCalls on: its calls are torn down after 5 s [b.5#40]',
+    ]);
   });
 
   it('A17 a nested subnet is a warning; the same subnet twice an error (d.V10)', () => {
