@@ -115,7 +115,7 @@ function withEnd(input: RunCallInput, observed: ObservedCall): ObservedCall {
     if (legs.length > 0) {
       notes.push({
         kind: 'legs-disagree',
-        detail: `${input.state === 'legs-disagree' ? 'the legs did not end together: ' : 'legs: '}${legs.map(legText).join('; ')}`,
+        detail: `${input.state === 'legs-disagree' ? 'the legs did not end together: ' : 'how each leg ended: '}${legs.map(legText).join('; ')}`,
       });
     }
   }
