@@ -69,6 +69,13 @@ export function assignLoopback(s: Scenario, base = 77): Addressing {
     entries.push({ host: h.host, address: next(), scenarioIp: h.ip, role: h.role });
   }
   entries.push({ host: PSTN_HOST, address: next(), scenarioIp: PSTN_IP, role: 'pstn' });
+  // Under Teams Direct Routing the cloud relays are hosts of the run too (loopback mode only).
+  if (s.deployment.kind === 'teams-direct-routing') {
+    const t = s.teamsDirectRouting;
+    for (const r of [...t.mediaProcessors, ...t.transportRelays]) {
+      entries.push({ host: r.name, address: next(), scenarioIp: r.ip, role: r.kind });
+    }
+  }
   return addressingOf(entries, 'loopback address');
 }
 

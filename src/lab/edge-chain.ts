@@ -17,6 +17,7 @@ import type { TransportAddress } from '../media/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { CallRecord } from './call-observations.js';
 import type { HostContext } from './host-context.js';
+import { isTeamsRelay } from './teams-chain.js';
 
 /** Media relays on Edge hosts between a client side and a far side. */
 export interface EdgeChain {
@@ -44,7 +45,10 @@ export function edgesBetween(
     return [];
   }
   const hops = i < j ? path.slice(i + 1, j) : path.slice(j + 1, i).reverse();
-  return hops.filter((h) => scenario.hosts.edges.some((e) => e.name === h));
+  // Teams cloud relays on a call between clients are chained the same way (g.3, g.6).
+  return hops.filter(
+    (h) => scenario.hosts.edges.some((e) => e.name === h) || isTeamsRelay(scenario, h),
+  );
 }
 
 /**

@@ -46,6 +46,7 @@ import type { MediaSession } from '../media-session.js';
 import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
+import { routeTeams } from './teams-proxy.js';
 
 /**
  * The codecs the Mediation Server accepts from its peers: G.711 (b.5 #36, all a gateway
@@ -57,10 +58,10 @@ const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
 type MediaTarget = TransportAddress | null;
 
 /** Rewrites the callee's checked answer into the answer for the caller. */
-type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
+export type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
 
 /** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
-type PlannedLeg =
+export type PlannedLeg =
   | {
       readonly target: string;
       /** The host the leg goes to. */
@@ -196,10 +197,13 @@ export function mediationServerDelegate(
         }
       };
       try {
+        // Under Teams Direct Routing this host plays the Teams SIP proxy (teams-proxy.ts).
         const planned =
-          incoming.side === 'client'
-            ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media, watch)
-            : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media, watch);
+          decision.teams !== null
+            ? await routeTeams(ctx, rec, decision, incoming.call, offer.media, incoming.side)
+            : incoming.side === 'client'
+              ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media, watch)
+              : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media, watch);
         if ('reject' in planned) {
           if (ctx.peerDown(rec.call.trunk ?? '') !== null) {
             c.fault = { state: 'peer-down', reason: planned.reason ?? 'gateway down' };

@@ -1,0 +1,114 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunCallResult } from '../../../src/report/index.js';
+import { runFixtureLive, type LiveFixtureRun } from '../../support/live-fixture.js';
+
+/**
+ * Teams Direct Routing run live (docs/fidelity.md, Live runs): the Transport Relay, the proxy
+ * SBC and the Media Processor are hosts of the run, and the media path each call took is read
+ * from the packets each host's sockets received.
+ */
+
+function callOf(run: LiveFixtureRun, id: string): RunCallResult {
+  const c = run.calls.find((x) => x.call.id === id);
+  if (!c) {
+    throw new Error(`no call ${id}`);
+  }
+  return c;
+}
+
+/** RTP packets `receiver` got from `source` during the call (relay sessions included). */
+function packets(c: RunCallResult, receiver: string, source: string): number {
+  return c.media.received
+    .filter((s) => s.receiver === receiver && s.source === source)
+    .reduce((n, s) => n + s.packets, 0);
+}
+
+/**
+ * The call was answered and its media took `path` both ways: each hop received about one
+ * packet per 20 ms from the one before it, in each direction, and nobody else received any.
+ */
+function expectAlong(c: RunCallResult, path: readonly string[]): void {
+  expect(c.state).toBe('completed');
+  expect(c.observed.media).toBe('both-ways');
+  expect(c.observed.forward).toMatchObject({ hops: path, complete: true });
+  expect(c.observed.backward).toMatchObject({ hops: [...path].reverse(), complete: true });
+  expect(c.observed.divergences).toEqual([]);
+  expect(c.failures).toEqual([]);
+  const expected = (c.call.durationMs / 1000) * 50;
+  for (let i = 0; i + 1 < path.length; i++) {
+    const a = path[i] ?? '';
+    const b = path[i + 1] ?? '';
+    for (const [receiver, source] of [
+      [b, a],
+      [a, b],
+    ] as const) {
+      const n = packets(c, receiver, source);
+      expect(n, `${receiver} from ${source}`).toBeGreaterThan(expected * 0.6);
+      expect(n, `${receiver} from ${source}`).toBeLessThan(expected * 1.3);
+    }
+  }
+  const off = c.media.received.filter((s) => s.packets > 0 && !path.includes(s.receiver));
+  expect(off).toEqual([]);
+}
+
+describe('live: Teams Direct Routing', () => {
+  let run: LiveFixtureRun;
+  beforeAll(async () => {
+    run = await runFixtureLive('live-teams.yaml');
+  });
+
+  it('gives the cloud relays loopback addresses of their own', () => {
+    const a = run.result.addressing;
+    expect(a.hostOf(a.addressOf('teams-mp'))).toBe('teams-mp');
+    expect(a.hostOf(a.addressOf('teams-tr'))).toBe('teams-tr');
+    expect(a.scenarioIpOf(a.addressOf('teams-tr'))).toBe('203.0.113.20');
+  });
+
+  it('sends an internal user media straight to the SBC (bypass, no relay at all)', () => {
+    const c = callOf(run, 'branch-user-local-sbc');
+    expect(c.decision.decision).toBe('BYPASS');
+    expectAlong(c, ['alice', 'sbc-por']);
+    // The Teams SIP proxy (the Mediation Server host) carried the signalling only.
+    expect(c.sip.some((m) => m.host === 'ms-chi')).toBe(true);
+  });
+
+  it('takes an outside user through the Transport Relay, both ways, without transcoding', () => {
+    const out = callOf(run, 'external-user');
+    expectAlong(out, ['xavier', 'teams-tr', 'sbc-chi']);
+    const inbound = callOf(run, 'inbound-to-external');
+    expectAlong(inbound, ['sbc-chi', 'teams-tr', 'xavier']);
+    // Forwarded as they came: what reaches the SBC is G.711 as the client sent it.
+    const s = out.media.received.find((x) => x.receiver === 'sbc-chi' && x.source === 'teams-tr');
+    expect(s?.payloadType).toBe(0);
+    expect(callOf(run, 'external-to-user').observed.forward.hops).toEqual([
+      'xavier',
+      'teams-tr',
+      'carol',
+    ]);
+  });
+
+  it('anchors an SBC without media bypass on the Media Processor, which transcodes', () => {
+    const c = callOf(run, 'sbc-without-bypass');
+    expect(c.decision.decision).toBe('RELAY');
+    expectAlong(c, ['bob', 'teams-mp', 'sbc-old']);
+    const fromClient = c.media.received.find(
+      (x) => x.receiver === 'teams-mp' && x.source === 'bob',
+    );
+    const toSbc = c.media.received.find((x) => x.receiver === 'sbc-old' && x.source === 'teams-mp');
+    expect(fromClient?.payloadType).toBe(114);
+    expect(toSbc?.payloadType).toBe(0);
+    expectAlong(callOf(run, 'user-to-sfb-user'), ['bob', 'teams-mp', 'sam']);
+  });
+
+  it('sends a user outside the SBC site through the proxy SBC (Local Media Optimization)', () => {
+    const c = callOf(run, 'hq-user-branch-sbc');
+    expect(c.decision.teams?.mediaSbc).toBe('sbc-chi');
+    expectAlong(c, ['bob', 'sbc-chi', 'sbc-por']);
+  });
+
+  it('offers an inbound call the SBC address itself', () => {
+    const c = callOf(run, 'inbound-to-user');
+    expect(c.decision.decision).toBe('BYPASS');
+    expectAlong(c, ['sbc-chi', 'carol']);
+  });
+});
