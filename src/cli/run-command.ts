@@ -25,8 +25,10 @@ import {
   formatRunTable,
   runJson,
   topologyView,
+  withContrast,
   type RunCallResult,
 } from '../report/index.js';
+import { contrastInputs, contrastScenario } from './contrast-pass.js';
 import type { Scenario } from '../scenario/index.js';
 import { Topology } from '../topology/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
@@ -240,13 +242,21 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       { file: a.file, mode: a.mode, calls: scenario.calls.length, hosts: hostCount(scenario) },
       'run start',
     );
+    const other = a.mode === 'loopback' ? contrastScenario(scenario) : null;
+    display.pass(other ? `pass 1 of 2 (${scenario.deployment.kind}): ` : '');
     const result = await runInMode(scenario, a, logger, interrupt.signal, display, capture);
+    // g: the same calls again under the contrast deployment, a second live pass.
+    display.pass(other ? `pass 2 of 2 (${other.deployment.kind}): ` : '');
+    const contrast =
+      other && !result.aborted
+        ? await runInMode(other, a, logger, interrupt.signal, display, null)
+        : null;
     display.clear();
     if (capture && a.pcap !== null) {
       await capture.close();
       status.write(`wrote ${a.pcap}\n`);
     }
-    return await report(scenario, a, result, io, logger, status);
+    return await report(scenario, a, result, io, logger, status, contrast);
   } finally {
     interrupt.dispose();
     display.clear();
@@ -265,6 +275,8 @@ function hostCount(scenario: Scenario): number {
 class RunDisplay {
   readonly #out: StatusWriter;
   readonly #tty: boolean;
+  /** Which pass of a run with a contrast the progress is of (empty: the only one). */
+  #label = '';
   #lastLine = -Infinity;
   #drawn = false;
 
@@ -275,7 +287,7 @@ class RunDisplay {
 
   /** Redrawn in place on a terminal, a line every 5 s otherwise. */
   readonly progress = (p: LabProgress): void => {
-    const text = `running ${(p.elapsedMs / 1000).toFixed(1)}s / ${(p.plannedMs / 1000).toFixed(1)}s: ${p.started} of ${count(p.total, 'call')} started, ${p.ended} ended`;
+    const text = `${this.#label}running ${(p.elapsedMs / 1000).toFixed(1)}s / ${(p.plannedMs / 1000).toFixed(1)}s: ${p.started} of ${count(p.total, 'call')} started, ${p.ended} ended`;
     if (this.#tty) {
       this.#out.write(`\r${text}\u001b[K`);
       this.#drawn = true;
@@ -284,6 +296,12 @@ class RunDisplay {
       this.#out.write(`${text}\n`);
     }
   };
+
+  /** The progress from now on is of this pass (`pass 2 of 2 (...): `), its clock from 0. */
+  pass(label: string): void {
+    this.#label = label;
+    this.#lastLine = -Infinity;
+  }
 
   /** A line that stays. */
   readonly status = (line: string): void => {
@@ -361,6 +379,7 @@ async function report(
   io: CliIO,
   logger: Logger,
   status: StatusWriter,
+  contrast: LabResult | null,
 ): Promise<number> {
   const isMs = (h: string): boolean => scenario.hosts.mediationServers.some((m) => m.name === h);
   const outside = new Set(
@@ -368,7 +387,15 @@ async function report(
       .filter((h) => h.external)
       .map((h) => h.name),
   );
-  const built = buildRunResults(result.calls, isMs, (h) => outside.has(h));
+  const own = buildRunResults(result.calls, isMs, (h) => outside.has(h));
+  const built =
+    contrast && scenario.deployment.contrast !== null
+      ? withContrast(
+          own,
+          buildRunResults(contrastInputs(contrast), isMs, (h) => outside.has(h)),
+          scenario.deployment.contrast,
+        )
+      : own;
   // An interrupted run is not judged: its calls stopped half way.
   const results = result.aborted ? built.map((r) => ({ ...r, failures: [] })) : built;
   const seconds = (result.durationMs / 1000).toFixed(1);

@@ -56,6 +56,7 @@ export {
   type RunCallResult,
   type SipLogEntry,
 } from './run.js';
+export { withContrast, type RunContrast } from './run-contrast.js';
 export { PcapngWriter, type CapturedDatagram } from './pcapng.js';
 export { renderHtmlReport, ResultShapeError } from './html/index.js';
 export { topologyView, type TopologyView } from './topology-view.js';

@@ -13,6 +13,7 @@ import { observeCall, type CallMedia, type Divergence, type ObservedCall } from 
 import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
+import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
 
 /** One SIP message as a host sent or received it. */
 export interface SipLogEntry {
@@ -93,6 +94,8 @@ export interface RunCallInput {
 export interface RunCallResult extends RunCallInput {
   readonly observed: ObservedCall;
   readonly failures: readonly ExpectationFailure[];
+  /** The same call in the run's second pass, under the contrast deployment (g). */
+  readonly contrast?: RunContrast;
 }
 
 /** End states after which media that flowed both ways was cut short. */
@@ -359,6 +362,10 @@ export function formatRunTable(
   if (notes.length) {
     lines.push('', ...notes);
   }
+  const contrast = formatContrast(results, options.colour);
+  if (contrast) {
+    lines.push(contrast.trimEnd());
+  }
   const streams = streamNotes(results);
   if (streams.length) {
     lines.push('', st.dim('Streams and endpoints (observed):'), ...streams);
@@ -490,6 +497,7 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     ...decisionDetailsJson(r.decision),
     expect: r.call.expect,
     expectationFailures: judged ? r.failures : null,
+    ...(r.contrast ? { contrast: contrastJson(r.contrast) } : {}),
     trace: r.decision.trace,
     sip: r.sip,
   };

@@ -70,7 +70,17 @@ export interface PageCall {
   readonly teams: TeamsMedia | null;
   /** The part after a transfer, and the call under the contrast deployment (explain only). */
   readonly afterTransfer: PagePart | null;
-  readonly contrast: (PagePart & { readonly deployment: string }) | null;
+  readonly contrast: PageContrast | null;
+}
+
+/**
+ * The call under the contrast deployment: decided (explain), or run again in a second pass
+ * (a live run): then `observed` is the path its packets took, caller to callee.
+ */
+export interface PageContrast extends PagePart {
+  readonly deployment: string;
+  readonly observed: readonly string[] | null;
+  readonly media: string | null;
 }
 
 /** A decided part of a call shown beside it: after its transfer, or under the contrast. */
@@ -266,5 +276,15 @@ function part(v: unknown): PagePart | null {
 
 function contrastPart(v: unknown): PageCall['contrast'] {
   const p = part(v);
-  return p ? { ...p, deployment: strOrNull(objOrNull<Json>(v)?.deployment) ?? '' } : null;
+  if (!p) {
+    return null;
+  }
+  const o = objOrNull<Json>(v);
+  const forward = objOrNull<Json>(objOrNull<Json>(o?.observedPath)?.forward);
+  return {
+    ...p,
+    deployment: strOrNull(o?.deployment) ?? '',
+    observed: forward ? list<string>(forward.hops) : null,
+    media: strOrNull(o?.media),
+  };
 }

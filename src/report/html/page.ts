@@ -131,6 +131,8 @@ export function observedText(c: PageCall): string {
 
 function callsTable(m: PageModel): string {
   const live = m.kind === 'run';
+  // A live run with a contrast pass: the second pass's decision and observed path beside.
+  const second = m.calls.find((c) => c.contrast?.observed)?.contrast?.deployment ?? null;
   const head = [
     '#',
     'call',
@@ -138,6 +140,7 @@ function callsTable(m: PageModel): string {
     'decision',
     'decided path',
     ...(live ? ['observed path', 'pkts →', 'pkts ←', 'loss', 'jitter', 'end'] : ['SIP']),
+    ...(second === null ? [] : [`under ${esc(second)} (observed)`]),
     '',
   ];
   const rows = m.calls.map((c, i) => {
@@ -162,6 +165,7 @@ function callsTable(m: PageModel): string {
             esc(`${c.state ?? '?'}${c.finalStatus !== null ? ` ${c.finalStatus}` : ''}`),
           ]
         : [c.finalStatus !== null ? String(c.finalStatus) : '-']),
+      ...(second === null ? [] : [contrastCell(c)]),
       flagged ? '<span class="flag" title="divergence or failed expectation">!</span>' : '',
     ];
     return `<tr data-call="${esc(c.id)}"${flagged ? ' class="flagged"' : ''}>${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
@@ -169,6 +173,15 @@ function callsTable(m: PageModel): string {
   return `<section id="calls"><h2>Calls</h2><div class="scroll"><table class="calls"><thead><tr>${head
     .map((h) => `<th>${h}</th>`)
     .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
+/** The call's decision and observed path in the contrast pass of a live run. */
+function contrastCell(c: PageCall): string {
+  const k = c.contrast;
+  if (!k?.observed) {
+    return '-';
+  }
+  return `<span class="decision ${decisionClass(k.decision)}">${esc(k.decision)}</span> <span class="contrast-path">${esc(pathText(k.observed))}</span>`;
 }
 
 /** A live lab's configuration versions, each with the calls decided under it. */
@@ -303,7 +316,11 @@ function planSections(c: PageCall): string[] {
   if (c.contrast) {
     const k = c.contrast;
     out.push(
-      `<h3>Under ${esc(k.deployment)}</h3><p><span class="decision ${decisionClass(k.decision)}">${esc(k.decision)}</span> ${esc(pathText(k.mediaPath))}: ${esc(k.reason)}</p>`,
+      `<h3>Under ${esc(k.deployment)}</h3><p><span class="decision ${decisionClass(k.decision)}">${esc(k.decision)}</span> ${esc(pathText(k.mediaPath))}: ${esc(k.reason)}${
+        k.observed
+          ? `<br><b>Observed in the second pass:</b> <span class="contrast-path">${esc(pathText(k.observed))}</span> (media ${esc(k.media ?? '?')})`
+          : ''
+      }</p>`,
     );
   }
   return out;

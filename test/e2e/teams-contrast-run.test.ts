@@ -1,0 +1,106 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, type Captured } from '../support/cli.js';
+
+/**
+ * `mediapath run scenarios/teams-contrast.yaml`: the calls run live under Skype for Business
+ * Server, then again under Teams Direct Routing (the contrast pass), and `expect.contrast` is
+ * checked against what the second pass observed on the wire.
+ */
+
+interface ContrastJson {
+  readonly deployment: string;
+  readonly decision: string;
+  readonly mediaPath: readonly string[];
+  readonly observedPath: {
+    readonly forward: { readonly hops: readonly string[]; readonly complete: boolean };
+    readonly backward: { readonly hops: readonly string[]; readonly complete: boolean };
+  };
+  readonly media: string;
+  readonly state: string;
+}
+
+interface CallJson {
+  readonly id: string;
+  readonly decision: string;
+  readonly observedPath: { readonly forward: { readonly hops: readonly string[] } };
+  readonly contrast: ContrastJson;
+  readonly expectationFailures: readonly unknown[];
+}
+
+const root = join(import.meta.dirname, '../..');
+let dir: string;
+let run: Captured;
+let calls: readonly CallJson[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mediapath-teams-contrast-'));
+  const json = join(dir, 'run.json');
+  run = await cli([
+    'run',
+    join(root, 'scenarios', 'teams-contrast.yaml'),
+    '--json',
+    json,
+    '--html',
+    join(dir, 'run.html'),
+  ]);
+  calls = (JSON.parse(await readFile(json, 'utf8')) as { calls: CallJson[] }).calls;
+}, 90_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a live run with a Teams contrast', () => {
+  it('meets every expectation, those of the contrast pass too', () => {
+    expect({ code: run.code, err: run.err.split('\n').filter((l) => /error/i.test(l)) }).toEqual({
+      code: 0,
+      err: [],
+    });
+    expect(calls.flatMap((c) => c.expectationFailures)).toEqual([]);
+    expect(run.err).toContain('pass 1 of 2 (sfb-server): running');
+    expect(run.err).toContain('pass 2 of 2 (teams-direct-routing): running');
+  });
+
+  it('observed each call under both deployments, from the packets', () => {
+    const paths = Object.fromEntries(
+      calls.map((c) => [
+        c.id,
+        [
+          c.observedPath.forward.hops.join(' -> '),
+          c.contrast.observedPath.forward.hops.join(' -> '),
+        ],
+      ]),
+    );
+    expect(paths).toEqual({
+      'branch-user-local-sbc': ['alice -> sbc-por', 'alice -> sbc-por'],
+      'hq-user-branch-sbc': ['bob -> ms-chi -> sbc-por', 'bob -> sbc-chi -> sbc-por'],
+      'external-user': ['xavier -> edge-chi -> ms-chi -> sbc-chi', 'xavier -> teams-tr -> sbc-chi'],
+      'sbc-without-bypass': ['bob -> ms-chi -> sbc-old', 'bob -> teams-mp -> sbc-old'],
+      'transferred-to-sfb-user': ['sbc-chi -> carol', 'sbc-chi -> carol'],
+      'escalates-to-group': ['bob -> carol', 'bob -> carol'],
+    });
+    for (const c of calls) {
+      expect(c.contrast).toMatchObject({
+        deployment: 'teams-direct-routing',
+        media: 'both-ways',
+        state: 'completed',
+      });
+      expect(c.contrast.observedPath.backward.hops).toEqual(
+        [...c.contrast.observedPath.forward.hops].reverse(),
+      );
+    }
+  });
+
+  it('shows the second pass in the terminal table and the HTML page', async () => {
+    expect(run.out).toContain('Contrast: the same calls run again under teams-direct-routing');
+    expect(run.out).toMatch(
+      /sbc-without-bypass +CAC-ADMITTED +bob -> ms-chi -> sbc-old +RELAY +bob -> teams-mp -> sbc-old/,
+    );
+    const html = await readFile(join(dir, 'run.html'), 'utf8');
+    expect(html).toContain('under teams-direct-routing (observed)');
+    expect(html).toContain('bob -&gt; teams-mp -&gt; sbc-old');
+  });
+});
