@@ -7,7 +7,8 @@
  * JSON, and a line under the call's decision in the HTML page. Pure.
  */
 import { checkExpectation } from './expectations.js';
-import type { RunCallResult } from './run.js';
+import { observedEscalation, observedEscalationText } from './observed-escalation.js';
+import { escalationJson, type RunCallResult } from './run.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
 /** A call of the second pass, under the contrast deployment. */
@@ -90,6 +91,10 @@ export function formatContrast(results: readonly RunCallResult[], colour: boolea
       observedPathText(k),
       k.observed.media,
     ]);
+    const escalation = observedEscalation(k.decision, k.media);
+    if (escalation) {
+      notes.push(`  ${r.call.id} (${first.deployment}): ${observedEscalationText(escalation)}`);
+    }
     for (const d of k.observed.divergences) {
       notes.push(`${st.yellow('!')} ${r.call.id} (${first.deployment}): ${d.kind}: ${d.detail}`);
     }
@@ -128,6 +133,7 @@ export function contrastJson(c: RunContrast | undefined): Record<string, unknown
     state: r.state,
     finalStatus: r.finalStatus,
     finalReason: r.finalReason,
+    ...escalationJson(r),
     received: r.media.received,
     trace: r.decision.trace,
   };

@@ -14,6 +14,7 @@ import { observedCodec, observedStreams, observedStreamText } from './observed-s
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
+import { observedEscalation, observedEscalationText } from './observed-escalation.js';
 
 /** One SIP message as a host sent or received it. */
 export interface SipLogEntry {
@@ -251,6 +252,10 @@ function streamNotes(results: readonly RunCallResult[]): string[] {
     );
     if (!plain) {
       notes.push(...streams.map((x) => `  ${r.call.id}: ${observedStreamText(x)}`));
+    }
+    const escalation = observedEscalation(r.decision, r.media);
+    if (escalation) {
+      notes.push(`  ${r.call.id}: ${observedEscalationText(escalation)}`);
     }
     const forking = observedForking(r);
     if (forking) {
@@ -490,6 +495,7 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     received: r.media.received,
     streamsObserved: observedStreams(r.decision.streams, r.media.received),
     forkingObserved: observedForking(r),
+    ...escalationJson(r),
     drops: r.media.drops,
     sent: r.sent,
     reservations: r.decision.holding.reservations,
@@ -501,6 +507,12 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     trace: r.decision.trace,
     sip: r.sip,
   };
+}
+
+/** A Teams call's escalation as observed (g.3), when it has one. */
+export function escalationJson(r: RunCallResult): { escalationObserved?: unknown } {
+  const e = observedEscalation(r.decision, r.media);
+  return e ? { escalationObserved: e } : {};
 }
 
 /** One change of a gateway's state, as a Mediation Server's keep-alives saw it. */

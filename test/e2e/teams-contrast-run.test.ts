@@ -20,6 +20,7 @@ interface ContrastJson {
   };
   readonly media: string;
   readonly state: string;
+  readonly escalationObserved?: { readonly forward: { readonly hops: readonly string[] } };
 }
 
 interface CallJson {
@@ -92,6 +93,14 @@ describe('a live run with a Teams contrast', () => {
         [...c.contrast.observedPath.forward.hops].reverse(),
       );
     }
+  });
+
+  it('re-anchored the escalating call on the Media Processor in the Teams pass', () => {
+    const c = calls.find((x) => x.id === 'escalates-to-group');
+    expect(c?.contrast.escalationObserved?.forward.hops).toEqual(['bob', 'teams-mp', 'carol']);
+    expect(run.out).toContain(
+      'escalates-to-group (teams-direct-routing): escalated at 5.0 s, the Media Processor teams-mp joined: bob -> teams-mp -> carol (both ways)',
+    );
   });
 
   it('shows the second pass in the terminal table and the HTML page', async () => {

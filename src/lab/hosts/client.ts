@@ -29,6 +29,7 @@ import type { MediaSession } from '../media-session.js';
 import { clientOfferCodecs, planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
+import { scheduleEscalation } from '../teams-escalation.js';
 
 /** A client calls a PSTN number through its trunk's Mediation Server. */
 export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise<void> {
@@ -68,6 +69,7 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   const call = rec.call;
   const decision = await ctx.policy.decide(call);
   rec.decision = decision;
+  scheduleEscalation(ctx, rec, decision);
   // The caller knows the decision: it offers the codec decided for its side of the path.
   const plan = planAt(decision.streams, call.from, 'audio');
   const media = await ctx.openMedia(

@@ -19,6 +19,7 @@ import type { CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import { sdpCodecOf } from '../stream-formats.js';
 import { hopsBetween, teamsChain } from '../teams-chain.js';
+import { scheduleEscalation } from '../teams-escalation.js';
 import { g711Of } from './call-legs.js';
 import type { PlannedLeg } from './mediation-server.js';
 
@@ -47,6 +48,7 @@ export async function routeTeams(
   if (down) {
     return down;
   }
+  scheduleEscalation(ctx, rec, decision);
   const hops = hopsBetween(decision.mediaPath, client.name, gw.name);
   const chain = await teamsChain(ctx, rec, hops, client.name, gw.name);
   if (outbound) {

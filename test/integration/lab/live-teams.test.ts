@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunCallResult } from '../../../src/report/index.js';
+import { callJson, type RunCallResult } from '../../../src/report/index.js';
 import { runFixtureLive, type LiveFixtureRun } from '../../support/live-fixture.js';
 
 /**
@@ -110,5 +110,37 @@ describe('live: Teams Direct Routing', () => {
     const c = callOf(run, 'inbound-to-user');
     expect(c.decision.decision).toBe('BYPASS');
     expectAlong(c, ['sbc-chi', 'carol']);
+  });
+
+  it('re-anchors an escalating call on the Media Processor from the escalation on', () => {
+    for (const [id, a, b] of [
+      ['escalates-to-group', 'bob', 'carol'],
+      ['pstn-escalates', 'carol', 'sbc-chi'],
+    ] as const) {
+      const c = callOf(run, id);
+      expect(c.state, `${id}`).toBe('completed');
+      expect(c.failures, `${id}`).toEqual([]);
+      // Half the call went directly, half through the Media Processor, both ways.
+      const half = (c.call.durationMs / 1000) * 25;
+      for (const [receiver, source] of [
+        [b, a],
+        [a, b],
+        ['teams-mp', a],
+        ['teams-mp', b],
+        [a, 'teams-mp'],
+        [b, 'teams-mp'],
+      ] as const) {
+        const n = packets(c, receiver, source);
+        expect(n, `${id}: ${receiver} from ${source}`).toBeGreaterThan(half * 0.6);
+        expect(n, `${id}: ${receiver} from ${source}`).toBeLessThan(half * 1.4);
+      }
+      const json = callJson(c);
+      expect(json.escalationObserved, `${id}`).toMatchObject({
+        atMs: 2000,
+        mediaProcessor: 'teams-mp',
+        forward: { hops: [a, 'teams-mp', b], complete: true },
+        backward: { hops: [b, 'teams-mp', a], complete: true },
+      });
+    }
   });
 });
