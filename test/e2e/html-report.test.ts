@@ -34,6 +34,13 @@ interface Result {
   readonly calls: readonly ResultCall[];
 }
 
+/** A run with a contrast pass: each call's second pass too. */
+interface ContrastResult extends Result {
+  readonly calls: readonly (ResultCall & {
+    readonly contrast: { readonly observedPath: { readonly forward: { readonly hops: string[] } } };
+  })[];
+}
+
 /** What the page shows as a call's observed path: the terminal table's text. */
 function observedText(c: ResultCall): string {
   const o = c.observedPath;
@@ -148,6 +155,34 @@ describe.skipIf(!chromiumAvailable())('the HTML report in Chromium', () => {
     },
     60_000,
   );
+
+  it('shows both passes of a live run with a contrast deployment (teams-contrast)', async () => {
+    const json = join(dir, 'teams-contrast.json');
+    const html = join(dir, 'teams-contrast.html');
+    const r = await cli([
+      'run',
+      join(root, 'scenarios', 'teams-contrast.yaml'),
+      '--json',
+      json,
+      '--html',
+      html,
+    ]);
+    expect({ code: r.code, err: r.err }).toMatchObject({ code: 0 });
+    const result = JSON.parse(readFileSync(json, 'utf8')) as ContrastResult;
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await checkReport(page, html, result, join(shots, 'run-teams-contrast.png'));
+    expect(await page.locator('table.calls thead th').allTextContents()).toContain(
+      'under teams-direct-routing (observed)',
+    );
+    for (const [i, c] of result.calls.entries()) {
+      const teams = c.contrast.observedPath.forward.hops.join(' -> ');
+      const row = page.locator(`table.calls tr[data-call="${c.id}"] .contrast-path`);
+      expect(await row.textContent()).toBe(teams);
+      await page.click(`button.select[data-index="${i}"]`);
+      expect(await page.locator('#detail .contrast-path').textContent()).toBe(teams);
+    }
+    await page.close();
+  }, 90_000);
 
   it('shows the decisions of every reference scenario (explain)', async () => {
     const names = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml'));
