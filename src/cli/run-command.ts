@@ -226,6 +226,10 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   await prepareOutput(a.pcap === null ? null : { option: '--pcap', kind: 'file', path: a.pcap });
   await prepareOutput(a.log === null ? null : { option: '--log', kind: 'file', path: a.log });
   const scenario = await loadForCommand(a.file, io);
+  if (a.mode !== 'loopback' && scenario.deployment.kind === 'teams-direct-routing') {
+    // The cloud relays (Media Processor, Transport Relay) are hosts of a loopback run only.
+    throw new UsageError('a Teams Direct Routing deployment runs live on loopback only');
+  }
   const root = createRootLogger({
     level: a.level,
     file: a.log,
