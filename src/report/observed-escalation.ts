@@ -50,3 +50,12 @@ export function observedEscalationText(e: ObservedEscalation): string {
     both ? ' (both ways)' : e.forward.complete ? ' (one way)' : ''
   }`;
 }
+
+/** A Teams call's escalation as observed (g.3) for the JSON report, when it has one. */
+export function escalationJson(r: {
+  readonly decision: Pick<CallDecision, 'teams'>;
+  readonly media: CallMedia;
+}): { escalationObserved?: ObservedEscalation } {
+  const e = observedEscalation(r.decision, r.media);
+  return e ? { escalationObserved: e } : {};
+}

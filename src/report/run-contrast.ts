@@ -6,26 +6,45 @@
  * packets took). Shown as a section after the run table, a `contrast` object per call in the
  * JSON, and a line under the call's decision in the HTML page. Pure.
  */
-import { checkExpectation } from './expectations.js';
-import { observedEscalation, observedEscalationText } from './observed-escalation.js';
-import { escalationJson, type RunCallResult } from './run.js';
+import type { CallDecision } from '../policy/index.js';
+import type { Call } from '../scenario/index.js';
+import { checkExpectation, type ExpectationFailure } from './expectations.js';
+import {
+  escalationJson,
+  observedEscalation,
+  observedEscalationText,
+} from './observed-escalation.js';
+import type { CallMedia, ObservedCall } from './observed.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
+
+/** What the contrast reads of a call of a run (a `RunCallResult` of `run.ts`). */
+export interface ContrastCall {
+  readonly call: Call;
+  readonly decision: CallDecision;
+  readonly observed: ObservedCall;
+  readonly media: CallMedia;
+  readonly state: string;
+  readonly finalStatus: number | null;
+  readonly finalReason: string | null;
+  readonly failures: readonly ExpectationFailure[];
+  readonly contrast?: RunContrast;
+}
 
 /** A call of the second pass, under the contrast deployment. */
 export interface RunContrast {
   readonly deployment: string;
-  readonly result: RunCallResult;
+  readonly result: ContrastCall;
 }
 
 /**
  * Joins each call of the first pass with the same call of the contrast pass, and adds the
  * failures of its `expect.contrast` (prefixed `contrast.`) to the call's own.
  */
-export function withContrast(
-  primary: readonly RunCallResult[],
-  contrast: readonly RunCallResult[],
+export function withContrast<T extends ContrastCall>(
+  primary: readonly T[],
+  contrast: readonly ContrastCall[],
   deployment: string,
-): RunCallResult[] {
+): T[] {
   const byId = new Map(contrast.map((r) => [r.call.id, r] as const));
   return primary.map((r) => {
     const other = byId.get(r.call.id);
@@ -52,7 +71,7 @@ export function withContrast(
 }
 
 /** The observed path of a call as the run table writes it. */
-export function observedPathText(r: RunCallResult): string {
+export function observedPathText(r: ContrastCall): string {
   const o = r.observed;
   if (o.media === 'none') {
     return r.decision.decision === 'REJECTED' ? `none (SIP ${r.finalStatus ?? '?'})` : 'none';
@@ -66,7 +85,7 @@ export function observedPathText(r: RunCallResult): string {
  * The second pass beside the first, one line per call: the decision and observed path under
  * each deployment, then the contrast pass's divergences. Empty when the run had no contrast.
  */
-export function formatContrast(results: readonly RunCallResult[], colour: boolean): string {
+export function formatContrast(results: readonly ContrastCall[], colour: boolean): string {
   const joined = results.filter((r) => r.contrast !== undefined);
   const first = joined[0]?.contrast;
   if (!first) {

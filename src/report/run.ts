@@ -14,7 +14,11 @@ import { observedCodec, observedStreams, observedStreamText } from './observed-s
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
-import { observedEscalation, observedEscalationText } from './observed-escalation.js';
+import {
+  escalationJson,
+  observedEscalation,
+  observedEscalationText,
+} from './observed-escalation.js';
 
 /** One SIP message as a host sent or received it. */
 export interface SipLogEntry {
@@ -507,12 +511,6 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     trace: r.decision.trace,
     sip: r.sip,
   };
-}
-
-/** A Teams call's escalation as observed (g.3), when it has one. */
-export function escalationJson(r: RunCallResult): { escalationObserved?: unknown } {
-  const e = observedEscalation(r.decision, r.media);
-  return e ? { escalationObserved: e } : {};
 }
 
 /** One change of a gateway's state, as a Mediation Server's keep-alives saw it. */

@@ -58,10 +58,10 @@ const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
 type MediaTarget = TransportAddress | null;
 
 /** Rewrites the callee's checked answer into the answer for the caller. */
-export type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
+type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
 
 /** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
-export type PlannedLeg =
+type PlannedLeg =
   | {
       readonly target: string;
       /** The host the leg goes to. */
@@ -198,7 +198,7 @@ export function mediationServerDelegate(
       };
       try {
         // Under Teams Direct Routing this host plays the Teams SIP proxy (teams-proxy.ts).
-        const planned =
+        const planned: PlannedLeg =
           decision.teams !== null
             ? await routeTeams(ctx, rec, decision, incoming.call, offer.media, incoming.side)
             : incoming.side === 'client'

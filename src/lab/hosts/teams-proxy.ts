@@ -14,14 +14,26 @@
 import { dialString } from '../../core/index.js';
 import type { TransportAddress } from '../../media/index.js';
 import { REFUSAL_SIP, type CallDecision } from '../../policy/index.js';
-import { answerFor, offerFor, type IncomingCall } from '../../sip/index.js';
+import { answerFor, offerFor, type B2buaReject, type IncomingCall } from '../../sip/index.js';
 import type { CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import { sdpCodecOf } from '../stream-formats.js';
 import { hopsBetween, teamsChain } from '../teams-chain.js';
 import { scheduleEscalation } from '../teams-escalation.js';
 import { g711Of } from './call-legs.js';
-import type { PlannedLeg } from './mediation-server.js';
+
+/**
+ * The leg the Mediation Server's B2BUA places for a Teams call (its `PlannedLeg`): where to,
+ * the offer, and how to rewrite the callee's answer for the caller; or the refusal.
+ */
+type TeamsLeg =
+  | {
+      readonly target: string;
+      readonly peer: string;
+      readonly offer: string;
+      readonly answer: (answer: string, media: TransportAddress | null) => Promise<string>;
+    }
+  | B2buaReject;
 
 /** Where a description on hold receives (c=0.0.0.0): nothing is sent to it. */
 const ON_HOLD: TransportAddress = { address: '0.0.0.0', port: 9 };
@@ -37,7 +49,7 @@ export async function routeTeams(
   inc: IncomingCall,
   media: TransportAddress | null,
   side: 'client' | 'gateway',
-): Promise<PlannedLeg> {
+): Promise<TeamsLeg> {
   const outbound = side === 'client';
   const gw = ctx.topology.gateway(outbound ? (rec.call.trunk ?? '') : rec.call.from);
   const client = ctx.topology.client(outbound ? rec.call.from : rec.call.to);
