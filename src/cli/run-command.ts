@@ -60,6 +60,11 @@ the call with a SIP error. Prints one row per call: the decision, the media path
 the packets each host received, packets each way, loss and jitter, and flags any difference
 (no media, one-way media, media through the Mediation Server on a bypassed call).
 
+A scenario with deployment.contrast (loopback) is run twice: the same calls again under the
+contrast deployment (Teams Direct Routing: the Transport Relay, proxy SBC and Media Processor
+as hosts of the run), and expect.contrast is checked against that second pass's decision and
+observed path. The table is followed by both passes side by side.
+
 Modes (--net):
   loopback           (default) one process; every host on its own 127.77.x.y address
   netns              Linux, root: a network namespace per site and a router namespace joined

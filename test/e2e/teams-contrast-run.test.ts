@@ -111,5 +111,8 @@ describe('a live run with a Teams contrast', () => {
     const html = await readFile(join(dir, 'run.html'), 'utf8');
     expect(html).toContain('under teams-direct-routing (observed)');
     expect(html).toContain('bob -&gt; teams-mp -&gt; sbc-old');
+    expect(html).toContain(
+      'escalated at 5.0 s, the Media Processor teams-mp joined: bob -&gt; teams-mp -&gt; carol (both ways)',
+    );
   });
 });

@@ -14,6 +14,7 @@ import type {
 } from '../../policy/index.js';
 import type { ExpectationFailure } from '../expectations.js';
 import type { DirectionPath, Divergence, HostDrop, ReceivedStream } from '../observed.js';
+import type { ObservedEscalation } from '../observed-escalation.js';
 import type { ObservedForking } from '../observed-forking.js';
 import type { LedgerEvent } from '../result.js';
 import type { LinkObservation, LostHost, PeerHealth, SipLogEntry } from '../run.js';
@@ -65,6 +66,8 @@ export interface PageCall {
   readonly forking: Forking | null;
   /** What the wire showed of a call to a user (a live run only). */
   readonly forkingObserved: ObservedForking | null;
+  /** What the wire showed of a Teams call's escalation (a live run only). */
+  readonly escalationObserved: ObservedEscalation | null;
   readonly transfer: TransferPlan | null;
   readonly rtcp: RtcpPlan | null;
   readonly teams: TeamsMedia | null;
@@ -81,6 +84,7 @@ export interface PageContrast extends PagePart {
   readonly deployment: string;
   readonly observed: readonly string[] | null;
   readonly media: string | null;
+  readonly escalation: ObservedEscalation | null;
 }
 
 /** A decided part of a call shown beside it: after its transfer, or under the contrast. */
@@ -248,6 +252,7 @@ function pageCall(c: Json, i: number): PageCall {
     streams: list<StreamPlan>(c.streams),
     forking: objOrNull<Forking>(c.forking),
     forkingObserved: objOrNull<ObservedForking>(c.forkingObserved),
+    escalationObserved: objOrNull<ObservedEscalation>(c.escalationObserved),
     transfer: objOrNull<TransferPlan>(c.transfer),
     rtcp: objOrNull<RtcpPlan>(c.rtcp),
     teams: objOrNull<TeamsMedia>(c.teams),
@@ -286,5 +291,6 @@ function contrastPart(v: unknown): PageCall['contrast'] {
     deployment: strOrNull(o?.deployment) ?? '',
     observed: forward ? list<string>(forward.hops) : null,
     media: strOrNull(o?.media),
+    escalation: objOrNull<ObservedEscalation>(o?.escalationObserved),
   };
 }

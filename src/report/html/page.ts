@@ -8,6 +8,7 @@
  * result was made.
  */
 import { forkingText, rtcpText, streamText, teamsText, transferText } from '../call-details.js';
+import { observedEscalationText } from '../observed-escalation.js';
 import { observedForkingText } from '../observed-forking.js';
 import { ruleAnchor, ruleEntry, RULE_BOOK, type RuleEntry } from '../rule-book.js';
 import { linkUses, linkUseSvg } from './bandwidth-chart.js';
@@ -251,6 +252,10 @@ function callTemplate(
   if (c.received.length > 0 || c.drops.length > 0) {
     parts.push(streamsTable(c));
   }
+  if (c.escalationObserved) {
+    const text = observedEscalationText(c.escalationObserved);
+    parts.push(`<h3>Escalation (on the wire)</h3><p>${esc(text)}</p>`);
+  }
   if (c.forkingObserved) {
     const text = observedForkingText(c.forkingObserved, c.kind === 'inbound-pstn');
     parts.push(`<h3>Endpoints (on the wire)</h3><p>${esc(text)}</p>`);
@@ -318,7 +323,9 @@ function planSections(c: PageCall): string[] {
     out.push(
       `<h3>Under ${esc(k.deployment)}</h3><p><span class="decision ${decisionClass(k.decision)}">${esc(k.decision)}</span> ${esc(pathText(k.mediaPath))}: ${esc(k.reason)}${
         k.observed
-          ? `<br><b>Observed in the second pass:</b> <span class="contrast-path">${esc(pathText(k.observed))}</span> (media ${esc(k.media ?? '?')})`
+          ? `<br><b>Observed in the second pass:</b> <span class="contrast-path">${esc(pathText(k.observed))}</span> (media ${esc(k.media ?? '?')})${
+              k.escalation ? `<br>${esc(observedEscalationText(k.escalation))}` : ''
+            }`
           : ''
       }</p>`,
     );
