@@ -439,6 +439,16 @@ async function report(
         ledger: result.ledger,
         peers: result.peers ?? [],
         lost: result.lost ?? [],
+        // The second pass (g): its deployment, length and addresses (the Teams relays').
+        ...(contrast
+          ? {
+              contrastPass: {
+                deployment: scenario.deployment.contrast,
+                durationMs: Math.round(contrast.durationMs),
+                hosts: contrast.addressing.entries,
+              },
+            }
+          : {}),
       },
       results,
       { interrupted: result.aborted },

@@ -35,6 +35,7 @@ const root = join(import.meta.dirname, '../..');
 let dir: string;
 let run: Captured;
 let calls: readonly CallJson[];
+let contrastPass: { deployment: string; hosts: { host: string; scenarioIp: string }[] };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mediapath-teams-contrast-'));
@@ -47,7 +48,12 @@ beforeAll(async () => {
     '--html',
     join(dir, 'run.html'),
   ]);
-  calls = (JSON.parse(await readFile(json, 'utf8')) as { calls: CallJson[] }).calls;
+  const doc = JSON.parse(await readFile(json, 'utf8')) as {
+    calls: CallJson[];
+    contrastPass: typeof contrastPass;
+  };
+  calls = doc.calls;
+  contrastPass = doc.contrastPass;
 }, 90_000);
 
 afterAll(async () => {
@@ -63,6 +69,14 @@ describe('a live run with a Teams contrast', () => {
     expect(calls.flatMap((c) => c.expectationFailures)).toEqual([]);
     expect(run.err).toContain('pass 1 of 2 (sfb-server): running');
     expect(run.err).toContain('pass 2 of 2 (teams-direct-routing): running');
+    // The second pass had the cloud relays as hosts, at addresses of their own.
+    expect(contrastPass.deployment).toBe('teams-direct-routing');
+    expect(contrastPass.hosts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ host: 'teams-mp', scenarioIp: '203.0.113.10' }),
+        expect.objectContaining({ host: 'teams-tr', scenarioIp: '203.0.113.20' }),
+      ]),
+    );
   });
 
   it('observed each call under both deployments, from the packets', () => {
