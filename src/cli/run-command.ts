@@ -265,7 +265,9 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       await capture.close();
       status.write(`wrote ${a.pcap}\n`);
     }
-    return await report(scenario, a, result, io, logger, status, contrast);
+    // Ctrl-C during the second pass interrupts the run as a whole: nothing is judged.
+    const whole = contrast?.aborted === true ? { ...result, aborted: true } : result;
+    return await report(scenario, a, whole, io, logger, status, contrast);
   } finally {
     interrupt.dispose();
     display.clear();
