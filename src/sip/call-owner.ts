@@ -5,7 +5,8 @@
  * of call, so that the calls and the user agent can import it without importing each other.
  */
 import type { Dialog } from './dialog.js';
-import type { SipStack } from './stack.js';
+import type { SipRequest } from './message.js';
+import type { IncomingRequest, SipStack } from './stack.js';
 
 /** Why a call ended. */
 export type CallEndCause = 'remote-bye' | 'local-bye' | 'no-ack' | 'closed';
@@ -14,6 +15,10 @@ export type CallEndCause = 'remote-bye' | 'local-bye' | 'no-ack' | 'closed';
 export interface DialogCall {
   /** The peer sent BYE in the call's dialog. */
   remoteBye(): void;
+  /** An ACK arrived in the call's dialog (of the first INVITE's 2xx or of a re-INVITE's). */
+  ack(rq: SipRequest): void;
+  /** A REFER, NOTIFY or re-INVITE arrived in the call's dialog. */
+  inDialog(incoming: IncomingRequest): void;
 }
 
 /** What calls need from their UA. */

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
 import type { CallEndCause, CallOwner } from './call-owner.js';
 import { Dialog } from './dialog.js';
+import { InDialog, type InDialogEvents, type ReInviteOutcome } from './in-dialog.js';
 import {
   buildResponse,
   copyAddress,
@@ -19,8 +20,8 @@ import {
 } from './message.js';
 import { remoteOfUri, type IncomingRequest } from './stack.js';
 
-/** Events of an incoming call. */
-export type IncomingCallEvents = {
+/** Events of an incoming call (REFER, NOTIFY and re-INVITE in its dialog too). */
+export type IncomingCallEvents = InDialogEvents & {
   /** The caller cancelled before the answer; a 487 was sent. */
   cancelled: [];
   /** The caller acknowledged the 2xx. */
@@ -54,6 +55,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   #dialog: Dialog | undefined;
   #retransmit: ReturnType<typeof setTimeout> | undefined;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #inDialog: InDialog | undefined;
 
   /** @internal */
   constructor(ua: CallOwner, incoming: IncomingRequest, log: Logger) {
@@ -143,6 +145,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
       localSeq: 0,
     });
     this.#dialog = dialog;
+    this.#inDialog = new InDialog(this.#ua, dialog, this, this.#log);
     this.#ua.register(dialog, this);
     this.#incoming.respond(ok);
     const { t1, t2 } = this.#ua.stack.timers;
@@ -223,6 +226,44 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.emit('cancelled');
   }
 
+  /**
+   * Sends REFER in the dialog (RFC 3515); resolves with its final status (0 when the call is
+   * not up). Progress comes as `refer-progress`.
+   */
+  refer(target: string, headers: Record<string, string> = {}): Promise<number> {
+    return this.#state === 'confirmed' && this.#inDialog
+      ? this.#inDialog.refer(target, headers)
+      : Promise.resolve(0);
+  }
+
+  /** Sends a re-INVITE with a new offer in the confirmed dialog; 481 when it is not up. */
+  reinvite(sdp: string, headers: Record<string, string> = {}): Promise<ReInviteOutcome> {
+    return this.#state === 'confirmed' && this.#inDialog
+      ? this.#inDialog.reinvite(sdp, headers)
+      : Promise.resolve({ status: 481, reason: 'Call/Transaction Does Not Exist', sdp: '' });
+  }
+
+  /** @internal A REFER, NOTIFY or re-INVITE in the dialog. */
+  inDialog(incoming: IncomingRequest): void {
+    if (this.#inDialog && this.#state === 'confirmed') {
+      this.#inDialog.receive(incoming);
+    } else {
+      // Before the first ACK a new offer would cross ours (RFC 3261 section 14.2: 491).
+      incoming.respond(
+        buildResponse(incoming.message, this.#state === 'answered' ? 491 : 481, undefined),
+      );
+    }
+  }
+
+  /** @internal An ACK in the dialog: of our 2xx, or of a re-INVITE's. */
+  ack(rq: SipRequest): void {
+    if (rq.headers.cseq.seq === this.#incoming.message.headers.cseq.seq) {
+      this.acked();
+    } else {
+      this.#inDialog?.ack(rq);
+    }
+  }
+
   /** @internal The ACK for our 2xx arrived. */
   acked(): void {
     if (this.#state !== 'answered') {
@@ -249,6 +290,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
       return;
     }
     this.#state = 'terminated';
+    this.#inDialog?.close();
     this.emit('@terminated');
   }
 

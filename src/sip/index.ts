@@ -26,6 +26,7 @@ export * from './sdp.js';
 export * from './sdp-check.js';
 export { Dialog, dialogKey } from './dialog.js';
 export type { CallEndCause } from './call-owner.js';
+export * from './in-dialog.js';
 export * from './outgoing-call.js';
 export * from './incoming-call.js';
 export * from './user-agent.js';

@@ -8,14 +8,16 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
 import type { CallEndCause, CallOwner } from './call-owner.js';
 import { Dialog } from './dialog.js';
+import { InDialog, type InDialogEvents, type ReInviteOutcome } from './in-dialog.js';
 import {
+  buildResponse,
   copyAddress,
   tagOf,
   type SipRemote,
   type SipRequest,
   type SipResponse,
 } from './message.js';
-import { remoteOfUri, type ClientRequestHandle } from './stack.js';
+import { remoteOfUri, type ClientRequestHandle, type IncomingRequest } from './stack.js';
 
 /** A provisional response as reported to the caller. */
 export interface ProvisionalInfo {
@@ -27,8 +29,8 @@ export interface ProvisionalInfo {
   readonly toTag: string | undefined;
 }
 
-/** Events of an outgoing call. */
-export type OutgoingCallEvents = {
+/** Events of an outgoing call (REFER, NOTIFY and re-INVITE in its dialog too). */
+export type OutgoingCallEvents = InDialogEvents & {
   provisional: [info: ProvisionalInfo];
   answered: [answerSdp: string, response: SipResponse];
   failed: [status: number, reason: string];
@@ -59,6 +61,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
   #dialog: Dialog | undefined;
   #ack: SipRequest | undefined;
   #handle: ClientRequestHandle | undefined;
+  #inDialog: InDialog | undefined;
 
   /** @internal */
   constructor(ua: CallOwner, invite: SipRequest, log: Logger) {
@@ -165,6 +168,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
       return;
     }
     this.#state = 'confirmed';
+    this.#inDialog = new InDialog(this.#ua, dialog, this, this.#log);
     this.#ua.register(dialog, this);
     this.#log.debug('outgoing call answered');
     this.emit('answered', rs.content, rs);
@@ -236,6 +240,37 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     });
   }
 
+  /**
+   * Sends REFER in the dialog (RFC 3515); resolves with its final status (0 when the call is
+   * not up). Progress comes as `refer-progress`.
+   */
+  refer(target: string, headers: Record<string, string> = {}): Promise<number> {
+    return this.#state === 'confirmed' && this.#inDialog
+      ? this.#inDialog.refer(target, headers)
+      : Promise.resolve(0);
+  }
+
+  /** Sends a re-INVITE with a new offer in the confirmed dialog; 481 when it is not up. */
+  reinvite(sdp: string, headers: Record<string, string> = {}): Promise<ReInviteOutcome> {
+    return this.#state === 'confirmed' && this.#inDialog
+      ? this.#inDialog.reinvite(sdp, headers)
+      : Promise.resolve({ status: 481, reason: 'Call/Transaction Does Not Exist', sdp: '' });
+  }
+
+  /** @internal A REFER, NOTIFY or re-INVITE in the dialog. */
+  inDialog(incoming: IncomingRequest): void {
+    if (this.#inDialog && this.#state === 'confirmed') {
+      this.#inDialog.receive(incoming);
+    } else {
+      incoming.respond(buildResponse(incoming.message, 481, undefined));
+    }
+  }
+
+  /** @internal An ACK in the dialog: of a re-INVITE's 2xx. */
+  ack(rq: SipRequest): void {
+    this.#inDialog?.ack(rq);
+  }
+
   /** @internal The peer sent BYE. */
   remoteBye(): void {
     if (this.#state === 'terminated') {
@@ -252,6 +287,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     }
     this.#state = 'terminated';
     this.#releaseTransaction();
+    this.#inDialog?.close();
     this.emit('@terminated');
   }
 

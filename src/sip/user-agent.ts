@@ -31,14 +31,20 @@ import { SipStack, type IncomingRequest, type SipObserver, type SipStackOptions 
 import { parseSipUri } from './syntax.js';
 
 /** Methods this UA implements, advertised in Allow. */
-export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS'] as const;
+export const ALLOWED_METHODS = [
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'REFER',
+  'NOTIFY',
+] as const;
 
 /** Methods RFC 3261 and its common extensions define, answered 405 rather than 501. */
 const KNOWN_METHODS = new Set([
   'REGISTER',
   'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
   'MESSAGE',
   'INFO',
   'UPDATE',
@@ -249,9 +255,22 @@ export class UserAgent {
           toTag === undefined
             ? undefined
             : this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
-        if (call instanceof IncomingCall) {
-          call.acked();
+        call?.ack(rq);
+        return;
+      }
+      case 'REFER':
+      case 'NOTIFY': {
+        // RFC 3515 / RFC 6665: we take REFER and its NOTIFYs only within an INVITE dialog; a
+        // REFER outside one (or for a dialog we do not have) gets 481.
+        const call =
+          toTag === undefined
+            ? undefined
+            : this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
+        if (!call) {
+          incoming.respond(buildResponse(rq, 481, undefined, { toTag: newTag() }));
+          return;
         }
+        call.inDialog(incoming);
         return;
       }
       case 'BYE': {
@@ -308,10 +327,14 @@ export class UserAgent {
       );
     };
     if (toTag !== undefined) {
-      // RFC 3261 section 12.2.2: a request with a To tag for no dialog gets 481; we do not
-      // renegotiate media in an existing dialog (488, section 14.2).
-      const known = this.#dialogs.has(dialogKey(rq.headers['call-id'], toTag, fromTag));
-      reject(known ? 488 : 481);
+      // RFC 3261 section 12.2.2: a request with a To tag for no dialog gets 481; a re-INVITE
+      // (section 14.2) goes to the call that holds the dialog.
+      const call = this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
+      if (call) {
+        call.inDialog(incoming);
+      } else {
+        reject(481);
+      }
       return;
     }
     const type = contentTypeOf(rq);

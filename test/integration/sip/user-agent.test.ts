@@ -191,7 +191,9 @@ describe('UserAgent answers to other requests', () => {
     expect(await send(rawRequest('OPTIONS', uri, me))).toBe(200);
     expect(await send(rawRequest('REGISTER', uri, me))).toBe(405);
     expect(await send(rawRequest('FROBNICATE', uri, me))).toBe(501);
-    expect(raw.received.at(-1)!.text).toMatch(/^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r$/m);
+    expect(raw.received.at(-1)!.text).toMatch(
+      /^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY\r$/m,
+    );
     expect(
       await send(
         rawRequest('INVITE', uri, me, { body: 'hello', headers: [] }).replace(
