@@ -21,6 +21,7 @@ import type {
 import type { Call } from '../scenario/index.js';
 import { headerText, type IncomingCall, type SipMessage } from '../sip/index.js';
 import type { Addressing } from './addressing.js';
+import type { HostContext } from './host-context.js';
 import type { MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
 
@@ -40,6 +41,9 @@ export const CALL_DEF_HEADER = 'x-mediapath-call-def';
 export function callDefHeader(call: Call): string {
   return Buffer.from(JSON.stringify(call), 'utf8').toString('base64url');
 }
+
+/** What the lab reads of an INVITE (or of a request within its dialog) to find its call. */
+export type CallRequest = Pick<IncomingCall, 'request' | 'remote' | 'requestUri' | 'callId'>;
 
 /** Per-call bookkeeping while the run goes on. */
 export class CallRecord {
@@ -61,6 +65,8 @@ export class CallRecord {
   readonly sipCallIds = new Set<string>();
   /** When the final outcome came, ms from the start. */
   endedAt: number | null = null;
+  /** The part of the call after its transfer (b.5 #39), once the transfer began. */
+  after: CallRecord | null = null;
   readonly done: Promise<void>;
   #resolve!: () => void;
   #onFinish: ((rec: CallRecord) => void) | null;
@@ -315,7 +321,7 @@ export class CallObservations {
    * (which sends no such header), the first call not yet decided from that peer's host to the
    * Request-URI's user.
    */
-  recordOf(invite: IncomingCall): CallRecord | undefined {
+  recordOf(invite: CallRequest): CallRecord | undefined {
     const id = headerText(invite.request, CALL_HEADER);
     if (id) {
       return (
@@ -463,9 +469,22 @@ export class CallObservations {
     }
   }
 
-  /** Resolves when every call of the timeline has its final outcome. */
+  /**
+   * The record of the part of a call after its transfer (`part`, the call the policy decides
+   * at the transfer time): made now, or the one already made (by another host of this
+   * process, or from its definition).
+   */
+  partOf(rec: CallRecord, part: Call): CallRecord {
+    const made = this.#records.get(part.id) ?? this.addCall(part, 'now', part.id);
+    rec.after = made;
+    return made;
+  }
+
+  /** Resolves when every call of the timeline has its final outcome, a transferred one's part after the transfer too. */
   get allDone(): Promise<void> {
-    return Promise.all(this.#timeline.map((r) => r.done)).then(() => undefined);
+    const settled = (r: CallRecord): Promise<void> =>
+      r.done.then(() => (r.after ? settled(r.after) : undefined));
+    return Promise.all(this.#timeline.map(settled)).then(() => undefined);
   }
 
   /** Calls started (decided or ended) and ended so far, for progress lines. */
@@ -561,4 +580,12 @@ export class CallObservations {
       }
     }
   }
+}
+
+/** How the hosts find the record of a call and of its part after a transfer. */
+export function recordsOf(calls: CallObservations): Pick<HostContext, 'recordOf' | 'partOf'> {
+  return {
+    recordOf: (invite) => calls.recordOf(invite),
+    partOf: (rec, part) => calls.partOf(rec, part),
+  };
 }

@@ -14,7 +14,8 @@ import type { Scenario } from '../scenario/index.js';
 import type { B2buaReject, IncomingCall, UserAgent } from '../sip/index.js';
 import type { Topology } from '../topology/index.js';
 import type { Addressing } from './addressing.js';
-import type { CallRecord } from './call-observations.js';
+import type { Call } from '../scenario/index.js';
+import type { CallRecord, CallRequest } from './call-observations.js';
 import type { MediaSession, MediaStreamOptions } from './media-session.js';
 import type { PolicyPort } from './policy-port.js';
 
@@ -55,8 +56,13 @@ export interface HostContext {
   userAgent(host: string): UserAgent;
   /** The relay of a host: this process's own, or another process's over the control channel. */
   relayOf(host: string): RelayControl;
-  /** The call record an INVITE belongs to (see `CallObservations.recordOf`). */
-  recordOf(invite: IncomingCall): CallRecord | undefined;
+  /**
+   * The call record an INVITE (or a request within its dialog) belongs to (see
+   * `CallObservations.recordOf`).
+   */
+  recordOf(invite: CallRequest): CallRecord | undefined;
+  /** The record of the part of a call after its transfer (see `CallObservations.partOf`). */
+  partOf(rec: CallRecord, part: Call): CallRecord;
   /**
    * The call an INVITE to a Mediation Server belongs to: a call of the timeline, or, from an
    * outside peer, a call of its own (`outside-calls.ts`); else the refusal (403 for a stranger,

@@ -37,7 +37,7 @@ import {
 } from '../sip/index.js';
 import { Topology } from '../topology/index.js';
 import { PSTN_HOST, type Addressing } from './addressing.js';
-import { CallObservations, type CallRecord } from './call-observations.js';
+import { CallObservations, recordsOf, type CallRecord } from './call-observations.js';
 import { ConfigView, withConfiguration } from './config-view.js';
 import type { HostContext, ListenerSide, RelayControl } from './host-context.js';
 import { clientAnswers, clientCallsClient, clientCallsOut } from './hosts/client.js';
@@ -564,7 +564,7 @@ export class Lab {
         return ua;
       },
       relayOf: (host) => this.#relayOf(host),
-      recordOf: (invite) => this.#calls.recordOf(invite),
+      ...recordsOf(this.#calls),
       callOf: (invite, ms, side) => this.#callOf(invite, ms, side),
       peerDown: (host) => this.#faults.peerDown(host),
       watchRelay: (sessionId, onTimeout) => {

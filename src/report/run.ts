@@ -37,8 +37,10 @@ export interface SipLogEntry {
  * How a call ended: from the caller's side (`completed`, `refused`, `failed`, `cancelled`), by
  * a fault a host detected (`media-timeout`: a leg's media stopped; `ring-timeout`: Timer C;
  * `peer-down`: routed to a gateway that is down or that never answered), `lost` (a host of the
- * call died with it), `timeout` (no final outcome before the run ended), or `legs-disagree`
- * (the call's legs did not end together: one is still up, or one end never learnt).
+ * call died with it), `timeout` (no final outcome before the run ended), `legs-disagree`
+ * (the call's legs did not end together: one is still up, or one end never learnt), or
+ * `transferred` (b.5 #39: the call carried on as its part after the transfer, which has its
+ * own final state).
  */
 export type CallEndState =
   | 'completed'
@@ -50,14 +52,16 @@ export type CallEndState =
   | 'ring-timeout'
   | 'peer-down'
   | 'lost'
-  | 'legs-disagree';
+  | 'legs-disagree'
+  | 'transferred';
 
 /**
  * One end of one SIP dialog of a call, as that end's host saw it: the caller's dialog with the
  * Mediation Server, the Mediation Server's two, the callee's. `end` says how it ended there: a
  * BYE it sent (`byeStatus`: the BYE's final status, 408 when nobody answered), a BYE it
- * received, a final response or cancel before any answer, the host was lost, or still `open`
- * when the run ended (a leg left up).
+ * received, a final response or cancel before any answer, the host was lost, `transferred`
+ * (the dialog carried on as the part of the call after its transfer), or still `open` when the
+ * run ended (a leg left up).
  */
 export interface LegView {
   readonly host: string;
@@ -65,7 +69,8 @@ export interface LegView {
   readonly peer: string;
   readonly role: 'caller' | 'callee';
   readonly answered: boolean;
-  readonly end: 'open' | 'bye-sent' | 'bye-received' | 'final' | 'cancelled' | 'lost';
+  readonly end:
+    'open' | 'bye-sent' | 'bye-received' | 'final' | 'cancelled' | 'lost' | 'transferred';
   readonly byeStatus: number | null;
   /** Why this end ended it (`media-timeout`, `hangup`, ...), when it did. */
   readonly cause: string | null;

@@ -18,6 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
 import type { CallEndCause } from './call-owner.js';
+import type { ReferRequest } from './in-dialog.js';
 import type { IncomingCall } from './incoming-call.js';
 import { headerText, type SipRemote } from './message.js';
 import type { OutgoingCall } from './outgoing-call.js';
@@ -83,7 +84,8 @@ export type B2buaEndCause =
   | 'too-many-hops'
   | 'no-ack'
   | 'failed'
-  | 'closed';
+  | 'closed'
+  | 'handed-over';
 
 /**
  * How one leg of a B2BUA call ended, as the B2BUA saw it: a BYE it received, a BYE it sent
@@ -135,6 +137,11 @@ export interface B2buaDelegate {
    * `answer` does the final one); without it, provisional responses are passed on without SDP.
    */
   early?(sdp: string, incoming: B2buaIncoming): string;
+  /**
+   * A REFER arrived in the dialog of the caller's leg or the callee's, and was accepted with
+   * 202 (a transfer: RFC 3515); without this method REFERs are declined with 603.
+   */
+  refer?(incoming: B2buaIncoming, from: 'caller' | 'callee', refer: ReferRequest): void;
   /** Told when a call ends, with its cause. */
   ended?(record: B2buaCallRecord): void;
   /**
@@ -191,6 +198,8 @@ class B2buaCall {
   answered = false;
   done = false;
   cancelled = false;
+  /** Its legs were handed over ({@link B2bua.handOver}): the B2BUA no longer ties them. */
+  handedOver = false;
   /** Timer C and the fast failover timer of the outgoing leg. */
   ringTimer: NodeJS.Timeout | undefined;
   failoverTimer: NodeJS.Timeout | undefined;
@@ -328,7 +337,18 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         this.#end(c, 'cancelled', 487, 'Request Terminated');
       }
     });
+    const refer = this.#delegate.refer?.bind(this.#delegate);
+    if (refer) {
+      call.on('refer', (r) => {
+        if (!c.done) {
+          refer(incoming, 'caller', r);
+        }
+      });
+    }
     call.on('ended', (cause: CallEndCause) => {
+      if (c.handedOver) {
+        return;
+      }
       // The incoming call ended itself: the caller's BYE, or its own BYE (no ACK, closing).
       c.caller.end = cause === 'remote-bye' ? 'bye-received' : 'bye-sent';
       c.byeCallee();
@@ -390,8 +410,17 @@ export class B2bua extends EventEmitter<B2buaEvents> {
           c.caller.end = 'final';
           this.#end(c, 'callee-rejected', status, reason);
         },
+        ...(this.#delegate.refer
+          ? {
+              refer: (r: ReferRequest) => {
+                if (!c.done) {
+                  this.#delegate.refer?.(c.incoming, 'callee', r);
+                }
+              },
+            }
+          : {}),
         ended: (cause) => {
-          if (cause === 'remote-bye') {
+          if (cause === 'remote-bye' && !c.handedOver) {
             c.callee.end = 'bye-received';
             if (call.state === 'answered' || call.state === 'confirmed') {
               c.byeCaller();
@@ -473,6 +502,32 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     c.byeCallee();
     this.#end(c, 'terminated', undefined, undefined);
     return true;
+  }
+
+  /** The two legs of an answered call that is up, for a transfer; undefined otherwise. */
+  legs(id: string): { readonly caller: IncomingCall; readonly callee: OutgoingCall } | undefined {
+    const c = this.#byId.get(id);
+    return c && !c.done && c.answered && c.outbound
+      ? { caller: c.incoming.call, callee: c.outbound }
+      : undefined;
+  }
+
+  /**
+   * Hands the legs of an answered call over to its owner (a transfer the Mediation Server
+   * carries out): the call ends here (`handed-over`) and a BYE on one leg no longer ends the
+   * other; the owner ends each. Returns the legs, or undefined when no such call is up.
+   */
+  handOver(
+    id: string,
+  ): { readonly caller: IncomingCall; readonly callee: OutgoingCall } | undefined {
+    const legs = this.legs(id);
+    const c = this.#byId.get(id);
+    if (!legs || !c) {
+      return undefined;
+    }
+    c.handedOver = true;
+    this.#end(c, 'handed-over', undefined, undefined);
+    return legs;
   }
 
   #answered(c: B2buaCall, sdp: string, log: Logger): void {

@@ -85,8 +85,13 @@ export interface PlaceOptions {
    * tears the call down (b.5 #40, a bypassed call's client), or null when it does not watch.
    */
   readonly superviseRtcp?: () => Promise<number | null>;
-  /** Told once of the INVITE's final response, answered or not. */
-  readonly onFinal?: () => void;
+  /** Told once of the INVITE's final response, answered (200) or not. */
+  readonly onFinal?: (status: number, reason: string) => void;
+  /**
+   * Told once the call is answered, with how this end hangs up: `transferred` stops its media
+   * and ends the dialog with BYE, leaving the call's outcome to its part after the transfer.
+   */
+  readonly onAnswered?: (call: OutgoingCall, hangUp: (cause: 'transferred') => void) => void;
   /**
    * The early dialogs this end (a gateway peer) handles (b.5 #38). Given more, it keeps the
    * media of the first early dialog that described any, and follows the final answer's only
@@ -127,13 +132,26 @@ export function placeCall(
     (peer ? ctx.addressing.hostOf(peer.address) : null) ?? uri,
     'caller',
   );
-  /** Hangs up: the call's planned end, or the media (or its RTCP) stopped arriving. */
-  const hangUp = (cause: 'hangup' | 'media-timeout', idleMs = 0, what = 'RTP'): void => {
+  /**
+   * Hangs up: the call's planned end, the media (or its RTCP) stopped arriving, or the call
+   * was transferred (its outcome is then its part's after the transfer).
+   */
+  const hangUp = (
+    cause: 'hangup' | 'media-timeout' | 'transferred',
+    idleMs = 0,
+    what = 'RTP',
+  ): void => {
     if (leg.end !== 'open') {
       return;
     }
     stopMedia();
     leg.ended('bye-sent', cause);
+    if (cause === 'transferred') {
+      void call.bye().then((status) => {
+        leg.byeAnswered(status);
+      });
+      return;
+    }
     if (cause === 'media-timeout') {
       rec.finish(
         'media-timeout',
@@ -153,8 +171,11 @@ export function placeCall(
     {
       provisional: early.note,
       answered: (answer) => {
-        options.onFinal?.();
+        options.onFinal?.(200, 'OK');
         leg.answered = true;
+        options.onAnswered?.(call, (cause) => {
+          hangUp(cause);
+        });
         media.onSilence((idleMs) => {
           hangUp('media-timeout', idleMs);
         });
@@ -199,7 +220,7 @@ export function placeCall(
         });
       },
       failed: (status, reason) => {
-        options.onFinal?.();
+        options.onFinal?.(status, reason);
         stopMedia();
         leg.ended(status === 487 ? 'cancelled' : 'final', `${status} ${reason}`);
         rec.finish(
@@ -222,7 +243,9 @@ export function placeCall(
 /**
  * Media flows from the ACK of an answered call until it ends or is cancelled (the video
  * stream too, when the answer accepted one); when it stops arriving for the media timeout,
- * this end hangs up (the call ends as `media-timeout`).
+ * this end hangs up (the call ends as `media-timeout`). Returns how this end hangs up when
+ * the call is transferred: media stops and BYE ends the dialog, the call's outcome being its
+ * part's after the transfer.
  */
 export function mediaFollowsDialog(
   ctx: Pick<HostContext, 'addressing'>,
@@ -231,7 +254,7 @@ export function mediaFollowsDialog(
   inc: IncomingCall,
   media: MediaSession,
   video: MediaSession | null = null,
-): void {
+): (cause: 'transferred') => void {
   const stopMedia = (): void => {
     media.stop();
     video?.stop();
@@ -273,6 +296,16 @@ export function mediaFollowsDialog(
     stopMedia();
     leg.ended('cancelled', 'cancelled');
   });
+  return (cause) => {
+    if (leg.end !== 'open') {
+      return;
+    }
+    stopMedia();
+    leg.ended('bye-sent', cause);
+    void inc.bye().then((status) => {
+      leg.byeAnswered(status);
+    });
+  };
 }
 
 /**

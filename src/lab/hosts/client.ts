@@ -30,6 +30,7 @@ import { clientOfferCodecs, planAt, sdpCodecOf, streamFormatOf } from '../stream
 import { g711Of, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
 import { scheduleEscalation } from '../teams-escalation.js';
+import { transferLater } from './transfer-ends.js';
 
 /** A client calls a PSTN number through its trunk's Mediation Server. */
 export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise<void> {
@@ -49,6 +50,10 @@ export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise
   const user = call.number !== null ? dialString(call.number) : gw.name;
   placeCall(ctx, rec, client.name, ctx.uri(gw.mediationServer, user), media, sdp, {
     headers: { 'x-mediapath-trunk': gw.name },
+    // b.5 #39: the client transfers the call at its time, when the decision says so.
+    onAnswered: (dialog, hangUp) => {
+      transferLater(ctx, rec, client.name, dialog, hangUp);
+    },
     // b.5 #40: on a bypassed call the client receives the peer's media, and so watches its
     // RTCP where the trunk has RTCPActiveCalls (relayed, the Mediation Server does).
     superviseRtcp: async () => {
@@ -214,7 +219,9 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     }
     const plans = (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id)))?.streams ?? [];
     const videoOn = settleMedia(ctx, plans, client.name, answer, inc.offerSdp, media, video);
-    mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
+    const hangUp = mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
+    // b.5 #39: the answering client transfers the call at its time, when the decision says so.
+    transferLater(ctx, rec, client.name, inc, hangUp);
     if (rec.call.user === null) {
       inc.answer(final);
       return;

@@ -24,6 +24,7 @@ import type { CallRecord } from '../call-observations.js';
 import type { MediaStreamOptions } from '../media-session.js';
 import { PSTN_LEG_HEADER, type AcceptFrom, type HostContext } from '../host-context.js';
 import { codecOf, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
+import { followsTransfer } from './transfer-ends.js';
 
 /** A peer set to send no RTCP (`rtcp: none`, b.5 #40) sends none on any call. */
 function peerStream(g: Gateway): MediaStreamOptions {
@@ -84,6 +85,10 @@ export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise
   const sdp = offerFor(media, [codecOf(call)]);
   placeCall(ctx, rec, gw.name, ctx.uri(gw.mediationServer, call.to, 'gateway'), media, sdp, {
     supportsEarlyDialogs: gw.supportsEarlyDialogs,
+    // b.5 #39: the far party of a transfer follows the Mediation Server's re-INVITE or REFER.
+    onAnswered: (dialog) => {
+      followsTransfer(ctx, rec, gw, dialog, media, peerStream(gw));
+    },
   });
 }
 
@@ -113,5 +118,9 @@ async function answerWithMedia(
   settleMedia(ctx, rec.decision?.streams ?? [], host, answer, inc.offerSdp, media, null);
   inc.ring();
   mediaFollowsDialog(ctx, rec, host, inc, media);
+  if (gw) {
+    // b.5 #39: the far party of a transfer follows the Mediation Server's re-INVITE or REFER.
+    followsTransfer(ctx, rec, gw, inc, media, peerStream(gw));
+  }
   inc.answer(answer);
 }

@@ -47,12 +47,13 @@ import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
 import { routeTeams } from './teams-proxy.js';
+import { carryOutTransfer } from './ms-transfer.js';
 
 /**
  * The codecs the Mediation Server accepts from its peers: G.711 (b.5 #36, all a gateway
  * speaks) and the clients' codecs it transcodes from (c.4: RTAudio narrowband, SILK).
  */
-const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
+export const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
 
 /** Where a checked description receives audio: an address, or null when it is on hold. */
 type MediaTarget = TransportAddress | null;
@@ -61,7 +62,7 @@ type MediaTarget = TransportAddress | null;
 type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
 
 /** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
-type PlannedLeg =
+export type PlannedLeg =
   | {
       readonly target: string;
       /** The host the leg goes to. */
@@ -111,7 +112,7 @@ export interface MediationServerHost {
  * Registers the media timeouts of a relay session (by its id) or of a transcoding session,
  * naming the host behind each leg.
  */
-type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
+export type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
 
 /**
  * Where the Mediation Server anchors a relayed call's media: a relay session that forwards
@@ -251,6 +252,21 @@ export function mediationServerDelegate(
       const rewritten = await c.answer(answerSdp, checked.media);
       c.callerLeg.answered = true;
       return rewritten;
+    },
+    refer: (incoming, from, refer) => {
+      const c = calls.get(incoming.id);
+      if (!c || !b2bua) {
+        void refer.notify(481, 'Call/Transaction Does Not Exist');
+        return;
+      }
+      // b.5 #39: the enterprise party transfers the call.
+      carryOutTransfer(ctx, ms, b2bua, {
+        id: incoming.id,
+        from,
+        rec: c.rec,
+        refer,
+        msLegs: { caller: c.callerLeg, callee: c.calleeLeg },
+      });
     },
     ended: (record) => {
       const c = calls.get(record.id);
@@ -529,14 +545,16 @@ async function routeOutbound(
 
 /**
  * Gateway -> Mediation Server -> client. The client is offered the gateway's address and bypass
- * ID and the Mediation Server's relay as a candidate, and decides (b.1 #12, b.5 #37).
+ * ID and the Mediation Server's relay as a candidate, and decides (b.1 #12, b.5 #37). Also the
+ * leg to the target of a transfer the Mediation Server carries out (`inc`: the gateway's
+ * description then, no INVITE).
  */
-async function routeInbound(
+export async function routeInbound(
   ctx: HostContext,
   ms: MediationServer,
   rec: CallRecord,
   decision: CallDecision,
-  inc: IncomingCall,
+  inc: IncomingCall | { readonly offerSdp: string },
   gwMedia: MediaTarget,
   watch: RelayWatch,
 ): Promise<PlannedLeg> {
@@ -595,13 +613,14 @@ async function routeInbound(
     return answerFor(inc.offerSdp, own ?? s.legB, g711Of(sdp));
   };
   const forking = decision.forking;
-  const stopForks = forking
-    ? ringOtherEndpoints(ctx, rec, ms.name, offer, {
-        call: inc,
-        room: Math.max(0, (forking.maxEarlyDialogs ?? forking.endpoints.length) - 1),
-        rewrite: early,
-      })
-    : undefined;
+  const stopForks =
+    forking && 'request' in inc
+      ? ringOtherEndpoints(ctx, rec, ms.name, offer, {
+          call: inc,
+          room: Math.max(0, (forking.maxEarlyDialogs ?? forking.endpoints.length) - 1),
+          rewrite: early,
+        })
+      : undefined;
   return {
     target: ctx.uri(client.name, client.name),
     peer: client.name,

@@ -1,0 +1,288 @@
+/**
+ * A transfer at the Mediation Server (b.5 #39): the enterprise party sent REFER in its dialog,
+ * and the Mediation Server carries it out as the call's decision says:
+ *
+ * - `refer` (EnableReferSupport): the REFER is passed on in the gateway's dialog; the gateway
+ *   calls the target itself (a new INVITE, the part after the transfer) and its NOTIFYs are
+ *   passed back; the transferor's BYE then ends both old dialogs.
+ * - `mediation-server` and `third-party-call-control`: the Mediation Server takes the
+ *   gateway's dialog over from its B2BUA, puts the gateway on hold with a re-INVITE (the
+ *   gateway opens the part's media), calls the target with an offer built from the gateway's
+ *   description as for any inbound call (so the target bypasses when the part's decision is
+ *   BYPASS, else takes the relay), then re-INVITEs the gateway with what the target answered:
+ *   the relay's address (the media is anchored here) or the target's own (third-party call
+ *   control, RFC 3725 flow 1 simplified: an offer to the target with the gateway's held
+ *   description instead of an INVITE without SDP). A NOTIFY 200 tells the transferor.
+ *
+ * The part after the transfer is decided through the policy port at the transfer time, after
+ * the first part's holding is released. A transfer that cannot be carried out (a refused
+ * re-INVITE, a target that does not answer) ends every dialog of the call.
+ */
+import {
+  REFUSAL_SIP,
+  transferCallOf,
+  type CallDecision,
+  type TransferPlan,
+} from '../../policy/index.js';
+import type { MediationServer } from '../../scenario/index.js';
+import {
+  checkSdp,
+  offerFor,
+  type B2bua,
+  type IncomingCall,
+  type OutgoingCall,
+  type ReferRequest,
+} from '../../sip/index.js';
+import {
+  CALL_DEF_HEADER,
+  CALL_HEADER,
+  callDefHeader,
+  type CallRecord,
+  type LegState,
+} from '../call-observations.js';
+import type { HostContext } from '../host-context.js';
+import type { MediaTimeout } from '../../media/index.js';
+import { codecOf } from './call-legs.js';
+import { MS_CODECS, routeInbound, type RelayWatch } from './mediation-server.js';
+
+/** A REFER at the Mediation Server, in the dialog of one leg of a B2BUA call. */
+export interface TransferRequest {
+  /** The B2BUA call. */
+  readonly id: string;
+  /** The leg the REFER came on (the transferor's). */
+  readonly from: 'caller' | 'callee';
+  readonly rec: CallRecord;
+  readonly refer: ReferRequest;
+  /** The Mediation Server's ends of the call's two dialogs. */
+  readonly msLegs: { readonly caller: LegState; readonly callee: LegState | null };
+}
+
+/** Carries out a transfer the enterprise party asked for with REFER (b.5 #39). */
+export function carryOutTransfer(
+  ctx: HostContext,
+  ms: MediationServer,
+  b2bua: B2bua,
+  t: TransferRequest,
+): void {
+  const decision = t.rec.decision;
+  const plan = decision?.transfer ?? null;
+  const part =
+    decision && plan && plan.method !== 'teams' ? transferCallOf(t.rec.call, decision) : null;
+  const legs = b2bua.legs(t.id);
+  if (!decision || !plan || !part || !legs || decision.trunk === null) {
+    // Not a transfer this call may make live (none decided, a Teams call's, the call not up).
+    void t.refer.notify(603, 'Decline');
+    return;
+  }
+  const partRec = ctx.partOf(t.rec, part);
+  // What the first part held is released at the transfer; the part holds its own from now.
+  ctx.policy.release(t.rec.call.id);
+  const headers = { [CALL_HEADER]: part.id, [CALL_DEF_HEADER]: callDefHeader(part) };
+  const far = t.from === 'caller' ? legs.callee : legs.caller;
+  if (plan.method === 'refer') {
+    passOn(ctx, ms, t, plan, far, headers);
+    return;
+  }
+  const done = `transferred to ${plan.to} (${partRec.call.id})`;
+  const handed = b2bua.handOver(t.id);
+  if (!handed) {
+    void t.refer.notify(481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  const gone = t.from === 'caller' ? handed.caller : handed.callee;
+  const goneLeg = t.from === 'caller' ? t.msLegs.caller : t.msLegs.callee;
+  const keptLeg = t.from === 'caller' ? t.msLegs.callee : t.msLegs.caller;
+  keptLeg?.ended('transferred', 'transferred');
+  gone.once('ended', (cause) => {
+    goneLeg?.ended(cause === 'remote-bye' ? 'bye-received' : 'bye-sent', 'transferred');
+  });
+  const farRole = t.from === 'caller' ? 'caller' : 'callee';
+  const farLeg = partRec.openLeg(ms.name, decision.trunk, farRole);
+  farLeg.answered = true;
+  void carryOut(ctx, ms, b2bua, {
+    t,
+    partRec,
+    far,
+    farLeg,
+    gone,
+    headers,
+    done,
+  });
+}
+
+/** `refer`: the REFER goes on to the gateway, its NOTIFYs come back to the transferor. */
+function passOn(
+  ctx: HostContext,
+  ms: MediationServer,
+  t: TransferRequest,
+  plan: TransferPlan,
+  far: IncomingCall | OutgoingCall,
+  headers: Record<string, string>,
+): void {
+  far.on('refer-progress', (p) => {
+    if (p.terminated && p.status >= 200 && p.status < 300) {
+      t.rec.finish('transferred', 200, `transferred to ${plan.to}: the peer took the call over`);
+    }
+    void t.refer.notify(p.status, p.reason);
+  });
+  const user = /^\+?\d+$/.test(plan.to) ? plan.to.replace(/^\+/, '') : plan.to;
+  void far.refer(ctx.uri(ms.name, user, 'gateway'), headers).then((status) => {
+    if (status < 200 || status >= 300) {
+      void t.refer.notify(status === 0 ? 481 : status, 'REFER refused by the peer');
+    }
+  });
+}
+
+/** What the Mediation Server's own transfer works with. */
+interface OwnTransfer {
+  readonly t: TransferRequest;
+  readonly partRec: CallRecord;
+  readonly far: IncomingCall | OutgoingCall;
+  /** The Mediation Server's end of the far party's dialog, as the part's. */
+  readonly farLeg: LegState;
+  readonly gone: IncomingCall | OutgoingCall;
+  readonly headers: Record<string, string>;
+  readonly done: string;
+}
+
+/**
+ * `mediation-server` and `third-party-call-control`: hold the far party, call the target,
+ * move the far party's media to what the target's leg answered, and tell the transferor.
+ */
+async function carryOut(
+  ctx: HostContext,
+  ms: MediationServer,
+  b2bua: B2bua,
+  o: OwnTransfer,
+): Promise<void> {
+  const { t, partRec, far, farLeg, headers } = o;
+  let target: OutgoingCall | null = null;
+  let targetLeg: LegState | null = null;
+  let over = false;
+  /** Ends every dialog of the call: a failed transfer, or the part's end from one side. */
+  const end = (why: 'hangup' | 'failed', status: number, reason: string): void => {
+    if (over) {
+      return;
+    }
+    over = true;
+    if (why === 'failed') {
+      ctx.log.warn({ call: t.rec.call.id, status, reason }, 'transfer failed');
+      void t.refer.notify(status >= 300 ? status : 500, reason);
+      t.rec.finish('failed', status, `transfer failed: ${reason}`);
+      partRec.finish('failed', status, reason);
+      void o.gone.bye();
+    }
+    if (far.state === 'confirmed' || far.state === 'answered') {
+      farLeg.ended('bye-sent', why);
+      void far.bye().then((s) => {
+        farLeg.byeAnswered(s);
+      });
+    }
+    if (target?.state === 'confirmed') {
+      targetLeg?.ended('bye-sent', why);
+      const leg = targetLeg;
+      void target.bye().then((s) => leg?.byeAnswered(s));
+    } else {
+      target?.cancel();
+    }
+    ctx.releaseRelays(partRec);
+    ctx.policy.release(partRec.call.id);
+  };
+  far.once('ended', (cause) => {
+    if (!over) {
+      farLeg.ended(cause === 'remote-bye' ? 'bye-received' : 'bye-sent', 'hangup');
+      end('hangup', 200, 'OK');
+    }
+  });
+  void t.refer.notify(100, 'Trying');
+  let decision: CallDecision;
+  try {
+    decision = await ctx.policy.decide(partRec.call);
+  } catch (e) {
+    end('failed', 500, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  partRec.decision = decision;
+  if (decision.decision === 'REJECTED') {
+    end('failed', decision.sip?.status ?? REFUSAL_SIP.bandwidth.status, decision.reason);
+    return;
+  }
+  // The far party on hold: it answers with the address of the part's media.
+  const held = await far.reinvite(
+    offerFor({ address: '0.0.0.0', port: 9 }, [codecOf(partRec.call)]),
+    headers,
+  );
+  const farSdp = held.status === 200 ? checkSdp(held.sdp, { codecs: MS_CODECS }) : null;
+  if (over || !farSdp?.ok) {
+    end('failed', held.status === 200 ? 488 : held.status, 're-INVITE to the far party failed');
+    return;
+  }
+  const watch: RelayWatch = (session, legA, legB) => {
+    const silent = (t2: MediaTimeout): void => {
+      ctx.log.warn({ call: partRec.call.id, legA, legB, ...t2 }, 'media timeout after a transfer');
+      partRec.finish('media-timeout', 200, `${ms.name}: no RTP after the transfer`);
+      end('hangup', 200, 'media timeout');
+    };
+    if (typeof session === 'string') {
+      ctx.watchRelay(session, silent);
+    } else {
+      session.onSilence((idleMs, leg, kind) => {
+        silent({ id: partRec.call.id, leg, kind, idleMs });
+      });
+    }
+  };
+  const planned = await routeInbound(
+    ctx,
+    ms,
+    partRec,
+    decision,
+    { offerSdp: held.sdp },
+    farSdp.media,
+    watch,
+  );
+  if (over || 'reject' in planned) {
+    end('failed', 'reject' in planned ? planned.reject : 487, 'no route to the target');
+    return;
+  }
+  targetLeg = partRec.openLeg(ms.name, planned.peer, 'caller');
+  const leg = targetLeg;
+  target = b2bua.ua('client').invite(
+    planned.target,
+    planned.offer,
+    {
+      answered: (answer) => {
+        leg.answered = true;
+        void moveFarParty(answer).catch((e: unknown) => {
+          end('failed', 500, e instanceof Error ? e.message : String(e));
+        });
+      },
+      failed: (status, reason) => {
+        leg.ended('final', `${status} ${reason}`);
+        end('failed', status, reason);
+      },
+      ended: (cause) => {
+        leg.ended(cause === 'remote-bye' ? 'bye-received' : 'bye-sent', 'hangup');
+        end('hangup', 200, 'OK');
+      },
+    },
+    { headers },
+  );
+  const moveFarParty = async (answer: string): Promise<void> => {
+    const checked = checkSdp(answer, { codecs: MS_CODECS });
+    if (!checked.ok) {
+      end('failed', checked.status, checked.detail);
+      return;
+    }
+    const forFar = await planned.answer(answer, checked.media);
+    const moved = await far.reinvite(forFar, headers);
+    if (over) {
+      return;
+    }
+    if (moved.status !== 200) {
+      end('failed', moved.status, 're-INVITE to the far party failed');
+      return;
+    }
+    t.rec.finish('transferred', 200, o.done);
+    void t.refer.notify(200, 'OK');
+  };
+}
