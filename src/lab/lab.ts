@@ -44,7 +44,7 @@ import { clientAnswers, clientCallsClient, clientCallsOut } from './hosts/client
 import { codecOf } from './hosts/call-legs.js';
 import { gatewayCallsIn, serveGateway, serveVoicemail } from './hosts/gateway.js';
 import { mediationServerDelegate } from './hosts/mediation-server.js';
-import { pstnBridgeDelegate } from './hosts/pstn-bridge.js';
+import { pstnAnswersTransfers, pstnBridgeDelegate } from './hosts/pstn-bridge.js';
 import { LabLinks } from './links.js';
 import type { MediaFactory, MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
@@ -448,6 +448,7 @@ export class Lab {
       const a = await this.#listen(PSTN_HOST, this.#addr.addressOf(PSTN_HOST));
       const b = await this.#listen(PSTN_HOST, this.#addr.addressOf(PSTN_HOST), 'pstn');
       this.#b2bua(PSTN_HOST, a, b, pstnBridgeDelegate(this.#ctx, PSTN_HOST));
+      pstnAnswersTransfers(this.#ctx, a);
       this.#uas.set(PSTN_HOST, a);
       this.#pstnSides.set(PSTN_HOST, b);
     }

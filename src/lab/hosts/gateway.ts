@@ -96,7 +96,7 @@ export async function gatewayCallsIn(ctx: HostContext, rec: CallRecord): Promise
  * A gateway or voice mail server answers with the first of the offer's codecs it speaks, and
  * sends that codec's packets to where the offer says.
  */
-async function answerWithMedia(
+export async function answerWithMedia(
   ctx: HostContext,
   host: string,
   inc: IncomingCall,

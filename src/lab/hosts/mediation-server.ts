@@ -468,13 +468,17 @@ function failoverOf(
   };
 }
 
-/** Client -> Mediation Server -> gateway. The Mediation Server decides bypass (b.1 #12). */
-async function routeOutbound(
+/**
+ * Client -> Mediation Server -> gateway. The Mediation Server decides bypass (b.1 #12). Also
+ * the leg out to a number of a transfer the Mediation Server carries out (`inc`: the far
+ * gateway's description then, no INVITE; the leg goes on to the PSTN through the trunk).
+ */
+export async function routeOutbound(
   ctx: HostContext,
   ms: MediationServer,
   rec: CallRecord,
   decision: CallDecision,
-  inc: IncomingCall,
+  inc: IncomingCall | { readonly offerSdp: string },
   clientMedia: MediaTarget,
   watch: RelayWatch,
 ): Promise<PlannedLeg> {
@@ -494,7 +498,7 @@ async function routeOutbound(
   const bypass = rerouted
     ? !pstnPart(decision.mediaPath, 'out').includes(ms.name)
     : decision.bypass;
-  const headers = rerouted ? { [PSTN_LEG_HEADER]: 'out' } : {};
+  const headers = rerouted || rec.call.transferOf !== null ? { [PSTN_LEG_HEADER]: 'out' } : {};
   const failover = failoverOf(ctx, gw, ms);
   if (bypass && clientMedia) {
     // b.5 #36: on bypass the gateway gets the client's media address and G.711 only.

@@ -43,7 +43,7 @@ import {
 import type { HostContext } from '../host-context.js';
 import type { MediaTimeout } from '../../media/index.js';
 import { codecOf } from './call-legs.js';
-import { MS_CODECS, routeInbound, type RelayWatch } from './mediation-server.js';
+import { MS_CODECS, routeInbound, routeOutbound, type RelayWatch } from './mediation-server.js';
 
 /** A REFER at the Mediation Server, in the dialog of one leg of a B2BUA call. */
 export interface TransferRequest {
@@ -80,7 +80,7 @@ export function carryOutTransfer(
   const headers = { [CALL_HEADER]: part.id, [CALL_DEF_HEADER]: callDefHeader(part) };
   const far = t.from === 'caller' ? legs.callee : legs.caller;
   if (plan.method === 'refer') {
-    passOn(ctx, ms, t, plan, far, headers);
+    void passOn(ctx, ms, t, plan, far, headers, partRec);
     return;
   }
   const done = `transferred to ${plan.to} (${partRec.call.id})`;
@@ -110,15 +110,23 @@ export function carryOutTransfer(
   });
 }
 
-/** `refer`: the REFER goes on to the gateway, its NOTIFYs come back to the transferor. */
-function passOn(
+/**
+ * `refer`: the REFER goes on to the gateway, its NOTIFYs come back to the transferor. The
+ * gateway's INVITE to a user is decided when it arrives, as any call's; a transfer to a number
+ * never comes back (the gateway takes it to the PSTN itself), so it is decided now.
+ */
+async function passOn(
   ctx: HostContext,
   ms: MediationServer,
   t: TransferRequest,
   plan: TransferPlan,
   far: IncomingCall | OutgoingCall,
   headers: Record<string, string>,
-): void {
+  partRec: CallRecord,
+): Promise<void> {
+  if (ctx.topology.client(partRec.call.to) === undefined) {
+    partRec.decision = await ctx.policy.decide(partRec.call);
+  }
   far.on('refer-progress', (p) => {
     if (p.terminated && p.status >= 200 && p.status < 300) {
       t.rec.finish('transferred', 200, `transferred to ${plan.to}: the peer took the call over`);
@@ -231,7 +239,11 @@ async function carryOut(
       });
     }
   };
-  const planned = await routeInbound(
+  // To a client or user, the target is called as by an inbound call; to a number, out through
+  // the part's trunk to the PSTN.
+  const toNumber = ctx.topology.client(partRec.call.to) === undefined;
+  const route = toNumber ? routeOutbound : routeInbound;
+  const planned = await route(
     ctx,
     ms,
     partRec,
@@ -246,7 +258,7 @@ async function carryOut(
   }
   targetLeg = partRec.openLeg(ms.name, planned.peer, 'caller');
   const leg = targetLeg;
-  target = b2bua.ua('client').invite(
+  target = b2bua.ua(toNumber ? 'gateway' : 'client').invite(
     planned.target,
     planned.offer,
     {
@@ -265,7 +277,7 @@ async function carryOut(
         end('hangup', 200, 'OK');
       },
     },
-    { headers },
+    { headers: { ...headers, ...planned.headers } },
   );
   const moveFarParty = async (answer: string): Promise<void> => {
     const checked = checkSdp(answer, { codecs: MS_CODECS });

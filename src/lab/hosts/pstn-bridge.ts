@@ -11,12 +11,20 @@
  * It must not know how a run is bound, started or closed, or which process runs which host; it
  * sees the run through `HostContext` and must not import `lab.ts`.
  */
+import { dialString } from '../../core/index.js';
 import { REFUSAL_SIP } from '../../policy/index.js';
-import { answerFor, mediaAddressOf, offerFor, type B2buaDelegate } from '../../sip/index.js';
+import {
+  answerFor,
+  mediaAddressOf,
+  offerFor,
+  type B2buaDelegate,
+  type UserAgent,
+} from '../../sip/index.js';
 import { PSTN_HOST } from '../addressing.js';
 import { CALL_HEADER } from '../call-observations.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import { g711Of } from './call-legs.js';
+import { answerWithMedia } from './gateway.js';
 
 /**
  * A gateway or the PSTN passing a re-routed call on: the next hop is the PSTN, the gateway
@@ -30,11 +38,15 @@ export function pstnBridgeDelegate(ctx: HostContext, host: string): B2buaDelegat
       const rec = ctx.recordOf(incoming.call);
       const d = rec ? (rec.decision ?? (await ctx.policy.decisionOf(rec.call.id))) : undefined;
       const media = mediaAddressOf(incoming.call.offerSdp);
-      if (!rec || d?.reroute?.via !== 'pstn' || !media) {
+      // b.5 #39: a transfer to a number relayed out by the Mediation Server goes on to the PSTN.
+      const handOff = rec?.call.transferOf != null && host !== PSTN_HOST;
+      if (!rec || (!handOff && d?.reroute?.via !== 'pstn') || !media) {
         return { reject: REFUSAL_SIP.noRoute.status, reason: REFUSAL_SIP.noRoute.reason };
       }
-      const inbound = ctx.topology.gateway(d.reroute.trunks[1] ?? '');
-      if (!inbound) {
+      const inbound = ctx.topology.gateway(
+        d?.reroute?.via === 'pstn' ? (d.reroute.trunks[1] ?? '') : '',
+      );
+      if (!inbound && !handOff) {
         return {
           reject: REFUSAL_SIP.numberNotServed.status,
           reason: REFUSAL_SIP.numberNotServed.reason,
@@ -42,7 +54,10 @@ export function pstnBridgeDelegate(ctx: HostContext, host: string): B2buaDelegat
       }
       let target: string;
       let leg: string;
-      if (host === PSTN_HOST) {
+      if (handOff || !inbound) {
+        target = ctx.uri(PSTN_HOST, dialString(rec.call.to), 'pstn');
+        leg = 'pstn';
+      } else if (host === PSTN_HOST) {
         target = ctx.uri(inbound.name, rec.call.to, 'pstn');
         leg = 'pstn';
       } else if (incoming.side === 'client') {
@@ -77,5 +92,21 @@ export function pstnBridgeDelegate(ctx: HostContext, host: string): B2buaDelegat
     ended: (record) => {
       answers.delete(record.id);
     },
+  };
+}
+
+/**
+ * The PSTN answers the part of a call after its transfer to a number (b.5 #39) itself, as the
+ * subscriber called (modelled: the lab has no host behind the PSTN); every other call is passed
+ * on by its bridge (`ua.onInvite` as the B2BUA set it).
+ */
+export function pstnAnswersTransfers(ctx: HostContext, ua: UserAgent): void {
+  const bridge = ua.onInvite;
+  ua.onInvite = (inc) => {
+    if (ctx.recordOf(inc)?.call.transferOf != null) {
+      void answerWithMedia(ctx, PSTN_HOST, inc, null, ['PCMU', 'PCMA']);
+    } else {
+      bridge?.(inc);
+    }
   };
 }

@@ -22,6 +22,7 @@ import {
   type ReOffer,
   type SipRequest,
 } from '../../sip/index.js';
+import { PSTN_HOST } from '../addressing.js';
 import { CALL_HEADER, type CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import type { MediaSession, MediaStreamOptions } from '../media-session.js';
@@ -199,7 +200,11 @@ function referred(ctx: HostContext, rec: CallRecord, gw: Gateway, r: ReferReques
     await r.notify(100, 'Trying');
     const media = await ctx.openMedia(part, gw.name, null);
     const sdp = offerFor(media, [codecOf(part.call)]);
-    placeCall(ctx, part, gw.name, r.target, media, sdp, {
+    // To a number the gateway takes the call to the PSTN itself (HANDED-OFF): modelled as a
+    // call from the gateway to the PSTN host, which answers as the subscriber.
+    const number = ctx.topology.client(part.call.to) === undefined ? part.call.number : null;
+    const target = number !== null ? ctx.uri(PSTN_HOST, dialString(number), 'pstn') : r.target;
+    placeCall(ctx, part, gw.name, target, media, sdp, {
       onFinal: (status, reason) => {
         void r.notify(status, reason);
       },
