@@ -12,6 +12,7 @@ import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
 import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
 import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
 import { observedForking, observedForkingText } from './observed-forking.js';
+import { transferJson, transferNotes, withTransfers } from './observed-transfer.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
 import {
@@ -179,7 +180,7 @@ export function buildRunResults(
   isMediationServer: (host: string) => boolean,
   isOutside: (host: string) => boolean = () => false,
 ): RunCallResult[] {
-  return inputs.map((input) => {
+  const results = inputs.map((input) => {
     const observed = withEnd(
       input,
       observeCall(input.decision, input.media, isMediationServer, isOutside),
@@ -198,6 +199,7 @@ export function buildRunResults(
     });
     return { ...input, observed, failures };
   });
+  return withTransfers(results);
 }
 
 /**
@@ -364,7 +366,7 @@ export function formatRunTable(
       lines.push(i === 0 ? st.dim(text) : text);
     }
   }
-  const notes: string[] = [];
+  const notes: string[] = transferNotes(results).map((t) => `${st.dim('>')} ${t}`);
   for (const r of results) {
     for (const d of r.observed.divergences) {
       notes.push(`${st.yellow('!')} ${r.call.id}: ${d.kind}: ${d.detail}`);
@@ -405,7 +407,7 @@ function summaryLine(
       `Interrupted: ${started} of ${calls} started, ${ended} ended before the run was stopped. Expectations not evaluated.`,
     );
   }
-  const withExpect = results.filter((r) => r.call.expect).length;
+  const withExpect = results.filter((r) => r.call.expect ?? r.call.transfer?.expect).length;
   const failed = results.filter((r) => r.failures.length > 0).length;
   return withExpect === 0
     ? `${calls}. No expectations.`
@@ -466,7 +468,7 @@ export function runJson(
     version: RESULT_VERSION,
     kind: 'run',
     ...meta,
-    calls: results.map((r) => callJson(r, judged)),
+    calls: results.map((r) => ({ ...callJson(r, judged), ...transferJson(r, results) })),
     expectationsFailed: judged ? results.filter((r) => r.failures.length > 0).length : null,
   };
 }
