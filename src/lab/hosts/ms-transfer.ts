@@ -134,7 +134,12 @@ async function passOn(
     void t.refer.notify(p.status, p.reason);
   });
   const user = /^\+?\d+$/.test(plan.to) ? plan.to.replace(/^\+/, '') : plan.to;
-  void far.refer(ctx.uri(ms.name, user, 'gateway'), headers).then((status) => {
+  // RFC 3515 section 2.1: headers in the Refer-To URI go into the INVITE it triggers; the
+  // lab's call header so names the part after the transfer (and the old dialog keeps its own).
+  const embedded = Object.entries(headers)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+  void far.refer(`${ctx.uri(ms.name, user, 'gateway')}?${embedded}`).then((status) => {
     if (status < 200 || status >= 300) {
       void t.refer.notify(status === 0 ? 481 : status, 'REFER refused by the peer');
     }

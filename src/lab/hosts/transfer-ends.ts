@@ -191,7 +191,16 @@ async function reoffered(
  * NOTIFY. The old dialog ends with the transferor's BYE.
  */
 function referred(ctx: HostContext, rec: CallRecord, gw: Gateway, r: ReferRequest): void {
-  const part = recordNamedBy(ctx, r.request);
+  // RFC 3515 section 2.1: the Refer-To URI's headers go into the INVITE (the lab's call header).
+  const [base = r.target, query = ''] = r.target.split('?', 2);
+  const embedded: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(query)) {
+    embedded[k.toLowerCase()] = v;
+  }
+  const part = recordNamedBy(ctx, {
+    ...r.request,
+    headers: { ...r.request.headers, ...embedded },
+  });
   if (!part || part === rec) {
     void r.notify(403, 'Forbidden');
     return;
@@ -203,8 +212,9 @@ function referred(ctx: HostContext, rec: CallRecord, gw: Gateway, r: ReferReques
     // To a number the gateway takes the call to the PSTN itself (HANDED-OFF): modelled as a
     // call from the gateway to the PSTN host, which answers as the subscriber.
     const number = ctx.topology.client(part.call.to) === undefined ? part.call.number : null;
-    const target = number !== null ? ctx.uri(PSTN_HOST, dialString(number), 'pstn') : r.target;
+    const target = number !== null ? ctx.uri(PSTN_HOST, dialString(number), 'pstn') : base;
     placeCall(ctx, part, gw.name, target, media, sdp, {
+      headers: embedded,
       onFinal: (status, reason) => {
         void r.notify(status, reason);
       },
