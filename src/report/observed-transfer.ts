@@ -39,8 +39,8 @@ function partsByCall<T extends RunCallInput>(results: readonly T[]): Map<string,
 
 /**
  * The results with each call's `transfer.expect` checked against its part after the transfer
- * (decision, observed path; reason from the part's decision), and each part right after the
- * call it comes from.
+ * (decision, observed path; reason from the part's decision; not a Teams call's, which stays
+ * explain's), and each part right after the call it comes from.
  */
 export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
   const parts = partsByCall(results);
@@ -49,7 +49,9 @@ export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
     if (r.call.transferOf && results.some((p) => p.call.id === r.call.transferOf?.callId)) {
       continue;
     }
-    const expect = r.call.transfer?.expect ?? null;
+    // A Teams call's transfer is not carried out live: its expectation is explain's only.
+    const expect =
+      r.decision.transfer?.method === 'teams' ? null : (r.call.transfer?.expect ?? null);
     const part = parts.get(r.call.id);
     const failures: ExpectationFailure[] =
       expect === null
