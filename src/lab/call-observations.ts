@@ -21,7 +21,6 @@ import type {
 import type { Call } from '../scenario/index.js';
 import { headerText, type IncomingCall, type SipMessage } from '../sip/index.js';
 import type { Addressing } from './addressing.js';
-import type { HostContext } from './host-context.js';
 import type { MediaSession } from './media-session.js';
 import type { CallPartial } from './merge.js';
 
@@ -583,7 +582,10 @@ export class CallObservations {
 }
 
 /** How the hosts find the record of a call and of its part after a transfer. */
-export function recordsOf(calls: CallObservations): Pick<HostContext, 'recordOf' | 'partOf'> {
+export function recordsOf(calls: CallObservations): {
+  recordOf(invite: CallRequest): CallRecord | undefined;
+  partOf(rec: CallRecord, part: Call): CallRecord;
+} {
   return {
     recordOf: (invite) => calls.recordOf(invite),
     partOf: (rec, part) => calls.partOf(rec, part),

@@ -6,14 +6,19 @@
  * right after the call it comes from. Pure.
  */
 import { checkExpectation, formatHostPath, type ExpectationFailure } from './expectations.js';
+import type { CallDecision } from '../policy/index.js';
+import type { Call } from '../scenario/index.js';
 import type { ObservedCall } from './observed.js';
-import type { RunCallInput } from './run.js';
 
-/** A call of the run as this module needs it. */
-type Observed = RunCallInput & {
+/** A call of the run as this module needs it (a `RunCallResult`). */
+interface Observed {
+  readonly call: Call;
+  readonly decision: CallDecision;
+  readonly state: string;
+  readonly finalStatus: number | null;
   readonly observed: ObservedCall;
   readonly failures: readonly ExpectationFailure[];
-};
+}
 
 /** The observed path of a call in one line: forward when complete, else what was seen. */
 export function observedPathText(o: ObservedCall): string {
@@ -26,7 +31,7 @@ export function observedPathText(o: ObservedCall): string {
 }
 
 /** The part after the transfer of each call transferred, by the id of that call. */
-function partsByCall<T extends RunCallInput>(results: readonly T[]): Map<string, T> {
+function partsByCall<T extends Observed>(results: readonly T[]): Map<string, T> {
   const out = new Map<string, T>();
   for (const r of results) {
     const of = r.call.transferOf;

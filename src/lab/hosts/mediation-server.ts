@@ -47,13 +47,13 @@ import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
 import { routeTeams } from './teams-proxy.js';
-import { carryOutTransfer } from './ms-transfer.js';
+import { carryOutTransfer, type TransferRequest } from './ms-transfer.js';
 
 /**
  * The codecs the Mediation Server accepts from its peers: G.711 (b.5 #36, all a gateway
  * speaks) and the clients' codecs it transcodes from (c.4: RTAudio narrowband, SILK).
  */
-export const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
+const MS_CODECS = ['PCMU', 'PCMA', 'x-msrta', 'SILK'] as const;
 
 /** Where a checked description receives audio: an address, or null when it is on hold. */
 type MediaTarget = TransportAddress | null;
@@ -62,7 +62,7 @@ type MediaTarget = TransportAddress | null;
 type AnswerRewrite = (answer: string, media: MediaTarget) => Promise<string>;
 
 /** A planned outgoing leg of the Mediation Server, with how to rewrite its answer. */
-export type PlannedLeg =
+type PlannedLeg =
   | {
       readonly target: string;
       /** The host the leg goes to. */
@@ -112,7 +112,7 @@ export interface MediationServerHost {
  * Registers the media timeouts of a relay session (by its id) or of a transcoding session,
  * naming the host behind each leg.
  */
-export type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
+type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
 
 /**
  * Where the Mediation Server anchors a relayed call's media: a relay session that forwards
@@ -254,19 +254,7 @@ export function mediationServerDelegate(
       return rewritten;
     },
     refer: (incoming, from, refer) => {
-      const c = calls.get(incoming.id);
-      if (!c || !b2bua) {
-        void refer.notify(481, 'Call/Transaction Does Not Exist');
-        return;
-      }
-      // b.5 #39: the enterprise party transfers the call.
-      carryOutTransfer(ctx, ms, b2bua, {
-        id: incoming.id,
-        from,
-        rec: c.rec,
-        refer,
-        msLegs: { caller: c.callerLeg, callee: c.calleeLeg },
-      });
+      transferOn(ctx, ms, b2bua, calls.get(incoming.id), { id: incoming.id, from, refer });
     },
     ended: (record) => {
       const c = calls.get(record.id);
@@ -298,6 +286,39 @@ export function mediationServerDelegate(
       b2bua = b;
     },
   };
+}
+
+/**
+ * b.5 #39: the enterprise party transfers the call (a REFER on one leg of B2BUA call `id`):
+ * carried out as the decision says, the legs to the target routed as any call's.
+ */
+function transferOn(
+  ctx: HostContext,
+  ms: MediationServer,
+  b2bua: B2bua | null,
+  c: MsCall | undefined,
+  r: Pick<TransferRequest, 'id' | 'from' | 'refer'>,
+): void {
+  if (!c || !b2bua) {
+    void r.refer.notify(481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  carryOutTransfer(ctx, ms, b2bua, {
+    ...r,
+    rec: c.rec,
+    msLegs: { caller: c.callerLeg, callee: c.calleeLeg },
+    codecs: MS_CODECS,
+    route: (rec, decision, offerSdp, far, watch) =>
+      (ctx.topology.client(rec.call.to) === undefined ? routeOutbound : routeInbound)(
+        ctx,
+        ms,
+        rec,
+        decision,
+        { offerSdp },
+        far,
+        watch,
+      ),
+  });
 }
 
 /** The Mediation Server's two dialogs of an ended call, as its B2BUA saw them. */
@@ -473,7 +494,7 @@ function failoverOf(
  * the leg out to a number of a transfer the Mediation Server carries out (`inc`: the far
  * gateway's description then, no INVITE; the leg goes on to the PSTN through the trunk).
  */
-export async function routeOutbound(
+async function routeOutbound(
   ctx: HostContext,
   ms: MediationServer,
   rec: CallRecord,
@@ -553,7 +574,7 @@ export async function routeOutbound(
  * leg to the target of a transfer the Mediation Server carries out (`inc`: the gateway's
  * description then, no INVITE).
  */
-export async function routeInbound(
+async function routeInbound(
   ctx: HostContext,
   ms: MediationServer,
   rec: CallRecord,

@@ -29,6 +29,7 @@ import {
   checkSdp,
   offerFor,
   type B2bua,
+  type B2buaReject,
   type IncomingCall,
   type OutgoingCall,
   type ReferRequest,
@@ -41,9 +42,23 @@ import {
   type LegState,
 } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
-import type { MediaTimeout } from '../../media/index.js';
+import type { MediaTimeout, TransportAddress } from '../../media/index.js';
 import { codecOf } from './call-legs.js';
-import { MS_CODECS, routeInbound, routeOutbound, type RelayWatch } from './mediation-server.js';
+import type { MediaSession } from '../media-session.js';
+
+/** Registers the media timeouts of a relay or transcoding session, naming each leg's host. */
+type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
+
+/** A leg the Mediation Server places, with how to rewrite its answer for the far party. */
+type PlannedTarget =
+  | {
+      readonly target: string;
+      readonly peer: string;
+      readonly offer: string;
+      readonly headers?: Readonly<Record<string, string>>;
+      answer(answer: string, media: TransportAddress | null): Promise<string>;
+    }
+  | B2buaReject;
 
 /** A REFER at the Mediation Server, in the dialog of one leg of a B2BUA call. */
 export interface TransferRequest {
@@ -55,6 +70,20 @@ export interface TransferRequest {
   readonly refer: ReferRequest;
   /** The Mediation Server's ends of the call's two dialogs. */
   readonly msLegs: { readonly caller: LegState; readonly callee: LegState | null };
+  /** The codecs the Mediation Server accepts from its peers. */
+  readonly codecs: readonly string[];
+  /**
+   * Plans the leg to the target as the Mediation Server routes any call's: to a client or
+   * user as an inbound call, to a number out through the part's trunk. `offerSdp` and `far`
+   * are the far party's description and media address.
+   */
+  route(
+    rec: CallRecord,
+    decision: CallDecision,
+    offerSdp: string,
+    far: TransportAddress | null,
+    watch: RelayWatch,
+  ): Promise<PlannedTarget>;
 }
 
 /** Carries out a transfer the enterprise party asked for with REFER (b.5 #39). */
@@ -225,7 +254,7 @@ async function carryOut(
     offerFor({ address: '0.0.0.0', port: 9 }, [codecOf(partRec.call)]),
     headers,
   );
-  const farSdp = held.status === 200 ? checkSdp(held.sdp, { codecs: MS_CODECS }) : null;
+  const farSdp = held.status === 200 ? checkSdp(held.sdp, { codecs: t.codecs }) : null;
   if (over || !farSdp?.ok) {
     end('failed', held.status === 200 ? 488 : held.status, 're-INVITE to the far party failed');
     return;
@@ -247,16 +276,7 @@ async function carryOut(
   // To a client or user, the target is called as by an inbound call; to a number, out through
   // the part's trunk to the PSTN.
   const toNumber = ctx.topology.client(partRec.call.to) === undefined;
-  const route = toNumber ? routeOutbound : routeInbound;
-  const planned = await route(
-    ctx,
-    ms,
-    partRec,
-    decision,
-    { offerSdp: held.sdp },
-    farSdp.media,
-    watch,
-  );
+  const planned = await t.route(partRec, decision, held.sdp, farSdp.media, watch);
   if (over || 'reject' in planned) {
     end('failed', 'reject' in planned ? planned.reject : 487, 'no route to the target');
     return;
@@ -285,7 +305,7 @@ async function carryOut(
     { headers: { ...headers, ...planned.headers } },
   );
   const moveFarParty = async (answer: string): Promise<void> => {
-    const checked = checkSdp(answer, { codecs: MS_CODECS });
+    const checked = checkSdp(answer, { codecs: t.codecs });
     if (!checked.ok) {
       end('failed', checked.status, checked.detail);
       return;
