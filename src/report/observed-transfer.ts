@@ -113,11 +113,16 @@ export function transferJson(r: Observed, results: readonly Observed[]): Record<
     return {};
   }
   const part = results.find((p) => p.call.transferOf?.callId === r.call.id);
+  // The shape of explain's `afterTransfer` (decision, reason, mediaPath, trace), with what the
+  // wire showed of the part.
   return {
     afterTransfer: part
       ? {
           id: part.call.id,
           decision: part.decision.decision,
+          reason: part.decision.reason,
+          mediaPath: part.decision.mediaPath,
+          trace: part.decision.trace,
           observedPath: observedPathText(part.observed),
           state: part.state,
         }

@@ -93,6 +93,8 @@ export interface PagePart {
   readonly reason: string;
   readonly mediaPath: readonly string[];
   readonly trace: readonly TraceStep[];
+  /** After a transfer in a live run: the part's observed path and final state. */
+  readonly observed: { readonly path: string; readonly state: string } | null;
 }
 
 /** Everything the page shows. */
@@ -276,6 +278,10 @@ function part(v: unknown): PagePart | null {
     reason: strOrNull(o.reason) ?? '',
     mediaPath: list<string>(o.mediaPath),
     trace: list<TraceStep>(o.trace),
+    observed:
+      typeof o.observedPath === 'string'
+        ? { path: o.observedPath, state: strOrNull(o.state) ?? '' }
+        : null,
   };
 }
 
