@@ -108,6 +108,19 @@ describe('REFER within a dialog', () => {
     expect(progress[0]).toEqual({ status: 503, reason: 'Service Unavailable', terminated: true });
   });
 
+  it('a REFER nobody answers times out with 408 (Timer F), and the call stays up', async () => {
+    const t = await confirmedCall('127.0.1.66', '127.0.1.67');
+    const deliver = t.callee.stack.onRequest;
+    t.callee.stack.onRequest = (rq) => {
+      if (rq.message.method !== 'REFER') {
+        deliver?.(rq);
+      }
+    };
+    expect(await t.out.refer('sip:carol@127.0.1.55')).toBe(408);
+    expect(t.out.state).toBe('confirmed');
+    expect(await t.out.bye()).toBe(200);
+  }, 15000);
+
   it('481 for a REFER outside a dialog, 400 for a malformed Refer-To, 489 for a NOTIFY of another event', async () => {
     const t = await confirmedCall('127.0.1.56', '127.0.1.57');
     const raw = closer.add(await RawPeer.bind('127.0.1.58'));
