@@ -109,13 +109,18 @@ export function carryOutTransfer(
   const headers = { [CALL_HEADER]: part.id, [CALL_DEF_HEADER]: callDefHeader(part) };
   const far = t.from === 'caller' ? legs.callee : legs.caller;
   if (plan.method === 'refer') {
-    void passOn(ctx, ms, t, plan, far, headers, partRec);
+    passOn(ctx, ms, t, plan, far, headers, partRec).catch((e: unknown) => {
+      ctx.log.error({ err: e, call: t.rec.call.id }, 'the REFER could not be passed on');
+      void t.refer.notify(500, 'Server Internal Error');
+      partRec.finish('failed', null, e instanceof Error ? e.message : String(e));
+    });
     return;
   }
   const done = `transferred to ${plan.to} (${partRec.call.id})`;
   const handed = b2bua.handOver(t.id);
   if (!handed) {
     void t.refer.notify(481, 'Call/Transaction Does Not Exist');
+    partRec.finish('failed', 481, 'the call ended before its transfer');
     return;
   }
   const gone = t.from === 'caller' ? handed.caller : handed.callee;
@@ -134,6 +139,7 @@ export function carryOutTransfer(
     far,
     farLeg,
     gone,
+    goneLeg,
     headers,
     done,
   });
@@ -159,6 +165,9 @@ async function passOn(
   far.on('refer-progress', (p) => {
     if (p.terminated && p.status >= 200 && p.status < 300) {
       t.rec.finish('transferred', 200, `transferred to ${plan.to}: the peer took the call over`);
+    } else if (p.terminated) {
+      // The peer could not reach the target: the call goes on as it was.
+      partRec.finish('refused', p.status, p.reason);
     }
     void t.refer.notify(p.status, p.reason);
   });
@@ -170,7 +179,10 @@ async function passOn(
     .join('&');
   void far.refer(`${ctx.uri(ms.name, user, 'gateway')}?${embedded}`).then((status) => {
     if (status < 200 || status >= 300) {
+      // The call goes on as it was; the part after the transfer never began.
       void t.refer.notify(status === 0 ? 481 : status, 'REFER refused by the peer');
+      partRec.finish('refused', status === 0 ? null : status, 'REFER refused by the peer');
+      ctx.policy.release(partRec.call.id);
     }
   });
 }
@@ -183,6 +195,8 @@ interface OwnTransfer {
   /** The Mediation Server's end of the far party's dialog, as the part's. */
   readonly farLeg: LegState;
   readonly gone: IncomingCall | OutgoingCall;
+  /** The Mediation Server's end of the transferor's dialog. */
+  readonly goneLeg: LegState | null;
   readonly headers: Record<string, string>;
   readonly done: string;
 }
@@ -212,7 +226,8 @@ async function carryOut(
       void t.refer.notify(status >= 300 ? status : 500, reason);
       t.rec.finish('failed', status, `transfer failed: ${reason}`);
       partRec.finish('failed', status, reason);
-      void o.gone.bye();
+      o.goneLeg?.ended('bye-sent', 'failed');
+      void o.gone.bye().then((s) => o.goneLeg?.byeAnswered(s));
     }
     if (far.state === 'confirmed' || far.state === 'answered') {
       farLeg.ended('bye-sent', why);

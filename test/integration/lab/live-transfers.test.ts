@@ -79,4 +79,19 @@ describe('live transfers', () => {
     expect(first.legs?.find((l) => l.host === 'gw-mscc')?.end).toBe('transferred');
     expect(calls.flatMap((c) => c.legs?.filter((l) => l.end === 'open') ?? [])).toEqual([]);
   }, 30_000);
+
+  it('ends every dialog when the part after the transfer is refused', async () => {
+    const { calls } = await runFixtureLive('live-transfer-refused.yaml');
+    expect(calls.flatMap((c) => c.failures)).toEqual([]);
+    expect(calls.map((c) => `${c.call.id} ${c.state} ${c.decision.decision}`)).toEqual([
+      'refused-after-the-transfer failed BYPASS',
+      'refused-after-the-transfer/transfer failed REJECTED',
+    ]);
+    expect(calls.flatMap((c) => c.legs?.filter((l) => l.end === 'open') ?? [])).toEqual([]);
+    // The transferor learnt the failure from the final NOTIFY, then got BYE.
+    const alice = ladder(calls[0]!, 'alice');
+    expect(alice.slice(alice.indexOf('> REFER'))).toEqual(
+      expect.arrayContaining(['< NOTIFY', '< BYE']) as unknown,
+    );
+  }, 20_000);
 });
