@@ -162,3 +162,45 @@ describe.skipIf(!tsharkAvailable())('mediapath run --pcap', () => {
     expect(compared).toBeGreaterThan(10);
   });
 });
+
+describe.skipIf(!tsharkAvailable())('mediapath run --pcap with transfers (b.5 #39)', () => {
+  it('shows the REFERs, the NOTIFYs with their sipfrag and the re-INVITEs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mediapath-pcap-'));
+    try {
+      const pcap = join(dir, 'transfers.pcapng');
+      const r = await cli([
+        'run',
+        join(root, 'test', 'fixtures', 'scenarios', 'live-transfers.yaml'),
+        '--pcap',
+        pcap,
+      ]);
+      expect(r.code).toBe(0);
+      const methods = tshark(['-r', pcap, '-Y', 'sip.Method', '-T', 'fields', '-e', 'sip.Method'])
+        .split('\n')
+        .filter((l) => l !== '');
+      // Five REFERs from alice, two passed on to gw-refer; a NOTIFY 100 and 200 to alice for
+      // each, and from gw-refer for each of its two.
+      expect(methods.filter((m) => m === 'REFER')).toHaveLength(7);
+      expect(methods.filter((m) => m === 'NOTIFY')).toHaveLength(14);
+      const frags = tshark(['-r', pcap, '-Y', 'sipfrag', '-T', 'fields', '-e', 'sipfrag.line']);
+      expect(frags).toContain('SIP/2.0 100 Trying');
+      expect(frags).toContain('SIP/2.0 200 OK');
+      // Three Mediation Server transfers, each re-INVITEs the gateway twice (hold, then media).
+      const reinvites = tshark([
+        '-r',
+        pcap,
+        '-Y',
+        'sip.Method == "INVITE" && sip.to.tag',
+        '-T',
+        'fields',
+        '-e',
+        'sip.Call-ID',
+      ])
+        .split('\n')
+        .filter((l) => l !== '');
+      expect(reinvites).toHaveLength(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
