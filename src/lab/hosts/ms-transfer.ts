@@ -133,16 +133,19 @@ export function carryOutTransfer(
   const farRole = t.from === 'caller' ? 'caller' : 'callee';
   const farLeg = partRec.openLeg(ms.name, decision.trunk, farRole);
   farLeg.answered = true;
-  void carryOut(ctx, ms, b2bua, {
-    t,
-    partRec,
-    far,
-    farLeg,
-    gone,
-    goneLeg,
-    headers,
-    done,
-  });
+  carryOut(ctx, ms, b2bua, { t, partRec, far, farLeg, gone, goneLeg, headers, done }).catch(
+    (e: unknown) => {
+      // A relay that could not be allocated, say: the call ends.
+      const why = e instanceof Error ? e.message : String(e);
+      ctx.log.error({ err: e, call: t.rec.call.id }, 'the transfer could not be carried out');
+      void t.refer.notify(500, 'Server Internal Error');
+      t.rec.finish('failed', 500, `transfer failed: ${why}`);
+      partRec.finish('failed', 500, why);
+      void far.bye();
+      void gone.bye();
+      ctx.releaseRelays(partRec);
+    },
+  );
 }
 
 /**
@@ -319,6 +322,16 @@ async function carryOut(
     },
     { headers: { ...headers, ...planned.headers } },
   );
+  // Timer C, as the B2BUA has it for its own legs: a target that never answers is given up.
+  const ringMs = ctx.scenario.simulation.ringTimeoutMs;
+  if (ringMs > 0) {
+    ctx.later(ringMs, () => {
+      if (target?.state === 'calling' || target?.state === 'early') {
+        target.cancel();
+        end('failed', 408, `Request Timeout (no answer within ${Math.round(ringMs / 1000)} s)`);
+      }
+    });
+  }
   const moveFarParty = async (answer: string): Promise<void> => {
     const checked = checkSdp(answer, { codecs: t.codecs });
     if (!checked.ok) {
