@@ -160,17 +160,31 @@ async function reoffered(
     onLeg(leg);
     now.rec = part;
     now.media = await ctx.openMedia(part, gw.name, null, stream);
-    const hangUpAt = part.call.atMs + part.call.durationMs - part.elapsed();
-    ctx.later(Math.max(0, hangUpAt), () => {
+    /** Hangs the part up: its planned end, or its media stopped arriving. */
+    const hangUp = (idleMs: number | null): void => {
       if (leg.end !== 'open') {
         return;
       }
       now.media.stop();
-      leg.ended('bye-sent', 'hangup');
+      leg.ended('bye-sent', idleMs === null ? 'hangup' : 'media-timeout');
+      if (idleMs !== null) {
+        part.finish(
+          'media-timeout',
+          200,
+          `${gw.name}: no RTP received for ${(idleMs / 1000).toFixed(1)} s`,
+        );
+      }
       void dialog.bye().then((status) => {
         leg.byeAnswered(status);
         part.finish('completed', 200, 'OK');
       });
+    };
+    now.media.onSilence((idleMs) => {
+      hangUp(idleMs);
+    });
+    const hangUpAt = part.call.atMs + part.call.durationMs - part.elapsed();
+    ctx.later(Math.max(0, hangUpAt), () => {
+      hangUp(null);
     });
   }
   const media = now.media;
