@@ -72,7 +72,7 @@ export interface PageCall {
   readonly rtcp: RtcpPlan | null;
   readonly teams: TeamsMedia | null;
   /** The part after a transfer, and the call under the contrast deployment (explain only). */
-  readonly afterTransfer: PagePart | null;
+  readonly afterTransfer: PageTransferPart | null;
   readonly contrast: PageContrast | null;
 }
 
@@ -93,8 +93,12 @@ export interface PagePart {
   readonly reason: string;
   readonly mediaPath: readonly string[];
   readonly trace: readonly TraceStep[];
-  /** After a transfer in a live run: the part's observed path and final state. */
-  readonly observed: { readonly path: string; readonly state: string } | null;
+}
+
+/** The part of a call after its transfer: decided, and in a live run as the wire showed it. */
+export interface PageTransferPart extends PagePart {
+  /** A live run: the part's observed path and final state. */
+  readonly observedAfter: { readonly path: string; readonly state: string } | null;
 }
 
 /** Everything the page shows. */
@@ -258,7 +262,7 @@ function pageCall(c: Json, i: number): PageCall {
     transfer: objOrNull<TransferPlan>(c.transfer),
     rtcp: objOrNull<RtcpPlan>(c.rtcp),
     teams: objOrNull<TeamsMedia>(c.teams),
-    afterTransfer: part(c.afterTransfer),
+    afterTransfer: transferPart(c.afterTransfer),
     contrast: contrastPart(c.contrast),
   };
 }
@@ -278,8 +282,20 @@ function part(v: unknown): PagePart | null {
     reason: strOrNull(o.reason) ?? '',
     mediaPath: list<string>(o.mediaPath),
     trace: list<TraceStep>(o.trace),
-    observed:
-      typeof o.observedPath === 'string'
+  };
+}
+
+/** The part after a transfer, with what a live run observed of it. */
+function transferPart(v: unknown): PageTransferPart | null {
+  const p = part(v);
+  const o = objOrNull<Json>(v);
+  if (!p) {
+    return null;
+  }
+  return {
+    ...p,
+    observedAfter:
+      typeof o?.observedPath === 'string'
         ? { path: o.observedPath, state: strOrNull(o.state) ?? '' }
         : null,
   };

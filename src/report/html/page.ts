@@ -314,8 +314,8 @@ function planSections(c: PageCall): string[] {
       `<h3>Transfer</h3><p>${esc(transfer)}${
         after
           ? `<br><b>After:</b> <span class="decision ${decisionClass(after.decision)}">${esc(after.decision)}</span> ${esc(pathText(after.mediaPath))}: ${esc(after.reason)}${
-              after.observed
-                ? `<br><b>Observed after:</b> ${esc(after.observed.path)} (${esc(after.observed.state)})`
+              after.observedAfter
+                ? `<br><b>Observed after:</b> ${esc(after.observedAfter.path)} (${esc(after.observedAfter.state)})`
                 : ''
             }`
           : ''
