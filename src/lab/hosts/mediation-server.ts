@@ -253,9 +253,7 @@ export function mediationServerDelegate(
       c.callerLeg.answered = true;
       return rewritten;
     },
-    refer: (incoming, from, refer) => {
-      transferOn(ctx, ms, b2bua, calls.get(incoming.id), { id: incoming.id, from, refer });
-    },
+    refer: transfersOn(ctx, ms, calls, () => b2bua),
     ended: (record) => {
       const c = calls.get(record.id);
       const scenarioId = c?.rec.call.id ?? ctx.scenarioCallOf(record.inboundCallId);
@@ -292,6 +290,18 @@ export function mediationServerDelegate(
  * b.5 #39: the enterprise party transfers the call (a REFER on one leg of B2BUA call `id`):
  * carried out as the decision says, the legs to the target routed as any call's.
  */
+function transfersOn(
+  ctx: HostContext,
+  ms: MediationServer,
+  calls: ReadonlyMap<string, MsCall>,
+  b2buaOf: () => B2bua | null,
+): NonNullable<B2buaDelegate['refer']> {
+  return (incoming, from, refer) => {
+    transferOn(ctx, ms, b2buaOf(), calls.get(incoming.id), { id: incoming.id, from, refer });
+  };
+}
+
+/** A transfer of one call (see {@link transfersOn}). */
 function transferOn(
   ctx: HostContext,
   ms: MediationServer,

@@ -44,7 +44,8 @@ function input(call: Call, decision: CallDecision, path: readonly string[]): Run
 }
 
 /**
- * teams-contrast.yaml as two passes in which the media followed every decided path, the
+ * teams-contrast.yaml as two passes in which the media followed every decided path (the
+ * first pass's transfer too), the
  * second pass's path changed by `bend` (call id, decided path: observed path).
  */
 async function twoPasses(
@@ -58,8 +59,9 @@ async function twoPasses(
   }
   const t = runTimeline(new Topology(loaded.scenario));
   const isMs = (h: string): boolean => h.startsWith('ms-');
+  // The first pass carries its transfer out (b.5 #39): the part after it is a call of the run.
   const own = buildRunResults(
-    t.entries.map((e) => input(e.call, e.decision, e.decision.mediaPath)),
+    [...t.entries, ...t.transfers].map((e) => input(e.call, e.decision, e.decision.mediaPath)),
     isMs,
   );
   const other = buildRunResults(
@@ -82,7 +84,7 @@ describe('the contrast pass of a run', () => {
     expect(text).toMatch(
       /external-user +CAC-ADMITTED +xavier -> edge-chi -> ms-chi -> sbc-chi +BYPASS +xavier -> teams-tr -> sbc-chi +both-ways/,
     );
-    expect(text).toContain('6 calls. All 6 expectations met.');
+    expect(text).toContain('7 calls. All 6 expectations met.');
     const json = callJson(tr!);
     expect(json.contrast).toMatchObject({
       deployment: 'teams-direct-routing',
