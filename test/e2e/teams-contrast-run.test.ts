@@ -29,12 +29,16 @@ interface CallJson {
   readonly observedPath: { readonly forward: { readonly hops: readonly string[] } };
   readonly contrast: ContrastJson;
   readonly expectationFailures: readonly unknown[];
+  /** The part of a call after its transfer (b.5 #39): the call it comes from. */
+  readonly transferOf?: string;
 }
 
 const root = join(import.meta.dirname, '../..');
 let dir: string;
 let run: Captured;
 let calls: readonly CallJson[];
+/** The parts of calls after their transfer, which only the first pass carries out. */
+let parts: readonly CallJson[];
 let contrastPass: { deployment: string; hosts: { host: string; scenarioIp: string }[] };
 
 beforeAll(async () => {
@@ -52,7 +56,8 @@ beforeAll(async () => {
     calls: CallJson[];
     contrastPass: typeof contrastPass;
   };
-  calls = doc.calls;
+  calls = doc.calls.filter((c) => c.transferOf === undefined);
+  parts = doc.calls.filter((c) => c.transferOf !== undefined);
   contrastPass = doc.contrastPass;
 }, 90_000);
 
@@ -77,6 +82,12 @@ describe('a live run with a Teams contrast', () => {
         expect.objectContaining({ host: 'teams-tr', scenarioIp: '203.0.113.20' }),
       ]),
     );
+  });
+
+  it('carried the transfer out in the first pass only (b.5 #39: under Teams, explain only)', () => {
+    expect(
+      parts.map((p) => [p.id, p.observedPath.forward.hops.join(' -> '), p.contrast ?? null]),
+    ).toEqual([['transferred-to-sfb-user/transfer', 'sbc-chi -> sam', null]]);
   });
 
   it('observed each call under both deployments, from the packets', () => {
