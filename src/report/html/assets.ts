@@ -51,7 +51,7 @@ th, td { border-bottom: 1px solid #e3e8ee; padding: 4px 8px; text-align: left; v
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 table.calls tr.selected td { background: #eaf2fd; }
 table.calls tr.flagged .observed { color: var(--bad); }
-button.select { font: inherit; color: var(--fwd); background: none; border: 0; padding: 0; cursor: pointer; text-decoration: underline; }
+button.select { font: inherit; color: var(--fwd); background: none; border: 0; padding: 0; cursor: pointer; text-align: left; text-decoration: underline; }
 .flag { color: var(--bad); font-weight: 700; }
 .decision { font-weight: 700; font-size: 12px; padding: 1px 6px; border-radius: 10px; white-space: nowrap; }
 .d-bypass { background: #e3f5e9; color: #137a3a; } .d-rejected { background: #fde8e7; color: var(--bad); }
