@@ -16,7 +16,13 @@ export function contrastScenario(s: Scenario): Scenario | null {
   return other === null ? null : { ...s, deployment: { kind: other, contrast: null } };
 }
 
-/** The calls of the second pass, without the first pass's expectations. */
+/**
+ * The calls of the second pass, without the first pass's expectations (a transfer's too: its
+ * part after the transfer is joined with the first pass's and checked there).
+ */
 export function contrastInputs(result: LabResult): RunCallInput[] {
-  return result.calls.map((c) => ({ ...c, call: { ...c.call, expect: null } }));
+  return result.calls.map((c) => {
+    const transfer = c.call.transfer && { ...c.call.transfer, expect: null };
+    return { ...c, call: { ...c.call, expect: null, transfer } };
+  });
 }

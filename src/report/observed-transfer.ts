@@ -44,8 +44,8 @@ function partsByCall<T extends Observed>(results: readonly T[]): Map<string, T> 
 
 /**
  * The results with each call's `transfer.expect` checked against its part after the transfer
- * (decision, observed path; reason from the part's decision; not a Teams call's, which stays
- * explain's), and each part right after the call it comes from.
+ * (decision, observed path; reason from the part's decision), and each part right after the
+ * call it comes from.
  */
 export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
   const parts = partsByCall(results);
@@ -54,9 +54,7 @@ export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
     if (r.call.transferOf && results.some((p) => p.call.id === r.call.transferOf?.callId)) {
       continue;
     }
-    // A Teams call's transfer is not carried out live: its expectation is explain's only.
-    const expect =
-      r.decision.transfer?.method === 'teams' ? null : (r.call.transfer?.expect ?? null);
+    const expect = r.call.transfer?.expect ?? null;
     const part = parts.get(r.call.id);
     const failures: ExpectationFailure[] =
       expect === null
@@ -83,9 +81,10 @@ export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
 
 /**
  * `refer-to-the-peer: transferred at 4.0 s to bob (refer): before gw-refer -> alice, after
- * gw-refer -> bob (refer-to-the-peer/transfer, completed)`, for each call transferred.
+ * gw-refer -> bob (refer-to-the-peer/transfer, completed)`, for each call transferred; `pass`
+ * follows the call's id (` (teams-direct-routing)` for a contrast pass's).
  */
-export function transferNotes(results: readonly Observed[]): string[] {
+export function transferNotes(results: readonly Observed[], pass = ''): string[] {
   const parts = partsByCall(results);
   const lines: string[] = [];
   for (const r of results) {
@@ -97,8 +96,8 @@ export function transferNotes(results: readonly Observed[]): string[] {
     const at = `${((r.call.atMs + plan.atMs) / 1000).toFixed(1)} s`;
     lines.push(
       part
-        ? `${r.call.id}: ${r.state === 'transferred' ? 'transferred' : `${r.state} (transfer begun)`} at ${at} to ${plan.to} (${plan.method}): before ${observedPathText(r.observed)}, after ${observedPathText(part.observed)} (${part.call.id}, ${part.state})`
-        : `${r.call.id}: not transferred (${plan.method} at ${at} to ${plan.to}): ${observedPathText(r.observed)} throughout`,
+        ? `${r.call.id}${pass}: ${r.state === 'transferred' ? 'transferred' : `${r.state} (transfer begun)`} at ${at} to ${plan.to} (${plan.method}): before ${observedPathText(r.observed)}, after ${observedPathText(part.observed)} (${part.call.id}, ${part.state})`
+        : `${r.call.id}${pass}: not transferred (${plan.method} at ${at} to ${plan.to}): ${observedPathText(r.observed)} throughout`,
     );
   }
   return lines;

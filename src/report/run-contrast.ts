@@ -15,6 +15,7 @@ import {
   observedEscalationText,
 } from './observed-escalation.js';
 import type { CallMedia, ObservedCall } from './observed.js';
+import { transferNotes } from './observed-transfer.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
 /** What the contrast reads of a call of a run (a `RunCallResult` of `run.ts`). */
@@ -118,6 +119,9 @@ export function formatContrast(results: readonly ContrastCall[], colour: boolean
       notes.push(`${st.yellow('!')} ${r.call.id} (${first.deployment}): ${d.kind}: ${d.detail}`);
     }
   }
+  // A transfer under the contrast deployment: its path before and after, as the run's own.
+  const second = joined.flatMap((r) => (r.contrast ? [r.contrast.result] : []));
+  notes.push(...transferNotes(second, ` (${first.deployment})`).map((t) => `  ${t}`));
   const widths = rows[0]?.map((_, c) =>
     Math.max(...rows.map((row) => visibleLength(row[c] ?? ''))),
   );

@@ -318,16 +318,19 @@ function transferOn(
     rec: c.rec,
     msLegs: { caller: c.callerLeg, callee: c.calleeLeg },
     codecs: MS_CODECS,
+    // Under Teams the proxy calls the target as it routes any call from the SBC.
     route: (rec, decision, offerSdp, far, watch) =>
-      (ctx.topology.client(rec.call.to) === undefined ? routeOutbound : routeInbound)(
-        ctx,
-        ms,
-        rec,
-        decision,
-        { offerSdp },
-        far,
-        watch,
-      ),
+      decision.teams !== null
+        ? routeTeams(ctx, rec, decision, { offerSdp }, far, 'gateway')
+        : (ctx.topology.client(rec.call.to) === undefined ? routeOutbound : routeInbound)(
+            ctx,
+            ms,
+            rec,
+            decision,
+            { offerSdp },
+            far,
+            watch,
+          ),
   });
 }
 

@@ -13,6 +13,11 @@
  *   the relay's address (the media is anchored here) or the target's own (third-party call
  *   control, RFC 3725 flow 1 simplified: an offer to the target with the gateway's held
  *   description instead of an INVITE without SDP). A NOTIFY 200 tells the transferor.
+ * - `teams` (docs/rules.md g): the host plays the Teams SIP proxy (teams-proxy.ts). To a client
+ *   or user it transfers as the Mediation Server does, the target's leg routed as any call's
+ *   from the SBC (through the Media Processor for a user still on Skype for Business, else
+ *   where the part's Teams decision puts it); to a number it hands the call to the SBC with
+ *   REFER, as `refer` does (inferred).
  *
  * The part after the transfer is decided through the policy port at the transfer time, after
  * the first part's holding is released. A transfer that cannot be carried out (a refused
@@ -95,11 +100,10 @@ export function carryOutTransfer(
 ): void {
   const decision = t.rec.decision;
   const plan = decision?.transfer ?? null;
-  const part =
-    decision && plan && plan.method !== 'teams' ? transferCallOf(t.rec.call, decision) : null;
+  const part = decision && plan ? transferCallOf(t.rec.call, decision) : null;
   const legs = b2bua.legs(t.id);
   if (!decision || !plan || !part || !legs || decision.trunk === null) {
-    // Not a transfer this call may make live (none decided, a Teams call's, the call not up).
+    // Not a transfer this call may make live (none decided, the call not up).
     void t.refer.notify(603, 'Decline');
     return;
   }
@@ -108,7 +112,10 @@ export function carryOutTransfer(
   ctx.policy.release(t.rec.call.id);
   const headers = { [CALL_HEADER]: part.id, [CALL_DEF_HEADER]: callDefHeader(part) };
   const far = t.from === 'caller' ? legs.callee : legs.caller;
-  if (plan.method === 'refer') {
+  // Under Teams the proxy hands a transfer to a number to the SBC (as REFER does), and carries
+  // one to a client out as its own.
+  const toNumber = plan.method === 'teams' && t.rec.call.transfer?.toClient === null;
+  if (plan.method === 'refer' || toNumber) {
     passOn(ctx, ms, t, plan, far, headers, partRec).catch((e: unknown) => {
       ctx.log.error({ err: e, call: t.rec.call.id }, 'the REFER could not be passed on');
       void t.refer.notify(500, 'Server Internal Error');

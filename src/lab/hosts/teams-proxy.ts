@@ -46,7 +46,7 @@ export async function routeTeams(
   ctx: HostContext,
   rec: CallRecord,
   decision: CallDecision,
-  inc: IncomingCall,
+  inc: Pick<IncomingCall, 'offerSdp'>,
   media: TransportAddress | null,
   side: 'client' | 'gateway',
 ): Promise<TeamsLeg> {

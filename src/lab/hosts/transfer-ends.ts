@@ -63,8 +63,7 @@ export function transferLater(
   void (async () => {
     const decision = rec.decision ?? (await ctx.policy.decisionOf(rec.call.id));
     const plan = decision?.transfer;
-    // A Teams call's transfer is not carried out live (docs/fidelity.md).
-    if (plan?.by !== host || plan.method === 'teams') {
+    if (plan?.by !== host) {
       return;
     }
     const gw = ctx.topology.gateway(decision?.trunk ?? '');
