@@ -37,7 +37,7 @@ const root = join(import.meta.dirname, '../..');
 let dir: string;
 let run: Captured;
 let calls: readonly CallJson[];
-/** The parts of calls after their transfer, which only the first pass carries out. */
+/** The parts of calls after their transfer, carried out in both passes. */
 let parts: readonly CallJson[];
 let contrastPass: { deployment: string; hosts: { host: string; scenarioIp: string }[] };
 
@@ -84,10 +84,31 @@ describe('a live run with a Teams contrast', () => {
     );
   });
 
-  it('carried the transfer out in the first pass only (b.5 #39: under Teams, explain only)', () => {
+  it('carried the transfer out in both passes: under Teams the Media Processor joins', () => {
     expect(
-      parts.map((p) => [p.id, p.observedPath.forward.hops.join(' -> '), p.contrast ?? null]),
-    ).toEqual([['transferred-to-sfb-user/transfer', 'sbc-chi -> sam', null]]);
+      parts.map((p) => [
+        p.id,
+        p.observedPath.forward.hops.join(' -> '),
+        p.contrast.decision,
+        p.contrast.observedPath.forward.hops.join(' -> '),
+        p.contrast.media,
+        p.contrast.state,
+      ]),
+    ).toEqual([
+      [
+        'transferred-to-sfb-user/transfer',
+        'sbc-chi -> sam',
+        'RELAY',
+        'sbc-chi -> teams-mp -> sam',
+        'both-ways',
+        'completed',
+      ],
+    ]);
+    expect(parts.flatMap((p) => p.expectationFailures)).toEqual([]);
+    // The terminal's contrast section: the transfer's path before and after under Teams.
+    expect(run.out).toContain(
+      'transferred-to-sfb-user (teams-direct-routing): transferred at 8.0 s to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
+    );
   });
 
   it('observed each call under both deployments, from the packets', () => {
@@ -112,7 +133,8 @@ describe('a live run with a Teams contrast', () => {
       expect(c.contrast).toMatchObject({
         deployment: 'teams-direct-routing',
         media: 'both-ways',
-        state: 'completed',
+        // The transferred call's first part carried on as its part after the transfer.
+        state: c.id === 'transferred-to-sfb-user' ? 'transferred' : 'completed',
       });
       expect(c.contrast.observedPath.backward.hops).toEqual(
         [...c.contrast.observedPath.forward.hops].reverse(),
