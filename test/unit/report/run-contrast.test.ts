@@ -44,9 +44,9 @@ function input(call: Call, decision: CallDecision, path: readonly string[]): Run
 }
 
 /**
- * teams-contrast.yaml as two passes in which the media followed every decided path (the
- * first pass's transfer too), the
- * second pass's path changed by `bend` (call id, decided path: observed path).
+ * teams-contrast.yaml as two passes in which the media followed every decided path (each
+ * pass's transfer too), the second pass's path changed by `bend` (call id, decided path:
+ * observed path).
  */
 async function twoPasses(
   bend: (id: string, path: readonly string[]) => readonly string[] = (_, p) => p,
@@ -59,13 +59,13 @@ async function twoPasses(
   }
   const t = runTimeline(new Topology(loaded.scenario));
   const isMs = (h: string): boolean => h.startsWith('ms-');
-  // The first pass carries its transfer out (b.5 #39): the part after it is a call of the run.
+  // Each pass carries its transfer out (b.5 #39): the part after it is a call of the run.
   const own = buildRunResults(
     [...t.entries, ...t.transfers].map((e) => input(e.call, e.decision, e.decision.mediaPath)),
     isMs,
   );
   const other = buildRunResults(
-    (t.contrast?.result.entries ?? []).map((e) =>
+    [...(t.contrast?.result.entries ?? []), ...(t.contrast?.result.transfers ?? [])].map((e) =>
       input({ ...e.call, expect: null }, e.decision, bend(e.call.id, e.decision.mediaPath)),
     ),
     isMs,
@@ -85,6 +85,12 @@ describe('the contrast pass of a run', () => {
       /external-user +CAC-ADMITTED +xavier -> edge-chi -> ms-chi -> sbc-chi +BYPASS +xavier -> teams-tr -> sbc-chi +both-ways/,
     );
     expect(text).toContain('7 calls. All 6 expectations met.');
+    // The transfer under Teams: the Media Processor joins after it (the part's own contrast).
+    expect(text).toContain(
+      'transferred-to-sfb-user (teams-direct-routing): completed (transfer begun) at 8.0 s to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
+    );
+    const part = results.find((r) => r.call.id === 'transferred-to-sfb-user/transfer');
+    expect(part?.contrast?.result.observed.forward.hops).toEqual(['sbc-chi', 'teams-mp', 'sam']);
     const json = callJson(tr!);
     expect(json.contrast).toMatchObject({
       deployment: 'teams-direct-routing',
