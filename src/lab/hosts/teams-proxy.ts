@@ -6,7 +6,8 @@
  * the far end's own address when the media goes directly (bypass, an internal client), or the
  * chain of hosts in between (`teams-chain.ts`: a Transport Relay, a proxy SBC, a Media
  * Processor). No bypass IDs, no relay candidate, no CAC: the client takes the address offered
- * (ICE on the client, ICE-lite on the SBC, modelled as that address).
+ * (ICE on the client, ICE-lite on the SBC, modelled as that address). A transfer's leg to its
+ * target is routed here too, as a call from the SBC (ms-transfer.ts carries the transfer out).
  *
  * It must not know how a run is bound, started or closed; it sees the run through
  * `HostContext` and must not import `lab.ts`.
