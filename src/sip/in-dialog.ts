@@ -106,6 +106,29 @@ function referToOf(rq: SipRequest): { readonly uri: string } | undefined {
 }
 
 /** REFER, NOTIFY and re-INVITE within one confirmed dialog. */
+/**
+ * REFER in the dialog of a call, if it is up (`dialog` undefined when it is not): resolves
+ * with the REFER's final status, 0 when the call is not up.
+ */
+export function referIn(
+  dialog: InDialog | undefined,
+  target: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  return dialog ? dialog.refer(target, headers) : Promise.resolve(0);
+}
+
+/** A re-INVITE in the dialog of a call, if it is up; 481 when it is not. */
+export function reinviteIn(
+  dialog: InDialog | undefined,
+  sdp: string,
+  headers: Record<string, string>,
+): Promise<ReInviteOutcome> {
+  return dialog
+    ? dialog.reinvite(sdp, headers)
+    : Promise.resolve({ status: 481, reason: 'Call/Transaction Does Not Exist', sdp: '' });
+}
+
 export class InDialog {
   readonly #ua: CallOwner;
   readonly #dialog: Dialog;

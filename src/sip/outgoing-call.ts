@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/index.js';
 import type { CallEndCause, CallOwner } from './call-owner.js';
 import { Dialog } from './dialog.js';
-import { InDialog, type InDialogEvents, type ReInviteOutcome } from './in-dialog.js';
+import {
+  InDialog,
+  referIn,
+  reinviteIn,
+  type InDialogEvents,
+  type ReInviteOutcome,
+} from './in-dialog.js';
 import {
   buildResponse,
   copyAddress,
@@ -245,16 +251,17 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
    * not up). Progress comes as `refer-progress`.
    */
   refer(target: string, headers: Record<string, string> = {}): Promise<number> {
-    return this.#state === 'confirmed' && this.#inDialog
-      ? this.#inDialog.refer(target, headers)
-      : Promise.resolve(0);
+    return referIn(this.#upDialog(), target, headers);
   }
 
   /** Sends a re-INVITE with a new offer in the confirmed dialog; 481 when it is not up. */
   reinvite(sdp: string, headers: Record<string, string> = {}): Promise<ReInviteOutcome> {
-    return this.#state === 'confirmed' && this.#inDialog
-      ? this.#inDialog.reinvite(sdp, headers)
-      : Promise.resolve({ status: 481, reason: 'Call/Transaction Does Not Exist', sdp: '' });
+    return reinviteIn(this.#upDialog(), sdp, headers);
+  }
+
+  /** The dialog's in-dialog requests while the call is up (confirmed). */
+  #upDialog(): InDialog | undefined {
+    return this.#state === 'confirmed' ? this.#inDialog : undefined;
   }
 
   /** @internal A REFER, NOTIFY or re-INVITE in the dialog. */

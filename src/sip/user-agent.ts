@@ -249,45 +249,30 @@ export class UserAgent {
     const rq = incoming.message;
     const toTag = tagOf(rq.headers.to);
     const fromTag = tagOf(rq.headers.from);
+    // The dialog a request within one belongs to (RFC 3261 section 12.2.2), by its key.
+    const key = toTag === undefined ? undefined : dialogKey(rq.headers['call-id'], toTag, fromTag);
+    const call = key === undefined ? undefined : this.#dialogs.get(key);
     switch (rq.method) {
-      case 'ACK': {
-        const call =
-          toTag === undefined
-            ? undefined
-            : this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
+      case 'ACK':
         call?.ack(rq);
         return;
-      }
       case 'REFER':
-      case 'NOTIFY': {
-        // RFC 3515 / RFC 6665: we take REFER and its NOTIFYs only within an INVITE dialog; a
-        // REFER outside one (or for a dialog we do not have) gets 481.
-        const call =
-          toTag === undefined
-            ? undefined
-            : this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
-        if (!call) {
+      case 'NOTIFY':
+      case 'BYE':
+        if (!call || key === undefined) {
+          // RFC 3261 section 15.1.2 (BYE), RFC 3515 and RFC 6665 (REFER and its NOTIFYs): we
+          // take them only within an INVITE dialog we have; outside one they get 481.
           incoming.respond(buildResponse(rq, 481, undefined, { toTag: newTag() }));
           return;
         }
-        call.inDialog(incoming);
-        return;
-      }
-      case 'BYE': {
-        const call =
-          toTag === undefined
-            ? undefined
-            : this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
-        if (!call) {
-          // RFC 3261 section 15.1.2: BYE for no dialog gets 481.
-          incoming.respond(buildResponse(rq, 481, undefined, { toTag: newTag() }));
+        if (rq.method !== 'BYE') {
+          call.inDialog(incoming);
           return;
         }
-        this.#dialogs.delete(dialogKey(rq.headers['call-id'], toTag!, fromTag));
+        this.#dialogs.delete(key);
         incoming.respond(buildResponse(rq, 200, 'OK'));
         call.remoteBye();
         return;
-      }
       case 'OPTIONS':
         // RFC 3261 section 11.2: answer with the capabilities.
         incoming.respond(
@@ -298,7 +283,7 @@ export class UserAgent {
         );
         return;
       case 'INVITE':
-        this.#onInvite(incoming, toTag, fromTag);
+        this.#onInvite(incoming, toTag, call);
         return;
       default:
         if (KNOWN_METHODS.has(rq.method)) {
@@ -318,7 +303,7 @@ export class UserAgent {
   #onInvite(
     incoming: IncomingRequest,
     toTag: string | undefined,
-    fromTag: string | undefined,
+    dialogCall: DialogCall | undefined,
   ): void {
     const rq = incoming.message;
     const reject = (status: number, headers: Record<string, unknown> = {}): void => {
@@ -329,9 +314,8 @@ export class UserAgent {
     if (toTag !== undefined) {
       // RFC 3261 section 12.2.2: a request with a To tag for no dialog gets 481; a re-INVITE
       // (section 14.2) goes to the call that holds the dialog.
-      const call = this.#dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag));
-      if (call) {
-        call.inDialog(incoming);
+      if (dialogCall) {
+        dialogCall.inDialog(incoming);
       } else {
         reject(481);
       }
