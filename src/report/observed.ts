@@ -241,3 +241,18 @@ export function observeCall(
     divergences,
   };
 }
+
+/** The observed part of a call in a run's JSON: its path each way, media, loss and divergences. */
+export function observedJson(o: ObservedCall): {
+  observedPath: { forward: ObservedCall['forward']; backward: ObservedCall['backward'] };
+  media: ObservedCall['media'];
+  lossPercent: ObservedCall['lossPercent'];
+  divergences: ObservedCall['divergences'];
+} {
+  return {
+    observedPath: { forward: o.forward, backward: o.backward },
+    media: o.media,
+    lossPercent: o.lossPercent,
+    divergences: o.divergences,
+  };
+}

@@ -14,7 +14,7 @@ import {
   observedEscalation,
   observedEscalationText,
 } from './observed-escalation.js';
-import type { CallMedia, ObservedCall } from './observed.js';
+import { observedJson, type CallMedia, type ObservedCall } from './observed.js';
 import { transferNotes } from './observed-transfer.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
@@ -149,10 +149,7 @@ export function contrastJson(c: RunContrast | undefined): Record<string, unknown
     mediaPath: r.decision.mediaPath,
     codecs: r.decision.codecs,
     teams: r.decision.teams,
-    observedPath: { forward: r.observed.forward, backward: r.observed.backward },
-    media: r.observed.media,
-    lossPercent: r.observed.lossPercent,
-    divergences: r.observed.divergences,
+    ...observedJson(r.observed),
     state: r.state,
     finalStatus: r.finalStatus,
     finalReason: r.finalReason,

@@ -9,7 +9,13 @@ import type { Call } from '../scenario/index.js';
 import { decisionDetailsJson } from './call-details.js';
 import { checkExpectation, type ExpectationFailure } from './expectations.js';
 import { decidedBy, RESULT_FORMAT, RESULT_VERSION } from './result.js';
-import { observeCall, type CallMedia, type Divergence, type ObservedCall } from './observed.js';
+import {
+  observeCall,
+  observedJson,
+  type CallMedia,
+  type Divergence,
+  type ObservedCall,
+} from './observed.js';
 import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { transferJson, transferNotes, withTransfers } from './observed-transfer.js';
@@ -495,10 +501,7 @@ export function callJson(r: RunCallResult, judged = true): Record<string, unknow
     bypassIds: r.decision.bypassIds,
     warnings: r.decision.warnings,
     predictedPath: r.decision.mediaPath,
-    observedPath: { forward: r.observed.forward, backward: r.observed.backward },
-    media: r.observed.media,
-    lossPercent: r.observed.lossPercent,
-    divergences: r.observed.divergences,
+    ...observedJson(r.observed),
     state: r.state,
     finalStatus: r.finalStatus,
     finalReason: r.finalReason,
