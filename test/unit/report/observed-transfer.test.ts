@@ -5,37 +5,16 @@ import {
   buildRunResults,
   formatRunTable,
   runJson,
-  type ReceivedStream,
   type RunCallInput,
 } from '../../../src/report/index.js';
 import { loadScenarioFile } from '../../../src/scenario/index.js';
 import { Topology } from '../../../src/topology/index.js';
+import { receivedAlong } from '../../support/received-along.js';
 
 /**
  * A transfer in the run report (b.5 #39): the part after the transfer listed after its call,
  * `transfer.expect` checked against the part as observed, the path before and after.
  */
-
-/** The media of a call that followed `path` both ways. */
-function along(path: readonly string[]): ReceivedStream[] {
-  const received: ReceivedStream[] = [];
-  for (const hops of [path, [...path].reverse()]) {
-    for (let i = 0; i + 1 < hops.length; i++) {
-      received.push({
-        receiver: hops[i + 1] ?? '',
-        source: hops[i] ?? '',
-        sourceAddress: '127.77.0.1:4000',
-        packets: 200,
-        bytes: 200 * 172,
-        lost: 0,
-        jitterMs: 0.5,
-        latencyP50Ms: 0.2,
-        latencyP99Ms: 0.6,
-      });
-    }
-  }
-  return received;
-}
 
 /** transfers.yaml as a run in which media followed every decided path, parts last. */
 async function transfersRun(
@@ -54,7 +33,7 @@ async function transfersRun(
     finalStatus: 200,
     finalReason: 'OK',
     state: part ? 'completed' : 'transferred',
-    media: { received: along(path), drops: [] },
+    media: { received: receivedAlong(path), drops: [] },
     sip: [],
     sent: {},
   });

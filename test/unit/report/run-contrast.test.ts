@@ -6,31 +6,16 @@ import {
   callJson,
   formatRunTable,
   withContrast,
-  type ReceivedStream,
   type RunCallInput,
   type RunCallResult,
 } from '../../../src/report/index.js';
 import { loadScenarioFile, type Call } from '../../../src/scenario/index.js';
 import { Topology } from '../../../src/topology/index.js';
+import { receivedAlong } from '../../support/received-along.js';
 
 /** A call whose media followed `path` both ways. */
 function input(call: Call, decision: CallDecision, path: readonly string[]): RunCallInput {
-  const received: ReceivedStream[] = [];
-  for (const hops of [path, [...path].reverse()]) {
-    for (let i = 0; i + 1 < hops.length; i++) {
-      received.push({
-        receiver: hops[i + 1] ?? '',
-        source: hops[i] ?? '',
-        sourceAddress: '127.77.0.1:4000',
-        packets: 200,
-        bytes: 200 * 172,
-        lost: 0,
-        jitterMs: 0.5,
-        latencyP50Ms: 0.2,
-        latencyP99Ms: 0.6,
-      });
-    }
-  }
+  const received = receivedAlong(path);
   return {
     call,
     decision,

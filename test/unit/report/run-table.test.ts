@@ -5,11 +5,11 @@ import {
   buildRunResults,
   formatRunTable,
   visibleLength,
-  type ReceivedStream,
   type RunCallInput,
 } from '../../../src/report/index.js';
 import { loadScenarioFile } from '../../../src/scenario/index.js';
 import { Topology } from '../../../src/topology/index.js';
+import { receivedAlong } from '../../support/received-along.js';
 
 /** The default scenario's calls as a run in which media followed every decided path. */
 async function defaultRun(): Promise<ReturnType<typeof buildRunResults>> {
@@ -22,22 +22,7 @@ async function defaultRun(): Promise<ReturnType<typeof buildRunResults>> {
   const entries = runTimeline(new Topology(loaded.scenario)).entries;
   const inputs: RunCallInput[] = entries.map(({ call, decision }) => {
     const path = decision.mediaPath;
-    const received: ReceivedStream[] = [];
-    for (const hops of [path, [...path].reverse()]) {
-      for (let i = 0; i + 1 < hops.length; i++) {
-        received.push({
-          receiver: hops[i + 1] ?? '',
-          source: hops[i] ?? '',
-          sourceAddress: '127.77.0.1:4000',
-          packets: 200,
-          bytes: 200 * 172,
-          lost: 0,
-          jitterMs: 0.5,
-          latencyP50Ms: 0.2,
-          latencyP99Ms: 0.6,
-        });
-      }
-    }
+    const received = receivedAlong(path);
     const refused = decision.decision === 'REJECTED';
     return {
       call,
