@@ -29,7 +29,7 @@ import type { MediaSession } from '../media-session.js';
 import { clientOfferCodecs, planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of, mediaFollowsDialog, placeCall, settleMedia } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
-import { scheduleEscalation } from '../teams-escalation.js';
+import { followsReoffer, scheduleEscalation } from '../teams-escalation.js';
 import { transferLater } from './transfer-ends.js';
 
 /** A client calls a PSTN number through its trunk's Mediation Server. */
@@ -53,6 +53,8 @@ export async function clientCallsOut(ctx: HostContext, rec: CallRecord): Promise
     // b.5 #39: the client transfers the call at its time, when the decision says so.
     onAnswered: (dialog, hangUp) => {
       transferLater(ctx, rec, client.name, dialog, hangUp);
+      // A Teams call's escalation moves its media with a re-INVITE of the Teams SIP proxy.
+      followsReoffer(dialog, media);
     },
     // b.5 #40: on a bypassed call the client receives the peer's media, and so watches its
     // RTCP where the trunk has RTCPActiveCalls (relayed, the Mediation Server does).
@@ -74,7 +76,6 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   const call = rec.call;
   const decision = await ctx.policy.decide(call);
   rec.decision = decision;
-  scheduleEscalation(ctx, rec, decision);
   // The caller knows the decision: it offers the codec decided for its side of the path.
   const plan = planAt(decision.streams, call.from, 'audio');
   const media = await ctx.openMedia(
@@ -113,7 +114,7 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
     const chain = await edgeChain(ctx, rec, edges);
     await chain.setClientPeer({ address: media.address, port: media.port });
     const sdp = offerFor(chain.farFacing, codecs);
-    placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
+    const placed = placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
       onAnswer: async (answer) => {
         const callee = mediaAddressOf(answer);
         if (callee) {
@@ -122,6 +123,8 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
         return chain.clientFacing;
       },
     });
+    // A Teams call that escalates: this client re-INVITEs the callee (teams-escalation.ts).
+    scheduleEscalation(ctx, rec, decision, { by: 'caller', dialog: placed, media });
     return;
   }
   const video = await videoSession(ctx, rec, decision);
@@ -130,10 +133,11 @@ export async function clientCallsClient(ctx: HostContext, rec: CallRecord): Prom
   });
   // A call to a user rings the user's other endpoints too (b.5 #37), until it is answered.
   const stopForks = ringOtherEndpoints(ctx, rec, call.from, sdp);
-  placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
+  const placed = placeCall(ctx, rec, call.from, ctx.uri(target, call.to), media, sdp, {
     ...(video ? { video: video.session } : {}),
     onFinal: stopForks,
   });
+  scheduleEscalation(ctx, rec, decision, { by: 'caller', dialog: placed, media });
 }
 
 /**
@@ -222,6 +226,8 @@ export function clientAnswers(ctx: HostContext, client: Client, inc: IncomingCal
     const hangUp = mediaFollowsDialog(ctx, rec, client.name, inc, media, videoOn ? video : null);
     // b.5 #39: the answering client transfers the call at its time, when the decision says so.
     transferLater(ctx, rec, client.name, inc, hangUp);
+    // The escalation of a Teams call moves its media with a re-INVITE (teams-escalation.ts).
+    followsReoffer(inc, media);
     if (rec.call.user === null) {
       inc.answer(final);
       return;

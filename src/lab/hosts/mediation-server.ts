@@ -201,7 +201,9 @@ export function mediationServerDelegate(
         // Under Teams Direct Routing this host plays the Teams SIP proxy (teams-proxy.ts).
         const planned: PlannedLeg =
           decision.teams !== null
-            ? await routeTeams(ctx, rec, decision, incoming.call, offer.media, incoming.side)
+            ? await routeTeams(ctx, rec, decision, incoming.call, offer.media, incoming.side, () =>
+                b2bua?.legs(incoming.id),
+              )
             : incoming.side === 'client'
               ? await routeOutbound(ctx, ms, rec, decision, incoming.call, offer.media, watch)
               : await routeInbound(ctx, ms, rec, decision, incoming.call, offer.media, watch);

@@ -20,7 +20,7 @@ import type { CallRecord } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import { sdpCodecOf } from '../stream-formats.js';
 import { hopsBetween, teamsChain } from '../teams-chain.js';
-import { scheduleEscalation } from '../teams-escalation.js';
+import { scheduleEscalation, type EscalationSignalling } from '../teams-escalation.js';
 import { g711Of } from './call-legs.js';
 
 /**
@@ -41,7 +41,8 @@ const ON_HOLD: TransportAddress = { address: '0.0.0.0', port: 9 };
 
 /**
  * Routes a PSTN call decided under Teams Direct Routing: from a client to its SBC
- * (`side: 'client'`), or from an SBC to a client (`side: 'gateway'`).
+ * (`side: 'client'`), or from an SBC to a client (`side: 'gateway'`). Given the B2BUA's
+ * dialogs of the call, the proxy re-INVITEs both parties at an escalation (teams-escalation.ts).
  */
 export async function routeTeams(
   ctx: HostContext,
@@ -50,6 +51,7 @@ export async function routeTeams(
   inc: Pick<IncomingCall, 'offerSdp'>,
   media: TransportAddress | null,
   side: 'client' | 'gateway',
+  dialogs?: Extract<EscalationSignalling, { by: 'proxy' }>['dialogs'],
 ): Promise<TeamsLeg> {
   const outbound = side === 'client';
   const gw = ctx.topology.gateway(outbound ? (rec.call.trunk ?? '') : rec.call.from);
@@ -61,7 +63,9 @@ export async function routeTeams(
   if (down) {
     return down;
   }
-  scheduleEscalation(ctx, rec, decision);
+  if (dialogs) {
+    scheduleEscalation(ctx, rec, decision, { by: 'proxy', dialogs });
+  }
   const hops = hopsBetween(decision.mediaPath, client.name, gw.name);
   const chain = await teamsChain(ctx, rec, hops, client.name, gw.name);
   if (outbound) {

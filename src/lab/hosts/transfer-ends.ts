@@ -93,6 +93,8 @@ export function transferLater(
 interface FarEnd {
   rec: CallRecord;
   media: MediaSession;
+  /** The media is sending: its format stays (a re-INVITE of the same part moves it only). */
+  sending: boolean;
 }
 
 /**
@@ -110,7 +112,7 @@ export function followsTransfer(
   media: MediaSession,
   stream: MediaStreamOptions,
 ): void {
-  const now: FarEnd = { rec, media };
+  const now: FarEnd = { rec, media, sending: true };
   let leg: ReturnType<CallRecord['openLeg']> | null = null;
   dialog.on('reoffer', (o) => {
     void reoffered(ctx, gw, dialog, o, now, stream, (made) => {
@@ -159,6 +161,7 @@ async function reoffered(
     onLeg(leg);
     now.rec = part;
     now.media = await ctx.openMedia(part, gw.name, null, stream);
+    now.sending = false;
     /** Hangs the part up: its planned end, or its media stopped arriving. */
     const hangUp = (idleMs: number | null): void => {
       if (leg.end !== 'open') {
@@ -188,12 +191,15 @@ async function reoffered(
   }
   const media = now.media;
   const answer = answerFor(o.sdp, media, g711Of(o.sdp));
-  settleMedia(ctx, now.rec.decision?.streams ?? [], gw.name, answer, o.sdp, media, null);
+  if (!now.sending) {
+    settleMedia(ctx, now.rec.decision?.streams ?? [], gw.name, answer, o.sdp, media, null);
+  }
   const where = mediaAddressOf(o.sdp);
   o.accept(answer);
   if (where && where.address !== '0.0.0.0' && where.port > 0) {
     media.setRemote(where.address, where.port);
     media.start();
+    now.sending = true;
   }
 }
 
