@@ -15,6 +15,7 @@ import {
   observedEscalationText,
 } from './observed-escalation.js';
 import { observedJson, type CallMedia, type ObservedCall } from './observed.js';
+import type { SipLogEntry } from './run.js';
 import { transferNotes } from './observed-transfer.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 
@@ -24,6 +25,8 @@ export interface ContrastCall {
   readonly decision: CallDecision;
   readonly observed: ObservedCall;
   readonly media: CallMedia;
+  /** Its SIP log (a live run's). */
+  readonly sip?: readonly SipLogEntry[];
   readonly state: string;
   readonly finalStatus: number | null;
   readonly finalReason: string | null;
@@ -111,7 +114,7 @@ export function formatContrast(results: readonly ContrastCall[], colour: boolean
       observedPathText(k),
       k.observed.media,
     ]);
-    const escalation = observedEscalation(k.decision, k.media);
+    const escalation = observedEscalation(k.decision, k.media, k);
     if (escalation) {
       notes.push(`  ${r.call.id} (${first.deployment}): ${observedEscalationText(escalation)}`);
     }

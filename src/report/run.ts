@@ -270,7 +270,7 @@ function streamNotes(results: readonly RunCallResult[]): string[] {
     if (!plain) {
       notes.push(...streams.map((x) => `  ${r.call.id}: ${observedStreamText(x)}`));
     }
-    const escalation = observedEscalation(r.decision, r.media);
+    const escalation = observedEscalation(r.decision, r.media, r);
     if (escalation) {
       notes.push(`  ${r.call.id}: ${observedEscalationText(escalation)}`);
     }
