@@ -112,6 +112,49 @@ describe('live: Teams Direct Routing', () => {
     expectAlong(c, ['sbc-chi', 'carol']);
   });
 
+  it('moves an escalating call with re-INVITEs on the wire: from the proxy, or the caller', () => {
+    for (const [id, reinvites] of [
+      // Client to client: the escalating caller re-INVITEs the other party.
+      ['escalates-to-group', [['bob', 'carol']]],
+      // Through the Teams SIP proxy (the Mediation Server host): the callee, then the caller.
+      [
+        'pstn-escalates',
+        [
+          ['ms-chi', 'sbc-chi'],
+          ['ms-chi', 'carol'],
+        ],
+      ],
+    ] as const) {
+      const c = callOf(run, id);
+      const after = c.sip.filter((m) => m.t >= c.call.atMs + 2000);
+      // Each re-INVITE, its 200 with the answer and its ACK, as each end saw them.
+      for (const [from, to] of reinvites) {
+        const ladder = after
+          .filter((m) => m.host === from || m.host === to)
+          .filter((m) => /^(INVITE|ACK) |^200 OK/.test(m.summary))
+          .filter((m) => !/^CSeq:\s*\d+\s+BYE/im.test(m.text ?? ''))
+          .filter((m) => (m.host === from ? m.peer === to : m.peer === from))
+          .map((m) => `${m.host} ${m.dir} ${m.summary.split(' ')[0]}`);
+        expect(ladder, `${id}: ${from} to ${to}`).toEqual([
+          `${from} out INVITE`,
+          `${to} in INVITE`,
+          `${to} out 200`,
+          `${from} in 200`,
+          `${from} out ACK`,
+          `${to} in ACK`,
+        ]);
+        // The new offer names the Media Processor's address.
+        const offer = after.find((m) => m.host === from && m.summary.startsWith('INVITE '));
+        expect(offer?.text, `${id}`).toContain(
+          `c=IN IP4 ${run.result.addressing.addressOf('teams-mp')}`,
+        );
+      }
+      expect(callJson(c).escalationObserved, `${id}`).toMatchObject({
+        reinvites: reinvites.map(([from, to]) => ({ from, to, status: 200, reason: 'OK' })),
+      });
+    }
+  });
+
   it('re-anchors an escalating call on the Media Processor from the escalation on', () => {
     for (const [id, a, b] of [
       ['escalates-to-group', 'bob', 'carol'],
