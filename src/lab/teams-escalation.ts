@@ -14,8 +14,9 @@
  *   to the other leg. Simplified (inferred): Teams has both clients join a conference the
  *   Media Processor hosts, each with its own new session; the lab keeps the 1:1 dialog.
  *
- * Both endpoints must be hosts of this process (loopback mode). It must not know how a run is
- * bound; it sees the run through `HostContext`.
+ * Only the signalling moves another host's media: the session is opened through the Media
+ * Processor's relay (`relayOf`), and the caller moves only its own. It must not know how a run
+ * is bound; it sees the run through `HostContext`.
  */
 import type { TransportAddress } from '../media/index.js';
 import type { CallDecision } from '../policy/index.js';
