@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunCallResult } from '../../../src/report/index.js';
 import { runFixtureLive } from '../../support/live-fixture.js';
+import { expectMediaAlong } from '../../support/live-expect.js';
 
 /**
  * Transfers under Teams Direct Routing live (docs/rules.md g, b.5 #39): the transferring client
@@ -15,38 +16,6 @@ function ladder(c: RunCallResult, host: string): string[] {
   return c.sip
     .filter((m) => m.host === host)
     .map((m) => `${m.dir === 'out' ? '>' : '<'} ${m.summary.split(' ')[0] ?? ''}`);
-}
-
-/** RTP packets `receiver` got from `source` during the call (relay sessions included). */
-function packets(c: RunCallResult, receiver: string, source: string): number {
-  return c.media.received
-    .filter((s) => s.receiver === receiver && s.source === source)
-    .reduce((n, s) => n + s.packets, 0);
-}
-
-/**
- * Each hop of `path` received about one packet per 20 ms from its neighbours for `ms` (the
- * call's duration unless given), and nobody else any.
- */
-function expectAlong(c: RunCallResult, path: readonly string[], ms = c.call.durationMs): void {
-  expect(c.observed.media).toBe('both-ways');
-  expect(c.observed.forward).toMatchObject({ hops: path, complete: true });
-  expect(c.observed.backward).toMatchObject({ hops: [...path].reverse(), complete: true });
-  const expected = (ms / 1000) * 50;
-  for (let i = 0; i + 1 < path.length; i++) {
-    const a = path[i] ?? '';
-    const b = path[i + 1] ?? '';
-    for (const [receiver, source] of [
-      [b, a],
-      [a, b],
-    ] as const) {
-      const n = packets(c, receiver, source);
-      expect(n, `${c.call.id}: ${receiver} from ${source}`).toBeGreaterThan(expected * 0.6);
-      expect(n, `${c.call.id}: ${receiver} from ${source}`).toBeLessThan(expected * 1.3);
-    }
-  }
-  const off = c.media.received.filter((s) => s.packets > 0 && !path.includes(s.receiver));
-  expect(off).toEqual([]);
 }
 
 describe('live: transfers under Teams Direct Routing', () => {
@@ -64,12 +33,12 @@ describe('live: transfers under Teams Direct Routing', () => {
     ]);
 
     // Before the transfer (its first 2 s): media bypass, the client straight to the SBC.
-    expectAlong(byId('to-sfb-user'), ['sbc-chi', 'carol'], 2000);
+    expectMediaAlong(byId('to-sfb-user'), ['sbc-chi', 'carol'], 2000);
 
     // After it, to sam (SfBOnly): the Media Processor transcodes between the SBC's G.711 and
     // sam's codec; nothing more reaches carol.
     const sfb = byId('to-sfb-user/transfer');
-    expectAlong(sfb, ['sbc-chi', 'teams-mp', 'sam']);
+    expectMediaAlong(sfb, ['sbc-chi', 'teams-mp', 'sam']);
     expect(sfb.decision.teams?.mediaProcessor).toBe('teams-mp');
     // The SBC was re-INVITEd twice by the proxy (on hold, then the Media Processor's address).
     expect(ladder(sfb, 'sbc-chi').filter((l) => l === '< INVITE')).toHaveLength(2);
@@ -80,13 +49,13 @@ describe('live: transfers under Teams Direct Routing', () => {
     );
 
     // To a Teams user the media stays bypassed: straight between the SBC and bob.
-    expectAlong(byId('to-teams-user/transfer'), ['sbc-chi', 'bob']);
+    expectMediaAlong(byId('to-teams-user/transfer'), ['sbc-chi', 'bob']);
 
     // To a number: the proxy passes REFER on, the SBC takes the call to the PSTN itself.
     expect(ladder(byId('to-a-number'), 'sbc-chi')).toEqual(
       expect.arrayContaining(['< REFER', '> NOTIFY']) as unknown,
     );
-    expectAlong(byId('to-a-number/transfer'), ['sbc-chi', 'pstn']);
+    expectMediaAlong(byId('to-a-number/transfer'), ['sbc-chi', 'pstn']);
 
     expect(calls.flatMap((c) => c.legs?.filter((l) => l.end === 'open') ?? [])).toEqual([]);
   }, 30_000);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, type RunCallResult } from '../../../src/report/index.js';
 import { runFixtureLive, type LiveFixtureRun } from '../../support/live-fixture.js';
+import { callOf, packets, expectMediaAlong } from '../../support/live-expect.js';
 
 /**
  * Teams Direct Routing run live (docs/fidelity.md, Live runs): the Transport Relay, the proxy
@@ -8,47 +9,15 @@ import { runFixtureLive, type LiveFixtureRun } from '../../support/live-fixture.
  * from the packets each host's sockets received.
  */
 
-function callOf(run: LiveFixtureRun, id: string): RunCallResult {
-  const c = run.calls.find((x) => x.call.id === id);
-  if (!c) {
-    throw new Error(`no call ${id}`);
-  }
-  return c;
-}
-
-/** RTP packets `receiver` got from `source` during the call (relay sessions included). */
-function packets(c: RunCallResult, receiver: string, source: string): number {
-  return c.media.received
-    .filter((s) => s.receiver === receiver && s.source === source)
-    .reduce((n, s) => n + s.packets, 0);
-}
-
 /**
  * The call was answered and its media took `path` both ways: each hop received about one
  * packet per 20 ms from the one before it, in each direction, and nobody else received any.
  */
 function expectAlong(c: RunCallResult, path: readonly string[]): void {
   expect(c.state).toBe('completed');
-  expect(c.observed.media).toBe('both-ways');
-  expect(c.observed.forward).toMatchObject({ hops: path, complete: true });
-  expect(c.observed.backward).toMatchObject({ hops: [...path].reverse(), complete: true });
   expect(c.observed.divergences).toEqual([]);
   expect(c.failures).toEqual([]);
-  const expected = (c.call.durationMs / 1000) * 50;
-  for (let i = 0; i + 1 < path.length; i++) {
-    const a = path[i] ?? '';
-    const b = path[i + 1] ?? '';
-    for (const [receiver, source] of [
-      [b, a],
-      [a, b],
-    ] as const) {
-      const n = packets(c, receiver, source);
-      expect(n, `${receiver} from ${source}`).toBeGreaterThan(expected * 0.6);
-      expect(n, `${receiver} from ${source}`).toBeLessThan(expected * 1.3);
-    }
-  }
-  const off = c.media.received.filter((s) => s.packets > 0 && !path.includes(s.receiver));
-  expect(off).toEqual([]);
+  expectMediaAlong(c, path);
 }
 
 describe('live: Teams Direct Routing', () => {
