@@ -7,7 +7,7 @@
 import type { CallDecision } from '../policy/index.js';
 import type { Call } from '../scenario/index.js';
 import { followMedia, type CallMedia, type DirectionPath } from './observed.js';
-import type { SipLogEntry } from './run.js';
+import type { SipLogEntry } from './sip-log.js';
 
 /** A re-INVITE sent at the escalation and its final response (null: none came). */
 export interface EscalationReInvite {

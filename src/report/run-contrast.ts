@@ -15,7 +15,7 @@ import {
   observedEscalationText,
 } from './observed-escalation.js';
 import { observedJson, type CallMedia, type ObservedCall } from './observed.js';
-import type { SipLogEntry } from './run.js';
+import type { SipLogEntry } from './sip-log.js';
 import { transferNotes } from './observed-transfer.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 

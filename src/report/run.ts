@@ -19,6 +19,7 @@ import {
 import { observedCodec, observedStreams, observedStreamText } from './observed-streams.js';
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { transferJson, transferNotes, withTransfers } from './observed-transfer.js';
+import type { SipLogEntry } from './sip-log.js';
 import { decisionColour, pad, styler, visibleLength } from './style.js';
 import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
 import {
@@ -27,18 +28,7 @@ import {
   observedEscalationText,
 } from './observed-escalation.js';
 
-/** One SIP message as a host sent or received it. */
-export interface SipLogEntry {
-  /** Milliseconds since the run started. */
-  readonly t: number;
-  readonly host: string;
-  readonly dir: 'in' | 'out';
-  readonly peer: string;
-  /** `INVITE sip:...` or `200 OK`. */
-  readonly summary: string;
-  readonly callId: string;
-  readonly text?: string;
-}
+export type { SipLogEntry } from './sip-log.js';
 
 /**
  * How a call ended: from the caller's side (`completed`, `refused`, `failed`, `cancelled`), by

@@ -42,7 +42,7 @@ import {
 } from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
-import type { MediaSession } from '../media-session.js';
+import { relayWatch, type RelayWatch } from './relay-watch.js';
 import { planAt, sdpCodecOf, streamFormatOf } from '../stream-formats.js';
 import { g711Of } from './call-legs.js';
 import { ringOtherEndpoints } from './forking.js';
@@ -107,12 +107,6 @@ export interface MediationServerHost {
   /** The B2BUA the delegate serves (to end calls on a media timeout). */
   attach(b2bua: B2bua): void;
 }
-
-/**
- * Registers the media timeouts of a relay session (by its id) or of a transcoding session,
- * naming the host behind each leg.
- */
-type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
 
 /**
  * Where the Mediation Server anchors a relayed call's media: a relay session that forwards
@@ -185,18 +179,9 @@ export function mediationServerDelegate(
           reason: decision.sip?.reason ?? REFUSAL_SIP.bandwidth.reason,
         };
       }
-      const watch: RelayWatch = (session, legA, legB) => {
-        const fire = (t: MediaTimeout): void => {
-          onMediaTimeout(c, t, t.leg === 'A' ? legA : legB);
-        };
-        if (typeof session === 'string') {
-          ctx.watchRelay(session, fire);
-        } else {
-          session.onSilence((idleMs, leg, kind) => {
-            fire({ id: c.id, leg, kind, idleMs });
-          });
-        }
-      };
+      const watch = relayWatch(ctx, c.id, (t, silent) => {
+        onMediaTimeout(c, t, silent);
+      });
       try {
         // Under Teams Direct Routing this host plays the Teams SIP proxy (teams-proxy.ts).
         const planned: PlannedLeg =

@@ -47,12 +47,9 @@ import {
   type LegState,
 } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
-import type { MediaTimeout, TransportAddress } from '../../media/index.js';
+import type { TransportAddress } from '../../media/index.js';
 import { codecOf } from './call-legs.js';
-import type { MediaSession } from '../media-session.js';
-
-/** Registers the media timeouts of a relay or transcoding session, naming each leg's host. */
-type RelayWatch = (session: string | MediaSession, legA: string, legB: string) => void;
+import { relayWatch, type RelayWatch } from './relay-watch.js';
 
 /** A leg the Mediation Server places, with how to rewrite its answer for the far party. */
 type PlannedTarget =
@@ -284,20 +281,11 @@ async function carryOut(
     end('failed', held.status === 200 ? 488 : held.status, 're-INVITE to the far party failed');
     return;
   }
-  const watch: RelayWatch = (session, legA, legB) => {
-    const silent = (t2: MediaTimeout): void => {
-      ctx.log.warn({ call: partRec.call.id, legA, legB, ...t2 }, 'media timeout after a transfer');
-      partRec.finish('media-timeout', 200, `${ms.name}: no RTP after the transfer`);
-      end('hangup', 200, 'media timeout');
-    };
-    if (typeof session === 'string') {
-      ctx.watchRelay(session, silent);
-    } else {
-      session.onSilence((idleMs, leg, kind) => {
-        silent({ id: partRec.call.id, leg, kind, idleMs });
-      });
-    }
-  };
+  const watch = relayWatch(ctx, partRec.call.id, (t2, silent) => {
+    ctx.log.warn({ call: partRec.call.id, silent, ...t2 }, 'media timeout after a transfer');
+    partRec.finish('media-timeout', 200, `${ms.name}: no RTP after the transfer`);
+    end('hangup', 200, 'media timeout');
+  });
   // To a client or user, the target is called as by an inbound call; to a number, out through
   // the part's trunk to the PSTN.
   const toNumber = ctx.topology.client(partRec.call.to) === undefined;

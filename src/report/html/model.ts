@@ -71,7 +71,7 @@ export interface PageCall {
   readonly transfer: TransferPlan | null;
   readonly rtcp: RtcpPlan | null;
   readonly teams: TeamsMedia | null;
-  /** The part after a transfer, and the call under the contrast deployment (explain only). */
+  /** The part after a transfer, and the call under the contrast deployment (decided or run). */
   readonly afterTransfer: PageTransferPart | null;
   readonly contrast: PageContrast | null;
 }
