@@ -98,11 +98,11 @@ export function observedEscalationText(e: ObservedEscalation): string {
   const failed = e.reinvites?.find((r) => r.status === null || r.status >= 300);
   if (failed) {
     const why = failed.status === null ? 'no answer' : `${failed.status} ${failed.reason}`;
-    return `escalated at ${(e.atMs / 1000).toFixed(1)} s: the re-INVITE from ${failed.from} to ${failed.to} failed (${why}), the media stayed on its path`;
+    return `escalated ${(e.atMs / 1000).toFixed(1)} s into the call: the re-INVITE from ${failed.from} to ${failed.to} failed (${why}), the media stayed on its path`;
   }
   const both = e.forward.complete && e.backward.complete;
   const path = e.forward.complete ? e.forward.hops.join(' -> ') : 'not through it';
-  return `escalated at ${(e.atMs / 1000).toFixed(1)} s, the Media Processor ${e.mediaProcessor} joined: ${path}${
+  return `escalated ${(e.atMs / 1000).toFixed(1)} s into the call, the Media Processor ${e.mediaProcessor} joined: ${path}${
     both ? ' (both ways)' : e.forward.complete ? ' (one way)' : ''
   }${e.reinvites?.length ? `, by re-INVITE (${e.reinvites.map(reinviteText).join(', ')})` : ''}`;
 }

@@ -80,7 +80,7 @@ export function withTransfers<T extends Observed>(results: readonly T[]): T[] {
 }
 
 /**
- * `refer-to-the-peer: transferred at 4.0 s to bob (refer): before gw-refer -> alice, after
+ * `refer-to-the-peer: transferred 4.0 s into the call to bob (refer): before gw-refer -> alice, after
  * gw-refer -> bob (refer-to-the-peer/transfer, completed)`, for each call transferred; `pass`
  * follows the call's id (` (teams-direct-routing)` for a contrast pass's).
  */
@@ -93,11 +93,12 @@ export function transferNotes(results: readonly Observed[], pass = ''): string[]
       continue;
     }
     const part = parts.get(r.call.id);
-    const at = `${((r.call.atMs + plan.atMs) / 1000).toFixed(1)} s`;
+    // As the scenario writes it (`transfer.at`): from the call's start.
+    const at = `${(plan.atMs / 1000).toFixed(1)} s into the call`;
     lines.push(
       part
-        ? `${r.call.id}${pass}: ${r.state === 'transferred' ? 'transferred' : `${r.state} (transfer begun)`} at ${at} to ${plan.to} (${plan.method}): before ${observedPathText(r.observed)}, after ${observedPathText(part.observed)} (${part.call.id}, ${part.state})`
-        : `${r.call.id}${pass}: not transferred (${plan.method} at ${at} to ${plan.to}): ${observedPathText(r.observed)} throughout`,
+        ? `${r.call.id}${pass}: ${r.state === 'transferred' ? 'transferred' : `${r.state} (transfer begun)`} ${at} to ${plan.to} (${plan.method}): before ${observedPathText(r.observed)}, after ${observedPathText(part.observed)} (${part.call.id}, ${part.state})`
+        : `${r.call.id}${pass}: not transferred (${plan.method} ${at} to ${plan.to}): ${observedPathText(r.observed)} throughout`,
     );
   }
   return lines;

@@ -107,7 +107,7 @@ describe('a live run with a Teams contrast', () => {
     expect(parts.flatMap((p) => p.expectationFailures)).toEqual([]);
     // The terminal's contrast section: the transfer's path before and after under Teams.
     expect(run.out).toContain(
-      'transferred-to-sfb-user (teams-direct-routing): transferred at 8.0 s to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
+      'transferred-to-sfb-user (teams-direct-routing): transferred 4.0 s into the call to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
     );
   });
 
@@ -146,7 +146,7 @@ describe('a live run with a Teams contrast', () => {
     const c = calls.find((x) => x.id === 'escalates-to-group');
     expect(c?.contrast.escalationObserved?.forward.hops).toEqual(['bob', 'teams-mp', 'carol']);
     expect(run.out).toContain(
-      'escalates-to-group (teams-direct-routing): escalated at 5.0 s, the Media Processor teams-mp joined: bob -> teams-mp -> carol (both ways)',
+      'escalates-to-group (teams-direct-routing): escalated 5.0 s into the call, the Media Processor teams-mp joined: bob -> teams-mp -> carol (both ways)',
     );
   });
 
@@ -159,7 +159,7 @@ describe('a live run with a Teams contrast', () => {
     expect(html).toContain('under teams-direct-routing (observed)');
     expect(html).toContain('bob -&gt; teams-mp -&gt; sbc-old');
     expect(html).toContain(
-      'escalated at 5.0 s, the Media Processor teams-mp joined: bob -&gt; teams-mp -&gt; carol (both ways)',
+      'escalated 5.0 s into the call, the Media Processor teams-mp joined: bob -&gt; teams-mp -&gt; carol (both ways)',
     );
   });
 });

@@ -57,7 +57,7 @@ describe("a Teams call's escalation in the report", () => {
       reinvites: reinvitesOf(log, 2000),
     };
     expect(observedEscalationText(e)).toBe(
-      'escalated at 2.0 s: the re-INVITE from ms-chi to carol failed (488 Not Acceptable Here), the media stayed on its path',
+      'escalated 2.0 s into the call: the re-INVITE from ms-chi to carol failed (488 Not Acceptable Here), the media stayed on its path',
     );
   });
 });

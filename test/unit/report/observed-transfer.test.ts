@@ -64,7 +64,7 @@ describe('a transfer in the run report', () => {
     expect(results.flatMap((r) => r.failures)).toEqual([]);
     const text = formatRunTable(results, { colour: false, title: 't' });
     expect(text).toContain(
-      'mediation-server-transfers: transferred at 5.0 s to bob (mediation-server): before gw-mscc -> alice, after gw-mscc -> ms-chi -> bob (mediation-server-transfers/transfer, completed)',
+      'mediation-server-transfers: transferred 4.0 s into the call to bob (mediation-server): before gw-mscc -> alice, after gw-mscc -> ms-chi -> bob (mediation-server-transfers/transfer, completed)',
     );
     expect(text).toContain('All 5 expectations met.');
     const json = runJson({}, results) as { calls: Record<string, unknown>[] };
@@ -94,7 +94,7 @@ describe('a transfer in the run report', () => {
       'third-party-call-control transfer',
     ]);
     expect(formatRunTable(results, { colour: false, title: 't' })).toContain(
-      'third-party-call-control: not transferred (third-party-call-control at 6.0 s to bob): gw-3pcc -> alice throughout',
+      'third-party-call-control: not transferred (third-party-call-control 4.0 s into the call to bob): gw-3pcc -> alice throughout',
     );
   });
 });

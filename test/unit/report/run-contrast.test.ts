@@ -72,7 +72,7 @@ describe('the contrast pass of a run', () => {
     expect(text).toContain('7 calls. All 6 expectations met.');
     // The transfer under Teams: the Media Processor joins after it (the part's own contrast).
     expect(text).toContain(
-      'transferred-to-sfb-user (teams-direct-routing): completed (transfer begun) at 8.0 s to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
+      'transferred-to-sfb-user (teams-direct-routing): completed (transfer begun) 4.0 s into the call to sam (teams): before sbc-chi -> carol, after sbc-chi -> teams-mp -> sam (transferred-to-sfb-user/transfer, completed)',
     );
     const part = results.find((r) => r.call.id === 'transferred-to-sfb-user/transfer');
     expect(part?.contrast?.result.observed.forward.hops).toEqual(['sbc-chi', 'teams-mp', 'sam']);
