@@ -421,7 +421,9 @@ async function report(
         title: `${scenario.name} (${shown}), ${WHERE[a.mode]}, ${seconds}s`,
         width,
         interrupted: result.aborted,
-        ...(a.mode === 'loopback' ? { addresses: result.addressing.entries } : {}),
+        ...(a.mode === 'loopback'
+          ? { addresses: withPassHosts(result.addressing.entries, contrast?.addressing.entries) }
+          : {}),
       }),
     );
     io.stdout.write(formatLinks(result.links, colour));
@@ -508,4 +510,16 @@ function logOutcome(logger: Logger, results: readonly RunCallResult[], result: L
     },
     result.aborted ? 'run interrupted' : 'run end',
   );
+}
+
+/**
+ * The loopback addresses to print: the run's, then those only the contrast pass had (its cloud
+ * relays; the hosts both passes have keep the same address).
+ */
+function withPassHosts<T extends { readonly host: string }>(
+  first: readonly T[],
+  second: readonly T[] | undefined,
+): readonly T[] {
+  const seen = new Set(first.map((e) => e.host));
+  return [...first, ...(second ?? []).filter((e) => !seen.has(e.host))];
 }

@@ -152,6 +152,8 @@ describe('a live run with a Teams contrast', () => {
 
   it('shows the second pass in the terminal table and the HTML page', async () => {
     expect(run.out).toContain('Contrast: the same calls run again under teams-direct-routing');
+    // The cloud relays of the second pass are in the address list, for reading a capture.
+    expect(run.out).toMatch(/127\.\d+\.\d+\.\d+ teams-mp \(203\.0\.113\.10\)/);
     expect(run.out).toMatch(
       /sbc-without-bypass +CAC-ADMITTED +bob -> ms-chi -> sbc-old +RELAY +bob -> teams-mp -> sbc-old/,
     );
