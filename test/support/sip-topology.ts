@@ -14,10 +14,12 @@ import {
   type B2buaIncoming,
   type B2buaReject,
   type B2buaRoute,
+  type IncomingCall,
+  type OutgoingCall,
   type SipMessage,
   type SipTimers,
 } from '../../src/sip/index.js';
-import type { Closer } from './sip-harness.js';
+import { captureLogger, waitFor, type Closer } from './sip-harness.js';
 
 /** One logged message: direction and a short label (`INVITE`, `200 INVITE`). */
 export interface LoggedMessage {
@@ -151,4 +153,46 @@ export async function callTopology(
 /** The labels of a log in one direction, or both with `>`/`<` prefixes. */
 export function ladder(entries: readonly LoggedMessage[]): string[] {
   return entries.map((e) => `${e.dir === 'out' ? '>' : '<'} ${e.label}`);
+}
+
+/** A confirmed call between two user agents, and each end's message log. */
+export interface ConfirmedCall {
+  caller: UserAgent;
+  callee: UserAgent;
+  out: OutgoingCall;
+  inc: IncomingCall;
+  callerLog: ReturnType<typeof messageLog>;
+  calleeLog: ReturnType<typeof messageLog>;
+}
+
+/**
+ * A call from a user agent at `a` to one at `b`, answered and ACKed; `offer` is the caller's
+ * SDP. Both agents are closed by `closer`.
+ */
+export async function confirmedCall(
+  closer: Closer,
+  a: string,
+  b: string,
+  o: { readonly timers: SipTimers; readonly offer: string },
+): Promise<ConfirmedCall> {
+  const { logger } = captureLogger('warn');
+  const callerLog = messageLog();
+  const calleeLog = messageLog();
+  const { timers } = o;
+  const caller = closer.add(
+    await UserAgent.create({ address: a, logger, timers, observer: callerLog.observer }),
+  );
+  const callee = closer.add(
+    await UserAgent.create({ address: b, logger, timers, observer: calleeLog.observer }),
+  );
+  let inc: IncomingCall | undefined;
+  let acked = false;
+  callee.onInvite = (c) => {
+    inc = c;
+    c.on('acked', () => (acked = true));
+    c.answer(SDP.gatewayAnswer);
+  };
+  const out = caller.invite(`sip:b@${callee.stack.hostport}`, o.offer);
+  await waitFor(() => acked, 3000, 'the call to be confirmed');
+  return { caller, callee, out, inc: inc!, callerLog, calleeLog };
 }

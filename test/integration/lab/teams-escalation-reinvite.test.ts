@@ -8,12 +8,12 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay, type Relay } from '../../../src/media/index.js';
 import type { CallDecision } from '../../../src/policy/index.js';
-import { mediaAddressOf, UserAgent, type IncomingCall } from '../../../src/sip/index.js';
+import { mediaAddressOf } from '../../../src/sip/index.js';
 import type { CallRecord } from '../../../src/lab/call-observations.js';
 import type { MediaSession } from '../../../src/lab/media-session.js';
 import { scheduleEscalation } from '../../../src/lab/teams-escalation.js';
-import { Closer, captureLogger, waitFor } from '../../support/sip-harness.js';
-import { SDP, ladder, messageLog } from '../../support/sip-topology.js';
+import { Closer, waitFor } from '../../support/sip-harness.js';
+import { SDP, confirmedCall, ladder } from '../../support/sip-topology.js';
 
 const closer = new Closer();
 let relay: Relay | null = null;
@@ -24,29 +24,6 @@ afterEach(async () => {
 });
 
 const timers = { t1: 20, t2: 160, t4: 200 };
-
-/** A confirmed call from a user agent at `a` to one at `b`, each end's message log. */
-async function confirmedCall(a: string, b: string) {
-  const { logger } = captureLogger('error');
-  const callerLog = messageLog();
-  const calleeLog = messageLog();
-  const caller = closer.add(
-    await UserAgent.create({ address: a, logger, timers, observer: callerLog.observer }),
-  );
-  const callee = closer.add(
-    await UserAgent.create({ address: b, logger, timers, observer: calleeLog.observer }),
-  );
-  let inc: IncomingCall | undefined;
-  let acked = false;
-  callee.onInvite = (c) => {
-    inc = c;
-    c.on('acked', () => (acked = true));
-    c.answer(SDP.gatewayAnswer);
-  };
-  const out = caller.invite(`sip:b@${callee.stack.hostport}`, SDP.toGateway);
-  await waitFor(() => acked, 3000, 'the call to be confirmed');
-  return { out, inc: inc!, callerLog, calleeLog };
-}
 
 /** The escalation's run context: the Media Processor's relay on `mp`, a warning log. */
 async function contextAt(mp: string) {
@@ -78,7 +55,10 @@ const decision = {
 
 describe("a Teams call's escalation whose re-INVITE fails", () => {
   it('between two clients: a refused re-INVITE leaves the caller sending where it did', async () => {
-    const t = await confirmedCall('127.0.1.70', '127.0.1.71');
+    const t = await confirmedCall(closer, '127.0.1.70', '127.0.1.71', {
+      timers,
+      offer: SDP.toGateway,
+    });
     const { ctx, tracked, warnings, relay: r } = await contextAt('127.0.1.72');
     t.inc.on('reoffer', (o) => o.refuse(488, 'Not Acceptable Here'));
     const moved: string[] = [];
@@ -98,8 +78,14 @@ describe("a Teams call's escalation whose re-INVITE fails", () => {
 
   it('through the proxy: the callee moved first is re-INVITEd back when the caller does not answer', async () => {
     // The proxy's two dialogs: with the caller (it received that INVITE) and with the callee.
-    const toCaller = await confirmedCall('127.0.1.73', '127.0.1.74');
-    const toCallee = await confirmedCall('127.0.1.75', '127.0.1.76');
+    const toCaller = await confirmedCall(closer, '127.0.1.73', '127.0.1.74', {
+      timers,
+      offer: SDP.toGateway,
+    });
+    const toCallee = await confirmedCall(closer, '127.0.1.75', '127.0.1.76', {
+      timers,
+      offer: SDP.toGateway,
+    });
     const { ctx, tracked, warnings, relay: r } = await contextAt('127.0.1.77');
     const calleeGot: string[] = [];
     toCallee.inc.on('reoffer', (o) => {

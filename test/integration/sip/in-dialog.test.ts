@@ -5,21 +5,9 @@
  * for a malformed Refer-To.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  UserAgent,
-  type IncomingCall,
-  type OutgoingCall,
-  type ReferProgress,
-} from '../../../src/sip/index.js';
-import {
-  Closer,
-  RawPeer,
-  captureLogger,
-  rawRequest,
-  statusOf,
-  waitFor,
-} from '../../support/sip-harness.js';
-import { SDP, ladder, messageLog } from '../../support/sip-topology.js';
+import type { ReferProgress } from '../../../src/sip/index.js';
+import { Closer, RawPeer, rawRequest, statusOf, waitFor } from '../../support/sip-harness.js';
+import { SDP, confirmedCall, ladder } from '../../support/sip-topology.js';
 
 const closer = new Closer();
 afterEach(async () => {
@@ -28,42 +16,12 @@ afterEach(async () => {
 
 const timers = { t1: 50, t2: 400, t4: 500 };
 
-/** Two user agents with a confirmed call from `caller` to `callee`. */
-async function confirmedCall(
-  a: string,
-  b: string,
-): Promise<{
-  caller: UserAgent;
-  callee: UserAgent;
-  out: OutgoingCall;
-  inc: IncomingCall;
-  callerLog: ReturnType<typeof messageLog>;
-  calleeLog: ReturnType<typeof messageLog>;
-}> {
-  const { logger } = captureLogger('warn');
-  const callerLog = messageLog();
-  const calleeLog = messageLog();
-  const caller = closer.add(
-    await UserAgent.create({ address: a, logger, timers, observer: callerLog.observer }),
-  );
-  const callee = closer.add(
-    await UserAgent.create({ address: b, logger, timers, observer: calleeLog.observer }),
-  );
-  let inc: IncomingCall | undefined;
-  let acked = false;
-  callee.onInvite = (c) => {
-    inc = c;
-    c.on('acked', () => (acked = true));
-    c.answer(SDP.gatewayAnswer);
-  };
-  const out = caller.invite(`sip:b@${callee.stack.hostport}`, SDP.client);
-  await waitFor(() => acked, 3000, 'the call to be confirmed');
-  return { caller, callee, out, inc: inc!, callerLog, calleeLog };
-}
-
 describe('REFER within a dialog', () => {
   it('the callee refers the caller: 202, NOTIFY 100 and 200 as message/sipfrag', async () => {
-    const t = await confirmedCall('127.0.1.50', '127.0.1.51');
+    const t = await confirmedCall(closer, '127.0.1.50', '127.0.1.51', {
+      timers,
+      offer: SDP.client,
+    });
     const progress: ReferProgress[] = [];
     t.inc.on('refer-progress', (p) => progress.push(p));
     let target = '';
@@ -98,7 +56,10 @@ describe('REFER within a dialog', () => {
   });
 
   it('the caller refers the callee; nobody listening declines with 603', async () => {
-    const t = await confirmedCall('127.0.1.53', '127.0.1.54');
+    const t = await confirmedCall(closer, '127.0.1.53', '127.0.1.54', {
+      timers,
+      offer: SDP.client,
+    });
     expect(await t.out.refer('sip:carol@127.0.1.55')).toBe(603);
     const progress: ReferProgress[] = [];
     t.out.on('refer-progress', (p) => progress.push(p));
@@ -109,7 +70,10 @@ describe('REFER within a dialog', () => {
   });
 
   it('a REFER nobody answers times out with 408 (Timer F), and the call stays up', async () => {
-    const t = await confirmedCall('127.0.1.66', '127.0.1.67');
+    const t = await confirmedCall(closer, '127.0.1.66', '127.0.1.67', {
+      timers,
+      offer: SDP.client,
+    });
     const deliver = t.callee.stack.onRequest;
     t.callee.stack.onRequest = (rq) => {
       if (rq.message.method !== 'REFER') {
@@ -122,7 +86,10 @@ describe('REFER within a dialog', () => {
   }, 15000);
 
   it('481 for a REFER outside a dialog, 400 for a malformed Refer-To, 489 for a NOTIFY of another event', async () => {
-    const t = await confirmedCall('127.0.1.56', '127.0.1.57');
+    const t = await confirmedCall(closer, '127.0.1.56', '127.0.1.57', {
+      timers,
+      offer: SDP.client,
+    });
     const raw = closer.add(await RawPeer.bind('127.0.1.58'));
     const me = { address: raw.address, port: raw.port };
     const uri = `sip:b@${t.callee.stack.hostport}`;
@@ -154,7 +121,10 @@ describe('REFER within a dialog', () => {
 
 describe('re-INVITE within a dialog', () => {
   it('either side sends a new offer; the other answers, and the ACK ends the exchange', async () => {
-    const t = await confirmedCall('127.0.1.60', '127.0.1.61');
+    const t = await confirmedCall(closer, '127.0.1.60', '127.0.1.61', {
+      timers,
+      offer: SDP.client,
+    });
     const offers: string[] = [];
     t.inc.on('reoffer', (o) => {
       offers.push(o.sdp);
@@ -191,7 +161,10 @@ describe('re-INVITE within a dialog', () => {
   });
 
   it('a refused offer keeps the session (488); crossing re-INVITEs get 491', async () => {
-    const t = await confirmedCall('127.0.1.62', '127.0.1.63');
+    const t = await confirmedCall(closer, '127.0.1.62', '127.0.1.63', {
+      timers,
+      offer: SDP.client,
+    });
     expect((await t.out.reinvite(SDP.toGateway)).status).toBe(488);
     const pending: (() => void)[] = [];
     t.inc.on('reoffer', (o) => pending.push(() => o.accept(SDP.toClient)));
@@ -205,7 +178,10 @@ describe('re-INVITE within a dialog', () => {
   });
 
   it('a re-INVITE nobody answers times out with 408, and the call stays up', async () => {
-    const t = await confirmedCall('127.0.1.64', '127.0.1.65');
+    const t = await confirmedCall(closer, '127.0.1.64', '127.0.1.65', {
+      timers,
+      offer: SDP.client,
+    });
     t.inc.on('reoffer', () => undefined);
     expect((await t.out.reinvite(SDP.toGateway)).status).toBe(408);
     expect(t.out.state).toBe('confirmed');
