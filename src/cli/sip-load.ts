@@ -184,6 +184,8 @@ export class SipLoadLab {
         logger,
         media: endpointMedia(logger, (a) => addressing.hostOf(a)),
         externalHosts: external,
+        // The load prints SIPp's counts and the Mediation Server's CPU, no call's ladder.
+        sipLog: false,
       },
       { fixedPorts: true, loopbackBase: base, onCall: () => books.calls++ },
     );

@@ -177,6 +177,8 @@ export class LegState {
 export interface CallObservationsOptions {
   readonly addressing: Addressing;
   readonly log: Logger;
+  /** Whether a call keeps its SIP messages (see `LabOptions.sipLog`). */
+  readonly sipLog: boolean;
   /** Milliseconds since the run started, for the SIP log. */
   readonly elapsed: () => number;
   /** The relay of a host, to read and close the sessions of a call. */
@@ -371,7 +373,10 @@ export class CallObservations {
     return this.#sipCallToScenario.get(sipCallId);
   }
 
-  /** A SIP message a host sent or received: kept in the log of the call it belongs to. */
+  /**
+   * A SIP message a host sent or received: tied to the call it belongs to and, unless the SIP
+   * log is off, kept in that call's log.
+   */
   logSip(
     host: string,
     dir: 'in' | 'out',
@@ -391,6 +396,9 @@ export class CallObservations {
     }
     if (sipCallId) {
       rec.sipCallIds.add(sipCallId);
+    }
+    if (!this.#o.sipLog) {
+      return;
     }
     const eol = raw.indexOf('\r\n');
     const firstLine = eol < 0 ? raw : raw.slice(0, eol);

@@ -88,6 +88,8 @@ export interface LabOptions {
    * what this process saw of it, then forgotten (memory does not grow with the calls).
    */
   readonly summarise?: (call: Call, partial: CallPartial) => void;
+  /** Whether a call keeps its SIP messages (its ladder in the report); default true. */
+  readonly sipLog?: boolean;
 }
 
 /**
@@ -212,6 +214,7 @@ export class Lab {
         : {}),
       addressing: this.#addr,
       log: this.#log,
+      sipLog: o.sipLog ?? true,
       ...(placement.callIdTag === undefined ? {} : { idTag: placement.callIdTag }),
       elapsed: () => Math.round(performance.now() - this.#t0),
       relayOf: (host) => this.#relayOf(host),
@@ -491,12 +494,7 @@ export class Lab {
       address,
       port: this.#p.fixedPorts ? SIP_PORTS[listener] : 0,
       logger: this.#o.logger.child({ host }),
-      observer: (
-        dir: 'in' | 'out',
-        message: SipMessage | undefined,
-        remote: { address: string; port: number },
-        raw: string,
-      ) => {
+      observer: (dir: 'in' | 'out', message: SipMessage | undefined, remote, raw: string) => {
         this.#calls.logSip(host, dir, message, remote, raw);
         if (capture && dir === 'in' && ua) {
           capture.sip(ua.stack.address, ua.stack.port, remote.address, remote.port, raw);

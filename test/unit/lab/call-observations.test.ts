@@ -26,11 +26,13 @@ function observations(
     isExternal?: (host: string) => boolean;
     finished?: string[];
     relay?: { stats: () => Promise<RelaySessionStats>; close: () => Promise<boolean> };
+    sipLog?: boolean;
   } = {},
 ): CallObservations {
   return new CallObservations(scenario.calls, {
     addressing,
     log: pino({ level: 'silent' }),
+    sipLog: over.sipLog ?? true,
     elapsed: () => 42,
     relayOf: () =>
       over.relay ?? {
@@ -126,6 +128,22 @@ describe('CallObservations', () => {
       [42, 'ms-hq', 'out', 'alice', '180 Ringing', 'c-1'],
     ]);
     expect(o.records.flatMap((r) => r.sip)).toHaveLength(2);
+  });
+
+  it('with the SIP log off, ties a message to its call and keeps none of it', () => {
+    const o = observations({ sipLog: false });
+    const to = { address: addressing.addressOf('ms-hq'), port: 5060 };
+    o.logSip(
+      'alice',
+      'out',
+      message('c-2', { [CALL_HEADER]: bypassed.id }),
+      to,
+      'INVITE x SIP/2.0',
+    );
+    o.logSip('ms-hq', 'in', message('c-2'), to, 'INVITE x SIP/2.0');
+    expect(o.scenarioCallOf('c-2')).toBe(bypassed.id);
+    expect([...(o.record(bypassed.id)?.sipCallIds ?? [])]).toEqual(['c-2']);
+    expect(o.records.flatMap((r) => r.sip)).toEqual([]);
   });
 
   it('counts calls, gives the rest an outcome at the end, and reports local outcomes only', async () => {
