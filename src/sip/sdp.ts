@@ -10,6 +10,7 @@ import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { ErrorCodes, SimError } from '../core/index.js';
+import { writeMemo, type SdpSlots } from './sdp-memo.js';
 import { parseSdp, parseSdpFresh } from './sdp-parse.js';
 
 /**
@@ -169,35 +170,43 @@ function build(
   rtp: readonly RtpLine[],
   video: { readonly port: number; readonly rtp: readonly RtpLine[] } | null = null,
 ): string {
-  const media = mediaLine(
-    'audio',
-    options.address,
-    options.port,
-    options.rtcpPort ?? options.port + 1,
-    rtp,
-  );
-  if (options.bypassId !== undefined) {
-    media.invalid = [{ value: `${BYPASS_ID_ATTRIBUTE}:${options.bypassId}` }];
-  }
-  const sessionId = options.sessionId ?? Math.floor(Date.now() / 1000);
-  const session: SessionDescription = {
-    version: 0,
-    origin: {
-      username: options.username ?? 'mediapath',
-      sessionId,
-      sessionVersion: 1,
-      netType: 'IN',
-      ipVer: 4,
-      address: options.address,
-    },
-    name: '-',
-    timing: { start: 0, stop: 0 },
-    connection: { version: 4, ip: options.address },
-    media: video
-      ? [media, mediaLine('video', options.address, video.port, video.port, video.rtp)]
-      : [media],
+  const username = options.username ?? 'mediapath';
+  const make = (v: SdpSlots): SessionDescription => {
+    const media = mediaLine('audio', v.address, v.port, v.rtcpPort, rtp);
+    if (options.bypassId !== undefined) {
+      media.invalid = [{ value: `${BYPASS_ID_ATTRIBUTE}:${options.bypassId}` }];
+    }
+    return {
+      version: 0,
+      origin: {
+        username,
+        sessionId: v.sessionId,
+        sessionVersion: 1,
+        netType: 'IN',
+        ipVer: 4,
+        address: v.address,
+      },
+      name: '-',
+      timing: { start: 0, stop: 0 },
+      connection: { version: 4, ip: v.address },
+      media: video
+        ? [media, mediaLine('video', v.address, v.videoPort, v.videoPort, video.rtp)]
+        : [media],
+    };
   };
-  return sdpTransform.write(session);
+  const values: SdpSlots = {
+    address: options.address,
+    sessionId: options.sessionId ?? Math.floor(Date.now() / 1000),
+    port: options.port,
+    rtcpPort: options.rtcpPort ?? options.port + 1,
+    videoPort: video?.port ?? 0,
+  };
+  // A declined stream (port 0) has fewer lines: such a description is written as it is.
+  if (options.port === 0 || video?.port === 0) {
+    return sdpTransform.write(make(values));
+  }
+  const shape = JSON.stringify([username, options.bypassId ?? null, rtp, video?.rtp ?? null]);
+  return writeMemo(shape, values, make);
 }
 
 /** The payloads of a list of codecs, in order. */
