@@ -37,8 +37,8 @@ import { ServeBook, summaryLine } from './serve-book.js';
 import { UsageError } from './usage.js';
 
 export const SERVE_HELP = `Usage: mediapath serve FILE [--net loopback|netns] [--timeline] [--json FILE]
-                       [--html FILE] [--calls FILE] [--loopback-base N] [--log FILE]
-                       [--log-level LEVEL]
+                       [--html FILE] [--calls FILE] [--no-sip-log] [--loopback-base N]
+                       [--log FILE] [--log-level LEVEL]
 
 Keeps every host of the scenario up, so that SIP peers outside the lab (SIPp, a softphone,
 an SBC under test) call through the emulated Mediation Server and gateways: the same policy,
@@ -67,6 +67,9 @@ Options:
   --calls FILE       every finished call as one JSON line, as it finishes (the full record:
                      decision, trace, observed path, legs, SIP log); memory keeps only counters
                      and the 100 most recent calls
+  --no-sip-log       keep no SIP messages of the calls (no ladder in --calls and the
+                     report; paths, states, traces and media figures stay): for load
+                     runs, where the hosts then keep no text of any message (loopback)
   --loopback-base N  the second octet of the hosts' addresses (default 77: 127.77.x.y)
   --log FILE         write the JSON log to FILE (level: --log-level, default info)
   --log-level LEVEL  trace, debug, info, warn, error, silent (default: error, to stderr)
@@ -94,6 +97,7 @@ interface ServeArgs {
   readonly json: Output | null;
   readonly html: Output | null;
   readonly calls: string | null;
+  readonly sipLog: boolean;
   readonly base: number;
   readonly log: string | null;
   readonly level: LogLevel;
@@ -112,6 +116,7 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
       json: { type: 'string' },
       html: { type: 'string' },
       calls: { type: 'string' },
+      'no-sip-log': { type: 'boolean' },
       'loopback-base': { type: 'string' },
       log: { type: 'string' },
       'log-level': { type: 'string' },
@@ -128,6 +133,9 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
   const mode = values.net ?? 'loopback';
   if (mode !== 'loopback' && mode !== 'netns') {
     throw new UsageError(`--net must be loopback or netns, got "${mode}"`);
+  }
+  if (values['no-sip-log'] === true && mode === 'netns') {
+    throw new UsageError('--no-sip-log works with --net loopback only');
   }
   const base = Number(values['loopback-base'] ?? 77);
   if (!Number.isInteger(base) || base < 1 || base > 254) {
@@ -149,6 +157,7 @@ function parseServeArgs(args: readonly string[]): ServeArgs | null {
     json: outputOf('--json', values.json, { notYaml: true }),
     html: outputOf('--html', values.html, { notYaml: true }),
     calls: values.calls ?? null,
+    sipLog: values['no-sip-log'] !== true,
     base,
     log,
     level: logLevelOf(values['log-level'], log === null ? 'error' : 'info'),
@@ -249,7 +258,7 @@ async function serveLoopback(
   let hostOf: (x: string) => string | null = () => null;
   const lab = await LoopbackLab.open(
     s,
-    { logger, media: endpointMedia(logger, (x) => hostOf(x)) },
+    { logger, media: endpointMedia(logger, (x) => hostOf(x)), sipLog: a.sipLog },
     { fixedPorts: true, loopbackBase: a.base, onCall: (c) => book.add(c) },
   );
   hostOf = (x) => lab.addressing.hostOf(x);

@@ -44,6 +44,8 @@ export interface HostContext {
   readonly log: Logger;
   /** Whether a host is a real SIP peer outside the lab (SIPp, a PBX) that places its own calls. */
   isExternal(host: string): boolean;
+  /** Whether a host of the lab runs in another process (an agent: it reads the lab's headers). */
+  runsElsewhere(host: string): boolean;
   /**
    * The SIP URI of `user` at a host's listener.
    * @throws {InternalError} when the host's listener is neither bound here nor at a fixed port.

@@ -554,6 +554,7 @@ export class Lab {
       policy: this.#p.policy,
       log: this.#log,
       isExternal: (host) => this.#isExternal(host),
+      runsElsewhere: (host) => !this.#p.hosts.has(host) && !this.#isExternal(host),
       uri: (host, user, side) => this.#uri(host, user, side),
       userAgent: (host) => {
         const ua = this.#uas.get(host);

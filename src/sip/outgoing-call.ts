@@ -66,6 +66,8 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
   #cancelled = false;
   #dialog: Dialog | undefined;
   #ack: SipRequest | undefined;
+  /** The ACK's bytes as first sent, for the transaction once the call is over. */
+  #ackBytes: Buffer | undefined;
   #handle: ClientRequestHandle | undefined;
   #inDialog: InDialog | undefined;
 
@@ -164,7 +166,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
       content: '',
     };
     this.#ack = ack;
-    this.#ua.stack.sendAck(ack, dialog.remoteAddress);
+    this.#ackBytes = this.#ua.stack.sendAck(ack, dialog.remoteAddress);
     if (this.#state === 'terminated' || this.#cancelled) {
       // RFC 3261 section 9.1 / 15: a 2xx that crossed our CANCEL (or arrived after we gave
       // up) is acknowledged and the dialog is ended at once with BYE.
@@ -300,8 +302,9 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
 
   /**
    * Once answered and over, all the INVITE transaction may still deliver is a retransmitted
-   * 2xx, which needs only the ACK again: the transaction is given that, so it does not keep
-   * the call, its dialog and its listeners for the rest of Timer M (32 s).
+   * 2xx, which needs only the ACK again: the transaction is given the ACK's bytes, so it does
+   * not keep the call, its dialog, its listeners or the messages the ACK was made from for the
+   * rest of Timer M (32 s).
    */
   #releaseTransaction(): void {
     const ack = this.#ack;
@@ -311,12 +314,21 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
     }
     this.#handle = undefined;
     const stack = this.#ua.stack;
-    const remote = this.#dialog?.remoteAddress;
-    handle.handOver((rs) => {
-      if (rs.status >= 200 && rs.status < 300) {
-        stack.sendAck(ack, remote);
-      }
-    });
+    const remote = this.#dialog?.remoteAddress ?? remoteOfUri(ack.uri);
+    const bytes = this.#ackBytes;
+    handle.handOver(
+      bytes === undefined || remote === undefined
+        ? (rs) => {
+            if (rs.status >= 200 && rs.status < 300) {
+              stack.sendAck(ack, remote);
+            }
+          }
+        : (rs) => {
+            if (rs.status >= 200 && rs.status < 300) {
+              stack.sendAgain(bytes, remote);
+            }
+          },
+    );
   }
 
   /** @internal The UA is closing. */

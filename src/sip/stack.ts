@@ -335,14 +335,19 @@ export class SipStack {
    * Sends an ACK for a 2xx statelessly (RFC 3261 section 13.2.2.4: it is end-to-end and has
    * no transaction). A Via with a new branch is added when missing.
    */
-  sendAck(ack: SipRequest, target?: SipRemote): void {
+  sendAck(ack: SipRequest, target?: SipRemote): Buffer | undefined {
     this.#prepare(ack);
     const remote = target ?? remoteOfUri(ack.uri);
     if (this.#closed || remote === undefined) {
       this.#log.debug({ uri: ack.uri }, 'ACK not sent: stack closed or no route');
-      return;
+      return undefined;
     }
-    this.#transmit(ack, remote);
+    return this.#transmit(ack, remote);
+  }
+
+  /** Sends a datagram sent before once more (an ACK for a retransmitted 2xx). */
+  sendAgain(data: Buffer, remote: SipRemote): void {
+    this.#resend(data, undefined, remote);
   }
 
   /**

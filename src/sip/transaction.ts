@@ -87,6 +87,15 @@ export function serverKey(request: SipRequest, remote: SipRemote, method = reque
   return `2543|${request.headers['call-id']}|${request.headers.cseq.seq}|${fromTag}|${sentBy}|${m}|${source}`;
 }
 
+/**
+ * A key kept for the transaction's life (up to 64*T1 after its final response), copied into a
+ * string of its own: made of slices of the request's datagram, it would keep the whole
+ * datagram's text alive. Every character is below 256 (the datagram is read as latin1).
+ */
+function ownText(key: string): string {
+  return Buffer.from(key, 'latin1').toString('latin1');
+}
+
 /** Receives the responses of a client transaction, including synthesized 408 and 503. */
 export type ResponseHandler = (response: SipResponse) => void;
 
@@ -386,7 +395,7 @@ export class ServerTransaction {
     remote: SipRemote,
     user?: ServerTransactionUser,
   ) {
-    this.key = serverKey(request, remote);
+    this.key = ownText(serverKey(request, remote));
     this.#host = host;
     this.remote = remote;
     this.#invite = request.method === 'INVITE';

@@ -263,3 +263,12 @@ describe('counts in what the CLI prints', () => {
     expect(await exists(one)).toBe(true);
   });
 });
+
+describe('mediapath serve --no-sip-log', () => {
+  it('is documented, and refused with --net netns (the agents keep their own logs)', async () => {
+    expect((await cli(['serve', '--help'])).out).toContain('--no-sip-log');
+    const r = await cli(['serve', 'scenarios/default.yaml', '--net', 'netns', '--no-sip-log']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toContain('--no-sip-log works with --net loopback only');
+  });
+});

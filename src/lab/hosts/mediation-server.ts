@@ -207,8 +207,11 @@ export function mediationServerDelegate(
           offerSdp: planned.offer,
           headers: {
             [CALL_HEADER]: rec.call.id,
-            // A call that is not in the timeline travels with its definition.
-            ...(rec.call.index < 0 ? { [CALL_DEF_HEADER]: callDefHeader(rec.call) } : {}),
+            // A call that is not in the timeline travels with its definition to a host that
+            // runs in another process (a real peer and a host of this process have no use for it).
+            ...(rec.call.index < 0 && ctx.runsElsewhere(planned.peer)
+              ? { [CALL_DEF_HEADER]: callDefHeader(rec.call) }
+              : {}),
             ...planned.headers,
           },
           ...planned.failover,

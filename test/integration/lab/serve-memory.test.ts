@@ -66,3 +66,42 @@ describe('a lab kept up for many calls', () => {
     expect(now.calls).toEqual([]);
   }, 60_000);
 });
+
+describe('a lab kept up with its SIP log off', () => {
+  let o: OutsideLab;
+  const summaries: RunCallInput[] = [];
+
+  beforeAll(async () => {
+    const loaded = await loadScenarioFile(FIXTURE);
+    if (!loaded.ok) {
+      throw new Error('fixture invalid');
+    }
+    o = await openOutsideLabFor(loaded.scenario, ['alice'], {
+      sipLog: false,
+      long: { onCall: (c: RunCallInput) => summaries.push(c) },
+    });
+  });
+
+  afterAll(async () => {
+    await o.close();
+  });
+
+  it('hands over every call with its decision, state and path and no SIP message', async () => {
+    const alice = o.peers.get('alice')!;
+    const ms = o.lab.sipListener('ms-chi', 'client');
+    const uri = `sip:+13125550199@${ms.address}:${ms.port}`;
+    for (let i = 0; i < 6; i++) {
+      const r = await placeFrom(alice, uri, peerOffer(alice.stack.address));
+      expect(r.status).toBe(200);
+      expect(await r.call.bye()).toBe(200);
+    }
+    expect(await eventually(() => summaries.length === 6, 10_000)).toBe(true);
+    // The same call six times: relayed by ms-chi to the PSTN gateway, with no message kept.
+    expect(
+      new Set(summaries.map((s) => `${s.state} ${s.decision.decision} ${s.sip.length}`)),
+    ).toEqual(new Set([`completed ${summaries[0]!.decision.decision} 0`]));
+    expect(summaries[0]!.decision.mediaPath).toContain('ms-chi');
+    expect(o.lab.lab.heldCalls).toBe(0);
+    expect(await eventually(async () => (await o.lab.relayCounters()).sessions === 0)).toBe(true);
+  }, 30_000);
+});

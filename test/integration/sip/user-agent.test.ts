@@ -32,12 +32,12 @@ function dropAcks(ua: UserAgent, n: number): { dropped: () => number } {
   const stack = ua.stack;
   const original = stack.sendAck.bind(stack);
   let dropped = 0;
-  stack.sendAck = (ack: SipRequest, target?: SipRemote): void => {
+  stack.sendAck = (ack: SipRequest, target?: SipRemote): Buffer | undefined => {
     if (dropped < n) {
       dropped++;
-      return;
+      return undefined;
     }
-    original(ack, target);
+    return original(ack, target);
   };
   return { dropped: () => dropped };
 }
