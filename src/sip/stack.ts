@@ -176,6 +176,13 @@ export class SipStack {
   #inFlight = 0;
   readonly #egress: DatagramEgress | undefined;
   #drained: (() => void) | undefined;
+  /**
+   * Datagrams to send at the end of this turn of the event loop, in order: sent back to back,
+   * they reach a peer that is still awake from the first of them, instead of waking it (a
+   * costly cross-CPU wake-up) once per message.
+   */
+  readonly #outbox: { data: Buffer; remote: SipRemote; onError?: (e: Error) => void }[] = [];
+  #flushing: NodeJS.Immediate | undefined;
 
   /** The request delegate. Requests arriving while it is unset are answered 503. */
   onRequest: ((request: IncomingRequest) => void) | undefined;
@@ -436,18 +443,29 @@ export class SipStack {
       return;
     }
     this.#inFlight++;
-    if (onError === undefined) {
-      // Responses and ACKs: one callback for all of them (the error names the address).
-      this.#socket.send(data, remote.port, remote.address, this.#afterSend);
-      return;
-    }
-    this.#socket.send(data, remote.port, remote.address, (error) => {
-      this.#afterSend(error);
-      if (error) {
-        this.#guard('send error handler', () => onError(error));
-      }
-    });
+    this.#outbox.push(onError === undefined ? { data, remote } : { data, remote, onError });
+    this.#flushing ??= setImmediate(this.#flush);
   }
+
+  /** Sends what this turn of the event loop queued. */
+  readonly #flush = (): void => {
+    this.#flushing = undefined;
+    const out = this.#outbox;
+    for (const { data, remote, onError } of out) {
+      if (onError === undefined) {
+        // Responses and ACKs: one callback for all of them (the error names the address).
+        this.#socket.send(data, remote.port, remote.address, this.#afterSend);
+        continue;
+      }
+      this.#socket.send(data, remote.port, remote.address, (error) => {
+        this.#afterSend(error);
+        if (error) {
+          this.#guard('send error handler', () => onError(error));
+        }
+      });
+    }
+    out.length = 0;
+  };
 
   /** Tells the observer, if any, of a message: its text is made only for an observer. */
   #observe(
@@ -631,6 +649,10 @@ export class SipStack {
     }
     this.#clients.clear();
     this.#servers.clear();
+    if (this.#flushing !== undefined) {
+      clearImmediate(this.#flushing);
+      this.#flush();
+    }
     // Let datagrams already handed to the socket leave (a final 503 or BYE sent while
     // closing), waiting at most 200 ms.
     const drained = new Promise<void>((resolve) => {

@@ -412,3 +412,23 @@ describe('malformed input', () => {
     expect(delivered).toBe(1);
   });
 });
+
+describe('sending', () => {
+  it('sends what one turn queued in order, and sends it when the stack closes in that turn', async () => {
+    const { logger } = captureLogger();
+    const stack = await SipStack.bind({ address: '127.0.0.24', logger });
+    const raw = closer.add(await RawPeer.bind('127.0.0.25'));
+    const rq = options(stack, stack);
+    for (let i = 1; i <= 5; i++) {
+      stack.sendResponse(buildResponse(rq, 200, `OK ${i}`), {
+        address: raw.address,
+        port: raw.port,
+      });
+    }
+    await stack.close();
+    await waitFor(() => raw.received.length === 5, 2000, 'five responses');
+    expect(raw.received.map((d) => d.text.split('\r\n')[0])).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `SIP/2.0 200 OK ${i}`),
+    );
+  });
+});
