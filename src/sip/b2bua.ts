@@ -601,7 +601,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       answered: c.answered,
       legs: legs(),
     };
-    this.#log.debug({ ...record }, 'B2BUA call ended');
+    this.#log.debug(record, 'B2BUA call ended');
     try {
       this.#delegate.ended?.(record);
     } catch (e) {
