@@ -452,17 +452,22 @@ export class SipStack {
     this.#flushing = undefined;
     const out = this.#outbox;
     for (const { data, remote, onError } of out) {
-      if (onError === undefined) {
-        // Responses and ACKs: one callback for all of them (the error names the address).
-        this.#socket.send(data, remote.port, remote.address, this.#afterSend);
-        continue;
+      // Responses and ACKs: one callback for all of them (the error names the address).
+      const done =
+        onError === undefined
+          ? this.#afterSend
+          : (error: Error | null): void => {
+              this.#afterSend(error);
+              if (error) {
+                this.#guard('send error handler', () => onError(error));
+              }
+            };
+      try {
+        this.#socket.send(data, remote.port, remote.address, done);
+      } catch (e) {
+        // A destination the socket refuses at once (port 0): lost, as one the kernel refused.
+        done(e instanceof Error ? e : new Error(String(e)));
       }
-      this.#socket.send(data, remote.port, remote.address, (error) => {
-        this.#afterSend(error);
-        if (error) {
-          this.#guard('send error handler', () => onError(error));
-        }
-      });
     }
     out.length = 0;
   };

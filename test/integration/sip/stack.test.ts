@@ -414,6 +414,18 @@ describe('malformed input', () => {
 });
 
 describe('sending', () => {
+  it('counts a datagram the socket refuses (port 0) as a send error and sends the rest', async () => {
+    const { logger } = captureLogger();
+    const stack = closer.add(await SipStack.bind({ address: '127.0.0.26', logger }));
+    const raw = closer.add(await RawPeer.bind('127.0.0.27'));
+    const rq = options(stack, stack);
+    stack.sendResponse(buildResponse(rq, 200, 'OK 1'), { address: raw.address, port: 0 });
+    stack.sendResponse(buildResponse(rq, 200, 'OK 2'), { address: raw.address, port: raw.port });
+    await waitFor(() => raw.received.length === 1, 2000, 'the second response');
+    expect(raw.received[0]!.text.split('\r\n')[0]).toBe('SIP/2.0 200 OK 2');
+    expect(stack.stats.sendErrors).toBe(1);
+  });
+
   it('sends what one turn queued in order, and sends it when the stack closes in that turn', async () => {
     const { logger } = captureLogger();
     const stack = await SipStack.bind({ address: '127.0.0.24', logger });
