@@ -1,41 +1,46 @@
 /**
- * `mediapath report RESULT.json --html FILE|-`: the HTML page of a result saved earlier with
- * `mediapath run --json` or `mediapath explain --json`, without running anything again.
+ * `mediapath report RESULT.json [--html FILE|-]`: a result saved earlier with `mediapath run
+ * --json` or `mediapath explain --json`, without running anything again: its calls as a table
+ * on the terminal, or its HTML page.
  *
- * This file must not know how a page is drawn (the report layer) nor how a result was made;
- * it reads the file, checks that it is a result, and writes the page.
+ * This file must not know how a page or a table is drawn (the report layer) nor how a result
+ * was made; it reads the file, and writes the page or prints the table.
  */
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, SimError } from '../core/index.js';
-import { ResultShapeError } from '../report/index.js';
+import { formatSavedResult, ResultShapeError } from '../report/index.js';
 import { OUTPUT_VALUE, parseCommandArgs } from './args.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, useColour, type CliIO } from './io.js';
 import { outputOf, prepareOutput } from './output.js';
 import { writeHtml } from './results.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `mediapath report`. */
-export const REPORT_HELP = `Usage: mediapath report RESULT.json --html FILE|-
+export const REPORT_HELP = `Usage: mediapath report RESULT.json [--html FILE|-]
 
-Renders a saved result as a self-contained HTML page: the network laid out with each call's
-decided and observed media path, per call the SIP ladder (the policy decision where the
-Mediation Server made it), the rule trace linked to the rules reference, the streams each host
-received, and each constrained link's use over time against its limit. The page fetches
-nothing when opened: it works offline in any current browser.
+Shows a saved result again. Without --html, its calls as a table: per call the decision, the
+path its media took (a run) or would take (an explain), how it ended and why, then the
+expectations that failed. With --html, a self-contained HTML page: the network laid out with
+each call's decided and observed media path, per call the SIP ladder (the policy decision
+where the Mediation Server made it), the rule trace linked to the rules reference, the
+streams each host received, and each constrained link's use over time against its limit. The
+page fetches nothing when opened: it works offline in any current browser.
 
 RESULT.json is what \`mediapath run --json\` or \`mediapath explain --json\` wrote (a run shows
 what the packets did; an explain result shows the decisions only).
 
 Options:
-  --html FILE|-   where to write the page (its folder is created), or - for standard output
+  --html FILE|-   write the page there (its folder is created), or - for standard output
   -h, --help      this help
 
 Examples:
   mediapath run scenarios/branch-cac.yaml --json out/branch-cac.json
+  mediapath report out/branch-cac.json
   mediapath report out/branch-cac.json --html out/branch-cac.html
   mediapath explain scenarios/litware.yaml --json - | mediapath report - --html litware.html
 
-Exit codes: 0 written, 2 bad usage, 4 the result cannot be read or is not a mediapath result.
+Exit codes: 0 shown or written, 2 bad usage, 4 the result cannot be read or is not a mediapath
+result.
 `;
 
 /**
@@ -60,12 +65,21 @@ export async function reportCommand(args: readonly string[], io: CliIO): Promise
     throw new UsageError('report takes one result file (RESULT.json, or - for standard input)');
   }
   const html = outputOf('--html', values.html);
-  if (html === null) {
-    throw new UsageError('report needs --html FILE (or --html - for standard output)');
+  if (html !== null) {
+    await prepareOutput(html);
   }
-  await prepareOutput(html);
   const doc = parseResult(input, await readInput(input));
   try {
+    if (html === null) {
+      const tty = io.stdout.isTTY === true;
+      io.stdout.write(
+        formatSavedResult(doc, {
+          colour: useColour(io.stdout, io.env),
+          ...(tty && io.stdout.columns ? { width: io.stdout.columns } : {}),
+        }),
+      );
+      return ExitCode.OK;
+    }
     const written = await writeHtml(html, doc, io);
     if (written !== null) {
       io.stderr.write(`wrote ${written}\n`);

@@ -59,6 +59,7 @@ export {
 export { withContrast, type RunContrast } from './run-contrast.js';
 export { PcapngWriter, type CapturedDatagram } from './pcapng.js';
 export { renderHtmlReport, ResultShapeError } from './html/index.js';
+export { formatSavedResult, type SavedTableOptions } from './saved-table.js';
 export { topologyView, type TopologyView } from './topology-view.js';
 export { RESULT_FORMAT, RESULT_VERSION, type LedgerEvent } from './result.js';
 export { ruleAnchor, ruleEntry, rulesMarkdown, RULE_BOOK } from './rule-book.js';

@@ -272,3 +272,33 @@ describe('mediapath serve --no-sip-log', () => {
     expect(r.err).toContain('--no-sip-log works with --net loopback only');
   });
 });
+
+describe('mediapath report without --html', () => {
+  it("prints a saved explain result's calls: decision, predicted path and why", async () => {
+    const json = join(dir, 'branch-cac-explain.json');
+    expect((await cli(['explain', 'scenarios/branch-cac.yaml', '--json', json])).code).toBe(0);
+    const saved = JSON.parse(await readFile(json, 'utf8')) as {
+      calls: { id: string; decision: string; mediaPath: string[] }[];
+    };
+    const r = await cli(['report', json]);
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n');
+    for (const c of saved.calls) {
+      const row = rows.find((l) => l.split(/\s+/)[1] === c.id) ?? '';
+      expect(row).toContain(c.decision);
+      expect(row).toContain(c.mediaPath.length > 0 ? c.mediaPath.join(' -> ') : 'none (rejected)');
+    }
+    expect(r.out).toContain(
+      `${saved.calls.length} calls. All ${saved.calls.length} expectations met.`,
+    );
+    expect(r.out).not.toContain('\u001b[');
+  });
+
+  it('says what is wrong with a file that is not a result (exit 4)', async () => {
+    const notResult = join(dir, 'not-a-result.json');
+    await writeFile(notResult, '{"calls": []}');
+    const r = await cli(['report', notResult]);
+    expect(r.code).toBe(ExitCode.RUNTIME);
+    expect(r.err).toContain('not a mediapath result');
+  });
+});

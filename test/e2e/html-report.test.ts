@@ -154,6 +154,21 @@ describe.skipIf(!chromiumAvailable())('the HTML report in Chromium', () => {
       expect(readFileSync(again, 'utf8').replace(/generated [^ ]+ /, '')).toBe(
         readFileSync(html, 'utf8').replace(/generated [^ ]+ /, ''),
       );
+      // And as a table on the terminal: each call's row with the path its packets took.
+      const table = await cli(['report', json]);
+      expect(table.code).toBe(0);
+      for (const c of result.calls) {
+        const row = table.out.split('\n').find((l) => l.split(/\s+/)[1] === c.id) ?? '';
+        const fwd = c.observedPath?.forward;
+        expect(row).toContain(c.decision);
+        expect(row).toContain(
+          c.media === 'none' || !fwd
+            ? 'none'
+            : fwd.complete
+              ? fwd.hops.join(' -> ')
+              : `${c.observedPath.backward.hops.join(' -> ')} (one way)`,
+        );
+      }
     },
     60_000,
   );
