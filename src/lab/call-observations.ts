@@ -41,6 +41,16 @@ export function callDefHeader(call: Call): string {
   return Buffer.from(JSON.stringify(call), 'utf8').toString('base64url');
 }
 
+/**
+ * The lab's headers on a call's INVITE: the call's id, and its definition when a host in
+ * another process has to learn the call from it (a call that is not in the timeline).
+ */
+export function callHeaders(call: Call, withDefinition: boolean): Record<string, string> {
+  return withDefinition
+    ? { [CALL_HEADER]: call.id, [CALL_DEF_HEADER]: callDefHeader(call) }
+    : { [CALL_HEADER]: call.id };
+}
+
 /** What the lab reads of an INVITE (or of a request within its dialog) to find its call. */
 export type CallRequest = Pick<IncomingCall, 'request' | 'remote' | 'requestUri' | 'callId'>;
 

@@ -20,7 +20,7 @@ import { observedCodec, observedStreams, observedStreamText } from './observed-s
 import { observedForking, observedForkingText } from './observed-forking.js';
 import { transferJson, transferNotes, withTransfers } from './observed-transfer.js';
 import type { SipLogEntry } from './sip-log.js';
-import { decisionColour, pad, styler, visibleLength } from './style.js';
+import { decisionColour, pad, shorten, styler, visibleLength, type Styler } from './style.js';
 import { contrastJson, formatContrast, type RunContrast } from './run-contrast.js';
 import {
   escalationJson,
@@ -405,11 +405,21 @@ function summaryLine(
   }
   const withExpect = results.filter((r) => r.call.expect ?? r.call.transfer?.expect).length;
   const failed = results.filter((r) => r.failures.length > 0).length;
-  return withExpect === 0
+  return expectationsLine(calls, withExpect, failed, st);
+}
+
+/** `3 calls. All 3 expectations met.`, `3 calls. 1 of 2 expectations failed.` or none. */
+export function expectationsLine(
+  calls: string,
+  judged: number,
+  failed: number,
+  st: Styler,
+): string {
+  return judged === 0
     ? `${calls}. No expectations.`
     : failed === 0
-      ? st.green(`${calls}. ${allMet(withExpect)}`)
-      : st.red(`${calls}. ${failed} of ${plural(withExpect, 'expectation')} failed.`);
+      ? st.green(`${calls}. ${allMet(judged)}`)
+      : st.red(`${calls}. ${failed} of ${plural(judged, 'expectation')} failed.`);
 }
 
 /** `The expectation was met.` or `All 3 expectations met.` */
@@ -420,11 +430,6 @@ export function allMet(n: number): string {
 /** `1 call`, `2 calls`. */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Cuts text to `max` visible characters with an ellipsis (plain text only). */
-function shorten(text: string, max: number): string {
-  return visibleLength(text) <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 function oneLine(r: RunCallResult): string {

@@ -7,8 +7,8 @@
  * It must not know how a result is made nor how the page is drawn.
  */
 import { pageModel, type PageCall, type PageModel } from './html/model.js';
-import { allMet, plural } from './run.js';
-import { decisionColour, pad, styler, visibleLength } from './style.js';
+import { expectationsLine, plural } from './run.js';
+import { decisionColour, pad, shorten, styler, visibleLength, type Styler } from './style.js';
 
 /** Options of {@link formatSavedResult}. */
 export interface SavedTableOptions {
@@ -39,10 +39,6 @@ function endOf(c: PageCall): string {
     return '-';
   }
   return c.finalStatus === null ? c.state : `${c.state} (${c.finalStatus})`;
-}
-
-function cut(text: string, max: number): string {
-  return visibleLength(text) <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /**
@@ -83,7 +79,7 @@ function formatSavedTable(model: PageModel, options: SavedTableOptions): string 
     const text = `${row
       .slice(0, last)
       .map((cell, col) => pad(cell, widths[col]!))
-      .join('  ')}  ${cut(row[last]!, room)}`;
+      .join('  ')}  ${shorten(row[last]!, room)}`;
     lines.push(i === 0 ? st.dim(text.trimEnd()) : text.trimEnd());
   }
   const notes: string[] = [];
@@ -102,16 +98,12 @@ function formatSavedTable(model: PageModel, options: SavedTableOptions): string 
   return `${lines.join('\n')}\n`;
 }
 
-function summary(model: PageModel, st: ReturnType<typeof styler>): string {
+function summary(model: PageModel, st: Styler): string {
   const calls = plural(model.calls.length, 'call');
   if (model.aborted) {
     return st.red(`${calls}. The run was interrupted: expectations not evaluated.`);
   }
   const judged = model.calls.filter((c) => c.hasExpectation).length;
   const failed = model.calls.filter((c) => c.expectationFailures.length > 0).length;
-  return judged === 0
-    ? `${calls}. No expectations.`
-    : failed === 0
-      ? st.green(`${calls}. ${allMet(judged)}`)
-      : st.red(`${calls}. ${failed} of ${plural(judged, 'expectation')} failed.`);
+  return expectationsLine(calls, judged, failed, st);
 }

@@ -35,6 +35,11 @@ export function visibleLength(s: string): number {
   return s.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
+/** Cuts text to `max` visible characters with an ellipsis (plain text only). */
+export function shorten(text: string, max: number): string {
+  return visibleLength(text) <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
 /** Pads to a visible width. */
 export function pad(s: string, width: number): string {
   const n = visibleLength(s);

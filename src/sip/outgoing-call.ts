@@ -307,28 +307,20 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> {
    * rest of Timer M (32 s).
    */
   #releaseTransaction(): void {
-    const ack = this.#ack;
+    const bytes = this.#ackBytes;
+    const remote = this.#dialog?.remoteAddress;
     const handle = this.#handle;
-    if (ack === undefined || handle === undefined) {
+    if (handle === undefined || bytes === undefined || remote === undefined) {
+      // Not answered, or the ACK never left (the stack was closed): nothing to send again.
       return;
     }
     this.#handle = undefined;
     const stack = this.#ua.stack;
-    const remote = this.#dialog?.remoteAddress ?? remoteOfUri(ack.uri);
-    const bytes = this.#ackBytes;
-    handle.handOver(
-      bytes === undefined || remote === undefined
-        ? (rs) => {
-            if (rs.status >= 200 && rs.status < 300) {
-              stack.sendAck(ack, remote);
-            }
-          }
-        : (rs) => {
-            if (rs.status >= 200 && rs.status < 300) {
-              stack.sendAgain(bytes, remote);
-            }
-          },
-    );
+    handle.handOver((rs) => {
+      if (rs.status >= 200 && rs.status < 300) {
+        stack.sendAgain(bytes, remote);
+      }
+    });
   }
 
   /** @internal The UA is closing. */

@@ -578,7 +578,8 @@ export class SipStack {
         via.params.rport = String(remote.port);
       }
     }
-    const existing = this.#servers.get(serverKey(request, remote));
+    const key = serverKey(request, remote);
+    const existing = this.#servers.get(key);
     if (existing) {
       existing.receive(request);
       return;
@@ -602,7 +603,7 @@ export class SipStack {
       onCancel: undefined,
       onAckTimeout: undefined,
     };
-    const tx = new ServerTransaction(this.#host, request, remote, incoming);
+    const tx = new ServerTransaction(this.#host, key, request, remote, incoming);
     this.#servers.set(tx.key, tx);
     if (request.method === 'CANCEL') {
       this.#onCancel(request, tx);

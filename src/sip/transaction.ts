@@ -389,13 +389,15 @@ export class ServerTransaction {
   /** An INVITE that has had no response yet: 100 Trying is owed if the TU stays silent. */
   #owesTrying: SipRequest | undefined;
 
+  /** @param key - The request's {@link serverKey}, as the stack looked it up. */
   constructor(
     host: TransactionHost,
+    key: string,
     request: SipRequest,
     remote: SipRemote,
     user?: ServerTransactionUser,
   ) {
-    this.key = ownText(serverKey(request, remote));
+    this.key = ownText(key);
     this.#host = host;
     this.remote = remote;
     this.#invite = request.method === 'INVITE';

@@ -33,13 +33,7 @@ import {
 } from '../../sip/index.js';
 import type { MediaTimeout, TransportAddress } from '../../media/index.js';
 import { PSTN_HOST } from '../addressing.js';
-import {
-  CALL_DEF_HEADER,
-  CALL_HEADER,
-  callDefHeader,
-  type CallRecord,
-  type LegState,
-} from '../call-observations.js';
+import { callHeaders, type CallRecord, type LegState } from '../call-observations.js';
 import { edgeChain, edgesBetween } from '../edge-chain.js';
 import { PSTN_LEG_HEADER, type HostContext } from '../host-context.js';
 import { relayWatch, type RelayWatch } from './relay-watch.js';
@@ -206,12 +200,8 @@ export function mediationServerDelegate(
           target: planned.target,
           offerSdp: planned.offer,
           headers: {
-            [CALL_HEADER]: rec.call.id,
-            // A call that is not in the timeline travels with its definition to a host that
-            // runs in another process (a real peer and a host of this process have no use for it).
-            ...(rec.call.index < 0 && ctx.runsElsewhere(planned.peer)
-              ? { [CALL_DEF_HEADER]: callDefHeader(rec.call) }
-              : {}),
+            // A real peer and a host of this process have no use for the call's definition.
+            ...callHeaders(rec.call, rec.call.index < 0 && ctx.runsElsewhere(planned.peer)),
             ...planned.headers,
           },
           ...planned.failover,

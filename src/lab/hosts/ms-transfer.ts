@@ -39,13 +39,7 @@ import {
   type OutgoingCall,
   type ReferRequest,
 } from '../../sip/index.js';
-import {
-  CALL_DEF_HEADER,
-  CALL_HEADER,
-  callDefHeader,
-  type CallRecord,
-  type LegState,
-} from '../call-observations.js';
+import { callHeaders, type CallRecord, type LegState } from '../call-observations.js';
 import type { HostContext } from '../host-context.js';
 import type { TransportAddress } from '../../media/index.js';
 import { codecOf } from './call-legs.js';
@@ -107,7 +101,8 @@ export function carryOutTransfer(
   const partRec = ctx.partOf(t.rec, part);
   // What the first part held is released at the transfer; the part holds its own from now.
   ctx.policy.release(t.rec.call.id);
-  const headers = { [CALL_HEADER]: part.id, [CALL_DEF_HEADER]: callDefHeader(part) };
+  // The part's definition reaches whichever hosts the transfer goes through.
+  const headers = callHeaders(part, true);
   const far = t.from === 'caller' ? legs.callee : legs.caller;
   // Under Teams the proxy hands a transfer to a number to the SBC (as REFER does), and carries
   // one to a client out as its own.
