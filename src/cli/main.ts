@@ -35,9 +35,11 @@ Commands:
                        relay CPU, kbps reserved per link, calls refused or re-routed.
   plan FILE            Simulate the busy hour of the traffic: section: per link the load,
                        blocking against Erlang B, and the limit for a target blocking.
-  report RESULT        Render a saved result (run or explain --json) as an HTML page.
+  report RESULT        A saved result (run or explain --json) again: its calls as a table, or
+                       with --html its HTML page.
   validate FILE...     Check scenario files; every problem with file:line:col.
-  load                 Load-test the Mediation Server's RTP relay.
+  load                 Load-test the Mediation Server: its RTP relay, or with --sip its
+                       signalling, called by SIPp.
   agent                One host of a multi-process run (run --net netns starts them).
   net clean            Remove network namespaces left by a killed run (root).
   compose [FILE]       Write a Docker Compose file that deploys the scenario as containers.
